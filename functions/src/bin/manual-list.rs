@@ -1,0 +1,6 @@
+//! Lambda function `manual-list`: `GET /manual-whatsapp`.
+
+#[tokio::main]
+async fn main() -> Result<(), bengkel::lambda::Error> {
+    bengkel::lambda::run("manual-list").await
+}

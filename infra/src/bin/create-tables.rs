@@ -1,0 +1,89 @@
+//! `create-tables [--table NAME]`: creates the manual WhatsApp table and its indexes wherever
+//! the AWS SDK environment points (`AWS_ENDPOINT_URL` for moto, or a real account), and waits
+//! until they are ACTIVE. Safe to run again: an existing table is completed, never replaced.
+
+use std::process::ExitCode;
+
+use aws_config::BehaviorVersion;
+use bengkel::store::dynamo::{INDEXES, provision};
+
+const DEFAULT_TABLE: &str = "bengkel-manual-whatsapp";
+const USAGE: &str =
+    "usage: create-tables [--table NAME]   (default: $TABLE_NAME, else bengkel-manual-whatsapp)";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let table = match table_name(std::env::args().skip(1)) {
+        Ok(Some(table)) => table,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(problem) => {
+            eprintln!("create-tables: {problem}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let endpoint = config
+        .endpoint_url()
+        .unwrap_or("the default AWS endpoint")
+        .to_string();
+    let region = config
+        .region()
+        .map_or("(no region)".to_string(), ToString::to_string);
+    println!("table {table} at {endpoint}, region {region}");
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    match provision(&client, &table).await {
+        Ok(done) => {
+            report(&table, done.created_table, &done.added_indexes);
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("create-tables: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The table to create: `--table NAME` or `--table=NAME`, else `$TABLE_NAME`, else the
+/// default; `None` when help was asked for.
+fn table_name(mut args: impl Iterator<Item = String>) -> Result<Option<String>, String> {
+    let mut table = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--table" => table = Some(args.next().ok_or("--table needs a name")?),
+            _ => match arg.strip_prefix("--table=") {
+                Some(name) => table = Some(name.to_string()),
+                None => return Err(format!("unexpected argument {arg:?}")),
+            },
+        }
+    }
+    let table = table
+        .or_else(|| std::env::var("TABLE_NAME").ok())
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_TABLE.to_string());
+    Ok(Some(table))
+}
+
+fn report(table: &str, created: bool, added: &[&str]) {
+    if created {
+        println!("created table {table} (key pk S, on demand) with its indexes:");
+    } else if added.is_empty() {
+        println!("table {table} exists with every index; nothing to do");
+    } else {
+        println!("table {table} existed; added the missing indexes {added:?}");
+    }
+    for index in INDEXES {
+        let range = index
+            .range
+            .map(|r| format!(", range {} {}", r.name, r.kind))
+            .unwrap_or_default();
+        println!(
+            "  {}: hash {} {}{range}, projection {}",
+            index.name, index.hash.name, index.hash.kind, index.projection
+        );
+    }
+    println!("table {table} is ACTIVE");
+}

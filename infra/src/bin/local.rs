@@ -1,0 +1,110 @@
+//! The local server: every route of the API on one port, on the embedded store.
+//!
+//! `cargo run` serves on 127.0.0.1:8000 (`PORT`), keeping data in `./data` (`DATA_DIR`).
+//! `cargo run -- token [HOURS]` prints a bearer token and exits.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bengkel::app::BoxError;
+use bengkel::auth::Auth;
+use bengkel::config::{self, Config};
+use bengkel::store::embedded::EmbeddedStore;
+use bengkel::{App, routes, telemetry};
+
+/// How long the token printed at start-up stays valid.
+const STARTUP_TOKEN_HOURS: u64 = 24;
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let data_dir = PathBuf::from(config::var("DATA_DIR").unwrap_or_else(|| "data".into()));
+    let config = Config::from_env()?;
+    let auth = Auth::new(&jwt_secret(&data_dir)?, &config)?;
+    match args.first().map(String::as_str) {
+        Some("token") => {
+            let hours = args.get(1).map_or(Ok(STARTUP_TOKEN_HOURS), |h| h.parse())?;
+            println!(
+                "{}",
+                auth.issue(
+                    "local-developer",
+                    Duration::from_secs(hours * 3600),
+                    &config
+                )
+            );
+            Ok(())
+        }
+        None | Some("serve") => serve(config, auth, &data_dir).await,
+        Some(other) => Err(format!(
+            "unknown command {other:?}; use `token [HOURS]` or nothing to serve"
+        )
+        .into()),
+    }
+}
+
+async fn serve(config: Config, auth: Auth, data_dir: &Path) -> Result<(), BoxError> {
+    telemetry::init_local();
+    let store = EmbeddedStore::open(&data_dir.join("bengkel.redb"))?;
+    let token = auth.issue(
+        "local-developer",
+        Duration::from_secs(STARTUP_TOKEN_HOURS * 3600),
+        &config,
+    );
+    let outbox = if config.starsender_api_key.is_some() {
+        "StarSender"
+    } else {
+        "local outbox (no STARSENDER_API_KEY)"
+    };
+    let port: u16 = config::var("PORT").map_or(Ok(8000), |p| p.parse())?;
+    let app = Arc::new(App::new(config, auth, Arc::new(store)));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    tracing::info!("data folder: {}", data_dir.canonicalize()?.display());
+    tracing::info!("messages go to: {outbox}");
+    tracing::info!("bearer token (valid {STARTUP_TOKEN_HOURS} h): {token}");
+    tracing::info!(
+        "try: curl -H 'Authorization: Bearer {token}' http://{}/manual-whatsapp/",
+        listener.local_addr()?
+    );
+    axum::serve(listener, routes::router(app))
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+/// `JWT_SECRET`, or a secret generated once and kept in the data folder so tokens survive restarts.
+fn jwt_secret(data_dir: &Path) -> Result<Vec<u8>, BoxError> {
+    if let Some(secret) = config::var("JWT_SECRET") {
+        return Ok(secret.into_bytes());
+    }
+    let path = data_dir.join("jwt_secret");
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        return Ok(secret.trim().as_bytes().to_vec());
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    std::fs::write(&path, &secret)?;
+    restrict_to_owner(&path)?;
+    Ok(secret.into_bytes())
+}
+
+#[cfg(unix)]
+fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,224 @@
+//! Reading JSON request bodies field by field, so that every problem is reported at once, in
+//! pydantic's shape, with the field it concerns and the input that was given.
+
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use bytes::Bytes;
+use chrono::NaiveDate;
+use serde_json::{Map, Value, json};
+
+use crate::error::{ApiError, FieldError};
+
+/// A request body parsed as JSON; unreadable JSON is a 422, an oversized body a 413.
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(body_rejection)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::invalid(FieldError::body_root(
+                "missing",
+                "Field required",
+            )));
+        }
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+            ApiError::invalid(FieldError::new(
+                vec![json!("body"), json!(e.column())],
+                "json_invalid",
+                format!("JSON decode error: {e}"),
+            ))
+        })
+    }
+}
+
+fn body_rejection(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::TooLarge(format!(
+            "Body terlalu besar (maksimal {} byte)",
+            crate::routes::MAX_BODY_BYTES
+        ))
+    } else {
+        ApiError::invalid(FieldError::body_root(
+            "body_unreadable",
+            rejection.body_text(),
+        ))
+    }
+}
+
+/// What a request said about one field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Slot<T> {
+    Absent,
+    /// An explicit `null`: clears an optional field on update.
+    Null,
+    Given(T),
+    /// Given but not acceptable; the problem is already recorded.
+    Invalid,
+}
+
+/// The fields of one JSON object, taken one by one; what is left over is an unknown field.
+pub struct Fields {
+    loc: Vec<Value>,
+    map: Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    /// `loc` is where the object sits: `["body"]`, or `["body", 3]` for row 3 of a batch.
+    pub fn new(value: Value, loc: Vec<Value>) -> Result<Self, Vec<FieldError>> {
+        match value {
+            Value::Object(map) => Ok(Fields {
+                loc,
+                map,
+                errors: Vec::new(),
+            }),
+            other => Err(vec![
+                FieldError::new(
+                    loc,
+                    "model_attributes_type",
+                    "Input should be a valid object",
+                )
+                .with_input(other),
+            ]),
+        }
+    }
+
+    fn loc_of(&self, name: &str) -> Vec<Value> {
+        let mut loc = self.loc.clone();
+        loc.push(json!(name));
+        loc
+    }
+
+    pub fn reject(&mut self, name: &str, kind: &'static str, msg: impl Into<String>, input: Value) {
+        let error = FieldError::new(self.loc_of(name), kind, msg).with_input(input);
+        self.errors.push(error);
+    }
+
+    /// Takes a field and converts it with `parse`, which explains a refusal as (type, message).
+    fn take<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&Value) -> Result<T, (&'static str, String)>,
+    ) -> Slot<T> {
+        match self.map.remove(name) {
+            None => Slot::Absent,
+            Some(Value::Null) => Slot::Null,
+            Some(value) => match parse(&value) {
+                Ok(parsed) => Slot::Given(parsed),
+                Err((kind, msg)) => {
+                    self.reject(name, kind, msg, value);
+                    Slot::Invalid
+                }
+            },
+        }
+    }
+
+    /// A string, trimmed, of `min..=max` characters.
+    pub fn text(&mut self, name: &str, min: usize, max: usize) -> Slot<String> {
+        self.take(name, |value| {
+            let text = value
+                .as_str()
+                .ok_or(("string_type", "Input should be a valid string".to_string()))?
+                .trim();
+            let len = text.chars().count();
+            if len < min {
+                Err((
+                    "string_too_short",
+                    format!("String should have at least {min} character(s)"),
+                ))
+            } else if len > max {
+                Err((
+                    "string_too_long",
+                    format!("String should have at most {max} characters"),
+                ))
+            } else {
+                Ok(text.to_string())
+            }
+        })
+    }
+
+    /// A string turned into `T` by `parse`; `None` from `parse` is refused with `msg`.
+    pub fn parsed<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+        msg: impl FnOnce(&str) -> String,
+    ) -> Slot<T> {
+        self.take(name, |value| {
+            let text = value
+                .as_str()
+                .ok_or(("string_type", "Input should be a valid string".to_string()))?;
+            parse(text).ok_or_else(|| ("value_error", msg(text)))
+        })
+    }
+
+    /// A calendar date, `YYYY-MM-DD`.
+    pub fn date(&mut self, name: &str) -> Slot<NaiveDate> {
+        self.take(name, |value| {
+            value
+                .as_str()
+                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                .ok_or((
+                    "date_from_datetime_parsing",
+                    "Input should be a valid date in the format YYYY-MM-DD".to_string(),
+                ))
+        })
+    }
+
+    /// 0 or 1.
+    pub fn flag(&mut self, name: &str) -> Slot<u8> {
+        self.take(name, |value| match value.as_u64() {
+            Some(0) => Ok(0),
+            Some(1) => Ok(1),
+            _ => Err(("literal_error", "Input should be 0 or 1".to_string())),
+        })
+    }
+
+    /// A field that must be present and not null.
+    pub fn required<T>(&mut self, name: &str, slot: Slot<T>) -> Option<T> {
+        match slot {
+            Slot::Given(value) => Some(value),
+            Slot::Absent => {
+                self.errors.push(FieldError::new(
+                    self.loc_of(name),
+                    "missing",
+                    "Field required",
+                ));
+                None
+            }
+            Slot::Null => {
+                self.reject(
+                    name,
+                    "missing",
+                    "Field required (null is not allowed)",
+                    Value::Null,
+                );
+                None
+            }
+            Slot::Invalid => None,
+        }
+    }
+
+    /// Every problem found, plus one per field nobody asked for. Empty means valid.
+    pub fn finish(mut self) -> Result<(), Vec<FieldError>> {
+        let extra: Vec<(String, Value)> = std::mem::take(&mut self.map).into_iter().collect();
+        for (name, value) in extra {
+            self.reject(
+                &name,
+                "extra_forbidden",
+                "Extra inputs are not permitted",
+                value,
+            );
+        }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Errors in the shape FastAPI gives them, because existing front ends read that shape:
+//! `{"detail": "text"}`, or for validation `{"detail": [{"loc": [...], "msg": ..., "type": ...}]}`.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// One validation problem, located like pydantic locates it: `["body", "no_hp"]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldError {
+    pub loc: Vec<Value>,
+    pub msg: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// What was given, as pydantic reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<Value>,
+}
+
+impl FieldError {
+    pub fn new(loc: Vec<Value>, kind: &'static str, msg: impl Into<String>) -> Self {
+        Self {
+            loc,
+            msg: msg.into(),
+            kind,
+            input: None,
+        }
+    }
+
+    /// A problem with the body as a whole.
+    pub fn body_root(kind: &'static str, msg: impl Into<String>) -> Self {
+        Self::new(vec![json!("body")], kind, msg)
+    }
+
+    pub fn with_input(mut self, input: Value) -> Self {
+        self.input = Some(input);
+        self
+    }
+
+    /// A problem with a field of the JSON body.
+    pub fn body(field: &str, kind: &'static str, msg: impl Into<String>) -> Self {
+        Self::new(vec![json!("body"), json!(field)], kind, msg)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("validation failed")]
+    Invalid(Vec<FieldError>),
+    #[error("database unreachable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn invalid(error: FieldError) -> Self {
+        ApiError::Invalid(vec![error])
+    }
+
+    /// The body a client sees. Server-side failures never carry their internal text.
+    fn detail(&self) -> Value {
+        match self {
+            ApiError::Invalid(errors) => json!(errors),
+            ApiError::Unavailable(_) => {
+                json!("Database sedang tidak dapat dihubungi, coba lagi nanti")
+            }
+            ApiError::Internal(_) => json!("Terjadi kesalahan internal server"),
+            other => json!(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), error = %self, "request failed");
+        } else {
+            tracing::info!(status = status.as_u16(), error = %self, "request rejected");
+        }
+        let mut response = (status, Json(json!({ "detail": self.detail() }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,20 @@
+//! Core of the bengkel WhatsApp backend: the domain, its validation, storage adapters,
+//! authentication and the HTTP API that every Lambda function and the local server serve.
+
+pub mod app;
+pub mod auth;
+pub mod body;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod lambda;
+pub mod manual;
+pub mod middleware;
+pub mod nopol;
+pub mod phone;
+pub mod routes;
+pub mod store;
+pub mod telemetry;
+
+pub use app::App;
+pub use error::ApiError;

@@ -1,0 +1,207 @@
+//! The bodies of create, bulk import and update, validated field by field.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde_json::{Value, json};
+
+use super::ManualRecord;
+use crate::body::{Fields, Slot};
+use crate::error::FieldError;
+use crate::nopol::Nopol;
+use crate::phone;
+
+/// A valid create request (`ManualWhatsAppCreate`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRecord {
+    pub customer_name: String,
+    pub nopol: Nopol,
+    pub no_hp: String,
+    pub last_service: Option<NaiveDate>,
+    pub next_service: Option<NaiveDate>,
+    pub notes: Option<String>,
+}
+
+/// A valid partial update (`ManualWhatsAppUpdate`): absent fields stay, `null` clears.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordPatch {
+    customer_name: Slot<String>,
+    nopol: Slot<Nopol>,
+    no_hp: Slot<String>,
+    last_service: Slot<NaiveDate>,
+    next_service: Slot<NaiveDate>,
+    is_active: Slot<u8>,
+    notes: Slot<String>,
+}
+
+fn customer_name(f: &mut Fields) -> Slot<String> {
+    f.text("customer_name", 1, 255)
+}
+
+fn nopol(f: &mut Fields) -> Slot<Nopol> {
+    f.parsed("nopol", Nopol::parse, |input| {
+        format!("Nopol tidak valid: '{input}'. Format: 1-2 huruf, 1-4 angka, 0-3 huruf, misalnya B 1234 XYZ")
+    })
+}
+
+/// The phone field, normalised to `628…`.
+pub fn no_hp(f: &mut Fields) -> Slot<String> {
+    f.parsed("no_hp", phone::normalize, |input| {
+        format!("Nomor HP tidak valid: '{input}'. Gunakan nomor seluler Indonesia, misalnya 08123456789 atau 628123456789")
+    })
+}
+
+/// Notes of at most 500 characters; blank notes are no notes.
+fn notes(f: &mut Fields) -> Slot<String> {
+    match f.text("notes", 0, 500) {
+        Slot::Given(text) if text.is_empty() => Slot::Null,
+        other => other,
+    }
+}
+
+/// `next_service` may not come before `last_service`.
+fn check_service_order(
+    last: Option<NaiveDate>,
+    next: Option<NaiveDate>,
+    loc: &[Value],
+) -> Option<FieldError> {
+    match (last, next) {
+        (Some(last), Some(next)) if next < last => {
+            let mut loc = loc.to_vec();
+            loc.push(json!("next_service"));
+            Some(
+                FieldError::new(
+                    loc,
+                    "value_error",
+                    format!("next_service ({next}) tidak boleh sebelum last_service ({last})"),
+                )
+                .with_input(json!(next.to_string())),
+            )
+        }
+        _ => None,
+    }
+}
+
+fn optional<T>(slot: Slot<T>) -> Option<T> {
+    match slot {
+        Slot::Given(value) => Some(value),
+        _ => None,
+    }
+}
+
+impl NewRecord {
+    /// Validates one create body located at `loc` (`["body"]`, or `["body", i]` in a batch).
+    pub fn parse(value: Value, loc: Vec<Value>) -> Result<Self, Vec<FieldError>> {
+        let mut f = Fields::new(value, loc.clone())?;
+        let name = customer_name(&mut f);
+        let name = f.required("customer_name", name);
+        let plate = nopol(&mut f);
+        let plate = f.required("nopol", plate);
+        let phone = no_hp(&mut f);
+        let phone = f.required("no_hp", phone);
+        let last_service = optional(f.date("last_service"));
+        let next_service = optional(f.date("next_service"));
+        let notes = optional(notes(&mut f));
+        let order = check_service_order(last_service, next_service, &loc);
+        let outcome = f.finish();
+        match (outcome, order, name, plate, phone) {
+            (Ok(()), None, Some(customer_name), Some(nopol), Some(no_hp)) => Ok(NewRecord {
+                customer_name,
+                nopol,
+                no_hp,
+                last_service,
+                next_service,
+                notes,
+            }),
+            (outcome, order, ..) => Err(outcome
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .chain(order)
+                .collect()),
+        }
+    }
+
+    /// The record this request creates: active, never reminded, stamped `now`.
+    pub fn into_record(self, id: String, now: DateTime<FixedOffset>) -> ManualRecord {
+        ManualRecord {
+            id,
+            customer_name: self.customer_name,
+            nopol: self.nopol.to_string(),
+            no_hp: self.no_hp,
+            last_service: self.last_service,
+            next_service: self.next_service,
+            is_active: 1,
+            reminder_sent_count: 0,
+            last_reminder_sent: None,
+            notes: self.notes,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+}
+
+/// Sets, clears or keeps one field of a record.
+fn apply_slot<T: Clone>(slot: &Slot<T>, field: &mut Option<T>) {
+    match slot {
+        Slot::Given(value) => *field = Some(value.clone()),
+        Slot::Null => *field = None,
+        Slot::Absent | Slot::Invalid => {}
+    }
+}
+
+/// Sets or keeps a field that cannot be cleared (null was refused when parsing).
+fn apply_required<T: Clone>(slot: &Slot<T>, field: &mut T) {
+    if let Slot::Given(value) = slot {
+        *field = value.clone();
+    }
+}
+
+impl RecordPatch {
+    pub fn parse(value: Value) -> Result<Self, Vec<FieldError>> {
+        let mut f = Fields::new(value, vec![json!("body")])?;
+        let patch = RecordPatch {
+            customer_name: customer_name(&mut f),
+            nopol: nopol(&mut f),
+            no_hp: no_hp(&mut f),
+            last_service: f.date("last_service"),
+            next_service: f.date("next_service"),
+            is_active: f.flag("is_active"),
+            notes: notes(&mut f),
+        };
+        for (name, null) in [
+            ("customer_name", patch.customer_name == Slot::Null),
+            ("nopol", patch.nopol == Slot::Null),
+            ("no_hp", patch.no_hp == Slot::Null),
+            ("is_active", patch.is_active == Slot::Null),
+        ] {
+            if null {
+                f.reject(name, "missing", "Field ini tidak boleh null", Value::Null);
+            }
+        }
+        f.finish().map(|()| patch)
+    }
+
+    /// The record after this update, stamped `now`, or why the result would be invalid.
+    pub fn apply(
+        &self,
+        current: &ManualRecord,
+        now: DateTime<FixedOffset>,
+    ) -> Result<ManualRecord, Vec<FieldError>> {
+        let mut next = current.revise(now);
+        apply_required(&self.customer_name, &mut next.customer_name);
+        if let Slot::Given(plate) = &self.nopol {
+            next.nopol = plate.to_string();
+        }
+        apply_required(&self.no_hp, &mut next.no_hp);
+        apply_required(&self.is_active, &mut next.is_active);
+        apply_slot(&self.last_service, &mut next.last_service);
+        apply_slot(&self.next_service, &mut next.next_service);
+        apply_slot(&self.notes, &mut next.notes);
+        if let Some(error) =
+            check_service_order(next.last_service, next.next_service, &[json!("body")])
+        {
+            return Err(vec![error]);
+        }
+        Ok(next)
+    }
+}

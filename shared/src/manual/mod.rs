@@ -1,0 +1,10 @@
+//! Manual WhatsApp customers: records kept for people outside the workshop's main system.
+
+pub mod api;
+mod input;
+mod model;
+mod service;
+
+pub use input::{NewRecord, RecordPatch};
+pub use model::{Counts, ManualRecord};
+pub use service::*;

@@ -1,0 +1,127 @@
+//! The route table: the single source of every (function, method, path).
+//! Lambda functions, the local server and the tests all build their router from it, and a
+//! test holds `template.yaml` against it.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{MethodFilter, MethodRouter, on};
+
+use crate::app::App;
+use crate::{auth, manual, middleware};
+
+/// Largest request body accepted; larger ones answer 413.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+pub struct Route {
+    /// The Lambda function serving this route (its binary and `template.yaml` name).
+    pub function: &'static str,
+    pub method: Method,
+    /// Canonical path, without trailing slash; the slash form is served too.
+    pub path: &'static str,
+    service: MethodRouter<Arc<App>>,
+}
+
+fn route<H, T>(function: &'static str, method: Method, path: &'static str, handler: H) -> Route
+where
+    H: Handler<T, Arc<App>>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone()).expect("standard HTTP method");
+    Route {
+        function,
+        method,
+        path,
+        service: on(filter, handler),
+    }
+}
+
+/// Every route of the API.
+pub fn routes() -> Vec<Route> {
+    use Method as M;
+    vec![
+        route(
+            "manual-create",
+            M::POST,
+            "/manual-whatsapp",
+            manual::api::create,
+        ),
+        route(
+            "manual-bulk-import",
+            M::POST,
+            "/manual-whatsapp/bulk-import",
+            manual::api::bulk_import,
+        ),
+        route("manual-list", M::GET, "/manual-whatsapp", manual::api::list),
+        route(
+            "manual-get",
+            M::GET,
+            "/manual-whatsapp/{record_id}",
+            manual::api::get,
+        ),
+        route(
+            "manual-get-by-nopol",
+            M::GET,
+            "/manual-whatsapp/by-nopol/{nopol}",
+            manual::api::get_by_nopol,
+        ),
+        route(
+            "manual-update",
+            M::PUT,
+            "/manual-whatsapp/{record_id}",
+            manual::api::update,
+        ),
+        route(
+            "manual-toggle-active",
+            M::PATCH,
+            "/manual-whatsapp/{record_id}/toggle-active",
+            manual::api::toggle_active,
+        ),
+        route(
+            "manual-delete",
+            M::DELETE,
+            "/manual-whatsapp/{record_id}",
+            manual::api::delete,
+        ),
+        route(
+            "manual-stats",
+            M::GET,
+            "/manual-whatsapp/stats/summary",
+            manual::api::stats,
+        ),
+        route(
+            "manual-dashboard",
+            M::GET,
+            "/manual-whatsapp/dashboard",
+            manual::api::dashboard,
+        ),
+    ]
+}
+
+/// The router of every route: the local server's and the tests'.
+pub fn router(app: Arc<App>) -> Router {
+    router_for(app, |_| true)
+}
+
+/// The router of the routes `wanted` picks, e.g. one Lambda function's own.
+pub fn router_for(app: Arc<App>, wanted: impl Fn(&Route) -> bool) -> Router {
+    let mut router = Router::new();
+    for r in routes().into_iter().filter(|r| wanted(r)) {
+        router = router
+            .route(&format!("{}/", r.path), r.service.clone())
+            .route(r.path, r.service);
+    }
+    router
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            auth::require_bearer,
+        ))
+        .fallback(middleware::not_found)
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(middleware::request_id))
+        .with_state(app)
+}

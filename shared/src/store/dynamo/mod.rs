@@ -1,0 +1,134 @@
+//! The DynamoDB adapter: one table holding records, nopol guards and the counts.
+//!
+//! - Record: `pk` = id, `kind` = "rec", the fields, plus `nopol_key`, `list_key`, the sparse
+//!   `due` and `last_reminder_epoch` that the indexes ([`schema::INDEXES`]) are built on.
+//! - Guard: `pk` = "nopol#" + nopol key. A GSI cannot enforce uniqueness, so the guard is put
+//!   with `attribute_not_exists(pk)` in the same transaction as the record.
+//! - Counts: `pk` = "meta#counts", adjusted with `ADD` in the same transaction as every write,
+//!   so the summary is one read.
+
+mod item;
+mod read;
+pub mod schema;
+mod write;
+
+use std::error::Error;
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{ListQuery, ManualStore, Page, StoreError};
+use crate::manual::{Counts, ManualRecord};
+
+pub use schema::{INDEXES, Index, KeyAttr, Provisioned, TABLE_KEY, ensure_table, provision};
+
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+#[async_trait]
+impl ManualStore for DynamoStore {
+    async fn insert(&self, record: &ManualRecord) -> Result<(), StoreError> {
+        self.insert_one(record).await
+    }
+
+    async fn insert_many(
+        &self,
+        records: &[ManualRecord],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        self.insert_batch(records).await
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<ManualRecord>, StoreError> {
+        self.get_record(id).await
+    }
+
+    async fn find_by_nopol(&self, nopol_key: &str) -> Result<Option<ManualRecord>, StoreError> {
+        self.query_nopol(nopol_key).await
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
+        self.query_list(query).await
+    }
+
+    async fn replace(&self, current: &ManualRecord, next: &ManualRecord) -> Result<(), StoreError> {
+        self.replace_record(current, next).await
+    }
+
+    async fn delete(&self, current: &ManualRecord) -> Result<(), StoreError> {
+        self.delete_record(current).await
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        self.read_counts().await
+    }
+
+    async fn count_upcoming(&self, from: NaiveDate, to: NaiveDate) -> Result<u64, StoreError> {
+        self.count_due_between(from, to).await
+    }
+
+    async fn count_reminded_since(&self, since: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.count_reminded(since).await
+    }
+
+    async fn most_reminded(&self, limit: usize) -> Result<Vec<ManualRecord>, StoreError> {
+        self.query_most_reminded(limit).await
+    }
+}
+
+/// Error codes that mean "try again later" rather than "this request is wrong".
+const UNAVAILABLE_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "InternalServerError",
+];
+
+/// Maps an SDK error: unreachable, slow or throttling databases become `Unavailable` (503),
+/// anything else `Other`, with the whole error chain as text for the log.
+pub(crate) fn sdk_error<E, R>(operation: &str, err: SdkError<E, R>) -> StoreError
+where
+    E: Error + ProvideErrorMetadata + Send + Sync + 'static,
+    R: Debug,
+{
+    let unavailable = match &err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => true,
+        SdkError::ServiceError(service) => service
+            .err()
+            .code()
+            .is_some_and(|code| UNAVAILABLE_CODES.contains(&code)),
+        _ => false,
+    };
+    let text = format!("{operation}: {}", DisplayErrorContext(&err));
+    if unavailable {
+        StoreError::Unavailable(text)
+    } else {
+        StoreError::Other(text)
+    }
+}
+
+/// A request we built was incomplete: a bug here, not in the data.
+pub(crate) fn build_error(err: BuildError) -> StoreError {
+    StoreError::Other(format!("building a DynamoDB request: {err}"))
+}

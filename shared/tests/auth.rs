@@ -1,0 +1,172 @@
+//! Every endpoint refuses requests without a valid HS256 token, with 401 and
+//! `WWW-Authenticate: Bearer`, in FastAPI's error shape.
+
+mod common;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::http::{Method, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bengkel::auth::Auth;
+use bengkel::config::Config;
+use bengkel::routes::routes;
+use common::{SECRET, TestApp};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use serde_json::{Value, json};
+
+fn in_an_hour() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600
+}
+
+fn sign(alg: Algorithm, claims: &Value, secret: &str) -> String {
+    encode(
+        &Header::new(alg),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+/// A token that declares `alg: none` and carries no signature.
+fn unsigned(claims: &Value) -> String {
+    let part = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    format!(
+        "{}.{}.",
+        part(&json!({"alg": "none", "typ": "JWT"})),
+        part(claims)
+    )
+}
+
+async fn assert_refused(t: &TestApp, authorization: Option<&str>, why: &str) {
+    let reply = t
+        .send(Method::GET, "/manual-whatsapp/", authorization, None)
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{why}");
+    assert_eq!(reply.headers["www-authenticate"], "Bearer", "{why}");
+    assert!(reply.body["detail"].is_string(), "{why}: {}", reply.body);
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused() {
+    let t = TestApp::new();
+    let valid = json!({"sub": "kasir", "exp": in_an_hour()});
+    let expired = json!({"sub": "kasir", "exp": in_an_hour() - 7200});
+    let cases = [
+        (None, "no Authorization header"),
+        (Some("Basic dXNlcjpwYXNz".to_string()), "not a bearer token"),
+        (Some("Bearer ".to_string()), "empty token"),
+        (Some("Bearer not.a.jwt".to_string()), "garbage"),
+        (
+            Some(format!(
+                "Bearer {}",
+                sign(Algorithm::HS256, &expired, SECRET)
+            )),
+            "expired",
+        ),
+        (
+            Some(format!(
+                "Bearer {}",
+                sign(
+                    Algorithm::HS256,
+                    &valid,
+                    "another-secret-that-is-32-bytes-long"
+                )
+            )),
+            "wrong signature",
+        ),
+        (Some(format!("Bearer {}", unsigned(&valid))), "alg none"),
+        (
+            Some(format!("Bearer {}", sign(Algorithm::HS512, &valid, SECRET))),
+            "other algorithm",
+        ),
+        (
+            Some(format!(
+                "Bearer {}",
+                sign(Algorithm::HS256, &json!({"sub": "kasir"}), SECRET)
+            )),
+            "missing exp",
+        ),
+    ];
+    for (authorization, why) in cases {
+        assert_refused(&t, authorization.as_deref(), why).await;
+    }
+    let good = format!("Bearer {}", sign(Algorithm::HS256, &valid, SECRET));
+    assert_eq!(
+        t.send(Method::GET, "/manual-whatsapp/", Some(&good), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn every_route_requires_a_token() {
+    let t = TestApp::new();
+    for route in routes() {
+        let path = route
+            .path
+            .replace("{record_id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{nopol}", "B1234XYZ");
+        let reply = t
+            .send(route.method.clone(), &path, None, Some("{}".into()))
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{} {path}",
+            route.method
+        );
+    }
+}
+
+#[tokio::test]
+async fn issuer_and_audience_are_checked_when_configured() {
+    let config = Config {
+        jwt_issuer: Some("bengkel-main".into()),
+        jwt_audience: Some("bengkel-api".into()),
+        ..Config::default()
+    };
+    let t = TestApp::with_config(config);
+    let exp = in_an_hour();
+    let right = json!({"exp": exp, "iss": "bengkel-main", "aud": "bengkel-api"});
+    let cases = [
+        (
+            json!({"exp": exp, "iss": "elsewhere", "aud": "bengkel-api"}),
+            "wrong issuer",
+        ),
+        (
+            json!({"exp": exp, "iss": "bengkel-main", "aud": "elsewhere"}),
+            "wrong audience",
+        ),
+        (json!({"exp": exp}), "neither"),
+    ];
+    for (claims, why) in cases {
+        assert_refused(
+            &t,
+            Some(&format!(
+                "Bearer {}",
+                sign(Algorithm::HS256, &claims, SECRET)
+            )),
+            why,
+        )
+        .await;
+    }
+    let good = format!("Bearer {}", sign(Algorithm::HS256, &right, SECRET));
+    assert_eq!(
+        t.send(Method::GET, "/manual-whatsapp/", Some(&good), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[test]
+fn secrets_shorter_than_32_bytes_are_refused() {
+    assert!(Auth::new(b"too-short-secret", &Config::default()).is_err());
+    assert!(Auth::new(&[7u8; 32], &Config::default()).is_ok());
+}

@@ -1,0 +1,135 @@
+//! What the API tests share: an app on a fresh embedded store, a clock they control, and a
+//! client that calls the router in-process.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use bengkel::auth::Auth;
+use bengkel::clock::Clock;
+use bengkel::config::Config;
+use bengkel::store::embedded::EmbeddedStore;
+use bengkel::{App, routes};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub const SECRET: &str = "test-secret-of-at-least-32-bytes-long!!";
+
+/// A clock the test moves by hand.
+pub struct TestClock(Mutex<DateTime<Utc>>);
+
+impl TestClock {
+    pub fn set(&self, rfc3339: &str) {
+        *self.0.lock().unwrap() = parse_instant(rfc3339);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+fn parse_instant(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub struct TestApp {
+    pub app: Arc<App>,
+    pub router: Router,
+    pub clock: Arc<TestClock>,
+    pub token: String,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl TestApp {
+    /// A fresh app whose clock reads 2026-01-10 10:30 in Jakarta.
+    pub fn new() -> Self {
+        Self::with_config(Config::default())
+    }
+
+    pub fn with_config(config: Config) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EmbeddedStore::open(&dir.path().join("test.redb")).unwrap();
+        let clock = Arc::new(TestClock(Mutex::new(parse_instant(
+            "2026-01-10T10:30:00+07:00",
+        ))));
+        let auth = Auth::new(SECRET.as_bytes(), &config).unwrap();
+        let token = auth.issue("tester", std::time::Duration::from_secs(3600), &config);
+        let app = Arc::new(App::new(config, auth, Arc::new(store)).with_clock(clock.clone()));
+        TestApp {
+            router: routes::router(app.clone()),
+            app,
+            clock,
+            token,
+            _dir: dir,
+        }
+    }
+
+    /// Sends a request with a valid token.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let auth = format!("Bearer {}", self.token);
+        self.send(method, path, Some(&auth), body.map(|b| b.to_string()))
+            .await
+    }
+
+    /// Sends a raw request: any `Authorization` header, any body text.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        authorization: Option<&str>,
+        body: Option<String>,
+    ) -> Reply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json");
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let request = request
+            .body(body.map_or_else(Body::empty, Body::from))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn create(&self, body: Value) -> Value {
+        let reply = self
+            .call(Method::POST, "/manual-whatsapp/", Some(body))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.body
+    }
+}
+
+/// A valid create body.
+pub fn customer(name: &str, nopol: &str, no_hp: &str) -> Value {
+    json!({"customer_name": name, "nopol": nopol, "no_hp": no_hp})
+}

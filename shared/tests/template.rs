@@ -1,0 +1,249 @@
+//! Holds `template.yaml` against the route table and the function binaries, so a route can't
+//! exist in one place and not the other, and pins the table's indexes the DynamoDB adapter
+//! queries.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use bengkel::store::dynamo::{INDEXES, KeyAttr, TABLE_KEY};
+use serde_yaml_ng::Value;
+
+/// Functions deployed without an HTTP route (e.g. a scheduled one); none yet.
+const NON_HTTP_FUNCTIONS: &[&str] = &[];
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn template() -> Value {
+    let path = workspace().join("template.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_yaml_ng::from_str(&text).expect("template.yaml parses")
+}
+
+/// `value[key]`, or null when absent (so a missing key fails an assertion, not an unwrap).
+fn get<'a>(value: &'a Value, key: &str) -> &'a Value {
+    static NULL: Value = Value::Null;
+    value.get(key).unwrap_or(&NULL)
+}
+
+fn text<'a>(value: &'a Value, what: &str) -> &'a str {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: expected a string, got {value:?}"))
+}
+
+/// The logical id `!Ref X` (or `{Ref: X}`) points at.
+fn reference(value: &Value) -> Option<&str> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str(),
+        Value::Mapping(_) => value.get("Ref").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+fn resources(template: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    get(template, "Resources")
+        .as_mapping()
+        .expect("Resources")
+        .iter()
+        .map(|(id, resource)| (id.as_str().expect("logical id"), resource))
+}
+
+fn resources_of<'a>(template: &'a Value, kind: &'a str) -> Vec<(&'a str, &'a Value)> {
+    resources(template)
+        .filter(|(_, r)| get(r, "Type").as_str() == Some(kind))
+        .collect()
+}
+
+/// Binary name -> the function's HttpApi events as (METHOD, path).
+fn functions(template: &Value) -> BTreeMap<String, Vec<(String, String)>> {
+    let apis = resources_of(template, "AWS::Serverless::HttpApi");
+    assert_eq!(apis.len(), 1, "one HttpApi");
+    let api = apis[0].0;
+
+    let mut functions = BTreeMap::new();
+    for (id, resource) in resources_of(template, "AWS::Serverless::Function") {
+        let metadata = get(resource, "Metadata");
+        assert_eq!(
+            get(metadata, "BuildMethod").as_str(),
+            Some("rust-cargolambda"),
+            "{id}"
+        );
+        let binary = text(get(get(metadata, "BuildProperties"), "Binary"), id).to_string();
+
+        let mut events = Vec::new();
+        if let Some(map) = get(get(resource, "Properties"), "Events").as_mapping() {
+            for (name, event) in map {
+                if get(event, "Type").as_str() != Some("HttpApi") {
+                    continue;
+                }
+                let props = get(event, "Properties");
+                assert_eq!(
+                    reference(get(props, "ApiId")),
+                    Some(api),
+                    "{id} {name:?}: ApiId"
+                );
+                events.push((
+                    text(get(props, "Method"), id).to_uppercase(),
+                    text(get(props, "Path"), id).to_string(),
+                ));
+            }
+        }
+        events.sort();
+        assert!(
+            functions.insert(binary.clone(), events).is_none(),
+            "binary {binary} twice"
+        );
+    }
+    functions
+}
+
+#[test]
+fn every_route_has_its_function_and_both_paths() {
+    let functions = functions(&template());
+    let routes = bengkel::routes::routes();
+
+    for route in &routes {
+        let events = functions.get(route.function).unwrap_or_else(|| {
+            panic!(
+                "no function with Binary {} in template.yaml",
+                route.function
+            )
+        });
+        let method = route.method.as_str().to_string();
+        let mut expected = vec![
+            (method.clone(), route.path.to_string()),
+            (method, format!("{}/", route.path)),
+        ];
+        expected.sort();
+        assert_eq!(events, &expected, "HttpApi events of {}", route.function);
+    }
+
+    let routed: BTreeSet<&str> = routes.iter().map(|r| r.function).collect();
+    for (binary, events) in &functions {
+        if NON_HTTP_FUNCTIONS.contains(&binary.as_str()) {
+            assert!(
+                events.is_empty(),
+                "{binary} is not an HTTP function but has {events:?}"
+            );
+        } else {
+            assert!(
+                routed.contains(binary.as_str()),
+                "function {binary} is in no route"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_function_has_a_binary_and_vice_versa() {
+    let in_template: BTreeSet<String> = functions(&template()).into_keys().collect();
+    let dir = workspace().join("functions/src/bin");
+    let on_disk: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("dir entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        in_template, on_disk,
+        "template.yaml functions vs functions/src/bin/*.rs"
+    );
+}
+
+#[test]
+fn table_indexes_match_the_adapter() {
+    let template = template();
+    let tables = resources_of(&template, "AWS::DynamoDB::Table");
+    assert_eq!(tables.len(), 1, "one table");
+    let props = get(tables[0].1, "Properties");
+
+    let attribute_types: BTreeMap<&str, &str> = get(props, "AttributeDefinitions")
+        .as_sequence()
+        .expect("AttributeDefinitions")
+        .iter()
+        .map(|a| {
+            (
+                text(get(a, "AttributeName"), "name"),
+                text(get(a, "AttributeType"), "type"),
+            )
+        })
+        .collect();
+    let key_schema = |schema: &Value| -> Vec<(String, String, String)> {
+        schema
+            .as_sequence()
+            .expect("KeySchema")
+            .iter()
+            .map(|k| {
+                let name = text(get(k, "AttributeName"), "key");
+                let kind = attribute_types
+                    .get(name)
+                    .unwrap_or_else(|| panic!("{name} undefined"));
+                (
+                    name.to_string(),
+                    kind.to_string(),
+                    text(get(k, "KeyType"), "KeyType").to_string(),
+                )
+            })
+            .collect()
+    };
+
+    // (attribute, type, HASH/RANGE) triples, as the adapter describes them.
+    let expect_keys = |hash: KeyAttr, range: Option<KeyAttr>| -> Vec<(String, String, String)> {
+        std::iter::once((hash, "HASH"))
+            .chain(range.map(|r| (r, "RANGE")))
+            .map(|(k, key_type)| (k.name.to_string(), k.kind.to_string(), key_type.to_string()))
+            .collect()
+    };
+
+    assert_eq!(
+        key_schema(get(props, "KeySchema")),
+        expect_keys(TABLE_KEY, None),
+        "table key"
+    );
+
+    let actual: BTreeMap<String, (Vec<(String, String, String)>, String)> =
+        get(props, "GlobalSecondaryIndexes")
+            .as_sequence()
+            .expect("GlobalSecondaryIndexes")
+            .iter()
+            .map(|gsi| {
+                let name = text(get(gsi, "IndexName"), "IndexName").to_string();
+                let projection = text(get(get(gsi, "Projection"), "ProjectionType"), &name);
+                (
+                    name,
+                    (key_schema(get(gsi, "KeySchema")), projection.to_string()),
+                )
+            })
+            .collect();
+    // The DynamoDB adapter's own description (what it queries and what `create-tables` makes).
+    let expected: BTreeMap<String, (Vec<(String, String, String)>, String)> = INDEXES
+        .iter()
+        .map(|i| {
+            (
+                i.name.to_string(),
+                (expect_keys(i.hash, i.range), i.projection.to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actual, expected,
+        "GSIs of template.yaml vs bengkel::store::dynamo::INDEXES"
+    );
+
+    // Every defined attribute is a key somewhere: CloudFormation rejects unused definitions.
+    let used: BTreeSet<&str> = INDEXES
+        .iter()
+        .flat_map(|i| std::iter::once(i.hash).chain(i.range))
+        .chain([TABLE_KEY])
+        .map(|k| k.name)
+        .collect();
+    assert_eq!(
+        attribute_types.keys().copied().collect::<BTreeSet<_>>(),
+        used
+    );
+}

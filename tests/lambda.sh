@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Lambda tier: real function binaries under `cargo lambda watch` (the Lambda runtime API
+# emulator), invoked with the API Gateway v2 events in tests/events/, against DynamoDB and
+# Secrets Manager served by moto on loopback.
+#
+# Needs (set by the main test script): MOTO_URL (a running moto_server), VENV (a Python venv with
+# boto3 and cargo-lambda), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
+# Prints one "ok - ..." / "not ok - ..." line per check, then "lambda: N passed, N failed";
+# exits non-zero on any failure or when cargo lambda could not start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${MOTO_URL:?MOTO_URL must point at a running moto_server}"
+: "${VENV:?VENV must be the Python venv holding boto3 and cargo-lambda}"
+: "${AWS_ACCESS_KEY_ID:?}" "${AWS_SECRET_ACCESS_KEY:?}" "${AWS_REGION:?}"
+export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+
+PY="$VENV/bin/python"
+# The PyPI package ships the `cargo-lambda` binary; called directly it takes the `lambda`
+# subcommand, just as `cargo lambda ...` would.
+CARGO_LAMBDA="$VENV/bin/cargo-lambda"
+if [[ ! -x "$CARGO_LAMBDA" ]]; then
+    echo "not ok - cargo lambda is not installed: $CARGO_LAMBDA missing (pip install cargo-lambda into $VENV)"
+    exit 1
+fi
+
+work=$(mktemp -d)
+watch_pid=""
+cleanup() {
+    # watch runs in its own process group (setsid): end it with the function it started.
+    if [[ -n "$watch_pid" ]]; then
+        kill -TERM -- "-$watch_pid" 2>/dev/null || true
+        wait "$watch_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+pass() { echo "ok - $1"; passed=$((passed + 1)); }
+fail() { echo "not ok - $1"; failed=$((failed + 1)); }
+
+# Unique names, so reruns against one moto_server don't collide.
+run_id="$(date +%s)-$$"
+table="bengkel-lambda-$run_id"
+secret_name="bengkel/lambda-$run_id"
+jwt_secret=$("$PY" -c 'import secrets; print(secrets.token_hex(32))') # 64 bytes
+
+# --- Fixtures in moto -------------------------------------------------------------------------
+if ! AWS_ENDPOINT_URL="$MOTO_URL" cargo run -q -p infra --bin create-tables -- --table "$table"; then
+    fail "create table $table in moto"
+    echo "lambda: $passed passed, $failed failed"
+    exit 1
+fi
+# boto3 reads AWS_DEFAULT_REGION, not AWS_REGION: pass the region explicitly.
+if ! "$PY" - "$MOTO_URL" "$AWS_REGION" "$secret_name" "$jwt_secret" <<'PY'; then
+import json, sys, boto3
+url, region, name, jwt = sys.argv[1:]
+boto3.client("secretsmanager", endpoint_url=url, region_name=region).create_secret(
+    Name=name, SecretString=json.dumps({"jwt_secret": jwt, "starsender_api_key": ""}))
+PY
+    fail "create secret $secret_name in moto"
+    echo "lambda: $passed passed, $failed failed"
+    exit 1
+fi
+
+# --- Start cargo lambda watch -------------------------------------------------------------------
+# Build first, so the emulator's `cargo run` finds the binaries up to date and the first invoke
+# doesn't wait on a compile.
+cargo build -q -p functions --bins
+
+port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# The function's environment, as template.yaml sets it (plus moto's endpoint and credentials).
+cat >"$work/function.env" <<EOF
+AWS_ENDPOINT_URL=$MOTO_URL
+AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID
+AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
+AWS_REGION=$AWS_REGION
+TABLE_NAME=$table
+SECRET_ID=$secret_name
+WORKSHOP_TZ=Asia/Jakarta
+RUST_LOG=info
+EOF
+# -p functions: the workspace's default member is infra, so `cargo run --bin manual-*` needs the
+# package named. --ignore-changes: no rebuilds mid-test. IPv4 loopback: invoke defaults to ::1.
+setsid "$CARGO_LAMBDA" lambda watch -p functions --ignore-changes \
+    --invoke-address 127.0.0.1 --invoke-port "$port" \
+    --env-file "$work/function.env" >"$work/watch.log" 2>&1 &
+watch_pid=$!
+
+ready=""
+for _ in $(seq 1 120); do
+    if ! kill -0 "$watch_pid" 2>/dev/null; then break; fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then ready=1; break; fi
+    sleep 1
+done
+if [[ -z "$ready" ]]; then
+    fail "cargo lambda watch did not start on 127.0.0.1:$port; its log:"
+    sed 's/^/#   /' "$work/watch.log"
+    echo "lambda: $passed passed, $failed failed"
+    exit 1
+fi
+
+# --- Token and events --------------------------------------------------------------------------
+token=$(JWT_SECRET="$jwt_secret" cargo run -q -p infra --bin local -- token)
+for event in tests/events/*.json; do
+    sed "s|{{TOKEN}}|$token|g" "$event" >"$work/$(basename "$event")"
+done
+
+# check FUNCTION EVENT DESCRIPTION PYTHON-EXPR: invokes FUNCTION with tests/events/EVENT.json
+# (token filled in) and evaluates EXPR over its response, with s = statusCode,
+# b = body (parsed JSON), h = headers (lower-case names).
+check() {
+    local fn=$1 event=$2 desc=$3 expr=$4
+    if ! "$CARGO_LAMBDA" lambda invoke "$fn" --invoke-address 127.0.0.1 --invoke-port "$port" \
+        --data-file "$work/$event.json" --output-format json >"$work/$event.out" 2>"$work/$event.err"; then
+        fail "$desc (invoke failed)"
+        sed 's/^/#   /' "$work/$event.err"
+        return
+    fi
+    if "$PY" - "$work/$event.out" "$expr" <<'PY'; then pass "$desc"; else fail "$desc"; fi
+import base64, json, sys
+r = json.load(open(sys.argv[1]))
+raw = r.get("body") or ""
+if r.get("isBase64Encoded"):
+    raw = base64.b64decode(raw).decode()
+s = r.get("statusCode")
+h = {k.lower(): v for k, v in (r.get("headers") or {}).items()}
+try:
+    b = json.loads(raw) if raw else None
+except ValueError:
+    b = raw
+try:
+    ok = bool(eval(sys.argv[2]))
+except Exception:  # a missing field is a failed check, not a crash
+    ok = False
+if not ok:
+    print(f"#   expected {sys.argv[2]}\n#   got status {s}, headers {h}, body {raw}")
+sys.exit(0 if ok else 1)
+PY
+}
+
+check manual-create manual-create "manual-create answers 201 with the normalised nopol and no_hp" \
+    's == 201 and b["nopol"] == "B 1234 XYZ" and b["no_hp"] == "628123456789" and b["id"]'
+created_id=$("$PY" -c 'import json, sys; print(json.loads(json.load(open(sys.argv[1]))["body"])["id"])' \
+    "$work/manual-create.out" 2>/dev/null || true)
+check manual-get-by-nopol manual-get-by-nopol "manual-get-by-nopol finds b1234xyz: the created record" \
+    "s == 200 and b['id'] == '$created_id' != '' and b['nopol'] == 'B 1234 XYZ'"
+check manual-get manual-get-missing "manual-get answers 404 with a detail for an unknown id" \
+    's == 404 and isinstance(b["detail"], str) and "x-request-id" in h'
+check manual-list manual-list-no-token "manual-list answers 401 with WWW-Authenticate without a token" \
+    's == 401 and "detail" in b and h.get("www-authenticate", "").startswith("Bearer")'
+
+if ((failed > 0)); then
+    echo "# cargo lambda watch log (last 40 lines):"
+    tail -n 40 "$work/watch.log" | sed 's/^/#   /'
+fi
+echo "lambda: $passed passed, $failed failed"
+((failed == 0))
