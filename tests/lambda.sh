@@ -32,14 +32,23 @@ cleanup() {
         kill -TERM -- "-$watch_pid" 2>/dev/null || true
         wait "$watch_pid" 2>/dev/null || true
     fi
-    rm -rf "$work"
+    if [[ -n "${KEEP_WORK:-}" ]]; then echo "# kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM # so the EXIT trap runs when the caller stops us
 
 passed=0
 failed=0
+broken=""
 pass() { echo "ok - $1"; passed=$((passed + 1)); }
 fail() { echo "not ok - $1"; failed=$((failed + 1)); }
+# abort DESCRIPTION [LOG]: a set-up step failed, so no check can run.
+abort() {
+    fail "$1"
+    if [[ -n "${2:-}" && -f "$2" ]]; then sed 's/^/#   /' "$2"; fi
+    echo "lambda: $passed passed, $failed failed"
+    exit 1
+}
 
 # Unique names, so reruns against one moto_server don't collide.
 run_id="$(date +%s)-$$"
@@ -48,10 +57,9 @@ secret_name="bengkel/lambda-$run_id"
 jwt_secret=$("$PY" -c 'import secrets; print(secrets.token_hex(32))') # 64 bytes
 
 # --- Fixtures in moto -------------------------------------------------------------------------
-if ! AWS_ENDPOINT_URL="$MOTO_URL" cargo run -q -p infra --bin create-tables -- --table "$table"; then
-    fail "create table $table in moto"
-    echo "lambda: $passed passed, $failed failed"
-    exit 1
+if ! AWS_ENDPOINT_URL="$MOTO_URL" cargo run -q -p infra --bin create-tables -- --table "$table" \
+    >"$work/create-tables.log" 2>&1; then
+    abort "create table $table in moto" "$work/create-tables.log"
 fi
 # boto3 reads AWS_DEFAULT_REGION, not AWS_REGION: pass the region explicitly.
 if ! "$PY" - "$MOTO_URL" "$AWS_REGION" "$secret_name" "$jwt_secret" <<'PY'; then
@@ -60,15 +68,13 @@ url, region, name, jwt = sys.argv[1:]
 boto3.client("secretsmanager", endpoint_url=url, region_name=region).create_secret(
     Name=name, SecretString=json.dumps({"jwt_secret": jwt, "starsender_api_key": ""}))
 PY
-    fail "create secret $secret_name in moto"
-    echo "lambda: $passed passed, $failed failed"
-    exit 1
+    abort "create secret $secret_name in moto"
 fi
 
 # --- Start cargo lambda watch -------------------------------------------------------------------
 # Build first, so the emulator's `cargo run` finds the binaries up to date and the first invoke
 # doesn't wait on a compile.
-cargo build -q -p functions --bins
+cargo build -q -p functions --bins 2>"$work/build.log" || abort "build the function binaries" "$work/build.log"
 
 port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # The function's environment, as template.yaml sets it (plus moto's endpoint and credentials).
@@ -82,9 +88,11 @@ SECRET_ID=$secret_name
 WORKSHOP_TZ=Asia/Jakarta
 RUST_LOG=info
 EOF
+# The function inherits this environment too; --env-file adds the function's own.
 # -p functions: the workspace's default member is infra, so `cargo run --bin manual-*` needs the
 # package named. --ignore-changes: no rebuilds mid-test. IPv4 loopback: invoke defaults to ::1.
-setsid "$CARGO_LAMBDA" lambda watch -p functions --ignore-changes \
+# --timeout: a function that dies at start-up otherwise leaves the invoke waiting forever.
+setsid "$CARGO_LAMBDA" lambda watch -p functions --ignore-changes --timeout 120 \
     --invoke-address 127.0.0.1 --invoke-port "$port" \
     --env-file "$work/function.env" >"$work/watch.log" 2>&1 &
 watch_pid=$!
@@ -96,30 +104,19 @@ for _ in $(seq 1 120); do
     sleep 1
 done
 if [[ -z "$ready" ]]; then
-    fail "cargo lambda watch did not start on 127.0.0.1:$port; its log:"
-    sed 's/^/#   /' "$work/watch.log"
-    echo "lambda: $passed passed, $failed failed"
-    exit 1
+    abort "cargo lambda watch did not start on 127.0.0.1:$port; its log:" "$work/watch.log"
 fi
 
 # --- Token and events --------------------------------------------------------------------------
-token=$(JWT_SECRET="$jwt_secret" cargo run -q -p infra --bin local -- token)
+token=$(JWT_SECRET="$jwt_secret" cargo run -q -p infra --bin local -- token 2>"$work/token.log") || true
+[[ -n "$token" ]] || abort "mint a token with \`local token\`" "$work/token.log"
 for event in tests/events/*.json; do
     sed "s|{{TOKEN}}|$token|g" "$event" >"$work/$(basename "$event")"
 done
 
-# check FUNCTION EVENT DESCRIPTION PYTHON-EXPR: invokes FUNCTION with tests/events/EVENT.json
-# (token filled in) and evaluates EXPR over its response, with s = statusCode,
-# b = body (parsed JSON), h = headers (lower-case names).
-check() {
-    local fn=$1 event=$2 desc=$3 expr=$4
-    if ! "$CARGO_LAMBDA" lambda invoke "$fn" --invoke-address 127.0.0.1 --invoke-port "$port" \
-        --data-file "$work/$event.json" --output-format json >"$work/$event.out" 2>"$work/$event.err"; then
-        fail "$desc (invoke failed)"
-        sed 's/^/#   /' "$work/$event.err"
-        return
-    fi
-    if "$PY" - "$work/$event.out" "$expr" <<'PY'; then pass "$desc"; else fail "$desc"; fi
+# check.py RESPONSE EXPR: evaluates EXPR over a function's API Gateway v2 response with
+# s = statusCode, b = body (parsed JSON), h = headers (lower-case names); prints why it failed.
+cat >"$work/check.py" <<'PY'
 import base64, json, sys
 r = json.load(open(sys.argv[1]))
 raw = r.get("body") or ""
@@ -139,6 +136,30 @@ if not ok:
     print(f"#   expected {sys.argv[2]}\n#   got status {s}, headers {h}, body {raw}")
 sys.exit(0 if ok else 1)
 PY
+
+# check FUNCTION EVENT DESCRIPTION EXPR: invokes FUNCTION with tests/events/EVENT.json (token
+# filled in) and holds its response to EXPR (see check.py).
+check() {
+    local fn=$1 event=$2 desc=$3 expr=$4 why
+    if [[ -n "$broken" ]]; then
+        fail "$desc (skipped: an earlier function did not run)"
+        return
+    fi
+    # timeout: a backstop to watch's own --timeout.
+    if ! timeout 300 "$CARGO_LAMBDA" lambda invoke "$fn" --invoke-address 127.0.0.1 \
+        --invoke-port "$port" --data-file "$work/$event.json" --output-format json \
+        >"$work/$event.out" 2>"$work/$event.err"; then
+        fail "$desc (invoke failed or timed out: did the function start? see the log below)"
+        sed 's/^/#   /' "$work/$event.out" "$work/$event.err"
+        broken=1 # most likely every function fails the same way: don't wait on each
+        return
+    fi
+    if why=$("$PY" "$work/check.py" "$work/$event.out" "$expr"); then
+        pass "$desc"
+    else
+        fail "$desc"
+        echo "$why"
+    fi
 }
 
 check manual-create manual-create "manual-create answers 201 with the normalised nopol and no_hp" \

@@ -11,6 +11,11 @@ use serde_yaml_ng::Value;
 /// Functions deployed without an HTTP route (e.g. a scheduled one); none yet.
 const NON_HTTP_FUNCTIONS: &[&str] = &[];
 
+/// (attribute, type, HASH/RANGE) of each key of a table or index.
+type Keys = Vec<(String, String, String)>;
+/// Index name -> (keys, projection type).
+type Indexes = BTreeMap<String, (Keys, String)>;
+
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -173,7 +178,7 @@ fn table_indexes_match_the_adapter() {
             )
         })
         .collect();
-    let key_schema = |schema: &Value| -> Vec<(String, String, String)> {
+    let key_schema = |schema: &Value| -> Keys {
         schema
             .as_sequence()
             .expect("KeySchema")
@@ -193,7 +198,7 @@ fn table_indexes_match_the_adapter() {
     };
 
     // (attribute, type, HASH/RANGE) triples, as the adapter describes them.
-    let expect_keys = |hash: KeyAttr, range: Option<KeyAttr>| -> Vec<(String, String, String)> {
+    let expect_keys = |hash: KeyAttr, range: Option<KeyAttr>| -> Keys {
         std::iter::once((hash, "HASH"))
             .chain(range.map(|r| (r, "RANGE")))
             .map(|(k, key_type)| (k.name.to_string(), k.kind.to_string(), key_type.to_string()))
@@ -206,22 +211,21 @@ fn table_indexes_match_the_adapter() {
         "table key"
     );
 
-    let actual: BTreeMap<String, (Vec<(String, String, String)>, String)> =
-        get(props, "GlobalSecondaryIndexes")
-            .as_sequence()
-            .expect("GlobalSecondaryIndexes")
-            .iter()
-            .map(|gsi| {
-                let name = text(get(gsi, "IndexName"), "IndexName").to_string();
-                let projection = text(get(get(gsi, "Projection"), "ProjectionType"), &name);
-                (
-                    name,
-                    (key_schema(get(gsi, "KeySchema")), projection.to_string()),
-                )
-            })
-            .collect();
+    let actual: Indexes = get(props, "GlobalSecondaryIndexes")
+        .as_sequence()
+        .expect("GlobalSecondaryIndexes")
+        .iter()
+        .map(|gsi| {
+            let name = text(get(gsi, "IndexName"), "IndexName").to_string();
+            let projection = text(get(get(gsi, "Projection"), "ProjectionType"), &name);
+            (
+                name,
+                (key_schema(get(gsi, "KeySchema")), projection.to_string()),
+            )
+        })
+        .collect();
     // The DynamoDB adapter's own description (what it queries and what `create-tables` makes).
-    let expected: BTreeMap<String, (Vec<(String, String, String)>, String)> = INDEXES
+    let expected: Indexes = INDEXES
         .iter()
         .map(|i| {
             (
@@ -246,4 +250,23 @@ fn table_indexes_match_the_adapter() {
         attribute_types.keys().copied().collect::<BTreeSet<_>>(),
         used
     );
+}
+
+#[test]
+fn code_uri_is_the_functions_package() {
+    // sam build runs `cargo lambda build --bin <name>` in CodeUri: at the workspace root cargo
+    // only searches default-members (infra), so it must be the package that holds the binaries.
+    let template = template();
+    let global = get(get(get(&template, "Globals"), "Function"), "CodeUri");
+    for (id, resource) in resources_of(&template, "AWS::Serverless::Function") {
+        let own = get(get(resource, "Properties"), "CodeUri");
+        let uri = text(if own.is_null() { global } else { own }, id);
+        let manifest = workspace().join(uri).join("Cargo.toml");
+        let manifest = std::fs::read_to_string(&manifest)
+            .unwrap_or_else(|e| panic!("{id}: CodeUri {uri}: {}: {e}", manifest.display()));
+        assert!(
+            manifest.contains("name = \"functions\""),
+            "{id}: CodeUri {uri} is not the functions package"
+        );
+    }
 }

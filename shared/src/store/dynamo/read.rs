@@ -15,9 +15,14 @@ use crate::store::{ListQuery, Page, StoreError};
 /// Items evaluated per request while filtering the list on `is_active`: DynamoDB applies
 /// `Limit` before the filter, so asking for just the page would cost a call per dropped item.
 const FILTERED_READ: usize = 100;
+/// The longest partition key DynamoDB takes.
+const MAX_KEY_BYTES: usize = 2048;
 
 impl DynamoStore {
     pub(super) async fn get_record(&self, id: &str) -> Result<Option<ManualRecord>, StoreError> {
+        if !is_key(id) {
+            return Ok(None);
+        }
         let out = self.get_item(id).await?;
         // An id naming a guard or the counts is no record.
         out.filter(item::is_record)
@@ -46,6 +51,9 @@ impl DynamoStore {
         &self,
         nopol_key: &str,
     ) -> Result<Option<ManualRecord>, StoreError> {
+        if !is_key(nopol_key) {
+            return Ok(None);
+        }
         let out = self
             .query(
                 NOPOL_INDEX,
@@ -76,7 +84,7 @@ impl DynamoStore {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let wanted = query.limit + 1 - items.len();
+            let wanted = query.limit.saturating_add(1).saturating_sub(items.len());
             let read = if query.active_only {
                 wanted.max(FILTERED_READ)
             } else {
@@ -246,6 +254,12 @@ impl DynamoStore {
             .key_condition_expression(cond)
             .set_expression_attribute_names(Some(names))
     }
+}
+
+/// Whether DynamoDB accepts `value` as a key: it rejects empty and over-long ones, which can
+/// name no record anyway.
+fn is_key(value: &str) -> bool {
+    !value.is_empty() && value.len() <= MAX_KEY_BYTES
 }
 
 /// DynamoDB's `Limit` is an `i32`.

@@ -203,10 +203,10 @@ fn missing_indexes(table: &TableDescription) -> Result<Vec<&'static Index>, Stor
 async fn wait_active(client: &Client, table: &str) -> Result<TableDescription, StoreError> {
     let started = Instant::now();
     loop {
-        if let Some(description) = describe(client, table).await? {
-            if is_active(&description) {
-                return Ok(description);
-            }
+        if let Some(description) = describe(client, table).await?
+            && is_active(&description)
+        {
+            return Ok(description);
         }
         if started.elapsed() > ACTIVE_TIMEOUT {
             return Err(StoreError::Other(format!(

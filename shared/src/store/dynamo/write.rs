@@ -231,6 +231,7 @@ impl DynamoStore {
         actions.extend(self.counts_update(Delta::default().minus(Delta::of(current)))?);
         match self.transact(actions).await? {
             Outcome::Committed => Ok(()),
+            // Only the record delete has a condition, so a refusal without reasons is that one.
             Outcome::Cancelled(codes) if failed(&codes, 0) || codes.is_empty() => {
                 Err(StoreError::Stale)
             }
@@ -247,10 +248,13 @@ impl DynamoStore {
         actions: Vec<TransactWriteItem>,
     ) -> Result<Outcome, StoreError> {
         for attempt in 0..CONFLICT_ATTEMPTS {
+            // A token per attempt: should the SDK resend this request after a timeout, DynamoDB
+            // answers as the first time instead of failing our own conditions.
             let result = self
                 .client
                 .transact_write_items()
                 .set_transact_items(Some(actions.clone()))
+                .client_request_token(uuid::Uuid::new_v4().to_string())
                 .send()
                 .await;
             let codes = match result {

@@ -1,0 +1,381 @@
+//! `bench-store`: how many DynamoDB calls each store operation makes, and how long bulk
+//! writes take, against the server at `DYNAMODB_ENDPOINT_URL` (moto). Prints figures only;
+//! wall times against moto say little about DynamoDB, the call counts are the point.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
+use aws_sdk_dynamodb::config::{BehaviorVersion, ConfigBag, Credentials, Intercept, Region};
+use aws_sdk_dynamodb::error::BoxError;
+use aws_sdk_dynamodb::operation::{
+    batch_write_item::BatchWriteItemInput, create_table::CreateTableInput,
+    delete_item::DeleteItemInput, describe_table::DescribeTableInput, get_item::GetItemInput,
+    put_item::PutItemInput, query::QueryInput, scan::ScanInput,
+    transact_write_items::TransactWriteItemsInput, update_item::UpdateItemInput,
+};
+use bengkel::manual::ManualRecord;
+use bengkel::store::dynamo::{DynamoStore, ensure_table};
+use bengkel::store::{ListQuery, ManualStore, StoreError};
+use serde_json::json;
+
+type Calls = BTreeMap<&'static str, u64>;
+
+// ---- records ----------------------------------------------------------------------------
+// Built from their JSON form (the API's): infra does not depend on chrono or uuid.
+
+/// A number unique to this run, for table names and ids.
+fn stamp() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// A date or instant from its text, typed by where it goes.
+macro_rules! parse {
+    ($text:expr) => {
+        serde_json::from_value(json!($text))
+            .map_err(|err| StoreError::Other(format!("{}: {err}", $text)))
+    };
+}
+
+/// `count` records numbered from `first`: a tenth inactive, next services spread over
+/// January 2026, three in four reminded.
+fn batch(first: usize, count: usize) -> Result<Vec<ManualRecord>, StoreError> {
+    let run = stamp();
+    (first..first + count).map(|n| record(n, run)).collect()
+}
+
+fn record(n: usize, run: u128) -> Result<ManualRecord, StoreError> {
+    // Created n seconds after midnight, Jakarta time (n < 86,400).
+    let created = format!(
+        "2026-01-03T{:02}:{:02}:{:02}+07:00",
+        n / 3600,
+        n / 60 % 60,
+        n % 60
+    );
+    let value = json!({
+        "id": format!("{n:06}-{run}"),
+        "customer_name": format!("Pelanggan {n}"),
+        "nopol": format!("B {} {}", n % 9_999 + 1, ["AA", "AB", "AC", "AD"][n / 9_999 % 4]),
+        "no_hp": "6281234567890",
+        "last_service": null,
+        "next_service": format!("2026-01-{:02}", n % 28 + 1),
+        "is_active": u8::from(!n.is_multiple_of(10)),
+        "reminder_sent_count": n % 4,
+        "last_reminder_sent": (!n.is_multiple_of(4)).then(|| created.clone()),
+        "notes": null,
+        "created_at": created,
+        "updated_at": created,
+    });
+    let mut record: ManualRecord = serde_json::from_value(value)
+        .map_err(|err| StoreError::Other(format!("record {n}: {err}")))?;
+    record.version = 1;
+    Ok(record)
+}
+
+/// Another record (new id) holding the same nopol as `record`.
+fn renamed(record: &ManualRecord, n: usize) -> ManualRecord {
+    ManualRecord {
+        id: format!("old-{n}-{}", stamp()),
+        customer_name: format!("Pemilik lama {n}"),
+        ..record.clone()
+    }
+}
+
+/// Counts the operations the SDK executes, by name (once per operation, retries excluded).
+#[derive(Debug, Clone, Default)]
+struct CallCounter(Arc<Mutex<Calls>>);
+
+impl CallCounter {
+    /// The calls counted since the last take, starting again from zero.
+    fn take(&self) -> Calls {
+        self.0
+            .lock()
+            .map(|mut calls| std::mem::take(&mut *calls))
+            .unwrap_or_default()
+    }
+}
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let input = context.input();
+        // The input's type names the operation.
+        macro_rules! operation {
+            ($($input:ty => $name:literal),* $(,)?) => {
+                $(if input.downcast_ref::<$input>().is_some() { $name } else)* { "other" }
+            };
+        }
+        let name = operation!(
+            GetItemInput => "GetItem",
+            QueryInput => "Query",
+            TransactWriteItemsInput => "TransactWriteItems",
+            PutItemInput => "PutItem",
+            UpdateItemInput => "UpdateItem",
+            DeleteItemInput => "DeleteItem",
+            BatchWriteItemInput => "BatchWriteItem",
+            ScanInput => "Scan",
+            DescribeTableInput => "DescribeTable",
+            CreateTableInput => "CreateTable",
+        );
+        if let Ok(mut calls) = self.0.lock() {
+            *calls.entry(name).or_default() += 1;
+        }
+        Ok(())
+    }
+}
+
+/// One line of the table.
+struct Row {
+    operation: String,
+    records: usize,
+    calls: Calls,
+    wall: Duration,
+}
+
+struct Bench {
+    client: Client,
+    counter: CallCounter,
+    rows: Vec<Row>,
+}
+
+impl Bench {
+    /// A store on a fresh table, the calls made to create it left uncounted.
+    async fn fresh_store(&self, label: &str) -> Result<DynamoStore, StoreError> {
+        let table = format!("bench-{label}-{}", stamp());
+        ensure_table(&self.client, &table).await?;
+        self.counter.take();
+        Ok(DynamoStore::new(self.client.clone(), table))
+    }
+
+    /// Runs `work`, recording its calls and wall time under `operation`.
+    async fn measure<T>(
+        &mut self,
+        operation: &str,
+        records: usize,
+        work: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.counter.take();
+        let started = Instant::now();
+        let result = work.await?;
+        let wall = started.elapsed();
+        let calls = self.counter.take();
+        self.rows.push(Row {
+            operation: operation.to_string(),
+            records,
+            calls,
+            wall,
+        });
+        Ok(result)
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT_URL") else {
+        eprintln!(
+            "bench-store: set DYNAMODB_ENDPOINT_URL (e.g. moto_server on http://127.0.0.1:5055)"
+        );
+        return ExitCode::from(2);
+    };
+    let counter = CallCounter::default();
+    let mut bench = Bench {
+        client: client(&endpoint, counter.clone()),
+        counter,
+        rows: Vec::new(),
+    };
+    println!("bench-store against {endpoint}\n");
+    if let Err(err) = run(&mut bench).await {
+        eprintln!("bench-store: {err}");
+        return ExitCode::FAILURE;
+    }
+    print_table(&bench.rows);
+    ExitCode::SUCCESS
+}
+
+fn client(endpoint: &str, counter: CallCounter) -> Client {
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "ap-southeast-3".into());
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(region))
+        .credentials_provider(Credentials::new("test", "test", None, None, "bench"))
+        .interceptor(counter)
+        .build();
+    Client::from_conf(config)
+}
+
+async fn run(bench: &mut Bench) -> Result<(), StoreError> {
+    single_operations(bench).await?;
+    bulk_writes(bench).await
+}
+
+/// Each operation once, at 10 records and again at 1,000, to show which grow with the table.
+async fn single_operations(bench: &mut Bench) -> Result<(), StoreError> {
+    let store = bench.fresh_store("ops").await?;
+    let records = batch(0, 10)?;
+    store.insert_many(&records[..9]).await?;
+    bench
+        .measure("insert", 10, store.insert(&records[9]))
+        .await?;
+    reads(bench, &store, &records[9], 10).await?;
+    writes(bench, &store, &records[9], 10).await?;
+    store.insert_many(&batch(10, 990)?).await?;
+    reads(bench, &store, &records[0], 1_000).await
+}
+
+async fn reads(
+    bench: &mut Bench,
+    store: &DynamoStore,
+    probe: &ManualRecord,
+    size: usize,
+) -> Result<(), StoreError> {
+    let (from, to) = (parse!("2026-01-03")?, parse!("2026-01-09")?);
+    let since = parse!("2026-01-03T00:00:00+07:00")?;
+    bench.measure("get", size, store.get(&probe.id)).await?;
+    bench
+        .measure(
+            "find_by_nopol",
+            size,
+            store.find_by_nopol(&probe.nopol_key()),
+        )
+        .await?;
+    bench.measure("counts", size, store.counts()).await?;
+    let upcoming = bench
+        .measure(
+            "count_upcoming (7 days)",
+            size,
+            store.count_upcoming(from, to),
+        )
+        .await?;
+    let reminded = bench
+        .measure(
+            "count_reminded_since",
+            size,
+            store.count_reminded_since(since),
+        )
+        .await?;
+    bench
+        .measure("most_reminded(10)", size, store.most_reminded(10))
+        .await?;
+    let page = ListQuery {
+        active_only: false,
+        limit: 50,
+        after: None,
+    };
+    bench.measure("list (50)", size, store.list(&page)).await?;
+    let active = ListQuery {
+        active_only: true,
+        ..page
+    };
+    bench
+        .measure("list (50, active only)", size, store.list(&active))
+        .await?;
+    println!("at {size} records: {upcoming} upcoming, {reminded} reminded since {since}");
+    Ok(())
+}
+
+async fn writes(
+    bench: &mut Bench,
+    store: &DynamoStore,
+    current: &ManualRecord,
+    size: usize,
+) -> Result<(), StoreError> {
+    let mut next = current.clone();
+    next.version += 1;
+    next.is_active = 0;
+    bench
+        .measure(
+            "replace (counts change)",
+            size,
+            store.replace(current, &next),
+        )
+        .await?;
+    let mut moved = next.clone();
+    moved.version += 1;
+    moved.nopol = "Z 9999 ZZ".into();
+    bench
+        .measure("replace (nopol moves)", size, store.replace(&next, &moved))
+        .await?;
+    bench.measure("delete", size, store.delete(&moved)).await?;
+    store.insert(current).await
+}
+
+/// 1,000 rows through insert_many beside 1,000 single inserts, each on a fresh table; then
+/// insert_many with 10 rows whose nopol is taken, to show the cost of the retries.
+async fn bulk_writes(bench: &mut Bench) -> Result<(), StoreError> {
+    let records = batch(0, 1_000)?;
+    let store = bench.fresh_store("many").await?;
+    let outcomes = bench
+        .measure("insert_many (1,000 rows)", 0, store.insert_many(&records))
+        .await?;
+    report_failures("insert_many", &outcomes);
+
+    let store = bench.fresh_store("single").await?;
+    bench
+        .measure("1,000 x insert", 0, insert_each(&store, &records))
+        .await?;
+
+    let store = bench.fresh_store("conflicts").await?;
+    let taken: Vec<ManualRecord> = (0..10)
+        .map(|i| renamed(&records[i * 97], 5_000 + i))
+        .collect();
+    store.insert_many(&taken).await?;
+    let outcomes = bench
+        .measure(
+            "insert_many (1,000, 10 taken)",
+            10,
+            store.insert_many(&records),
+        )
+        .await?;
+    report_failures("insert_many with taken nopols", &outcomes);
+    Ok(())
+}
+
+async fn insert_each(store: &DynamoStore, records: &[ManualRecord]) -> Result<(), StoreError> {
+    for record in records {
+        store.insert(record).await?;
+    }
+    Ok(())
+}
+
+fn report_failures(what: &str, outcomes: &[Result<(), StoreError>]) {
+    let failed = outcomes.iter().filter(|o| o.is_err()).count();
+    println!("{what}: {} rows, {failed} refused", outcomes.len());
+}
+
+fn print_table(rows: &[Row]) {
+    println!(
+        "\n{:<32} {:>8} {:>6}  {:<44} {:>10}",
+        "operation", "records", "calls", "by operation", "wall"
+    );
+    println!("{}", "-".repeat(106));
+    for row in rows {
+        let total: u64 = row.calls.values().sum();
+        let by: Vec<String> = row
+            .calls
+            .iter()
+            .map(|(name, n)| format!("{name} {n}"))
+            .collect();
+        let wall = format!("{:.1} ms", row.wall.as_secs_f64() * 1000.0);
+        println!(
+            "{:<32} {:>8} {:>6}  {:<44} {:>10}",
+            row.operation,
+            row.records,
+            total,
+            by.join(", "),
+            wall
+        );
+    }
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every test tier on this machine, installing what it needs first:
+#   lints, unit + API + conformance (embedded and DynamoDB on moto) + template check,
+#   the Lambda tier (cargo lambda watch/invoke), and cfn-lint.
+# A tier that cannot run fails the whole command, loudly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export VENV="${VENV:-$ROOT/.venv}"
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
+
+step "tools: Python venv with moto, cfn-lint and cargo-lambda ($VENV)"
+command -v cargo >/dev/null || fail "cargo is not installed"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV" || fail "could not create a Python venv (python3 -m venv)"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r infra/requirements-test.txt \
+  || fail "could not install infra/requirements-test.txt from PyPI"
+export PATH="$VENV/bin:$PATH"
+
+step "format and lints"
+cargo fmt --all -- --check || fail "cargo fmt: run 'cargo fmt --all'"
+cargo clippy --workspace --all-targets --quiet -- -D warnings || fail "cargo clippy reported warnings"
+
+step "moto_server on loopback, one request at a time (infra/moto_serial.py)"
+MOTO_PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export MOTO_URL="http://127.0.0.1:$MOTO_PORT"
+MOTO_LOG=$(mktemp)
+"$VENV/bin/python" infra/moto_serial.py -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+MOTO_PID=$!
+trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "$MOTO_URL/moto-api/" && break
+  kill -0 $MOTO_PID 2>/dev/null || { cat "$MOTO_LOG"; fail "moto_server exited"; }
+  sleep 0.2
+done
+curl -s -o /dev/null "$MOTO_URL/moto-api/" || { cat "$MOTO_LOG"; fail "moto_server did not start on $MOTO_URL"; }
+echo "moto at $MOTO_URL"
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=ap-southeast-3
+export DYNAMODB_ENDPOINT_URL="$MOTO_URL"
+
+step "unit, API, conformance (embedded + DynamoDB on moto) and route-table/template tests"
+cargo test --workspace || fail "cargo test"
+
+step "Lambda tier: cargo lambda watch + invoke"
+bash tests/lambda.sh || fail "Lambda tier"
+
+step "template: cfn-lint"
+"$VENV/bin/cfn-lint" template.yaml || fail "cfn-lint template.yaml"
+
+printf '\nAll test tiers passed.\n'
