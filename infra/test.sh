@@ -40,12 +40,18 @@ export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=ap-southeast
 export DYNAMODB_ENDPOINT_URL="$MOTO_URL"
 
 step "unit, API, conformance (embedded + DynamoDB on moto) and route-table/template tests"
-cargo test --workspace || fail "cargo test"
+CARGO_LOG=$(mktemp)
+cargo test --workspace 2>&1 | tee "$CARGO_LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "cargo test"
 
 step "Lambda tier: cargo lambda watch + invoke"
-bash tests/lambda.sh || fail "Lambda tier"
+LAMBDA_LOG=$(mktemp)
+bash tests/lambda.sh 2>&1 | tee "$LAMBDA_LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "Lambda tier"
 
 step "template: cfn-lint"
 "$VENV/bin/cfn-lint" template.yaml || fail "cfn-lint template.yaml"
 
-printf '\nAll test tiers passed.\n'
+# One closing line over every tier: the cargo test totals plus the Lambda checks.
+passed=$(cat "$CARGO_LOG" "$LAMBDA_LOG" | sed -nE 's/^(test result: ok\.|lambda:) ([0-9]+) passed.*/\2/p' | awk '{ sum += $1 } END { print sum }')
+printf '\nAll test tiers passed.\ntests: %s passed, 0 failed\n' "$passed"

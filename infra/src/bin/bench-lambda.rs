@@ -3,7 +3,11 @@
 //! 1,000-row bulk import. Needs a DynamoDB + Secrets Manager endpoint in `AWS_ENDPOINT_URL`
 //! (moto). Prints figures; asserts nothing beyond the answers being the expected ones.
 //!
-//! usage: bench-lambda <dir of release function binaries>
+//! usage: bench-lambda <dir>   where each function is `<dir>/<name>/bootstrap` (the layout of
+//!                             `cargo lambda build`) or `<dir>/<name>` (a cargo target dir)
+//!    or: bench-lambda --list PATH --bulk-import PATH
+//! The binaries must run on this machine (x86_64 here). Each function's log goes to a file in
+//! the temporary directory, named in the error when a function does not answer as expected.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -21,6 +25,8 @@ use serde_json::{Value, json};
 use tokio::sync::{Mutex, mpsc};
 
 const RUNS: usize = 10;
+/// How long a function may take to answer; the bulk import on moto takes a while.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(300);
 const SECRET: &str = "bench-secret-that-is-certainly-32-bytes-or-more";
 
 /// One invocation handed to the function, and where its response goes.
@@ -40,7 +46,7 @@ async fn next(State(inv): State<Arc<Invocation>>) -> (HeaderMap, String) {
     let deadline = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
-        + Duration::from_secs(30);
+        + ANSWER_TIMEOUT;
     headers.insert(
         "lambda-runtime-aws-request-id",
         HeaderValue::from_static("bench-request"),
@@ -84,28 +90,55 @@ async fn runtime_api(event: Value) -> Result<(String, mpsc::Receiver<Value>), Bo
     Ok((addr, rx))
 }
 
-/// Runs `binary` for one `event`: (time from spawn to response, response, peak RSS in KiB).
+/// What one invocation gave: time from spawn to response, the response, peak RSS in KiB.
+struct Answer {
+    elapsed: Duration,
+    response: Value,
+    peak_kib: u64,
+}
+
+/// Runs `binary` for one `event`, its stdout and stderr appended to `log`.
 async fn invoke(
     binary: &Path,
     env: &[(String, String)],
     event: Value,
-) -> Result<(Duration, Value, u64), BoxError> {
+    log: &Path,
+) -> Result<Answer, BoxError> {
     let (addr, mut responses) = runtime_api(event).await?;
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)?;
+    let err = out.try_clone()?;
     let started = Instant::now();
     let mut child = tokio::process::Command::new(binary)
+        .env_clear()
         .envs(env.iter().cloned())
         .env("AWS_LAMBDA_RUNTIME_API", addr)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
         .kill_on_drop(true)
-        .spawn()?;
-    let response = tokio::time::timeout(Duration::from_secs(30), responses.recv())
-        .await?
-        .ok_or("the function closed without answering")?;
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let response = tokio::select! {
+        response = responses.recv() => response.ok_or("the runtime API stopped")?,
+        status = child.wait() => {
+            return Err(format!("{} exited ({}) without answering; log: {}",
+                binary.display(), status?, log.display()).into());
+        }
+        () = tokio::time::sleep(ANSWER_TIMEOUT) => {
+            return Err(format!("{} did not answer within {ANSWER_TIMEOUT:?}; log: {}",
+                binary.display(), log.display()).into());
+        }
+    };
     let elapsed = started.elapsed();
     let peak_kib = child.id().map_or(0, peak_rss_kib);
     child.kill().await?;
-    Ok((elapsed, response, peak_kib))
+    Ok(Answer {
+        elapsed,
+        response,
+        peak_kib,
+    })
 }
 
 /// VmHWM of a live process: its peak resident memory.
@@ -172,57 +205,141 @@ async fn provision() -> Result<Vec<(String, String)>, BoxError> {
     Ok(env)
 }
 
+/// The median: the mean of the two middle samples when their number is even.
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
-    samples[samples.len() / 2]
+    let mid = samples.len() / 2;
+    if samples.len().is_multiple_of(2) {
+        (samples[mid - 1] + samples[mid]) / 2
+    } else {
+        samples[mid]
+    }
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// The function binaries: (manual-list, manual-bulk-import).
+fn binaries(args: &[String]) -> Result<(PathBuf, PathBuf), BoxError> {
+    const USAGE: &str =
+        "usage: bench-lambda <dir of function binaries> | --list PATH --bulk-import PATH";
+    let (list, import) = match args {
+        [dir] => {
+            let find = |name: &str| {
+                let nested = Path::new(dir).join(name).join("bootstrap");
+                if nested.is_file() {
+                    nested
+                } else {
+                    Path::new(dir).join(name)
+                }
+            };
+            (find("manual-list"), find("manual-bulk-import"))
+        }
+        [a, x, b, y] if a == "--list" && b == "--bulk-import" => (x.into(), y.into()),
+        [b, y, a, x] if a == "--list" && b == "--bulk-import" => (x.into(), y.into()),
+        _ => return Err(USAGE.into()),
+    };
+    for path in [&list, &import] {
+        if !path.is_file() {
+            return Err(format!("{} is not a file\n{USAGE}", path.display()).into());
+        }
+    }
+    Ok((list, import))
+}
+
+/// The body of an API Gateway v2 response, as JSON.
+fn body(response: &Value) -> Value {
+    response["body"]
+        .as_str()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default()
 }
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    let dir = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .ok_or("usage: bench-lambda <dir of function binaries>")?,
-    );
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (list_bin, import_bin) = binaries(&args)?;
     let env = provision().await?;
+    let logs = std::env::temp_dir().join(format!("bench-lambda-{}", std::process::id()));
+    std::fs::create_dir_all(&logs)?;
     let token = Auth::new(SECRET.as_bytes(), &Config::default())?.issue(
         "bench",
         Duration::from_secs(3600),
         &Config::default(),
     );
+    for (name, path) in [
+        ("manual-list", &list_bin),
+        ("manual-bulk-import", &import_bin),
+    ] {
+        let size = std::fs::metadata(path)?.len();
+        println!(
+            "{name}: {} ({:.2} MiB)",
+            path.display(),
+            size as f64 / 1024.0 / 1024.0
+        );
+    }
 
     let list = http_event("GET", "/manual-whatsapp/", &token, None);
     let mut samples = Vec::new();
+    let mut peaks = Vec::new();
     for _ in 0..RUNS {
-        let (elapsed, response, _) = invoke(&dir.join("manual-list"), &env, list.clone()).await?;
-        if response["statusCode"] != 200 {
-            return Err(format!("manual-list answered {response}").into());
+        let answer = invoke(&list_bin, &env, list.clone(), &logs.join("manual-list.log")).await?;
+        if answer.response["statusCode"] != 200 {
+            return Err(format!(
+                "manual-list answered {}; log: {}",
+                answer.response,
+                logs.join("manual-list.log").display()
+            )
+            .into());
         }
-        samples.push(elapsed);
+        samples.push(answer.elapsed);
+        peaks.push(answer.peak_kib);
     }
+    samples.sort();
     println!(
-        "cold start, manual-list, process start to first response: median {:?} of {RUNS} (min {:?}, max {:?})",
-        median(samples.clone()),
-        samples.iter().min().unwrap_or(&Duration::ZERO),
-        samples.iter().max().unwrap_or(&Duration::ZERO)
+        "cold start, manual-list (GET /manual-whatsapp/, empty table), process start to first response: \
+         median {} of {RUNS} (min {}, max {}); peak RSS {}",
+        ms(median(samples.clone())),
+        ms(samples[0]),
+        ms(samples[RUNS - 1]),
+        mib(peaks.iter().copied().max().unwrap_or(0)),
     );
 
     let rows: Vec<Value> = (0..1000)
         .map(|i| json!({"customer_name": format!("Pelanggan {i}"), "nopol": format!("B {} BEN", i + 1), "no_hp": "08123456789", "next_service": "2026-12-01"}))
         .collect();
+    let payload = json!(rows).to_string();
+    let payload_kib = payload.len() as f64 / 1024.0;
     let import = http_event(
         "POST",
         "/manual-whatsapp/bulk-import",
         &token,
-        Some(json!(rows).to_string()),
+        Some(payload),
     );
-    let (elapsed, response, peak) = invoke(&dir.join("manual-bulk-import"), &env, import).await?;
-    let body: Value =
-        serde_json::from_str(response["body"].as_str().unwrap_or("{}")).unwrap_or_default();
+    let log = logs.join("manual-bulk-import.log");
+    let answer = invoke(&import_bin, &env, import, &log).await?;
+    let data = &body(&answer.response)["data"];
+    if answer.response["statusCode"] != 200 || data["imported"] != 1000 {
+        return Err(format!(
+            "manual-bulk-import answered {}; log: {}",
+            answer.response,
+            log.display()
+        )
+        .into());
+    }
     println!(
-        "bulk import of 1,000 rows, cold: {elapsed:?}, answer {:?}, peak RSS {:.1} MiB",
-        body["message"],
-        peak as f64 / 1024.0
+        "bulk import of 1,000 rows ({payload_kib:.0} KiB body), cold process: answered in {}, \
+         imported {}, failed {}; peak RSS (VmHWM) {}",
+        ms(answer.elapsed),
+        data["imported"],
+        data["failed"],
+        mib(answer.peak_kib),
     );
+    let _ = std::fs::remove_dir_all(&logs);
     Ok(())
 }
