@@ -3,6 +3,9 @@
 # emulator), invoked with the API Gateway v2 events in tests/events/, against DynamoDB and
 # Secrets Manager served by moto on loopback.
 #
+# Also the daily reminder function (tests/events/scheduler-daily.json, EventBridge Scheduler's
+# event) and a scheduler function on a schedule created in moto's EventBridge Scheduler.
+#
 # Needs (set by the main test script): MOTO_URL (a running moto_server), VENV (a Python venv with
 # boto3 and cargo-lambda), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
 # Prints one "ok - ..." / "not ok - ..." line per check, then "lambda: N passed, N failed";
@@ -54,6 +57,7 @@ abort() {
 run_id="$(date +%s)-$$"
 table="bengkel-lambda-$run_id"
 secret_name="bengkel/lambda-$run_id"
+schedule_name="bengkel-lambda-$run_id-maintenance-reminder"
 jwt_secret=$("$PY" -c 'import secrets; print(secrets.token_hex(32))') # 64 bytes
 
 # --- Fixtures in moto -------------------------------------------------------------------------
@@ -62,13 +66,19 @@ if ! AWS_ENDPOINT_URL="$MOTO_URL" cargo run -q -p infra --bin create-tables -- -
     abort "create table $table in moto" "$work/create-tables.log"
 fi
 # boto3 reads AWS_DEFAULT_REGION, not AWS_REGION: pass the region explicitly.
-if ! "$PY" - "$MOTO_URL" "$AWS_REGION" "$secret_name" "$jwt_secret" <<'PY'; then
+if ! "$PY" - "$MOTO_URL" "$AWS_REGION" "$secret_name" "$jwt_secret" "$schedule_name" <<'PY'; then
 import json, sys, boto3
-url, region, name, jwt = sys.argv[1:]
+url, region, name, jwt, schedule = sys.argv[1:]
 boto3.client("secretsmanager", endpoint_url=url, region_name=region).create_secret(
     Name=name, SecretString=json.dumps({"jwt_secret": jwt, "starsender_api_key": ""}))
+# The daily schedule as template.yaml deploys it.
+boto3.client("scheduler", endpoint_url=url, region_name=region).create_schedule(
+    Name=schedule, ScheduleExpression="cron(0 9 * * ? *)", ScheduleExpressionTimezone="Asia/Jakarta",
+    FlexibleTimeWindow={"Mode": "OFF"}, State="ENABLED",
+    Target={"Arn": "arn:aws:lambda:%s:123456789012:function:reminder-daily" % region,
+            "RoleArn": "arn:aws:iam::123456789012:role/reminder-schedule"})
 PY
-    abort "create secret $secret_name in moto"
+    abort "create secret $secret_name and schedule $schedule_name in moto"
 fi
 
 # --- Start cargo lambda watch -------------------------------------------------------------------
@@ -85,6 +95,8 @@ AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
 AWS_REGION=$AWS_REGION
 TABLE_NAME=$table
 SECRET_ID=$secret_name
+SCHEDULE_NAME=$schedule_name
+SCHEDULE_GROUP=default
 WORKSHOP_TZ=Asia/Jakarta
 RUST_LOG=info
 EOF
@@ -115,7 +127,8 @@ for event in tests/events/*.json; do
 done
 
 # check.py RESPONSE EXPR: evaluates EXPR over a function's API Gateway v2 response with
-# s = statusCode, b = body (parsed JSON), h = headers (lower-case names); prints why it failed.
+# s = statusCode, b = body (parsed JSON), h = headers (lower-case names), r = the whole answer
+# (what a non-HTTP function returns); prints why it failed.
 cat >"$work/check.py" <<'PY'
 import base64, json, sys
 r = json.load(open(sys.argv[1]))
@@ -132,7 +145,9 @@ try:
     ok = bool(eval(sys.argv[2]))
 except Exception:  # a missing field is a failed check, not a crash
     ok = False
-if not ok:
+if not ok and s is None:
+    print(f"#   expected {sys.argv[2]}\n#   got {json.dumps(r)}")
+elif not ok:
     print(f"#   expected {sys.argv[2]}\n#   got status {s}, headers {h}, body {raw}")
 sys.exit(0 if ok else 1)
 PY
@@ -162,6 +177,18 @@ check() {
     fi
 }
 
+# First, while the table is empty: nothing is due, so nothing is sent, and only counts come back.
+check reminder-daily scheduler-daily "reminder-daily answers the summary counts of a run with nothing due" \
+    'set(r) == {"total_records", "reminder_sent", "reminder_failed", "reminder_skipped", "deferred"} and r["reminder_sent"] == 0 and r["reminder_failed"] == 0 and r["deferred"] == 0'
+check scheduler-stop scheduler-stop "scheduler-stop disables the schedule in EventBridge Scheduler" \
+    's == 200 and b == {"enabled": False, "schedule_expression": "cron(0 9 * * ? *)", "timezone": "Asia/Jakarta", "next_run": None}'
+state=$("$PY" -c 'import sys, boto3; print(boto3.client("scheduler", endpoint_url=sys.argv[1], region_name=sys.argv[2]).get_schedule(Name=sys.argv[3])["State"])' \
+    "$MOTO_URL" "$AWS_REGION" "$schedule_name" 2>&1 || true)
+if [[ "$state" == DISABLED ]]; then
+    pass "the schedule is DISABLED in moto after scheduler-stop"
+else
+    fail "the schedule is DISABLED in moto after scheduler-stop (got: $state)"
+fi
 check manual-create manual-create "manual-create answers 201 with the normalised nopol and no_hp" \
     's == 201 and b["nopol"] == "B 1234 XYZ" and b["no_hp"] == "628123456789" and b["id"]'
 created_id=$("$PY" -c 'import json, sys; print(json.loads(json.load(open(sys.argv[1]))["body"])["id"])' \

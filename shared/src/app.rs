@@ -7,7 +7,11 @@ use chrono::{DateTime, FixedOffset, NaiveDate, SubsecRound};
 use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, Config};
-use crate::store::ManualStore;
+use crate::gateway::Gateway;
+use crate::scheduler::eventbridge::{self, EventBridgeSchedule};
+use crate::scheduler::local::LocalSchedule;
+use crate::scheduler::{NoSchedule, ScheduleControl};
+use crate::store::{ManualStore, MessageStore, ReminderStore};
 use crate::store::dynamo::DynamoStore;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -16,21 +20,39 @@ pub struct App {
     pub config: Config,
     pub auth: Auth,
     pub clock: Arc<dyn Clock>,
+    pub gateway: Gateway,
     pub manual: Arc<dyn ManualStore>,
+    pub messages: Arc<dyn MessageStore>,
+    pub reminders: Arc<dyn ReminderStore>,
+    /// The daily reminder schedule; an in-memory local one unless set with `with_schedule`.
+    pub schedule: Arc<dyn ScheduleControl>,
 }
 
 impl App {
-    pub fn new(config: Config, auth: Auth, manual: Arc<dyn ManualStore>) -> Self {
-        App {
+    /// An app on `store`, which keeps the records, the message log and the reminder claims.
+    pub fn new<S>(config: Config, auth: Auth, store: Arc<S>) -> Result<Self, config::ConfigError>
+    where
+        S: ManualStore + MessageStore + ReminderStore + 'static,
+    {
+        Ok(App {
+            gateway: Gateway::new(&config)?,
+            schedule: Arc::new(LocalSchedule::in_memory(config.timezone)),
             config,
             auth,
             clock: Arc::new(SystemClock),
-            manual,
-        }
+            manual: store.clone(),
+            messages: store.clone(),
+            reminders: store,
+        })
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    pub fn with_schedule(mut self, schedule: Arc<dyn ScheduleControl>) -> Self {
+        self.schedule = schedule;
         self
     }
 
@@ -41,6 +63,11 @@ impl App {
             .with_timezone(&self.config.timezone)
             .fixed_offset()
             .trunc_subsecs(0)
+    }
+
+    /// Now, to the millisecond, in the workshop's zone: for logs, where order within a second matters.
+    pub fn now_precise(&self) -> DateTime<FixedOffset> {
+        self.clock.now().with_timezone(&self.config.timezone).fixed_offset().trunc_subsecs(3)
     }
 
     /// Today in the workshop's zone.
@@ -63,7 +90,16 @@ impl App {
         let auth = Auth::new(secrets.jwt_secret.as_bytes(), &config)?;
         let table = required_var("TABLE_NAME")?;
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
-        Ok(App::new(config, auth, Arc::new(store)))
+        // Only the scheduler functions are given a schedule; the others never touch it.
+        let schedule: Arc<dyn ScheduleControl> = match config::var("SCHEDULE_NAME") {
+            Some(name) => Arc::new(EventBridgeSchedule::new(
+                aws_sdk_scheduler::Client::new(&aws),
+                name,
+                config::var("SCHEDULE_GROUP").unwrap_or_else(|| eventbridge::DEFAULT_GROUP.into()),
+            )),
+            None => Arc::new(NoSchedule),
+        };
+        Ok(App::new(config, auth, Arc::new(store))?.with_schedule(schedule))
     }
 }
 

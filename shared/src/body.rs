@@ -17,23 +17,37 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(body_rejection)?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::invalid(FieldError::body_root(
-                "missing",
-                "Field required",
-            )));
+        match read_json(req, state).await? {
+            Some(value) => Ok(JsonBody(value)),
+            None => Err(ApiError::invalid(FieldError::body_root("missing", "Field required"))),
         }
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
-            ApiError::invalid(FieldError::new(
-                vec![json!("body"), json!(e.column())],
-                "json_invalid",
-                format!("JSON decode error: {e}"),
-            ))
-        })
     }
+}
+
+/// A JSON body that may be left out: an empty body reads as `{}`.
+pub struct OptionalJsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for OptionalJsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Ok(OptionalJsonBody(read_json(req, state).await?.unwrap_or_else(|| json!({}))))
+    }
+}
+
+/// The body as JSON, or `None` when there is none.
+async fn read_json<S: Send + Sync>(req: Request, state: &S) -> Result<Option<Value>, ApiError> {
+    let bytes = Bytes::from_request(req, state).await.map_err(body_rejection)?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+        ApiError::invalid(FieldError::new(
+            vec![json!("body"), json!(e.column())],
+            "json_invalid",
+            format!("JSON decode error: {e}"),
+        ))
+    })
 }
 
 fn body_rejection(rejection: BytesRejection) -> ApiError {
@@ -177,6 +191,21 @@ impl Fields {
             Some(1) => Ok(1),
             _ => Err(("literal_error", "Input should be 0 or 1".to_string())),
         })
+    }
+
+    /// A whole number from 0 to `max`.
+    pub fn whole(&mut self, name: &str, max: u64) -> Slot<u64> {
+        self.take(name, |value| {
+            value
+                .as_u64()
+                .filter(|n| *n <= max)
+                .ok_or(("int_parsing", format!("Input should be a whole number from 0 to {max}")))
+        })
+    }
+
+    /// `true` or `false`.
+    pub fn boolean(&mut self, name: &str) -> Slot<bool> {
+        self.take(name, |value| value.as_bool().ok_or(("bool_type", "Input should be a valid boolean".to_string())))
     }
 
     /// A field that must be present and not null.

@@ -1,8 +1,11 @@
 //! Configuration read from the environment once, at start-up.
 
 use std::env;
+use std::time::Duration;
 
 use chrono_tz::Tz;
+
+use crate::reminder::template::{DEFAULT_TEMPLATE, Template};
 
 /// Where StarSender V3 accepts messages.
 pub const DEFAULT_STARSENDER_URL: &str = "https://api.starsender.online/api/send";
@@ -18,6 +21,18 @@ pub struct Config {
     pub starsender_url: String,
     /// Without a key, messages go to the local outbox instead of the gateway.
     pub starsender_api_key: Option<String>,
+    /// StarSender's `delay` in seconds, sent with every message when set.
+    pub starsender_delay: Option<u32>,
+    /// Time allowed to open a connection to the gateway.
+    pub gateway_connect_timeout: Duration,
+    /// Time allowed for a whole gateway request, well inside API Gateway's 30 s.
+    pub gateway_timeout: Duration,
+    /// The reminder text.
+    pub reminder_template: Template,
+    /// Days ahead the daily run reminds of (`send-reminders` takes its own).
+    pub reminder_days_threshold: u32,
+    /// Reminders sent at the same time by one run.
+    pub reminder_concurrency: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,12 +51,21 @@ impl Default for Config {
             jwt_audience: None,
             starsender_url: DEFAULT_STARSENDER_URL.to_string(),
             starsender_api_key: None,
+            starsender_delay: None,
+            gateway_connect_timeout: Duration::from_secs(3),
+            gateway_timeout: Duration::from_secs(10),
+            reminder_template: Template::new(DEFAULT_TEMPLATE, "Bengkel", "-").expect("the default template is valid"),
+            reminder_days_threshold: 3,
+            reminder_concurrency: 5,
         }
     }
 }
 
 impl Config {
-    /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `STARSENDER_URL`, `STARSENDER_API_KEY`.
+    /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `STARSENDER_URL`, `STARSENDER_API_KEY`,
+    /// `STARSENDER_DELAY_SECS`, `GATEWAY_CONNECT_TIMEOUT_MS`, `GATEWAY_TIMEOUT_MS`,
+    /// `REMINDER_TEMPLATE`, `WORKSHOP_NAME`, `WORKSHOP_PHONE`, `REMINDER_DAYS_THRESHOLD`,
+    /// `REMINDER_CONCURRENCY`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let defaults = Config::default();
         let timezone = match var("WORKSHOP_TZ") {
@@ -57,8 +81,28 @@ impl Config {
             jwt_audience: var("JWT_AUDIENCE"),
             starsender_url: var("STARSENDER_URL").unwrap_or(defaults.starsender_url),
             starsender_api_key: var("STARSENDER_API_KEY"),
+            starsender_delay: number("STARSENDER_DELAY_SECS")?,
+            gateway_connect_timeout: number("GATEWAY_CONNECT_TIMEOUT_MS")?
+                .map_or(defaults.gateway_connect_timeout, Duration::from_millis),
+            gateway_timeout: number("GATEWAY_TIMEOUT_MS")?.map_or(defaults.gateway_timeout, Duration::from_millis),
+            reminder_template: Template::new(
+                &var("REMINDER_TEMPLATE").unwrap_or_else(|| DEFAULT_TEMPLATE.into()),
+                &var("WORKSHOP_NAME").unwrap_or_else(|| "Bengkel".into()),
+                &var("WORKSHOP_PHONE").unwrap_or_else(|| "-".into()),
+            )?,
+            reminder_days_threshold: number("REMINDER_DAYS_THRESHOLD")?.unwrap_or(defaults.reminder_days_threshold),
+            reminder_concurrency: number("REMINDER_CONCURRENCY")?
+                .filter(|n| *n > 0)
+                .unwrap_or(defaults.reminder_concurrency),
         })
     }
+}
+
+/// A non-negative whole number from the environment, if set.
+fn number<T: std::str::FromStr>(name: &str) -> Result<Option<T>, ConfigError> {
+    var(name)
+        .map(|value| value.parse().map_err(|_| ConfigError::Invalid(format!("{name} must be a whole number, got {value:?}"))))
+        .transpose()
 }
 
 /// A set, non-empty environment variable.

@@ -7,12 +7,19 @@ pub mod body;
 pub mod clock;
 pub mod config;
 pub mod error;
+#[cfg(feature = "fake-starsender")]
+pub mod fake_starsender;
+pub mod gateway;
 pub mod lambda;
 pub mod manual;
+pub mod messages;
 pub mod middleware;
 pub mod nopol;
 pub mod phone;
+pub mod query;
+pub mod reminder;
 pub mod routes;
+pub mod scheduler;
 pub mod store;
 pub mod telemetry;
 

@@ -11,7 +11,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::app::App;
-use crate::{auth, manual, middleware};
+use crate::{auth, manual, messages, middleware, reminder, scheduler};
 
 /// Largest request body accepted; larger ones answer 413.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -97,6 +97,43 @@ pub fn routes() -> Vec<Route> {
             M::GET,
             "/manual-whatsapp/dashboard",
             manual::api::dashboard,
+        ),
+        route(
+            "messages-send-custom",
+            M::POST,
+            "/manual-whatsapp/send-custom-message",
+            messages::api::send_custom_message,
+        ),
+        route("messages-list", M::GET, "/messages", messages::api::list),
+        route(
+            "reminder-send-due",
+            M::POST,
+            "/manual-whatsapp/send-reminders",
+            reminder::api::send_reminders,
+        ),
+        route(
+            "reminder-send-one",
+            M::POST,
+            "/manual-whatsapp/{record_id}/send-reminder",
+            reminder::api::send_reminder,
+        ),
+        route(
+            "scheduler-start",
+            M::POST,
+            "/scheduler/maintenance-reminder/start",
+            scheduler::api::start,
+        ),
+        route(
+            "scheduler-stop",
+            M::POST,
+            "/scheduler/maintenance-reminder/stop",
+            scheduler::api::stop,
+        ),
+        route(
+            "scheduler-status",
+            M::GET,
+            "/scheduler/maintenance-reminder/status",
+            scheduler::api::status,
         ),
     ]
 }

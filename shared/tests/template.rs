@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use bengkel::store::dynamo::{INDEXES, KeyAttr, TABLE_KEY};
 use serde_yaml_ng::Value;
 
-/// Functions deployed without an HTTP route (e.g. a scheduled one); none yet.
-const NON_HTTP_FUNCTIONS: &[&str] = &[];
+/// Functions deployed without an HTTP route: the daily run, invoked by EventBridge Scheduler.
+const NON_HTTP_FUNCTIONS: &[&str] = &["reminder-daily"];
 
 /// (attribute, type, HASH/RANGE) of each key of a table or index.
 type Keys = Vec<(String, String, String)>;

@@ -2,6 +2,7 @@
 //!
 //! `cargo run` serves on 127.0.0.1:8000 (`PORT`), keeping data in `./data` (`DATA_DIR`).
 //! `cargo run -- token [HOURS]` prints a bearer token and exits.
+//! The daily reminder schedule runs in this process when started (state in `DATA_DIR/scheduler.json`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use std::time::Duration;
 use bengkel::app::BoxError;
 use bengkel::auth::Auth;
 use bengkel::config::{self, Config};
+use bengkel::scheduler::local::LocalSchedule;
 use bengkel::store::embedded::EmbeddedStore;
 use bengkel::{App, routes, telemetry};
 
@@ -57,11 +59,22 @@ async fn serve(config: Config, auth: Auth, data_dir: &Path) -> Result<(), BoxErr
         "local outbox (no STARSENDER_API_KEY)"
     };
     let port: u16 = config::var("PORT").map_or(Ok(8000), |p| p.parse())?;
-    let app = Arc::new(App::new(config, auth, Arc::new(store)));
+    // The daily reminders run in this process while the schedule is started (POST
+    // /scheduler/maintenance-reminder/start); it stays as it was left, off at first.
+    let schedule = Arc::new(LocalSchedule::open(data_dir, config.timezone)?);
+    let app = Arc::new(App::new(config, auth, Arc::new(store))?.with_schedule(schedule.clone()));
+    let _schedule_task = schedule.spawn(Arc::downgrade(&app));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     tracing::info!("data folder: {}", data_dir.canonicalize()?.display());
     tracing::info!("messages go to: {outbox}");
+    let schedule_state = app.schedule.status().await?;
+    tracing::info!(
+        "daily reminders: {} {} in {} (POST /scheduler/maintenance-reminder/start or /stop)",
+        if schedule_state.enabled { "on," } else { "off; would run" },
+        schedule_state.expression,
+        schedule_state.timezone
+    );
     tracing::info!("bearer token (valid {STARTUP_TOKEN_HOURS} h): {token}");
     tracing::info!(
         "try: curl -H 'Authorization: Bearer {token}' http://{}/manual-whatsapp/",

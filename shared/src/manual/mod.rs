@@ -1,7 +1,7 @@
 //! Manual WhatsApp customers: records kept for people outside the workshop's main system.
 
 pub mod api;
-mod input;
+pub(crate) mod input;
 mod model;
 mod service;
 

@@ -2,8 +2,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -13,6 +11,7 @@ use super::{ManualRecord, NewRecord, RecordPatch};
 use crate::App;
 use crate::error::{ApiError, FieldError};
 use crate::nopol::Nopol;
+use crate::query::{Params, encode_cursor, is_position_key};
 use crate::store::{ListQuery, StoreError};
 
 /// Rows accepted by one bulk import; more is a 413.
@@ -189,78 +188,18 @@ pub async fn list(app: &App, params: &HashMap<String, String>) -> Result<RecordL
         active: counts.active,
         inactive: counts.inactive(),
         data: page.items,
-        next_cursor: page.next_after.map(|key| URL_SAFE_NO_PAD.encode(key)),
+        next_cursor: page.next_after.as_deref().map(encode_cursor),
     })
 }
 
 fn list_query(params: &HashMap<String, String>) -> Result<ListQuery, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut reject = |name: &str, kind, msg: &str, input: &String| {
-        errors.push(
-            FieldError::new(vec![json!("query"), json!(name)], kind, msg).with_input(json!(input)),
-        );
+    let mut p = Params::new(params);
+    let query = ListQuery {
+        active_only: p.flag("active_only", false),
+        limit: p.limit(MAX_PAGE, MAX_PAGE),
+        after: p.cursor(is_position_key),
     };
-    let mut query = ListQuery {
-        active_only: false,
-        limit: MAX_PAGE,
-        after: None,
-    };
-    if let Some(raw) = params.get("active_only") {
-        match parse_bool(raw) {
-            Some(flag) => query.active_only = flag,
-            None => reject(
-                "active_only",
-                "bool_parsing",
-                "Input should be a valid boolean",
-                raw,
-            ),
-        }
-    }
-    if let Some(raw) = params.get("limit") {
-        match raw.parse::<usize>() {
-            Ok(limit) if (1..=MAX_PAGE).contains(&limit) => query.limit = limit,
-            _ => reject(
-                "limit",
-                "int_parsing",
-                "Input should be an integer from 1 to 1000",
-                raw,
-            ),
-        }
-    }
-    if let Some(raw) = params.get("cursor").filter(|c| !c.is_empty()) {
-        match decode_cursor(raw) {
-            Some(key) => query.after = Some(key),
-            None => reject(
-                "cursor",
-                "value_error",
-                "Cursor tidak valid; gunakan next_cursor dari halaman sebelumnya",
-                raw,
-            ),
-        }
-    }
-    if errors.is_empty() {
-        Ok(query)
-    } else {
-        Err(errors)
-    }
-}
-
-/// Booleans as FastAPI reads them from a query string.
-fn parse_bool(raw: &str) -> Option<bool> {
-    match raw.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" | "t" | "y" => Some(true),
-        "false" | "0" | "no" | "off" | "f" | "n" => Some(false),
-        _ => None,
-    }
-}
-
-/// A cursor is the list key `<created UTC>#<uuid>`, base64url-encoded.
-fn decode_cursor(raw: &str) -> Option<String> {
-    let key = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
-    let (created, id) = key.split_once('#')?;
-    chrono::DateTime::parse_from_rfc3339(created).ok()?;
-    Uuid::parse_str(id).ok()?;
-    Some(key)
+    p.finish().map(|()| query)
 }
 
 /// The record `id`; ids that are not UUIDs cannot exist.

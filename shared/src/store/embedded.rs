@@ -6,11 +6,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
 
-use super::{ListQuery, ManualStore, Page, StoreError};
+use super::{
+    Claim, ListQuery, ManualStore, MessagePage, MessageQuery, MessageStore, Page, ReminderStore,
+    StoreError,
+};
 use crate::manual::{Counts, ManualRecord};
+use crate::messages::MessageEntry;
 
 /// id → (version, record as JSON).
 const RECORDS: TableDefinition<&str, (u64, &str)> = TableDefinition::new("manual_whatsapp");
@@ -18,6 +22,15 @@ const RECORDS: TableDefinition<&str, (u64, &str)> = TableDefinition::new("manual
 const NOPOLS: TableDefinition<&str, &str> = TableDefinition::new("manual_whatsapp_nopol");
 /// list key → id: the newest-first order of the list.
 const LISTING: TableDefinition<&str, &str> = TableDefinition::new("manual_whatsapp_listing");
+/// log key → message log entry as JSON, in the log's order.
+const MESSAGES: TableDefinition<&str, &str> = TableDefinition::new("messages");
+/// reminder claim key → (state, lease end in Unix nanoseconds; 0 once sent).
+const CLAIMS: TableDefinition<&str, (&str, i128)> = TableDefinition::new("reminder_claims");
+
+/// A claim whose run is sending; it may be taken over once its lease ran out.
+const HELD: &str = "held";
+/// A claim whose reminder went out: final.
+const SENT: &str = "sent";
 
 pub struct EmbeddedStore {
     db: Arc<Database>,
@@ -66,11 +79,13 @@ impl EmbeddedStore {
     }
 }
 
-/// The three tables, open inside one write transaction.
+/// The tables, open inside one write transaction.
 struct Tables<'t> {
     records: Table<'t, &'static str, (u64, &'static str)>,
     nopols: Table<'t, &'static str, &'static str>,
     listing: Table<'t, &'static str, &'static str>,
+    messages: Table<'t, &'static str, &'static str>,
+    claims: Table<'t, &'static str, (&'static str, i128)>,
 }
 
 /// Runs `work` in one write transaction, committed only when it succeeds.
@@ -84,6 +99,8 @@ fn write<T>(
             records: txn.open_table(RECORDS).map_err(other)?,
             nopols: txn.open_table(NOPOLS).map_err(other)?,
             listing: txn.open_table(LISTING).map_err(other)?,
+            messages: txn.open_table(MESSAGES).map_err(other)?,
+            claims: txn.open_table(CLAIMS).map_err(other)?,
         };
         work(&mut tables)?
     };
@@ -147,6 +164,77 @@ impl Tables<'_> {
             )));
         }
         self.put(record)
+    }
+
+    /// Adds an entry to the log; an entry is written once, so its key must be new.
+    fn append(&mut self, entry: &MessageEntry) -> Result<(), StoreError> {
+        let key = entry.log_key();
+        if self.messages.get(key.as_str()).map_err(other)?.is_some() {
+            return Err(StoreError::Other(format!(
+                "message {} exists already",
+                entry.id
+            )));
+        }
+        let json = serde_json::to_string(entry).map_err(other)?;
+        self.messages
+            .insert(key.as_str(), json.as_str())
+            .map_err(other)?;
+        Ok(())
+    }
+
+    /// Takes claim `key` until `lease_until` when it is free or its lease ran out before `now`.
+    fn claim(&mut self, key: &str, now: i128, lease_until: i128) -> Result<Claim, StoreError> {
+        let standing = self
+            .claims
+            .get(key)
+            .map_err(other)?
+            .map(|v| (v.value().0 == SENT, v.value().1));
+        match standing {
+            Some((true, _)) => Ok(Claim::AlreadySent),
+            Some((false, lease)) if lease >= now => Ok(Claim::Busy),
+            _ => {
+                self.claims
+                    .insert(key, (HELD, lease_until))
+                    .map_err(other)?;
+                Ok(Claim::Won)
+            }
+        }
+    }
+
+    /// Removes claim `key` if it is held; a sent one stays.
+    fn release(&mut self, key: &str) -> Result<(), StoreError> {
+        let held = self
+            .claims
+            .get(key)
+            .map_err(other)?
+            .is_some_and(|v| v.value().0 == HELD);
+        if held {
+            self.claims.remove(key).map_err(other)?;
+        }
+        Ok(())
+    }
+
+    /// Counts a reminder on record `id`, if it still exists: one more sent, the last one at
+    /// `at`, the version moved on; `updated_at` stays, since no field was edited. The counts
+    /// are computed from the records, so they follow.
+    fn record_sent(&mut self, id: &str, at: DateTime<FixedOffset>) -> Result<(), StoreError> {
+        let stored = self
+            .records
+            .get(id)
+            .map_err(other)?
+            .map(|v| decode(v.value()))
+            .transpose()?;
+        let Some(mut record) = stored else {
+            return Ok(());
+        };
+        record.reminder_sent_count = record.reminder_sent_count.saturating_add(1);
+        record.last_reminder_sent = Some(at);
+        record.version += 1;
+        let json = serde_json::to_string(&record).map_err(other)?;
+        self.records
+            .insert(id, (record.version, json.as_str()))
+            .map_err(other)?;
+        Ok(())
     }
 
     /// Fails with `Stale` unless `current` is what is stored.
@@ -293,5 +381,118 @@ impl ManualStore for EmbeddedStore {
         });
         all.truncate(limit);
         Ok(all)
+    }
+}
+
+#[async_trait]
+impl MessageStore for EmbeddedStore {
+    async fn append(&self, entry: &MessageEntry) -> Result<(), StoreError> {
+        let entry = entry.clone();
+        self.run(move |db| write(db, |t| t.append(&entry))).await
+    }
+
+    async fn list(&self, query: &MessageQuery) -> Result<MessagePage, StoreError> {
+        let query = query.clone();
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(other)?;
+            let messages = txn.open_table(MESSAGES).map_err(other)?;
+            let range = match query.after.as_deref() {
+                Some(after) => messages.range(..after),
+                None => messages.range::<&str>(..),
+            }
+            .map_err(other)?;
+            let mut items = Vec::new();
+            let mut more = false;
+            for stored in range.rev() {
+                let (_, json) = stored.map_err(other)?;
+                let entry: MessageEntry = serde_json::from_str(json.value()).map_err(other)?;
+                if query.status.is_some_and(|status| status != entry.status)
+                    || query.source.is_some_and(|source| source != entry.source)
+                {
+                    continue;
+                }
+                if items.len() == query.limit {
+                    more = true;
+                    break;
+                }
+                items.push(entry);
+            }
+            let next_after = if more {
+                items.last().map(MessageEntry::log_key)
+            } else {
+                None
+            };
+            Ok(MessagePage { items, next_after })
+        })
+        .await
+    }
+}
+
+/// An instant as Unix nanoseconds, exact over any date chrono represents.
+fn nanos(at: DateTime<Utc>) -> i128 {
+    i128::from(at.timestamp()) * 1_000_000_000 + i128::from(at.timestamp_subsec_nanos())
+}
+
+#[async_trait]
+impl ReminderStore for EmbeddedStore {
+    /// Reads every record (the embedded store is local and small); soonest first, then by id.
+    async fn due_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        active_only: bool,
+    ) -> Result<Vec<ManualRecord>, StoreError> {
+        let mut due: Vec<ManualRecord> = self
+            .all()
+            .await?
+            .into_iter()
+            .filter(|r| {
+                (!active_only || r.is_active())
+                    && r.next_service.is_some_and(|d| d >= from && d <= to)
+            })
+            .collect();
+        due.sort_by(|a, b| {
+            a.next_service
+                .cmp(&b.next_service)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        Ok(due)
+    }
+
+    async fn claim(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Claim, StoreError> {
+        let key = key.to_string();
+        let (now, lease_until) = (nanos(now), nanos(lease_until));
+        self.run(move |db| write(db, |t| t.claim(&key, now, lease_until)))
+            .await
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_string();
+        self.run(move |db| write(db, |t| t.release(&key))).await
+    }
+
+    async fn record_sent(
+        &self,
+        id: &str,
+        at: DateTime<FixedOffset>,
+        claim: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let id = id.to_string();
+        let claim = claim.map(str::to_string);
+        self.run(move |db| {
+            write(db, |t| {
+                t.record_sent(&id, at)?;
+                if let Some(key) = &claim {
+                    t.claims.insert(key.as_str(), (SENT, 0)).map_err(other)?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 }

@@ -5,9 +5,10 @@ pub mod dynamo;
 pub mod embedded;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 use crate::manual::{Counts, ManualRecord};
+use crate::messages::{MessageEntry, Source, Status};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -65,4 +66,73 @@ pub trait ManualStore: Send + Sync {
     async fn count_reminded_since(&self, since: DateTime<Utc>) -> Result<u64, StoreError>;
     /// The records with the most reminders sent, most first.
     async fn most_reminded(&self, limit: usize) -> Result<Vec<ManualRecord>, StoreError>;
+}
+
+/// One page of the message log, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageQuery {
+    pub status: Option<Status>,
+    pub source: Option<Source>,
+    pub limit: usize,
+    /// The `log_key` of the last entry of the previous page.
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessagePage {
+    pub items: Vec<MessageEntry>,
+    /// The `log_key` to continue from, when more entries follow.
+    pub next_after: Option<String>,
+}
+
+/// The log of every send attempt. Entries are written once and never changed.
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    async fn append(&self, entry: &MessageEntry) -> Result<(), StoreError>;
+    async fn list(&self, query: &MessageQuery) -> Result<MessagePage, StoreError>;
+}
+
+/// The outcome of claiming an automatic reminder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This run holds the claim and may send.
+    Won,
+    /// Already sent for this service date.
+    AlreadySent,
+    /// Another run holds an unexpired claim and is sending right now.
+    Busy,
+}
+
+/// What the reminder runs need: the due records, and claims that make each automatic reminder
+/// go out at most once per record and service date, even with runs side by side.
+#[async_trait]
+pub trait ReminderStore: Send + Sync {
+    /// Records whose `next_service` lies in `from..=to`, soonest first; with `active_only`, only
+    /// active ones. Read through an index: the cost follows the number returned.
+    async fn due_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        active_only: bool,
+    ) -> Result<Vec<ManualRecord>, StoreError>;
+    /// Claims the reminder `key` (the record and its service date) until `lease_until`; a claim
+    /// whose lease ran out (its run died) can be claimed again.
+    async fn claim(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Claim, StoreError>;
+    /// Gives a claim back after a failed send, so that the next run tries again.
+    async fn release(&self, key: &str) -> Result<(), StoreError>;
+    /// One reminder sent to record `id` at `at`, in one atomic write: `reminder_sent_count + 1`,
+    /// `last_reminder_sent`, the record's version moved on (so no edit read before overwrites
+    /// the count), the summary counts, and the claim `claim` (if any) settled for good.
+    /// A record deleted meanwhile is no error: the claim is still settled.
+    async fn record_sent(
+        &self,
+        id: &str,
+        at: DateTime<FixedOffset>,
+        claim: Option<&str>,
+    ) -> Result<(), StoreError>;
 }

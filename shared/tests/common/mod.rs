@@ -10,7 +10,9 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use bengkel::auth::Auth;
 use bengkel::clock::Clock;
 use bengkel::config::Config;
+use bengkel::store::dynamo::DynamoStore;
 use bengkel::store::embedded::EmbeddedStore;
+use bengkel::store::{ManualStore, MessageStore, ReminderStore};
 use bengkel::{App, routes};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -44,7 +46,15 @@ pub struct TestApp {
     pub router: Router,
     pub clock: Arc<TestClock>,
     pub token: String,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Which store an app under test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Embedded,
+    /// A fresh table on the DynamoDB server at `DYNAMODB_ENDPOINT_URL` (moto).
+    Dynamo,
 }
 
 pub struct Reply {
@@ -62,19 +72,26 @@ impl TestApp {
     pub fn with_config(config: Config) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = EmbeddedStore::open(&dir.path().join("test.redb")).unwrap();
-        let clock = Arc::new(TestClock(Mutex::new(parse_instant(
-            "2026-01-10T10:30:00+07:00",
-        ))));
+        Self::assemble(config, Arc::new(store), Some(dir))
+    }
+
+    /// A fresh app on `backend`.
+    pub async fn on(backend: Backend, config: Config) -> Self {
+        match backend {
+            Backend::Embedded => Self::with_config(config),
+            Backend::Dynamo => Self::assemble(config, Arc::new(fresh_table().await), None),
+        }
+    }
+
+    fn assemble<S>(config: Config, store: Arc<S>, dir: Option<tempfile::TempDir>) -> Self
+    where
+        S: ManualStore + MessageStore + ReminderStore + 'static,
+    {
+        let clock = Arc::new(TestClock(Mutex::new(parse_instant("2026-01-10T10:30:00+07:00"))));
         let auth = Auth::new(SECRET.as_bytes(), &config).unwrap();
         let token = auth.issue("tester", std::time::Duration::from_secs(3600), &config);
-        let app = Arc::new(App::new(config, auth, Arc::new(store)).with_clock(clock.clone()));
-        TestApp {
-            router: routes::router(app.clone()),
-            app,
-            clock,
-            token,
-            _dir: dir,
-        }
+        let app = Arc::new(App::new(config, auth, store).unwrap().with_clock(clock.clone()));
+        TestApp { router: routes::router(app.clone()), app, clock, token, _dir: dir }
     }
 
     /// Sends a request with a valid token.
@@ -127,6 +144,17 @@ impl TestApp {
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         reply.body
     }
+}
+
+/// A DynamoDB store on a new table of the server at `DYNAMODB_ENDPOINT_URL`.
+async fn fresh_table() -> DynamoStore {
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT_URL")
+        .expect("DynamoDB tests need a server: set DYNAMODB_ENDPOINT_URL or run infra/test.sh");
+    let aws = aws_config::from_env().endpoint_url(endpoint).load().await;
+    let client = aws_sdk_dynamodb::Client::new(&aws);
+    let table = format!("api-{}", uuid::Uuid::new_v4().simple());
+    bengkel::store::dynamo::ensure_table(&client, &table).await.expect("table created on the DynamoDB server");
+    DynamoStore::new(client, table)
 }
 
 /// A valid create body.

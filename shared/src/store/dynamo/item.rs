@@ -17,8 +17,12 @@ pub const PK: &str = "pk";
 pub const RECORD_KIND: &str = "rec";
 /// The single item holding the counts.
 pub const COUNTS_PK: &str = "meta#counts";
-/// Value of the sparse `due` attribute, present only on records the reminder could pick up.
-pub const DUE: &str = "due";
+/// `due` of an active record with a `next_service`: the `due-index` partition the daily run and
+/// the upcoming count read.
+pub const DUE_ACTIVE: &str = "active";
+/// `due` of an inactive record with a `next_service`, read only when a run includes inactive
+/// records. Records without `next_service` carry no `due` and stay out of the index.
+pub const DUE_INACTIVE: &str = "inactive";
 const GUARD_PREFIX: &str = "nopol#";
 const DATE_FORMAT: &str = "%Y-%m-%d";
 
@@ -76,11 +80,22 @@ pub fn record_item(record: &ManualRecord) -> Item {
     if let Some(notes) = &record.notes {
         put("notes", s(notes));
     }
-    // Sparse: only schedulable records enter `due-index`, so the daily run reads just those.
-    if record.is_schedulable() {
-        put("due", s(DUE));
+    // Sparse: only records with a service date enter `due-index`, split by activity so that the
+    // daily run reads just the ones it may remind.
+    if let Some(due) = due_of(record) {
+        put("due", s(due));
     }
     item
+}
+
+/// The `due` partition of a record, or `None` when it has no `next_service`.
+pub fn due_of(record: &ManualRecord) -> Option<&'static str> {
+    record.next_service?;
+    Some(if record.is_active() {
+        DUE_ACTIVE
+    } else {
+        DUE_INACTIVE
+    })
 }
 
 /// Reads a record item back; anything missing or malformed is an error, never a panic.
@@ -226,20 +241,26 @@ mod tests {
         let record = sample();
         let item = record_item(&record);
         assert_eq!(record_from(&item).ok(), Some(record));
-        assert!(matches!(item.get("due"), Some(AttributeValue::S(v)) if v == DUE));
+        assert!(matches!(item.get("due"), Some(AttributeValue::S(v)) if v == DUE_ACTIVE));
         assert!(
             matches!(item.get("last_reminder_epoch"), Some(AttributeValue::N(v)) if v == "1767411000")
         );
     }
 
     #[test]
-    fn only_schedulable_records_are_due() {
+    fn due_follows_activity_and_is_absent_without_next_service() {
+        let due = |record: &ManualRecord| match record_item(record).get("due") {
+            Some(AttributeValue::S(value)) => Some(value.clone()),
+            _ => None,
+        };
         let mut record = sample();
+        assert_eq!(due(&record).as_deref(), Some(DUE_ACTIVE));
         record.is_active = 0;
-        assert!(!record_item(&record).contains_key("due"));
-        record.is_active = 1;
+        assert_eq!(due(&record).as_deref(), Some(DUE_INACTIVE));
         record.next_service = None;
-        assert!(!record_item(&record).contains_key("due"));
+        assert_eq!(due(&record), None);
+        record.is_active = 1;
+        assert_eq!(due(&record), None);
     }
 
     #[test]

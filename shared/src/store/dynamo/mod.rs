@@ -1,14 +1,20 @@
 //! The DynamoDB adapter: one table holding records, nopol guards and the counts.
 //!
 //! - Record: `pk` = id, `kind` = "rec", the fields, plus `nopol_key`, `list_key`, the sparse
-//!   `due` and `last_reminder_epoch` that the indexes ([`schema::INDEXES`]) are built on.
+//!   `due` ("active" or "inactive", only with a `next_service`) and `last_reminder_epoch` that
+//!   the indexes ([`schema::INDEXES`]) are built on.
 //! - Guard: `pk` = "nopol#" + nopol key. A GSI cannot enforce uniqueness, so the guard is put
 //!   with `attribute_not_exists(pk)` in the same transaction as the record.
 //! - Counts: `pk` = "meta#counts", adjusted with `ADD` in the same transaction as every write,
 //!   so the summary is one read.
+//! - Message log entry: `pk` = "msg#" + id, `log` = "msg", `log_key`; see [`messages`].
+//! - Reminder claim: `pk` = "claim#" + key, `state`, `lease_until`, and the TTL attribute
+//!   `expires_at`; see [`reminders`].
 
 mod item;
+mod messages;
 mod read;
+mod reminders;
 pub mod schema;
 mod write;
 
@@ -23,7 +29,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{ListQuery, ManualStore, Page, StoreError};
 use crate::manual::{Counts, ManualRecord};
 
-pub use schema::{INDEXES, Index, KeyAttr, Provisioned, TABLE_KEY, ensure_table, provision};
+pub use schema::{
+    INDEXES, Index, KeyAttr, Provisioned, TABLE_KEY, TTL_ATTRIBUTE, ensure_table, provision,
+};
 
 #[derive(Debug, Clone)]
 pub struct DynamoStore {

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::item::{self, COUNTS_PK, DUE, Item, RECORD_KIND};
+use super::item::{self, COUNTS_PK, DUE_ACTIVE, Item, RECORD_KIND};
 use super::schema::{DUE_INDEX, LIST_INDEX, NOPOL_INDEX, REMINDED_AT_INDEX, REMINDERS_INDEX};
 use super::{DynamoStore, sdk_error};
 use crate::manual::{Counts, ManualRecord};
@@ -34,7 +34,7 @@ impl DynamoStore {
         item::counts_from(self.get_item(COUNTS_PK).await?.as_ref())
     }
 
-    async fn get_item(&self, pk: &str) -> Result<Option<Item>, StoreError> {
+    pub(super) async fn get_item(&self, pk: &str) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -154,7 +154,7 @@ impl DynamoStore {
             return Ok(0);
         }
         let values = [
-            (":due", item::s(DUE)),
+            (":due", item::s(DUE_ACTIVE)),
             (":from", item::s(from.format("%Y-%m-%d").to_string())),
             (":to", item::s(to.format("%Y-%m-%d").to_string())),
         ];
@@ -242,7 +242,12 @@ impl DynamoStore {
         Ok(records)
     }
 
-    fn query(&self, index: &str, cond: &str, names: &[(&str, &str)]) -> QueryFluentBuilder {
+    pub(super) fn query(
+        &self,
+        index: &str,
+        cond: &str,
+        names: &[(&str, &str)],
+    ) -> QueryFluentBuilder {
         let names = names
             .iter()
             .map(|(alias, name)| (alias.to_string(), name.to_string()))
@@ -258,7 +263,7 @@ impl DynamoStore {
 
 /// Whether DynamoDB accepts `value` as a key: it rejects empty and over-long ones, which can
 /// name no record anyway.
-fn is_key(value: &str) -> bool {
+pub(super) fn is_key(value: &str) -> bool {
     !value.is_empty() && value.len() <= MAX_KEY_BYTES
 }
 

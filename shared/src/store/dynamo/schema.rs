@@ -4,10 +4,11 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
     GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TableDescription, TableStatus,
+    ScalarAttributeType, TableDescription, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
 };
 
 use super::{build_error, sdk_error};
@@ -40,11 +41,16 @@ const fn n(name: &'static str) -> KeyAttr {
 /// The table's own key.
 pub const TABLE_KEY: KeyAttr = s("pk");
 
+/// The table's TTL attribute (Unix seconds): items carrying it (reminder claims) vanish after
+/// that instant.
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+
 pub const NOPOL_INDEX: &str = "nopol-index";
 pub const LIST_INDEX: &str = "list-index";
 pub const DUE_INDEX: &str = "due-index";
 pub const REMINDERS_INDEX: &str = "reminders-index";
 pub const REMINDED_AT_INDEX: &str = "reminded-at-index";
+pub const MESSAGES_INDEX: &str = "messages-index";
 
 pub const INDEXES: &[Index] = &[
     Index {
@@ -77,6 +83,12 @@ pub const INDEXES: &[Index] = &[
         range: Some(n("last_reminder_epoch")),
         projection: "KEYS_ONLY",
     },
+    Index {
+        name: MESSAGES_INDEX,
+        hash: s("log"),
+        range: Some(s("log_key")),
+        projection: "ALL",
+    },
 ];
 
 /// How long to wait for a table or index to become ACTIVE: an index on a large table can take
@@ -89,10 +101,12 @@ const POLL_EVERY: Duration = Duration::from_millis(500);
 pub struct Provisioned {
     pub created_table: bool,
     pub added_indexes: Vec<&'static str>,
+    /// Whether TTL on [`TTL_ATTRIBUTE`] had to be switched on.
+    pub enabled_ttl: bool,
 }
 
-/// Creates the table and every index that is missing, then waits until all are ACTIVE.
-/// Idempotent: an existing, complete table is left as it is.
+/// Creates the table and every index that is missing, waits until all are ACTIVE, and switches
+/// TTL on. Idempotent: an existing, complete table is left as it is.
 pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError> {
     provision(client, table).await.map(|_| ())
 }
@@ -114,7 +128,63 @@ pub async fn provision(client: &Client, table: &str) -> Result<Provisioned, Stor
         done.added_indexes.push(index.name);
     }
     wait_active(client, table).await?;
+    done.enabled_ttl = ensure_ttl(client, table).await?;
     Ok(done)
+}
+
+/// Switches TTL on for [`TTL_ATTRIBUTE`] unless it is on (or being switched on) already;
+/// `true` when this call switched it on. TTL on another attribute is an error: DynamoDB keeps
+/// one TTL attribute per table, and claims would never expire.
+async fn ensure_ttl(client: &Client, table: &str) -> Result<bool, StoreError> {
+    let out = client
+        .describe_time_to_live()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|err| sdk_error("DescribeTimeToLive", err))?;
+    let description = out.time_to_live_description();
+    let status = description.and_then(|d| d.time_to_live_status());
+    let attribute = description.and_then(|d| d.attribute_name());
+    match status {
+        Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling) => {
+            return match attribute {
+                Some(TTL_ATTRIBUTE) | None => Ok(false),
+                Some(other) => Err(StoreError::Other(format!(
+                    "table {table} has TTL on {other}; expected {TTL_ATTRIBUTE}"
+                ))),
+            };
+        }
+        Some(TimeToLiveStatus::Disabling) => {
+            return Err(StoreError::Other(format!(
+                "TTL of table {table} is being disabled; run again once that is done"
+            )));
+        }
+        _ => {}
+    }
+    let spec = TimeToLiveSpecification::builder()
+        .attribute_name(TTL_ATTRIBUTE)
+        .enabled(true)
+        .build()
+        .map_err(build_error)?;
+    let result = client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(spec)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(true),
+        // Another process switched it on between our look and our change.
+        Err(err)
+            if err
+                .as_service_error()
+                .and_then(ProvideErrorMetadata::message)
+                .is_some_and(|m| m.contains("already enabled")) =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(sdk_error("UpdateTimeToLive", err)),
+    }
 }
 
 async fn describe(client: &Client, table: &str) -> Result<Option<TableDescription>, StoreError> {
@@ -296,6 +366,6 @@ mod tests {
             count,
             "an attribute is defined twice (with two types?)"
         );
-        assert_eq!(count, 8);
+        assert_eq!(count, 10);
     }
 }

@@ -452,7 +452,7 @@ fn codes_from_message(message: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn failed(codes: &[String], action: usize) -> bool {
+pub(super) fn failed(codes: &[String], action: usize) -> bool {
     codes
         .get(action)
         .is_some_and(|code| code == CONDITION_FAILED)

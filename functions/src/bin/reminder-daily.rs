@@ -1,0 +1,6 @@
+//! Lambda function `reminder-daily`: the daily reminder run, invoked by EventBridge Scheduler.
+
+#[tokio::main]
+async fn main() -> Result<(), bengkel::lambda::Error> {
+    bengkel::lambda::run_daily().await
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Benchmarks: prints figures, asserts only that each step ran (and the single TLS provider).
+#   1. bench-store (release) against moto: DynamoDB calls per store operation, at 10 and 1,000
+#      records, and a 1,000-row bulk import beside 1,000 single inserts (calls and wall time).
+#   2. One function built for Lambda (release, arm64, zip): bootstrap and zip sizes; the TLS
+#      crypto provider of the arm64 dependency tree (aws-lc-rs, no ring).
+#   3. bench-lambda against a fresh moto: cold start of a release function under a minimal
+#      Lambda Runtime API (process start to first response, median of 10), and the peak memory
+#      of manual-bulk-import serving a 1,000-row import.
+# Wall times against moto say little about DynamoDB; call counts, sizes and memory are the point.
+# The first run builds three release trees (host, x86_64 and aarch64 Lambda) with fat LTO:
+# expect it to take a good while longer than later runs.
+#
+# usage: infra/bench.sh        (VENV defaults to ./.venv; tools are installed as infra/test.sh does)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export VENV="${VENV:-$ROOT/.venv}"
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
+started_at=$SECONDS
+since() { echo "$((SECONDS - $1)) s"; }
+
+step "tools: Python venv with moto and cargo-lambda ($VENV)"
+command -v cargo >/dev/null || fail "cargo is not installed"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV" || fail "could not create a Python venv (python3 -m venv)"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r infra/requirements-test.txt \
+  || fail "could not install infra/requirements-test.txt from PyPI"
+export PATH="$VENV/bin:$PATH"
+CARGO_LAMBDA="$VENV/bin/cargo-lambda"
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=ap-southeast-3
+
+WORK=$(mktemp -d)
+MOTO_PID=""
+# moto_rss FIELD: VmRSS or VmHWM of the running moto, in MiB.
+moto_rss() {
+  awk -v f="$1:" '$1 == f { printf "%.0f MiB", $2 / 1024 }' "/proc/$MOTO_PID/status" 2>/dev/null || true
+}
+start_moto() {
+  local port
+  port=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  MOTO_URL="http://127.0.0.1:$port"
+  "$VENV/bin/python" infra/moto_serial.py -H 127.0.0.1 -p "$port" >"$WORK/moto.log" 2>&1 &
+  MOTO_PID=$!
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "$MOTO_URL/moto-api/" && break
+    kill -0 "$MOTO_PID" 2>/dev/null || { cat "$WORK/moto.log"; fail "moto_server exited"; }
+    sleep 0.2
+  done
+  curl -s -o /dev/null "$MOTO_URL/moto-api/" || { cat "$WORK/moto.log"; fail "moto_server did not start on $MOTO_URL"; }
+  export DYNAMODB_ENDPOINT_URL="$MOTO_URL" AWS_ENDPOINT_URL="$MOTO_URL"
+  echo "moto at $MOTO_URL (pid $MOTO_PID)"
+}
+# SIGTERM, then SIGKILL if moto is still there after 10 s.
+stop_moto() {
+  [ -n "$MOTO_PID" ] || return 0
+  kill -TERM "$MOTO_PID" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 "$MOTO_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$MOTO_PID" 2>/dev/null; then
+    echo "moto (pid $MOTO_PID) ignored SIGTERM: SIGKILL"
+    kill -KILL "$MOTO_PID" 2>/dev/null || true
+  fi
+  wait "$MOTO_PID" 2>/dev/null || true
+  MOTO_PID=""
+}
+cleanup() { stop_moto; rm -rf "$WORK"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM # so the EXIT trap runs when the caller stops us
+
+# ---- 1. Store ----------------------------------------------------------------------------------
+step "build the benchmark harnesses (release)"
+t=$SECONDS
+cargo build --release -p infra --bin bench-store --bin bench-lambda || fail "cargo build bench-store, bench-lambda"
+echo "built in $(since $t)"
+
+step "bench-store: DynamoDB calls per operation, bulk import vs single inserts (moto)"
+start_moto
+t=$SECONDS
+cargo run -q --release -p infra --bin bench-store | tee "$WORK/store.txt" || fail "bench-store"
+echo "bench-store ran in $(since $t); moto peak RSS $(moto_rss VmHWM)"
+step "stop moto (its memory grows with every transaction; the Lambda bench gets a fresh one)"
+stop_moto
+
+# ---- 2. Size and TLS provider ------------------------------------------------------------------
+FN=manual-create
+step "build $FN for Lambda: release, arm64, zip (cargo lambda + zig)"
+t=$SECONDS
+ZIP_DIR="target/lambda/arm64"
+ZIP_ARCH="arm64 (aarch64-unknown-linux-gnu)"
+set +e
+"$CARGO_LAMBDA" lambda build --release --arm64 --output-format zip -p functions --bin "$FN" \
+  --lambda-dir "$ZIP_DIR" 2>&1 | tee "$WORK/arm64.log"
+arm64_status=${PIPESTATUS[0]}
+set -e
+if [ "$arm64_status" -eq 0 ]; then
+  echo "built in $(since $t)"
+else
+  echo "THE ARM64 BUILD FAILED after $(since $t); its log ends:"
+  tail -n 40 "$WORK/arm64.log" | sed 's/^/#   /'
+  step "fallback: build $FN for Lambda: release, x86_64, zip"
+  ZIP_DIR="target/lambda/x86_64-zip"
+  ZIP_ARCH="x86_64 (fallback: arm64 failed)"
+  "$CARGO_LAMBDA" lambda build --release --x86-64 --output-format zip -p functions --bin "$FN" \
+    --lambda-dir "$ZIP_DIR" || fail "cargo lambda build --x86-64 $FN"
+fi
+
+step "size of $FN, $ZIP_ARCH"
+ZIP="$ZIP_DIR/$FN/bootstrap.zip"
+[ -f "$ZIP" ] || fail "$ZIP is missing"
+"$VENV/bin/python" - "$ZIP" <<'PY' | tee "$WORK/size.txt"
+import os, sys, zipfile
+path = sys.argv[1]
+with zipfile.ZipFile(path) as z:
+    boot = z.getinfo("bootstrap")
+    with z.open(boot) as f:
+        head = f.read(20)
+machine = {0xB7: "aarch64", 0x3E: "x86-64"}.get(int.from_bytes(head[18:20], "little"), "other")
+zipped = os.path.getsize(path)
+mb = lambda n: f"{n:,} bytes = {n / 1e6:.2f} MB ({n / 2**20:.2f} MiB)"
+print(f"bootstrap (ELF {machine}): {mb(boot.file_size)}")
+print(f"bootstrap.zip:            {mb(zipped)}   goal <= 6 MB: {'met' if zipped <= 6e6 else 'NOT MET'}")
+PY
+
+step "TLS crypto provider of functions on aarch64-unknown-linux-gnu"
+ring=$(cargo tree -p functions --target aarch64-unknown-linux-gnu -i ring 2>"$WORK/ring.err") || true
+echo "\$ cargo tree -p functions --target aarch64-unknown-linux-gnu -i ring"
+if [ -n "$ring" ]; then
+  echo "$ring"
+  fail "ring is in the function dependency tree: two TLS crypto providers"
+fi
+sed 's/^/    /' "$WORK/ring.err"
+echo "    (no ring)"
+echo "\$ cargo tree -p functions --target aarch64-unknown-linux-gnu -i aws-lc-rs --depth 1"
+cargo tree -p functions --target aarch64-unknown-linux-gnu -i aws-lc-rs --depth 1 | tee "$WORK/awslc.txt" | sed 's/^/    /'
+grep -q '^aws-lc-rs ' "$WORK/awslc.txt" || fail "aws-lc-rs is not in the function dependency tree"
+
+# ---- 3. Lambda ---------------------------------------------------------------------------------
+step "build manual-list and manual-bulk-import for this machine (release, x86_64)"
+t=$SECONDS
+"$CARGO_LAMBDA" lambda build --release -p functions --bin manual-list --bin manual-bulk-import \
+  --lambda-dir target/lambda/x86_64 || fail "cargo lambda build (x86_64)"
+echo "built in $(since $t)"
+
+step "bench-lambda: cold start and bulk-import memory under a minimal Lambda Runtime API (fresh moto)"
+start_moto
+cargo run -q --release -p infra --bin bench-lambda -- target/lambda/x86_64 | tee "$WORK/lambda.txt" \
+  || fail "bench-lambda"
+stop_moto
+
+step "summary ($(date -u +%F), $(nproc)-core $(uname -m), moto; whole run $(since $started_at))"
+grep -E '^(insert|get|find_by_nopol|counts|count_|most_|list|replace|delete|1,000|insert_many)' "$WORK/store.txt" \
+  | sed 's/^/store   | /'
+sed "s/^/size    | $FN $ZIP_ARCH: /" "$WORK/size.txt"
+echo "tls     | aws-lc-rs only (cargo tree -i ring: nothing)"
+grep -E '^(cold start|bulk import)' "$WORK/lambda.txt" | sed 's/^/lambda  | /'

@@ -1,0 +1,97 @@
+//! A fake StarSender V3 on loopback, for tests and benchmarks: it records every request and
+//! answers as told (success, `success: false`, HTTP 500, or not at all), after a set latency.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use serde_json::{Value, json};
+
+/// How the fake answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    /// HTTP 200, `"success": true`.
+    Accept,
+    /// HTTP 200, `"success": false`, as StarSender refuses a message.
+    Refuse,
+    /// HTTP 500 with a JSON error.
+    ServerError,
+    /// Never answers (the client's timeout must fire).
+    Hang,
+}
+
+/// One request the fake received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    /// The `Authorization` header, verbatim.
+    pub authorization: Option<String>,
+    pub body: Value,
+}
+
+#[derive(Default)]
+struct Inner {
+    received: Vec<Received>,
+    behaviour: Option<Behaviour>,
+    latency: Duration,
+}
+
+#[derive(Clone)]
+pub struct FakeStarSender {
+    inner: Arc<Mutex<Inner>>,
+    /// The send endpoint, `http://127.0.0.1:<port>/api/send`.
+    pub url: String,
+}
+
+impl FakeStarSender {
+    /// Starts the fake on a free loopback port; it accepts every message until told otherwise.
+    pub async fn start() -> std::io::Result<Self> {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let router = axum::Router::new().route("/api/send", post(send)).with_state(inner.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/api/send", listener.local_addr()?);
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Ok(FakeStarSender { inner, url })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn behave(&self, behaviour: Behaviour) {
+        self.lock().behaviour = Some(behaviour);
+    }
+
+    /// Delay before every answer.
+    pub fn latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// Every request received so far, in order of arrival.
+    pub fn received(&self) -> Vec<Received> {
+        self.lock().received.clone()
+    }
+}
+
+async fn send(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, Json(body): Json<Value>) -> (StatusCode, Json<Value>) {
+    let (behaviour, latency, message_id) = {
+        let mut inner = inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+        inner.received.push(Received { authorization, body });
+        (inner.behaviour.unwrap_or(Behaviour::Accept), inner.latency, inner.received.len())
+    };
+    tokio::time::sleep(latency).await;
+    match behaviour {
+        Behaviour::Accept => (
+            StatusCode::OK,
+            Json(json!({"success": true, "data": {"message_id": message_id}, "message": "Success sent message"})),
+        ),
+        Behaviour::Refuse => (StatusCode::OK, Json(json!({"success": false, "message": "Device not connected"}))),
+        Behaviour::ServerError => {
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"success": false, "message": "Internal Server Error"})))
+        }
+        Behaviour::Hang => std::future::pending().await,
+    }
+}

@@ -1,0 +1,149 @@
+//! The StarSender V3 client, or, without a device key, the local outbox.
+//!
+//! StarSender has no idempotency key, so a request that may have reached it is never sent
+//! again: only failures to connect (nothing was sent) are retried, with back-off.
+
+use std::time::Duration;
+
+use reqwest::header::AUTHORIZATION;
+use serde_json::{Value, json};
+
+use crate::config::{Config, ConfigError};
+use crate::messages::Status;
+
+/// Connection attempts before giving up; only refused or unreachable connections are retried.
+const CONNECT_ATTEMPTS: u32 = 3;
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+
+/// How a send went: accepted by the gateway, or kept in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub status: Status,
+    /// The gateway's whole JSON answer (for the outbox, a note saying so).
+    pub api_response: Value,
+}
+
+/// Why a send failed, with the gateway's answer when it gave one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub reason: String,
+    pub api_response: Option<Value>,
+}
+
+pub struct Gateway {
+    target: Target,
+    /// StarSender's `delay` (seconds) on every message, when configured.
+    delay: Option<u32>,
+}
+
+enum Target {
+    StarSender { http: reqwest::Client, url: String, key: String },
+    Outbox,
+}
+
+impl Gateway {
+    pub fn new(config: &Config) -> Result<Self, ConfigError> {
+        let target = match &config.starsender_api_key {
+            None => Target::Outbox,
+            Some(key) => Target::StarSender {
+                http: reqwest::Client::builder()
+                    .connect_timeout(config.gateway_connect_timeout)
+                    .timeout(config.gateway_timeout)
+                    .build()
+                    .map_err(|e| ConfigError::Invalid(format!("HTTP client: {e}")))?,
+                url: config.starsender_url.clone(),
+                key: key.clone(),
+            },
+        };
+        Ok(Gateway { target, delay: config.starsender_delay })
+    }
+
+    /// Whether messages are kept locally instead of sent.
+    pub fn is_outbox(&self) -> bool {
+        matches!(self.target, Target::Outbox)
+    }
+
+    /// Sends `body` to `to` (normalised `628…`) as a WhatsApp text message.
+    pub async fn send(&self, to: &str, body: &str) -> Result<Delivery, Failure> {
+        match &self.target {
+            Target::Outbox => {
+                tracing::info!(to, body, "outbox: no STARSENDER_API_KEY, message kept, not sent");
+                Ok(Delivery {
+                    status: Status::Outbox,
+                    api_response: json!({
+                        "success": true,
+                        "message": "Disimpan di outbox lokal (STARSENDER_API_KEY tidak diatur), tidak dikirim"
+                    }),
+                })
+            }
+            Target::StarSender { http, url, key } => {
+                let mut payload = json!({"messageType": "text", "to": to, "body": body});
+                if let Some(delay) = self.delay {
+                    payload["delay"] = json!(delay);
+                }
+                let response = post_once_delivered(http, url, key, &payload).await?;
+                read_answer(response).await
+            }
+        }
+    }
+}
+
+/// Posts `payload`, retrying only connections that could not be made.
+async fn post_once_delivered(
+    http: &reqwest::Client,
+    url: &str,
+    key: &str,
+    payload: &Value,
+) -> Result<reqwest::Response, Failure> {
+    let mut backoff = FIRST_BACKOFF;
+    let mut attempt = 1;
+    loop {
+        match http.post(url).header(AUTHORIZATION, key).json(payload).send().await {
+            Ok(response) => return Ok(response),
+            Err(e) if e.is_connect() && attempt < CONNECT_ATTEMPTS => {
+                tracing::warn!(attempt, error = %e, "gateway unreachable, retrying");
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+                attempt += 1;
+            }
+            Err(e) => return Err(transport_failure(&e)),
+        }
+    }
+}
+
+/// Success is HTTP 2xx and `"success": true`: StarSender answers 200 with `false` on failure.
+async fn read_answer(response: reqwest::Response) -> Result<Delivery, Failure> {
+    let status = response.status();
+    let text = response.text().await.map_err(|e| transport_failure(&e))?;
+    let answer: Option<Value> = serde_json::from_str(&text).ok();
+    match answer {
+        Some(answer) if status.is_success() && answer["success"] == json!(true) => {
+            Ok(Delivery { status: Status::Sent, api_response: answer })
+        }
+        Some(answer) => {
+            let said = answer["message"].as_str().unwrap_or("tanpa keterangan").to_string();
+            let reason = if status.is_success() {
+                format!("Gateway menolak pesan: {said}")
+            } else {
+                format!("Gateway menjawab HTTP {}: {said}", status.as_u16())
+            };
+            Err(Failure { reason, api_response: Some(answer) })
+        }
+        None => Err(Failure {
+            reason: format!("Gateway menjawab HTTP {} tanpa JSON", status.as_u16()),
+            api_response: None,
+        }),
+    }
+}
+
+fn transport_failure(error: &reqwest::Error) -> Failure {
+    let reason = if error.is_connect() {
+        format!("Gateway tidak dapat dihubungi: {error}")
+    } else if error.is_timeout() {
+        "Gateway tidak menjawab sebelum batas waktu; status pesan tidak diketahui, tidak dikirim ulang otomatis"
+            .to_string()
+    } else {
+        format!("Gateway gagal: {error}")
+    };
+    Failure { reason, api_response: None }
+}

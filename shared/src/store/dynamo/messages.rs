@@ -1,0 +1,283 @@
+//! The message log in the same table.
+//!
+//! Entry: `pk` = "msg#" + id, `log` = "msg", `log_key` (instant, then id), the entry's fields.
+//! `messages-index` (`log`, `log_key`) gives the log newest first. `api_response` is kept as
+//! its JSON text (`api_response_json`), so any JSON value reads back exactly; `record_id`,
+//! `api_response_json` and `error` are absent when `None`.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::DateTime;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::item::{self, Item, PK};
+use super::schema::MESSAGES_INDEX;
+use super::{DynamoStore, sdk_error};
+use crate::messages::MessageEntry;
+use crate::store::{MessagePage, MessageQuery, MessageStore, StoreError};
+
+/// `log` of every entry: the hash key of `messages-index`.
+pub const LOG: &str = "msg";
+const ENTRY_PREFIX: &str = "msg#";
+/// Items evaluated per request while filtering: DynamoDB applies `Limit` before the filter,
+/// so asking for just the page would cost a call per dropped entry.
+const FILTERED_READ: usize = 100;
+
+#[async_trait]
+impl MessageStore for DynamoStore {
+    async fn append(&self, entry: &MessageEntry) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(entry_item(entry)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Other(format!(
+                    "message {} exists already",
+                    entry.id
+                )))
+            }
+            Err(err) => Err(sdk_error("PutItem", err)),
+        }
+    }
+
+    /// Newest first. One entry beyond the page is read so that `next_after` is set only when
+    /// another matching entry does follow.
+    async fn list(&self, query: &MessageQuery) -> Result<MessagePage, StoreError> {
+        // Nothing sorts before "", and DynamoDB refuses it as a key value.
+        if query.limit == 0 || query.after.as_deref() == Some("") {
+            return Ok(MessagePage {
+                items: Vec::new(),
+                next_after: None,
+            });
+        }
+        let filtered = query.status.is_some() || query.source.is_some();
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let wanted = query.limit.saturating_add(1).saturating_sub(items.len());
+            let read = if filtered {
+                wanted.max(FILTERED_READ)
+            } else {
+                wanted
+            };
+            let out = self
+                .log_request(query, read)?
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| sdk_error("Query", err))?;
+            for found in out.items.unwrap_or_default() {
+                items.push(entry_from(&found)?);
+            }
+            if items.len() > query.limit {
+                items.truncate(query.limit);
+                let next_after = items.last().map(MessageEntry::log_key);
+                return Ok(MessagePage { items, next_after });
+            }
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => {
+                    return Ok(MessagePage {
+                        items,
+                        next_after: None,
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl DynamoStore {
+    /// The log query: `after` becomes a key condition (`log_key < after`), the filters a
+    /// filter expression.
+    fn log_request(
+        &self,
+        query: &MessageQuery,
+        limit: usize,
+    ) -> Result<QueryFluentBuilder, StoreError> {
+        let mut cond = "#log = :log".to_string();
+        let mut request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(MESSAGES_INDEX)
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .expression_attribute_names("#log", "log")
+            .expression_attribute_values(":log", item::s(LOG));
+        if let Some(after) = &query.after {
+            cond.push_str(" AND #log_key < :after");
+            request = request
+                .expression_attribute_names("#log_key", "log_key")
+                .expression_attribute_values(":after", item::s(after));
+        }
+        let mut filters = Vec::new();
+        if let Some(status) = query.status {
+            filters.push("#status = :status");
+            request = request
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", item::s(name_of(&status)?));
+        }
+        if let Some(source) = query.source {
+            filters.push("#source = :source");
+            request = request
+                .expression_attribute_names("#source", "source")
+                .expression_attribute_values(":source", item::s(name_of(&source)?));
+        }
+        if !filters.is_empty() {
+            request = request.filter_expression(filters.join(" AND "));
+        }
+        Ok(request.key_condition_expression(cond))
+    }
+}
+
+/// The entry as stored: its fields, plus the attributes `messages-index` is built on.
+fn entry_item(entry: &MessageEntry) -> Result<Item, StoreError> {
+    let mut item = item::key(format!("{ENTRY_PREFIX}{}", entry.id));
+    let mut put = |name: &str, value: AttributeValue| {
+        item.insert(name.to_string(), value);
+    };
+    put("log", item::s(LOG));
+    put("log_key", item::s(entry.log_key()));
+    put("id", item::s(&entry.id));
+    put("no_hp", item::s(&entry.no_hp));
+    put("message", item::s(&entry.message));
+    put("source", item::s(name_of(&entry.source)?));
+    put("status", item::s(name_of(&entry.status)?));
+    put("created_at", item::s(entry.created_at.to_rfc3339()));
+    if let Some(record_id) = &entry.record_id {
+        put("record_id", item::s(record_id));
+    }
+    if let Some(response) = &entry.api_response {
+        let json = serde_json::to_string(response)
+            .map_err(|e| StoreError::Other(format!("api_response of {}: {e}", entry.id)))?;
+        put("api_response_json", item::s(json));
+    }
+    if let Some(error) = &entry.error {
+        put("error", item::s(error));
+    }
+    Ok(item)
+}
+
+/// Reads an entry back; anything missing or malformed is an error, never a panic.
+fn entry_from(item: &Item) -> Result<MessageEntry, StoreError> {
+    let id = text(item, "id")?;
+    let bad = |what: &str| StoreError::Other(format!("malformed message {id}: {what}"));
+    let created_at = text(item, "created_at")?;
+    Ok(MessageEntry {
+        id: id.to_string(),
+        no_hp: text(item, "no_hp")?.to_string(),
+        message: text(item, "message")?.to_string(),
+        source: parse_name(text(item, "source")?).map_err(|_| bad("source"))?,
+        status: parse_name(text(item, "status")?).map_err(|_| bad("status"))?,
+        record_id: optional(item, "record_id")?.map(str::to_string),
+        api_response: optional(item, "api_response_json")?
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|_| bad("api_response_json"))?,
+        error: optional(item, "error")?.map(str::to_string),
+        created_at: DateTime::parse_from_rfc3339(created_at).map_err(|_| bad("created_at"))?,
+    })
+}
+
+/// The snake_case name serde gives a unit variant (`sent`, `scheduled`, ...).
+fn name_of<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => Ok(name),
+        _ => Err(StoreError::Other("a log field without a name".into())),
+    }
+}
+
+fn parse_name<T: DeserializeOwned>(name: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_value(serde_json::Value::String(name.to_string()))
+}
+
+fn optional<'a>(item: &'a Item, name: &str) -> Result<Option<&'a str>, StoreError> {
+    match item.get(name) {
+        None | Some(AttributeValue::Null(_)) => Ok(None),
+        Some(AttributeValue::S(value)) => Ok(Some(value)),
+        Some(_) => Err(malformed(item, name)),
+    }
+}
+
+fn text<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+    optional(item, name)?.ok_or_else(|| malformed(item, name))
+}
+
+fn malformed(item: &Item, name: &str) -> StoreError {
+    let pk = match item.get(PK) {
+        Some(AttributeValue::S(pk)) => pk.as_str(),
+        _ => "?",
+    };
+    StoreError::Other(format!(
+        "malformed item {pk}: attribute {name} missing or of the wrong type"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{FixedOffset, TimeZone};
+    use serde_json::json;
+
+    use super::*;
+    use crate::messages::{Source, Status};
+
+    fn sample() -> MessageEntry {
+        let at = FixedOffset::east_opt(7 * 3600)
+            .and_then(|tz| tz.with_ymd_and_hms(2026, 1, 3, 10, 30, 0).single())
+            .expect("valid instant");
+        MessageEntry {
+            id: "0b7e".into(),
+            no_hp: "628123456789".into(),
+            message: "Halo Budi".into(),
+            source: Source::Scheduled,
+            status: Status::Failed,
+            record_id: Some("6f1c".into()),
+            api_response: Some(json!({"success": false, "data": {"n": [1, 2.5, null]}})),
+            error: Some("gateway menolak".into()),
+            created_at: at + chrono::Duration::milliseconds(125),
+        }
+    }
+
+    #[test]
+    fn an_entry_survives_the_round_trip() {
+        let entry = sample();
+        let item = entry_item(&entry).expect("item");
+        assert_eq!(entry_from(&item).ok(), Some(entry.clone()));
+        assert!(matches!(item.get(PK), Some(AttributeValue::S(v)) if v == "msg#0b7e"));
+        assert!(matches!(item.get("status"), Some(AttributeValue::S(v)) if v == "failed"));
+        assert!(matches!(item.get("source"), Some(AttributeValue::S(v)) if v == "scheduled"));
+
+        let bare = MessageEntry {
+            record_id: None,
+            api_response: Some(serde_json::Value::Null),
+            error: None,
+            ..entry
+        };
+        let item = entry_item(&bare).expect("item");
+        assert!(!item.contains_key("record_id") && !item.contains_key("error"));
+        assert_eq!(entry_from(&item).ok(), Some(bare));
+    }
+
+    #[test]
+    fn a_malformed_entry_is_an_error() {
+        let mut item = entry_item(&sample()).expect("item");
+        item.insert("status".into(), item::s("lost"));
+        assert!(matches!(entry_from(&item), Err(StoreError::Other(_))));
+        item.remove("status");
+        assert!(matches!(entry_from(&item), Err(StoreError::Other(_))));
+    }
+}
