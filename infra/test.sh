@@ -49,8 +49,9 @@ LAMBDA_LOG=$(mktemp)
 bash tests/lambda.sh 2>&1 | tee "$LAMBDA_LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "Lambda tier"
 
-step "template: cfn-lint"
+step "template: cfn-lint, on the template and on its SAM expansion"
 "$VENV/bin/cfn-lint" template.yaml || fail "cfn-lint template.yaml"
+"$VENV/bin/python" infra/sam_validate.py template.yaml || fail "the SAM expansion of template.yaml"
 
 # One closing line over every tier: the cargo test totals plus the Lambda checks.
 passed=$(cat "$CARGO_LOG" "$LAMBDA_LOG" | sed -nE 's/^(test result: ok\.|lambda:) ([0-9]+) passed.*/\2/p' | awk '{ sum += $1 } END { print sum }')

@@ -11,8 +11,8 @@ use crate::gateway::Gateway;
 use crate::scheduler::eventbridge::{self, EventBridgeSchedule};
 use crate::scheduler::local::LocalSchedule;
 use crate::scheduler::{NoSchedule, ScheduleControl};
-use crate::store::{ManualStore, MessageStore, ReminderStore};
 use crate::store::dynamo::DynamoStore;
+use crate::store::{ManualStore, MessageStore, ReminderStore};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -67,7 +67,11 @@ impl App {
 
     /// Now, to the millisecond, in the workshop's zone: for logs, where order within a second matters.
     pub fn now_precise(&self) -> DateTime<FixedOffset> {
-        self.clock.now().with_timezone(&self.config.timezone).fixed_offset().trunc_subsecs(3)
+        self.clock
+            .now()
+            .with_timezone(&self.config.timezone)
+            .fixed_offset()
+            .trunc_subsecs(3)
     }
 
     /// Today in the workshop's zone.

@@ -19,7 +19,10 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match read_json(req, state).await? {
             Some(value) => Ok(JsonBody(value)),
-            None => Err(ApiError::invalid(FieldError::body_root("missing", "Field required"))),
+            None => Err(ApiError::invalid(FieldError::body_root(
+                "missing",
+                "Field required",
+            ))),
         }
     }
 }
@@ -31,13 +34,17 @@ impl<S: Send + Sync> FromRequest<S> for OptionalJsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        Ok(OptionalJsonBody(read_json(req, state).await?.unwrap_or_else(|| json!({}))))
+        Ok(OptionalJsonBody(
+            read_json(req, state).await?.unwrap_or_else(|| json!({})),
+        ))
     }
 }
 
 /// The body as JSON, or `None` when there is none.
 async fn read_json<S: Send + Sync>(req: Request, state: &S) -> Result<Option<Value>, ApiError> {
-    let bytes = Bytes::from_request(req, state).await.map_err(body_rejection)?;
+    let bytes = Bytes::from_request(req, state)
+        .await
+        .map_err(body_rejection)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
@@ -196,16 +203,20 @@ impl Fields {
     /// A whole number from 0 to `max`.
     pub fn whole(&mut self, name: &str, max: u64) -> Slot<u64> {
         self.take(name, |value| {
-            value
-                .as_u64()
-                .filter(|n| *n <= max)
-                .ok_or(("int_parsing", format!("Input should be a whole number from 0 to {max}")))
+            value.as_u64().filter(|n| *n <= max).ok_or((
+                "int_parsing",
+                format!("Input should be a whole number from 0 to {max}"),
+            ))
         })
     }
 
     /// `true` or `false`.
     pub fn boolean(&mut self, name: &str) -> Slot<bool> {
-        self.take(name, |value| value.as_bool().ok_or(("bool_type", "Input should be a valid boolean".to_string())))
+        self.take(name, |value| {
+            value
+                .as_bool()
+                .ok_or(("bool_type", "Input should be a valid boolean".to_string()))
+        })
     }
 
     /// A field that must be present and not null.

@@ -54,7 +54,8 @@ impl Default for Config {
             starsender_delay: None,
             gateway_connect_timeout: Duration::from_secs(3),
             gateway_timeout: Duration::from_secs(10),
-            reminder_template: Template::new(DEFAULT_TEMPLATE, "Bengkel", "-").expect("the default template is valid"),
+            reminder_template: Template::new(DEFAULT_TEMPLATE, "Bengkel", "-")
+                .expect("the default template is valid"),
             reminder_days_threshold: 3,
             reminder_concurrency: 5,
         }
@@ -84,13 +85,15 @@ impl Config {
             starsender_delay: number("STARSENDER_DELAY_SECS")?,
             gateway_connect_timeout: number("GATEWAY_CONNECT_TIMEOUT_MS")?
                 .map_or(defaults.gateway_connect_timeout, Duration::from_millis),
-            gateway_timeout: number("GATEWAY_TIMEOUT_MS")?.map_or(defaults.gateway_timeout, Duration::from_millis),
+            gateway_timeout: number("GATEWAY_TIMEOUT_MS")?
+                .map_or(defaults.gateway_timeout, Duration::from_millis),
             reminder_template: Template::new(
                 &var("REMINDER_TEMPLATE").unwrap_or_else(|| DEFAULT_TEMPLATE.into()),
                 &var("WORKSHOP_NAME").unwrap_or_else(|| "Bengkel".into()),
                 &var("WORKSHOP_PHONE").unwrap_or_else(|| "-".into()),
             )?,
-            reminder_days_threshold: number("REMINDER_DAYS_THRESHOLD")?.unwrap_or(defaults.reminder_days_threshold),
+            reminder_days_threshold: number("REMINDER_DAYS_THRESHOLD")?
+                .unwrap_or(defaults.reminder_days_threshold),
             reminder_concurrency: number("REMINDER_CONCURRENCY")?
                 .filter(|n| *n > 0)
                 .unwrap_or(defaults.reminder_concurrency),
@@ -101,7 +104,11 @@ impl Config {
 /// A non-negative whole number from the environment, if set.
 fn number<T: std::str::FromStr>(name: &str) -> Result<Option<T>, ConfigError> {
     var(name)
-        .map(|value| value.parse().map_err(|_| ConfigError::Invalid(format!("{name} must be a whole number, got {value:?}"))))
+        .map(|value| {
+            value.parse().map_err(|_| {
+                ConfigError::Invalid(format!("{name} must be a whole number, got {value:?}"))
+            })
+        })
         .transpose()
 }
 

@@ -49,7 +49,9 @@ impl FakeStarSender {
     /// Starts the fake on a free loopback port; it accepts every message until told otherwise.
     pub async fn start() -> std::io::Result<Self> {
         let inner = Arc::new(Mutex::new(Inner::default()));
-        let router = axum::Router::new().route("/api/send", post(send)).with_state(inner.clone());
+        let router = axum::Router::new()
+            .route("/api/send", post(send))
+            .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/api/send", listener.local_addr()?);
         tokio::spawn(async move { axum::serve(listener, router).await });
@@ -57,7 +59,9 @@ impl FakeStarSender {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn behave(&self, behaviour: Behaviour) {
@@ -75,23 +79,45 @@ impl FakeStarSender {
     }
 }
 
-async fn send(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, Json(body): Json<Value>) -> (StatusCode, Json<Value>) {
+async fn send(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
     let (behaviour, latency, message_id) = {
-        let mut inner = inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
-        inner.received.push(Received { authorization, body });
-        (inner.behaviour.unwrap_or(Behaviour::Accept), inner.latency, inner.received.len())
+        let mut inner = inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let authorization = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        inner.received.push(Received {
+            authorization,
+            body,
+        });
+        (
+            inner.behaviour.unwrap_or(Behaviour::Accept),
+            inner.latency,
+            inner.received.len(),
+        )
     };
     tokio::time::sleep(latency).await;
     match behaviour {
         Behaviour::Accept => (
             StatusCode::OK,
-            Json(json!({"success": true, "data": {"message_id": message_id}, "message": "Success sent message"})),
+            Json(
+                json!({"success": true, "data": {"message_id": message_id}, "message": "Success sent message"}),
+            ),
         ),
-        Behaviour::Refuse => (StatusCode::OK, Json(json!({"success": false, "message": "Device not connected"}))),
-        Behaviour::ServerError => {
-            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"success": false, "message": "Internal Server Error"})))
-        }
+        Behaviour::Refuse => (
+            StatusCode::OK,
+            Json(json!({"success": false, "message": "Device not connected"})),
+        ),
+        Behaviour::ServerError => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"success": false, "message": "Internal Server Error"})),
+        ),
         Behaviour::Hang => std::future::pending().await,
     }
 }

@@ -37,7 +37,11 @@ pub struct Gateway {
 }
 
 enum Target {
-    StarSender { http: reqwest::Client, url: String, key: String },
+    StarSender {
+        http: reqwest::Client,
+        url: String,
+        key: String,
+    },
     Outbox,
 }
 
@@ -55,7 +59,10 @@ impl Gateway {
                 key: key.clone(),
             },
         };
-        Ok(Gateway { target, delay: config.starsender_delay })
+        Ok(Gateway {
+            target,
+            delay: config.starsender_delay,
+        })
     }
 
     /// Whether messages are kept locally instead of sent.
@@ -67,7 +74,11 @@ impl Gateway {
     pub async fn send(&self, to: &str, body: &str) -> Result<Delivery, Failure> {
         match &self.target {
             Target::Outbox => {
-                tracing::info!(to, body, "outbox: no STARSENDER_API_KEY, message kept, not sent");
+                tracing::info!(
+                    to,
+                    body,
+                    "outbox: no STARSENDER_API_KEY, message kept, not sent"
+                );
                 Ok(Delivery {
                     status: Status::Outbox,
                     api_response: json!({
@@ -98,7 +109,13 @@ async fn post_once_delivered(
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 1;
     loop {
-        match http.post(url).header(AUTHORIZATION, key).json(payload).send().await {
+        match http
+            .post(url)
+            .header(AUTHORIZATION, key)
+            .json(payload)
+            .send()
+            .await
+        {
             Ok(response) => return Ok(response),
             Err(e) if e.is_connect() && attempt < CONNECT_ATTEMPTS => {
                 tracing::warn!(attempt, error = %e, "gateway unreachable, retrying");
@@ -117,17 +134,24 @@ async fn read_answer(response: reqwest::Response) -> Result<Delivery, Failure> {
     let text = response.text().await.map_err(|e| transport_failure(&e))?;
     let answer: Option<Value> = serde_json::from_str(&text).ok();
     match answer {
-        Some(answer) if status.is_success() && answer["success"] == json!(true) => {
-            Ok(Delivery { status: Status::Sent, api_response: answer })
-        }
+        Some(answer) if status.is_success() && answer["success"] == json!(true) => Ok(Delivery {
+            status: Status::Sent,
+            api_response: answer,
+        }),
         Some(answer) => {
-            let said = answer["message"].as_str().unwrap_or("tanpa keterangan").to_string();
+            let said = answer["message"]
+                .as_str()
+                .unwrap_or("tanpa keterangan")
+                .to_string();
             let reason = if status.is_success() {
                 format!("Gateway menolak pesan: {said}")
             } else {
                 format!("Gateway menjawab HTTP {}: {said}", status.as_u16())
             };
-            Err(Failure { reason, api_response: Some(answer) })
+            Err(Failure {
+                reason,
+                api_response: Some(answer),
+            })
         }
         None => Err(Failure {
             reason: format!("Gateway menjawab HTTP {} tanpa JSON", status.as_u16()),
@@ -145,5 +169,8 @@ fn transport_failure(error: &reqwest::Error) -> Failure {
     } else {
         format!("Gateway gagal: {error}")
     };
-    Failure { reason, api_response: None }
+    Failure {
+        reason,
+        api_response: None,
+    }
 }

@@ -36,7 +36,13 @@ pub async fn run_daily() -> Result<(), Error> {
 async fn daily(app: &App, event: LambdaEvent<Value>) -> Result<RunSummary, Error> {
     let deadline = deadline(event.context.deadline(), SystemTime::now());
     // What template.yaml has Scheduler fill in, when present: which run, which delivery attempt.
-    let field = |name| event.payload.get(name).and_then(Value::as_str).unwrap_or("-");
+    let field = |name| {
+        event
+            .payload
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or("-")
+    };
     tracing::info!(
         scheduled_time = field("scheduled_time"),
         attempt_number = field("attempt_number"),
@@ -64,7 +70,10 @@ mod tests {
         let now = SystemTime::now();
         let before = Instant::now();
         let at = deadline(now + Duration::from_secs(300), now);
-        assert!(at >= before + Duration::from_secs(290) && at <= Instant::now() + Duration::from_secs(290));
+        assert!(
+            at >= before + Duration::from_secs(290)
+                && at <= Instant::now() + Duration::from_secs(290)
+        );
         // A deadline already past (or within the margin): no time at all, never a panic.
         assert!(deadline(now - Duration::from_secs(5), now) <= Instant::now());
         assert!(deadline(now + Duration::from_secs(3), now) <= Instant::now());

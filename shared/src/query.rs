@@ -17,16 +17,26 @@ pub struct Params<'a> {
 
 impl<'a> Params<'a> {
     pub fn new(raw: &'a HashMap<String, String>) -> Self {
-        Params { raw, errors: Vec::new() }
+        Params {
+            raw,
+            errors: Vec::new(),
+        }
     }
 
     fn reject(&mut self, name: &str, kind: &'static str, msg: &str, input: &str) {
         let loc = vec![json!("query"), json!(name)];
-        self.errors.push(FieldError::new(loc, kind, msg).with_input(json!(input)));
+        self.errors
+            .push(FieldError::new(loc, kind, msg).with_input(json!(input)));
     }
 
     /// A parameter turned into `T` by `parse`, or `None` when absent or refused.
-    fn parsed<T>(&mut self, name: &str, kind: &'static str, msg: &str, parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+    fn parsed<T>(
+        &mut self,
+        name: &str,
+        kind: &'static str,
+        msg: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Option<T> {
         let raw = self.raw.get(name).filter(|v| !v.is_empty())?;
         let parsed = parse(raw);
         if parsed.is_none() {
@@ -42,25 +52,37 @@ impl<'a> Params<'a> {
             "false" | "0" | "no" | "off" | "f" | "n" => Some(false),
             _ => None,
         };
-        self.parsed(name, "bool_parsing", "Input should be a valid boolean", parse).unwrap_or(default)
+        self.parsed(
+            name,
+            "bool_parsing",
+            "Input should be a valid boolean",
+            parse,
+        )
+        .unwrap_or(default)
     }
 
     /// A page size in `1..=max`.
     pub fn limit(&mut self, default: usize, max: usize) -> usize {
         let msg = format!("Input should be an integer from 1 to {max}");
         let parse = |raw: &str| raw.parse().ok().filter(|n| (1..=max).contains(n));
-        self.parsed("limit", "int_parsing", &msg, parse).unwrap_or(default)
+        self.parsed("limit", "int_parsing", &msg, parse)
+            .unwrap_or(default)
     }
 
     /// The key a `cursor` stands for; `valid` tells a key this list could have made.
     pub fn cursor(&mut self, valid: impl FnOnce(&str) -> bool) -> Option<String> {
         let msg = "Cursor tidak valid; gunakan next_cursor dari halaman sebelumnya";
-        self.parsed("cursor", "value_error", msg, |raw| decode_cursor(raw).filter(|key| valid(key)))
+        self.parsed("cursor", "value_error", msg, |raw| {
+            decode_cursor(raw).filter(|key| valid(key))
+        })
     }
 
     /// One of `choices`, named by its serialised form (`"sent"`, `"failed"` …).
     pub fn choice<T: serde::Serialize + Copy>(&mut self, name: &str, choices: &[T]) -> Option<T> {
-        let names: Vec<String> = choices.iter().map(|c| json!(c).as_str().unwrap_or_default().to_string()).collect();
+        let names: Vec<String> = choices
+            .iter()
+            .map(|c| json!(c).as_str().unwrap_or_default().to_string())
+            .collect();
         let msg = format!("Input should be one of: {}", names.join(", "));
         let parse = |raw: &str| names.iter().position(|n| n == raw).map(|i| choices[i]);
         self.parsed(name, "enum", &msg, parse)
@@ -68,7 +90,11 @@ impl<'a> Params<'a> {
 
     /// Every problem found; empty means every parameter was acceptable.
     pub fn finish(self) -> Result<(), Vec<FieldError>> {
-        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
     }
 }
 

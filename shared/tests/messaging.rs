@@ -30,7 +30,9 @@ fn custom(no_hp: &str, message: &str) -> Option<Value> {
 }
 
 async fn log(t: &TestApp, query: &str) -> Value {
-    let reply = t.call(Method::GET, &format!("/messages?{query}"), None).await;
+    let reply = t
+        .call(Method::GET, &format!("/messages?{query}"), None)
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     reply.body
 }
@@ -38,7 +40,13 @@ async fn log(t: &TestApp, query: &str) -> Value {
 #[tokio::test]
 async fn a_custom_message_reaches_starsender_as_v3_expects() {
     let (t, fake) = with_gateway(|_| {}).await;
-    let reply = t.call(Method::POST, SEND, custom("0812-3456-789", "Halo Bapak John, ada promo service.")).await;
+    let reply = t
+        .call(
+            Method::POST,
+            SEND,
+            custom("0812-3456-789", "Halo Bapak John, ada promo service."),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(
         reply.body,
@@ -51,7 +59,11 @@ async fn a_custom_message_reaches_starsender_as_v3_expects() {
     );
     let received = fake.received();
     assert_eq!(received.len(), 1);
-    assert_eq!(received[0].authorization.as_deref(), Some(KEY), "the device key, without Bearer");
+    assert_eq!(
+        received[0].authorization.as_deref(),
+        Some(KEY),
+        "the device key, without Bearer"
+    );
     assert_eq!(
         received[0].body,
         json!({"messageType": "text", "to": "628123456789", "body": "Halo Bapak John, ada promo service."})
@@ -67,28 +79,44 @@ async fn a_custom_message_reaches_starsender_as_v3_expects() {
 #[tokio::test]
 async fn the_configured_delay_goes_with_every_message() {
     let (t, fake) = with_gateway(|c| c.starsender_delay = Some(5)).await;
-    t.call(Method::POST, SEND, custom("08123456789", "Halo")).await;
+    t.call(Method::POST, SEND, custom("08123456789", "Halo"))
+        .await;
     assert_eq!(fake.received()[0].body["delay"], 5);
 }
 
 #[tokio::test]
 async fn gateway_failures_are_502_in_the_same_shape_and_logged() {
     for (behaviour, reason) in [
-        (Behaviour::Refuse, "Gateway menolak pesan: Device not connected"),
-        (Behaviour::ServerError, "Gateway menjawab HTTP 500: Internal Server Error"),
+        (
+            Behaviour::Refuse,
+            "Gateway menolak pesan: Device not connected",
+        ),
+        (
+            Behaviour::ServerError,
+            "Gateway menjawab HTTP 500: Internal Server Error",
+        ),
     ] {
         let (t, fake) = with_gateway(|_| {}).await;
         fake.behave(behaviour);
-        let reply = t.call(Method::POST, SEND, custom("08123456789", "Halo")).await;
+        let reply = t
+            .call(Method::POST, SEND, custom("08123456789", "Halo"))
+            .await;
         assert_eq!(reply.status, StatusCode::BAD_GATEWAY, "{behaviour:?}");
         assert_eq!(reply.body["status"], "failed");
         assert_eq!(reply.body["no_hp"], "628123456789");
         assert_eq!(reply.body["message"], "Halo");
         assert_eq!(reply.body["api_response"]["success"], false);
         assert_eq!(reply.body["error"], reason);
-        assert_eq!(fake.received().len(), 1, "{behaviour:?}: sent once, never retried");
+        assert_eq!(
+            fake.received().len(),
+            1,
+            "{behaviour:?}: sent once, never retried"
+        );
         let entry = log(&t, "").await["data"][0].clone();
-        assert_eq!((entry["status"].clone(), entry["error"].clone()), (json!("failed"), json!(reason)));
+        assert_eq!(
+            (entry["status"].clone(), entry["error"].clone()),
+            (json!("failed"), json!(reason))
+        );
     }
 }
 
@@ -97,12 +125,28 @@ async fn a_gateway_that_does_not_answer_times_out_and_is_not_retried() {
     let (t, fake) = with_gateway(|_| {}).await;
     fake.behave(Behaviour::Hang);
     let started = Instant::now();
-    let reply = t.call(Method::POST, SEND, custom("08123456789", "Halo")).await;
-    assert!(started.elapsed() < Duration::from_secs(5), "the client's timeout bounds the call");
+    let reply = t
+        .call(Method::POST, SEND, custom("08123456789", "Halo"))
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the client's timeout bounds the call"
+    );
     assert_eq!(reply.status, StatusCode::BAD_GATEWAY);
     assert_eq!(reply.body["api_response"], Value::Null);
-    assert!(reply.body["error"].as_str().unwrap().contains("tidak diketahui"), "{}", reply.body);
-    assert_eq!(fake.received().len(), 1, "an unknown outcome is never sent again");
+    assert!(
+        reply.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("tidak diketahui"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        fake.received().len(),
+        1,
+        "an unknown outcome is never sent again"
+    );
 }
 
 #[tokio::test]
@@ -115,17 +159,37 @@ async fn an_unreachable_gateway_is_502() {
         starsender_api_key: Some(KEY.into()),
         ..Config::default()
     });
-    let reply = t.call(Method::POST, SEND, custom("08123456789", "Halo")).await;
+    let reply = t
+        .call(Method::POST, SEND, custom("08123456789", "Halo"))
+        .await;
     assert_eq!(reply.status, StatusCode::BAD_GATEWAY);
-    assert!(reply.body["error"].as_str().unwrap().contains("tidak dapat dihubungi"), "{}", reply.body);
-    assert_eq!(log(&t, "status=failed").await["data"].as_array().unwrap().len(), 1);
+    assert!(
+        reply.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("tidak dapat dihubungi"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        log(&t, "status=failed").await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn without_a_key_messages_stay_in_the_outbox() {
     let fake = FakeStarSender::start().await.unwrap();
-    let t = TestApp::with_config(Config { starsender_url: fake.url.clone(), ..Config::default() });
-    let reply = t.call(Method::POST, SEND, custom("08123456789", "Halo")).await;
+    let t = TestApp::with_config(Config {
+        starsender_url: fake.url.clone(),
+        ..Config::default()
+    });
+    let reply = t
+        .call(Method::POST, SEND, custom("08123456789", "Halo"))
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["status"], "outbox");
     assert!(fake.received().is_empty(), "nothing leaves the machine");
@@ -138,17 +202,25 @@ async fn invalid_custom_messages_send_nothing() {
     let cases = [
         (json!({"no_hp": "0212345678", "message": "Halo"}), "no_hp"),
         (json!({"no_hp": "08123456789", "message": "   "}), "message"),
-        (json!({"no_hp": "08123456789", "message": "x".repeat(2001)}), "message"),
+        (
+            json!({"no_hp": "08123456789", "message": "x".repeat(2001)}),
+            "message",
+        ),
         (json!({"message": "Halo"}), "no_hp"),
         (json!({"no_hp": "08123456789"}), "message"),
-        (json!({"no_hp": "08123456789", "message": "Halo", "to": "x"}), "to"),
+        (
+            json!({"no_hp": "08123456789", "message": "Halo", "to": "x"}),
+            "to",
+        ),
     ];
     for (body, field) in cases {
         let reply = t.call(Method::POST, SEND, Some(body)).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
         assert_eq!(reply.body["detail"][0]["loc"], json!(["body", field]));
     }
-    let longest = t.call(Method::POST, SEND, custom("08123456789", &"x".repeat(2000))).await;
+    let longest = t
+        .call(Method::POST, SEND, custom("08123456789", &"x".repeat(2000)))
+        .await;
     assert_eq!(longest.status, StatusCode::OK);
     assert_eq!(fake.received().len(), 1);
     assert_eq!(log(&t, "").await["data"].as_array().unwrap().len(), 1);
@@ -158,31 +230,75 @@ async fn invalid_custom_messages_send_nothing() {
 async fn the_log_is_newest_first_filterable_and_paginated() {
     let (t, fake) = with_gateway(|_| {}).await;
     for i in 0..5 {
-        fake.behave(if i % 2 == 0 { Behaviour::Accept } else { Behaviour::Refuse });
+        fake.behave(if i % 2 == 0 {
+            Behaviour::Accept
+        } else {
+            Behaviour::Refuse
+        });
         t.clock.set(&format!("2026-01-10T10:30:0{i}+07:00"));
-        t.call(Method::POST, SEND, custom("08123456789", &format!("pesan {i}"))).await;
+        t.call(
+            Method::POST,
+            SEND,
+            custom("08123456789", &format!("pesan {i}")),
+        )
+        .await;
     }
     let all = log(&t, "").await;
-    let texts: Vec<_> = all["data"].as_array().unwrap().iter().map(|e| e["message"].clone()).collect();
-    assert_eq!(texts, vec![json!("pesan 4"), json!("pesan 3"), json!("pesan 2"), json!("pesan 1"), json!("pesan 0")]);
+    let texts: Vec<_> = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].clone())
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            json!("pesan 4"),
+            json!("pesan 3"),
+            json!("pesan 2"),
+            json!("pesan 1"),
+            json!("pesan 0")
+        ]
+    );
     assert_eq!(all["data"][0]["created_at"], "2026-01-10T10:30:04+07:00");
 
     let failed = log(&t, "status=failed&source=custom").await;
-    let failed: Vec<_> = failed["data"].as_array().unwrap().iter().map(|e| e["message"].clone()).collect();
+    let failed: Vec<_> = failed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].clone())
+        .collect();
     assert_eq!(failed, vec![json!("pesan 3"), json!("pesan 1")]);
-    assert!(log(&t, "source=scheduled").await["data"].as_array().unwrap().is_empty());
+    assert!(
+        log(&t, "source=scheduled").await["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     let first = log(&t, "limit=2").await;
     assert_eq!(first["data"].as_array().unwrap().len(), 2);
     let cursor = first["next_cursor"].as_str().unwrap();
     let second = log(&t, &format!("limit=2&cursor={cursor}")).await;
     assert_eq!(second["data"][0]["message"], "pesan 2");
-    let third = log(&t, &format!("limit=2&cursor={}", second["next_cursor"].as_str().unwrap())).await;
+    let third = log(
+        &t,
+        &format!("limit=2&cursor={}", second["next_cursor"].as_str().unwrap()),
+    )
+    .await;
     assert_eq!(third["data"].as_array().unwrap().len(), 1);
     assert_eq!(third["next_cursor"], Value::Null);
 
-    for (query, field) in [("status=lost", "status"), ("source=fax", "source"), ("limit=0", "limit"), ("cursor=zz", "cursor")] {
-        let reply = t.call(Method::GET, &format!("/messages?{query}"), None).await;
+    for (query, field) in [
+        ("status=lost", "status"),
+        ("source=fax", "source"),
+        ("limit=0", "limit"),
+        ("cursor=zz", "cursor"),
+    ] {
+        let reply = t
+            .call(Method::GET, &format!("/messages?{query}"), None)
+            .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
         assert_eq!(reply.body["detail"][0]["loc"], json!(["query", field]));
     }

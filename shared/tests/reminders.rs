@@ -65,7 +65,9 @@ async fn due(t: &TestApp, name: &str, nopol: &str, no_hp: &str, next: &str) -> S
 }
 
 async fn send_reminders(t: &TestApp, body: Value) -> Value {
-    let reply = t.call(Method::POST, &format!("{BASE}/send-reminders"), Some(body)).await;
+    let reply = t
+        .call(Method::POST, &format!("{BASE}/send-reminders"), Some(body))
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     reply.body
 }
@@ -76,19 +78,31 @@ fn outcomes(report: &Value) -> HashMap<String, (String, Value)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["customer_name"].as_str().unwrap().to_string(), (d["status"].as_str().unwrap().to_string(), d["reason"].clone())))
+        .map(|d| {
+            (
+                d["customer_name"].as_str().unwrap().to_string(),
+                (
+                    d["status"].as_str().unwrap().to_string(),
+                    d["reason"].clone(),
+                ),
+            )
+        })
         .collect()
 }
 
 async fn record(t: &TestApp, id: &str) -> Value {
-    t.call(Method::GET, &format!("{BASE}/{id}"), None).await.body
+    t.call(Method::GET, &format!("{BASE}/{id}"), None)
+        .await
+        .body
 }
 
 /// How many messages the fake received for each phone number.
 fn per_recipient(fake: &FakeStarSender) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
     for received in fake.received() {
-        *counts.entry(received.body["to"].as_str().unwrap().to_string()).or_default() += 1;
+        *counts
+            .entry(received.body["to"].as_str().unwrap().to_string())
+            .or_default() += 1;
     }
     counts
 }
@@ -103,29 +117,67 @@ async fn due_records_get_one_reminder_and_the_rest_a_reason(backend: Backend) {
     due(&t, "Bu Ani", "B 5 A", "085555555555", "").await;
 
     let report = send_reminders(&t, json!({"days_threshold": 3, "only_active": true})).await;
-    assert_eq!((report["total_records"].clone(), report["reminder_sent"].clone(), report["reminder_failed"].clone()), (json!(5), json!(2), json!(0)));
+    assert_eq!(
+        (
+            report["total_records"].clone(),
+            report["reminder_sent"].clone(),
+            report["reminder_failed"].clone()
+        ),
+        (json!(5), json!(2), json!(0))
+    );
     let lines = outcomes(&report);
     assert_eq!(lines["Bapak Joko"].0, "sent");
     assert_eq!(lines["Ibu Siti"].0, "sent");
-    assert_eq!(lines["Pak Budi"], ("skipped".into(), json!("Next service tidak dalam 3 hari (dalam 5 hari)")));
-    assert_eq!(lines["Pak Eko"], ("skipped".into(), json!("Next service sudah lewat 2 hari")));
-    assert!(!lines.contains_key("Bu Ani"), "a record without next_service is never due");
+    assert_eq!(
+        lines["Pak Budi"],
+        (
+            "skipped".into(),
+            json!("Next service tidak dalam 3 hari (dalam 5 hari)")
+        )
+    );
+    assert_eq!(
+        lines["Pak Eko"],
+        ("skipped".into(), json!("Next service sudah lewat 2 hari"))
+    );
+    assert!(
+        !lines.contains_key("Bu Ani"),
+        "a record without next_service is never due"
+    );
 
-    let joko_line = report["details"].as_array().unwrap().iter().find(|d| d["id"] == json!(joko)).unwrap().clone();
+    let joko_line = report["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == json!(joko))
+        .unwrap()
+        .clone();
     let text = "Halo Bapak Joko, kendaraan B 1234 XYZ Anda dijadwalkan service berkala pada 13 Januari 2026 \
                 (3 hari lagi). Hubungi Bengkel Maju di 08551000727 untuk booking. Terima kasih.";
     assert_eq!(joko_line["message"], text);
     assert_eq!(joko_line["api_response"], "Success sent message");
-    let to_joko: Vec<_> = fake.received().into_iter().filter(|r| r.body["to"] == "6281111111111").collect();
+    let to_joko: Vec<_> = fake
+        .received()
+        .into_iter()
+        .filter(|r| r.body["to"] == "6281111111111")
+        .collect();
     assert_eq!(to_joko.len(), 1);
-    assert_eq!(to_joko[0].body, json!({"messageType": "text", "to": "6281111111111", "body": text}));
+    assert_eq!(
+        to_joko[0].body,
+        json!({"messageType": "text", "to": "6281111111111", "body": text})
+    );
 
     let counted = record(&t, &joko).await;
     assert_eq!(counted["reminder_sent_count"], 1);
     assert_eq!(counted["last_reminder_sent"], "2026-01-10T10:30:00+07:00");
-    let stats = t.call(Method::GET, &format!("{BASE}/stats/summary"), None).await.body;
+    let stats = t
+        .call(Method::GET, &format!("{BASE}/stats/summary"), None)
+        .await
+        .body;
     assert_eq!(stats["data"]["reminders_sent_total"], 2);
-    let log = t.call(Method::GET, "/messages?source=bulk", None).await.body;
+    let log = t
+        .call(Method::GET, "/messages?source=bulk", None)
+        .await
+        .body;
     assert_eq!(log["data"].as_array().unwrap().len(), 2);
 }
 
@@ -135,11 +187,22 @@ async fn a_second_run_skips_what_was_reminded(backend: Backend) {
     send_reminders(&t, json!({})).await;
     let again = send_reminders(&t, json!({})).await;
     assert_eq!(again["reminder_sent"], 0);
-    assert_eq!(outcomes(&again)["Bapak Joko"], ("skipped".into(), json!("Reminder untuk service 2026-01-12 sudah dikirim")));
+    assert_eq!(
+        outcomes(&again)["Bapak Joko"],
+        (
+            "skipped".into(),
+            json!("Reminder untuk service 2026-01-12 sudah dikirim")
+        )
+    );
     assert_eq!(fake.received().len(), 1);
     assert_eq!(record(&t, &id).await["reminder_sent_count"], 1);
     // A new service date is a new reminder.
-    t.call(Method::PUT, &format!("{BASE}/{id}"), Some(json!({"next_service": "2026-01-13"}))).await;
+    t.call(
+        Method::PUT,
+        &format!("{BASE}/{id}"),
+        Some(json!({"next_service": "2026-01-13"})),
+    )
+    .await;
     assert_eq!(send_reminders(&t, json!({})).await["reminder_sent"], 1);
     assert_eq!(record(&t, &id).await["reminder_sent_count"], 2);
 }
@@ -147,7 +210,8 @@ async fn a_second_run_skips_what_was_reminded(backend: Backend) {
 async fn only_active_false_reaches_inactive_records(backend: Backend) {
     let (t, _fake) = app(backend).await;
     let id = due(&t, "Pak Budi", "B 3 A", "083333333333", "2026-01-11").await;
-    t.call(Method::PATCH, &format!("{BASE}/{id}/toggle-active"), None).await;
+    t.call(Method::PATCH, &format!("{BASE}/{id}/toggle-active"), None)
+        .await;
     assert!(outcomes(&send_reminders(&t, json!({"only_active": true})).await).is_empty());
     let report = send_reminders(&t, json!({"only_active": false})).await;
     assert_eq!(outcomes(&report)["Pak Budi"].0, "sent");
@@ -159,16 +223,44 @@ async fn each_gateway_failure_is_reported_and_leaves_the_record_claimable(backen
         let id = due(&t, "Bapak Joko", "B 1234 XYZ", "081111111111", "2026-01-12").await;
         fake.behave(behaviour);
         let report = send_reminders(&t, json!({})).await;
-        assert_eq!((report["reminder_sent"].clone(), report["reminder_failed"].clone()), (json!(0), json!(1)), "{behaviour:?}");
+        assert_eq!(
+            (
+                report["reminder_sent"].clone(),
+                report["reminder_failed"].clone()
+            ),
+            (json!(0), json!(1)),
+            "{behaviour:?}"
+        );
         let (status, reason) = outcomes(&report)["Bapak Joko"].clone();
         assert_eq!(status, "failed");
-        assert!(reason.as_str().is_some_and(|r| !r.is_empty()), "{behaviour:?}: {reason}");
+        assert!(
+            reason.as_str().is_some_and(|r| !r.is_empty()),
+            "{behaviour:?}: {reason}"
+        );
         let unchanged = record(&t, &id).await;
-        assert_eq!((unchanged["reminder_sent_count"].clone(), unchanged["last_reminder_sent"].clone()), (json!(0), Value::Null));
-        assert_eq!(t.call(Method::GET, "/messages?status=failed", None).await.body["data"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            (
+                unchanged["reminder_sent_count"].clone(),
+                unchanged["last_reminder_sent"].clone()
+            ),
+            (json!(0), Value::Null)
+        );
+        assert_eq!(
+            t.call(Method::GET, "/messages?status=failed", None)
+                .await
+                .body["data"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
 
         fake.behave(Behaviour::Accept);
-        assert_eq!(send_reminders(&t, json!({})).await["reminder_sent"], 1, "{behaviour:?}: the next run picks it up");
+        assert_eq!(
+            send_reminders(&t, json!({})).await["reminder_sent"],
+            1,
+            "{behaviour:?}: the next run picks it up"
+        );
         assert_eq!(record(&t, &id).await["reminder_sent_count"], 1);
     }
 }
@@ -177,11 +269,21 @@ async fn three_runs_at_once_send_each_reminder_once(backend: Backend) {
     let (t, fake) = app(backend).await;
     fake.latency(Duration::from_millis(50));
     for i in 0..8 {
-        due(&t, &format!("Pelanggan {i}"), &format!("B {} C", i + 1), &format!("08100000000{i}"), "2026-01-11").await;
+        due(
+            &t,
+            &format!("Pelanggan {i}"),
+            &format!("B {} C", i + 1),
+            &format!("08100000000{i}"),
+            "2026-01-11",
+        )
+        .await;
     }
     let runs = (0..3).map(|_| send_reminders(&t, json!({})));
     let reports = futures::future::join_all(runs).await;
-    let sent: u64 = reports.iter().map(|r| r["reminder_sent"].as_u64().unwrap()).sum();
+    let sent: u64 = reports
+        .iter()
+        .map(|r| r["reminder_sent"].as_u64().unwrap())
+        .sum();
     assert_eq!(sent, 8);
     let counts = per_recipient(&fake);
     assert_eq!(counts.len(), 8);
@@ -193,21 +295,44 @@ async fn send_reminder_always_sends_and_counts(backend: Backend) {
     let far = due(&t, "Pak Budi", "B 3 A", "083333333333", "2026-06-01").await;
     let none = due(&t, "Bu Ani", "B 5 A", "085555555555", "").await;
     for _ in 0..2 {
-        let reply = t.call(Method::POST, &format!("{BASE}/{far}/send-reminder"), None).await;
+        let reply = t
+            .call(Method::POST, &format!("{BASE}/{far}/send-reminder"), None)
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         assert_eq!(reply.body["success"], true);
         assert_eq!(reply.body["message"], "Reminder berhasil dikirim");
         assert_eq!(reply.body["data"]["status"], "sent");
         assert_eq!(reply.body["data"]["nopol"], "B 3 A");
         assert_eq!(reply.body["data"]["api_response"], "Success sent message");
-        assert!(reply.body["data"]["message"].as_str().unwrap().contains("1 Juni 2026 (142 hari lagi)"));
+        assert!(
+            reply.body["data"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("1 Juni 2026 (142 hari lagi)")
+        );
     }
     assert_eq!(record(&t, &far).await["reminder_sent_count"], 2);
-    let reply = t.call(Method::POST, &format!("{BASE}/{none}/send-reminder"), None).await;
+    let reply = t
+        .call(Method::POST, &format!("{BASE}/{none}/send-reminder"), None)
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(fake.received().len(), 3);
-    assert_eq!(t.call(Method::GET, "/messages?source=single", None).await.body["data"].as_array().unwrap().len(), 3);
-    let missing = t.call(Method::POST, &format!("{BASE}/{}/send-reminder", uuid::Uuid::new_v4()), None).await;
+    assert_eq!(
+        t.call(Method::GET, "/messages?source=single", None)
+            .await
+            .body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let missing = t
+        .call(
+            Method::POST,
+            &format!("{BASE}/{}/send-reminder", uuid::Uuid::new_v4()),
+            None,
+        )
+        .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
@@ -215,25 +340,52 @@ async fn send_reminder_reports_a_gateway_failure_as_502(backend: Backend) {
     let (t, fake) = app(backend).await;
     let id = due(&t, "Bapak Joko", "B 1234 XYZ", "081111111111", "2026-01-12").await;
     fake.behave(Behaviour::Refuse);
-    let reply = t.call(Method::POST, &format!("{BASE}/{id}/send-reminder"), None).await;
+    let reply = t
+        .call(Method::POST, &format!("{BASE}/{id}/send-reminder"), None)
+        .await;
     assert_eq!(reply.status, StatusCode::BAD_GATEWAY);
     assert_eq!(reply.body["success"], false);
     assert_eq!(reply.body["data"]["status"], "failed");
-    assert_eq!(reply.body["data"]["reason"], "Gateway menolak pesan: Device not connected");
+    assert_eq!(
+        reply.body["data"]["reason"],
+        "Gateway menolak pesan: Device not connected"
+    );
     assert_eq!(record(&t, &id).await["reminder_sent_count"], 0);
 }
 
 async fn a_run_out_of_time_defers_instead_of_sending(backend: Backend) {
     let (t, fake) = app(backend).await;
     due(&t, "Bapak Joko", "B 1234 XYZ", "081111111111", "2026-01-12").await;
-    let spent = Run { days_threshold: 3, only_active: true, source: Source::Scheduled, explain: false, deadline: Instant::now() };
+    let spent = Run {
+        days_threshold: 3,
+        only_active: true,
+        source: Source::Scheduled,
+        explain: false,
+        deadline: Instant::now(),
+    };
     let report = reminder::run(&t.app, &spent).await.unwrap();
     assert_eq!((report.reminder_sent, report.deferred), (0, 1));
-    assert_eq!(report.details[0].reason.as_deref(), Some("Waktu run habis; dikirim pada run berikutnya"));
+    assert_eq!(
+        report.details[0].reason.as_deref(),
+        Some("Waktu run habis; dikirim pada run berikutnya")
+    );
     assert!(fake.received().is_empty());
-    let daily = reminder::run(&t.app, &Run::daily(&t.app, Instant::now() + Duration::from_secs(60))).await.unwrap();
+    let daily = reminder::run(
+        &t.app,
+        &Run::daily(&t.app, Instant::now() + Duration::from_secs(60)),
+    )
+    .await
+    .unwrap();
     assert_eq!((daily.reminder_sent, daily.deferred), (1, 0));
-    assert_eq!(t.call(Method::GET, "/messages?source=scheduled", None).await.body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        t.call(Method::GET, "/messages?source=scheduled", None)
+            .await
+            .body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 async fn today_is_jakartas_near_midnight_utc(backend: Backend) {
@@ -243,21 +395,36 @@ async fn today_is_jakartas_near_midnight_utc(backend: Backend) {
     t.clock.set("2026-01-10T17:30:00Z");
     let report = send_reminders(&t, json!({"days_threshold": 3})).await;
     assert_eq!(outcomes(&report)["Bapak Joko"].0, "sent");
-    assert!(report["details"][0]["message"].as_str().unwrap().contains("(3 hari lagi)"));
+    assert!(
+        report["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(3 hari lagi)")
+    );
 }
 
 async fn an_unreachable_gateway_fails_the_send_and_keeps_the_record_claimable(backend: Backend) {
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/api/send", closed.local_addr().unwrap());
     drop(closed);
-    let config = Config { starsender_url: url, starsender_api_key: Some("device-key".into()), ..Config::default() };
+    let config = Config {
+        starsender_url: url,
+        starsender_api_key: Some("device-key".into()),
+        ..Config::default()
+    };
     let t = TestApp::on(backend, config).await;
     let id = due(&t, "Bapak Joko", "B 1234 XYZ", "081111111111", "2026-01-12").await;
     for _ in 0..2 {
         let report = send_reminders(&t, json!({})).await;
         let (status, reason) = outcomes(&report)["Bapak Joko"].clone();
-        assert_eq!(status, "failed", "each run tries again: the claim was given back");
-        assert!(reason.as_str().unwrap().contains("tidak dapat dihubungi"), "{reason}");
+        assert_eq!(
+            status, "failed",
+            "each run tries again: the claim was given back"
+        );
+        assert!(
+            reason.as_str().unwrap().contains("tidak dapat dihubungi"),
+            "{reason}"
+        );
     }
     assert_eq!(record(&t, &id).await["reminder_sent_count"], 0);
 }
@@ -266,13 +433,31 @@ async fn an_unreachable_gateway_fails_the_send_and_keeps_the_record_claimable(ba
 async fn bad_run_parameters_are_422() {
     let (t, fake) = app(Backend::Embedded).await;
     due(&t, "Bapak Joko", "B 1234 XYZ", "081111111111", "2026-01-12").await;
-    for (body, field) in [(json!({"days_threshold": -1}), "days_threshold"), (json!({"days_threshold": "3"}), "days_threshold"), (json!({"only_active": "yes"}), "only_active"), (json!({"limit": 3}), "limit")] {
-        let reply = t.call(Method::POST, &format!("{BASE}/send-reminders"), Some(body)).await;
+    for (body, field) in [
+        (json!({"days_threshold": -1}), "days_threshold"),
+        (json!({"days_threshold": "3"}), "days_threshold"),
+        (json!({"only_active": "yes"}), "only_active"),
+        (json!({"limit": 3}), "limit"),
+    ] {
+        let reply = t
+            .call(Method::POST, &format!("{BASE}/send-reminders"), Some(body))
+            .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
         assert_eq!(reply.body["detail"][0]["loc"], json!(["body", field]));
     }
     assert!(fake.received().is_empty());
-    let empty = t.send(Method::POST, &format!("{BASE}/send-reminders"), Some(&format!("Bearer {}", t.token)), None).await;
-    assert_eq!(empty.status, StatusCode::OK, "an empty body means the defaults");
+    let empty = t
+        .send(
+            Method::POST,
+            &format!("{BASE}/send-reminders"),
+            Some(&format!("Bearer {}", t.token)),
+            None,
+        )
+        .await;
+    assert_eq!(
+        empty.status,
+        StatusCode::OK,
+        "an empty body means the defaults"
+    );
     assert_eq!(empty.body["reminder_sent"], 1);
 }

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_scheduler::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, ScheduleState as AwsState, Target};
+use aws_sdk_scheduler::types::{
+    FlexibleTimeWindow, FlexibleTimeWindowMode, ScheduleState as AwsState, Target,
+};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -48,8 +50,16 @@ async fn local_schedule_starts_disabled_and_switches() {
     assert_eq!(call(&t, Method::GET, "status").await, status(false, None));
     let tomorrow = status(true, Some("2026-01-11T09:00:00+07:00"));
     assert_eq!(call(&t, Method::POST, "start").await, tomorrow);
-    assert_eq!(call(&t, Method::POST, "start").await, tomorrow, "starting twice changes nothing");
-    assert_eq!(call(&t, Method::GET, "status/").await, tomorrow, "the slash form too");
+    assert_eq!(
+        call(&t, Method::POST, "start").await,
+        tomorrow,
+        "starting twice changes nothing"
+    );
+    assert_eq!(
+        call(&t, Method::GET, "status/").await,
+        tomorrow,
+        "the slash form too"
+    );
     assert_eq!(call(&t, Method::POST, "stop/").await, status(false, None));
     assert_eq!(call(&t, Method::GET, "status").await, status(false, None));
 }
@@ -72,19 +82,33 @@ async fn next_run_is_the_coming_nine_oclock_in_jakarta() {
         ("2026-12-31T20:00:00Z", "2027-01-01T09:00:00+07:00"), // over the year's end
     ] {
         t.clock.set(now);
-        assert_eq!(call(&t, Method::GET, "status").await["next_run"], json!(next), "at {now}");
+        assert_eq!(
+            call(&t, Method::GET, "status").await["next_run"],
+            json!(next),
+            "at {now}"
+        );
     }
 }
 
 #[tokio::test]
 async fn the_schedule_needs_a_token() {
     let t = TestApp::new();
-    for (method, action) in [(Method::POST, "start"), (Method::POST, "stop"), (Method::GET, "status")] {
-        let reply = t.send(method, &format!("{BASE}/{action}"), None, None).await;
+    for (method, action) in [
+        (Method::POST, "start"),
+        (Method::POST, "stop"),
+        (Method::GET, "status"),
+    ] {
+        let reply = t
+            .send(method, &format!("{BASE}/{action}"), None, None)
+            .await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{action}");
     }
     let reply = t.call(Method::GET, &format!("{BASE}/start"), None).await;
-    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "start is a POST");
+    assert_eq!(
+        reply.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "start is a POST"
+    );
 }
 
 #[tokio::test]
@@ -92,18 +116,38 @@ async fn the_local_state_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let zone = chrono_tz::Asia::Jakarta;
     let enabled = |s: ScheduleState| s.enabled;
-    assert!(!enabled(LocalSchedule::open(dir.path(), zone).unwrap().status().await.unwrap()), "off at first");
+    assert!(
+        !enabled(
+            LocalSchedule::open(dir.path(), zone)
+                .unwrap()
+                .status()
+                .await
+                .unwrap()
+        ),
+        "off at first"
+    );
 
     let schedule = LocalSchedule::open(dir.path(), zone).unwrap();
     assert!(enabled(schedule.set_enabled(true).await.unwrap()));
     drop(schedule);
     let reopened = LocalSchedule::open(dir.path(), zone).unwrap();
-    assert!(enabled(reopened.status().await.unwrap()), "started stays started");
+    assert!(
+        enabled(reopened.status().await.unwrap()),
+        "started stays started"
+    );
     assert!(!enabled(reopened.set_enabled(false).await.unwrap()));
-    assert!(!enabled(LocalSchedule::open(dir.path(), zone).unwrap().status().await.unwrap()));
+    assert!(!enabled(
+        LocalSchedule::open(dir.path(), zone)
+            .unwrap()
+            .status()
+            .await
+            .unwrap()
+    ));
 
     std::fs::write(dir.path().join(STATE_FILE), "not json").unwrap();
-    let Err(error) = LocalSchedule::open(dir.path(), zone) else { panic!("a corrupt state file is reported") };
+    let Err(error) = LocalSchedule::open(dir.path(), zone) else {
+        panic!("a corrupt state file is reported")
+    };
     assert!(error.to_string().contains(STATE_FILE), "{error}");
 }
 
@@ -125,7 +169,9 @@ impl Clock for StillClock {
 }
 
 fn instant(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// An app on a fresh embedded store with `schedule`, and its router and a token.
@@ -143,9 +189,17 @@ impl Setup {
         let config = Config::default();
         let auth = Auth::new(common::SECRET.as_bytes(), &config).unwrap();
         let token = auth.issue("tester", Duration::from_secs(3600), &config);
-        let app = App::new(config, auth, Arc::new(store)).unwrap().with_clock(clock).with_schedule(schedule);
+        let app = App::new(config, auth, Arc::new(store))
+            .unwrap()
+            .with_clock(clock)
+            .with_schedule(schedule);
         let app = Arc::new(app);
-        Setup { router: routes::router(app.clone()), app, token, _dir: dir }
+        Setup {
+            router: routes::router(app.clone()),
+            app,
+            token,
+            _dir: dir,
+        }
     }
 
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -158,8 +212,17 @@ impl Setup {
             .unwrap();
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        (status, if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() })
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (
+            status,
+            if bytes.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_slice(&bytes).unwrap()
+            },
+        )
     }
 
     async fn ok(&self, method: Method, path: &str) -> Value {
@@ -169,7 +232,9 @@ impl Setup {
     }
 
     async fn sent_count(&self, id: &str) -> Value {
-        self.ok(Method::GET, &format!("/manual-whatsapp/{id}")).await["reminder_sent_count"].clone()
+        self.ok(Method::GET, &format!("/manual-whatsapp/{id}"))
+            .await["reminder_sent_count"]
+            .clone()
     }
 }
 
@@ -186,7 +251,11 @@ async fn the_local_task_runs_the_reminders_at_nine_only_while_started() {
     let id = record["id"].as_str().unwrap().to_string();
 
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(s.sent_count(&id).await, json!(0), "stopped: 09:00 passes without a run");
+    assert_eq!(
+        s.sent_count(&id).await,
+        json!(0),
+        "stopped: 09:00 passes without a run"
+    );
 
     s.ok(Method::POST, &format!("{BASE}/start")).await;
     let mut count = json!(0);
@@ -197,7 +266,11 @@ async fn the_local_task_runs_the_reminders_at_nine_only_while_started() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(count, json!(1), "started: the 09:00 run reminded the due record");
+    assert_eq!(
+        count,
+        json!(1),
+        "started: the 09:00 run reminded the due record"
+    );
 
     // The clock stands still: the next run is tomorrow's, not another one now.
     tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -218,7 +291,13 @@ fn scheduler_client() -> aws_sdk_scheduler::Client {
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new(region))
-        .credentials_provider(Credentials::new("test", "test", None, None, "scheduler-tests"))
+        .credentials_provider(Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "scheduler-tests",
+        ))
         .build();
     aws_sdk_scheduler::Client::from_conf(config)
 }
@@ -235,8 +314,20 @@ async fn deployed(client: &aws_sdk_scheduler::Client, expression: &str, zone: &s
         .schedule_expression(expression)
         .schedule_expression_timezone(zone)
         .description("Daily maintenance reminders")
-        .flexible_time_window(FlexibleTimeWindow::builder().mode(FlexibleTimeWindowMode::Off).build().unwrap())
-        .target(Target::builder().arn(TARGET).role_arn(ROLE).input("{}").build().unwrap())
+        .flexible_time_window(
+            FlexibleTimeWindow::builder()
+                .mode(FlexibleTimeWindowMode::Off)
+                .build()
+                .unwrap(),
+        )
+        .target(
+            Target::builder()
+                .arn(TARGET)
+                .role_arn(ROLE)
+                .input("{}")
+                .build()
+                .unwrap(),
+        )
         .state(AwsState::Enabled)
         .send()
         .await
@@ -246,7 +337,12 @@ async fn deployed(client: &aws_sdk_scheduler::Client, expression: &str, zone: &s
 
 /// The schedule as moto has it: state, expression, zone, target, window, description.
 async fn in_moto(client: &aws_sdk_scheduler::Client, name: &str) -> (Option<AwsState>, Value) {
-    let s = client.get_schedule().name(name).send().await.expect("GetSchedule from moto");
+    let s = client
+        .get_schedule()
+        .name(name)
+        .send()
+        .await
+        .expect("GetSchedule from moto");
     let target = s.target().expect("target");
     let rest = json!({
         "expression": s.schedule_expression(),
@@ -260,7 +356,10 @@ async fn in_moto(client: &aws_sdk_scheduler::Client, name: &str) -> (Option<AwsS
 
 fn on_moto(name: &str) -> Setup {
     let schedule = EventBridgeSchedule::new(scheduler_client(), name, "default");
-    Setup::new(StillClock::at("2026-01-10T10:30:00+07:00"), Arc::new(schedule))
+    Setup::new(
+        StillClock::at("2026-01-10T10:30:00+07:00"),
+        Arc::new(schedule),
+    )
 }
 
 #[tokio::test]
@@ -273,16 +372,37 @@ async fn eventbridge_schedule_is_read_stopped_and_started() {
 
     assert_eq!(s.ok(Method::GET, &format!("{BASE}/status")).await, tomorrow);
 
-    assert_eq!(s.ok(Method::POST, &format!("{BASE}/stop")).await, status(false, None));
+    assert_eq!(
+        s.ok(Method::POST, &format!("{BASE}/stop")).await,
+        status(false, None)
+    );
     let (state, fields) = in_moto(&client, &name).await;
-    assert_eq!(state, Some(AwsState::Disabled), "moto's schedule is disabled");
-    assert_eq!(fields, deployed_fields, "UpdateSchedule kept every other field");
-    assert_eq!(s.ok(Method::GET, &format!("{BASE}/status/")).await, status(false, None));
-    assert_eq!(s.ok(Method::POST, &format!("{BASE}/stop/")).await, status(false, None), "stopping twice");
+    assert_eq!(
+        state,
+        Some(AwsState::Disabled),
+        "moto's schedule is disabled"
+    );
+    assert_eq!(
+        fields, deployed_fields,
+        "UpdateSchedule kept every other field"
+    );
+    assert_eq!(
+        s.ok(Method::GET, &format!("{BASE}/status/")).await,
+        status(false, None)
+    );
+    assert_eq!(
+        s.ok(Method::POST, &format!("{BASE}/stop/")).await,
+        status(false, None),
+        "stopping twice"
+    );
 
     assert_eq!(s.ok(Method::POST, &format!("{BASE}/start")).await, tomorrow);
     let (state, fields) = in_moto(&client, &name).await;
-    assert_eq!(state, Some(AwsState::Enabled), "moto's schedule is enabled again");
+    assert_eq!(
+        state,
+        Some(AwsState::Enabled),
+        "moto's schedule is enabled again"
+    );
     assert_eq!(fields, deployed_fields);
     assert_eq!(s.ok(Method::GET, &format!("{BASE}/status")).await, tomorrow);
 }
@@ -292,7 +412,9 @@ async fn eventbridge_next_run_is_read_in_the_schedules_zone_and_shown_in_the_wor
     let client = scheduler_client();
     // 02:00 UTC is 09:00 in Jakarta; at 03:30 UTC (10:30 in Jakarta) that is tomorrow's.
     let name = deployed(&client, "cron(0 2 * * ? *)", "UTC").await;
-    let body = on_moto(&name).ok(Method::GET, &format!("{BASE}/status")).await;
+    let body = on_moto(&name)
+        .ok(Method::GET, &format!("{BASE}/status"))
+        .await;
     assert_eq!(
         body,
         json!({"enabled": true, "schedule_expression": "cron(0 2 * * ? *)", "timezone": "UTC", "next_run": "2026-01-11T09:00:00+07:00"})
@@ -300,18 +422,38 @@ async fn eventbridge_next_run_is_read_in_the_schedules_zone_and_shown_in_the_wor
 
     // Another form than the daily one: described, but no next run computed.
     let name = deployed(&client, "cron(0 9 ? * MON-FRI *)", JAKARTA).await;
-    let body = on_moto(&name).ok(Method::GET, &format!("{BASE}/status")).await;
+    let body = on_moto(&name)
+        .ok(Method::GET, &format!("{BASE}/status"))
+        .await;
     assert_eq!(body["enabled"], json!(true));
-    assert_eq!(body["schedule_expression"], json!("cron(0 9 ? * MON-FRI *)"));
+    assert_eq!(
+        body["schedule_expression"],
+        json!("cron(0 9 ? * MON-FRI *)")
+    );
     assert_eq!(body["next_run"], Value::Null);
 }
 
 #[tokio::test]
 async fn a_missing_eventbridge_schedule_is_a_500_without_details() {
-    let s = on_moto(&format!("no-such-schedule-{}", uuid::Uuid::new_v4().simple()));
-    for (method, action) in [(Method::GET, "status"), (Method::POST, "start"), (Method::POST, "stop")] {
+    let s = on_moto(&format!(
+        "no-such-schedule-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    for (method, action) in [
+        (Method::GET, "status"),
+        (Method::POST, "start"),
+        (Method::POST, "stop"),
+    ] {
         let (status, body) = s.call(method, &format!("{BASE}/{action}"), None).await;
-        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{action}: {body}");
-        assert_eq!(body, json!({"detail": "Terjadi kesalahan internal server"}), "{action}");
+        assert_eq!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{action}: {body}"
+        );
+        assert_eq!(
+            body,
+            json!({"detail": "Terjadi kesalahan internal server"}),
+            "{action}"
+        );
     }
 }

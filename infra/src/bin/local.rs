@@ -71,7 +71,11 @@ async fn serve(config: Config, auth: Auth, data_dir: &Path) -> Result<(), BoxErr
     let schedule_state = app.schedule.status().await?;
     tracing::info!(
         "daily reminders: {} {} in {} (POST /scheduler/maintenance-reminder/start or /stop)",
-        if schedule_state.enabled { "on," } else { "off; would run" },
+        if schedule_state.enabled {
+            "on,"
+        } else {
+            "off; would run"
+        },
         schedule_state.expression,
         schedule_state.timezone
     );

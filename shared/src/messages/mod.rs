@@ -11,13 +11,13 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::App;
 use crate::body::Fields;
 use crate::error::{ApiError, FieldError};
 use crate::gateway::Failure;
 use crate::manual::input::no_hp;
 use crate::query::{Params, encode_cursor, is_position_key};
 use crate::store::MessageQuery;
-use crate::App;
 
 /// Longest custom message accepted, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
@@ -37,7 +37,10 @@ pub async fn send_and_log(
     let outcome = app.gateway.send(no_hp, message).await;
     let (status, api_response, error) = match outcome {
         Ok(delivery) => (delivery.status, Some(delivery.api_response), None),
-        Err(Failure { reason, api_response }) => (Status::Failed, api_response, Some(reason)),
+        Err(Failure {
+            reason,
+            api_response,
+        }) => (Status::Failed, api_response, Some(reason)),
     };
     let entry = MessageEntry {
         id: Uuid::new_v4().to_string(),
@@ -102,7 +105,10 @@ pub struct MessageList {
 pub async fn list(app: &App, params: &HashMap<String, String>) -> Result<MessageList, ApiError> {
     let query = log_query(params).map_err(ApiError::Invalid)?;
     let page = app.messages.list(&query).await?;
-    Ok(MessageList { data: page.items, next_cursor: page.next_after.as_deref().map(encode_cursor) })
+    Ok(MessageList {
+        data: page.items,
+        next_cursor: page.next_after.as_deref().map(encode_cursor),
+    })
 }
 
 fn log_query(params: &HashMap<String, String>) -> Result<MessageQuery, Vec<FieldError>> {

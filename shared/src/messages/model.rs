@@ -31,7 +31,12 @@ pub enum Status {
 }
 
 impl Source {
-    pub const ALL: [Source; 4] = [Source::Custom, Source::Single, Source::Bulk, Source::Scheduled];
+    pub const ALL: [Source; 4] = [
+        Source::Custom,
+        Source::Single,
+        Source::Bulk,
+        Source::Scheduled,
+    ];
 }
 
 impl Status {

@@ -36,17 +36,26 @@ fn run_request(body: Value, started: Instant) -> Result<Run, ApiError> {
     })
 }
 
-pub async fn send_reminders(State(app): State<Arc<App>>, OptionalJsonBody(body): OptionalJsonBody) -> Result<Json<Value>, ApiError> {
+pub async fn send_reminders(
+    State(app): State<Arc<App>>,
+    OptionalJsonBody(body): OptionalJsonBody,
+) -> Result<Json<Value>, ApiError> {
     let run = run_request(body, Instant::now())?;
     Ok(Json(json!(super::run(&app, &run).await?)))
 }
 
 /// 200 when sent; 502 with the same shape when the gateway failed.
-pub async fn send_reminder(State(app): State<Arc<App>>, Path(id): Path<String>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn send_reminder(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let detail = super::send_one(&app, &id).await?;
     let (status, success, message) = match detail.status {
         Outcome::Failed => (StatusCode::BAD_GATEWAY, false, "Reminder gagal dikirim"),
         _ => (StatusCode::OK, true, "Reminder berhasil dikirim"),
     };
-    Ok((status, Json(json!({"success": success, "data": detail, "message": message}))))
+    Ok((
+        status,
+        Json(json!({"success": success, "data": detail, "message": message})),
+    ))
 }

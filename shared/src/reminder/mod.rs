@@ -91,14 +91,24 @@ impl Detail {
     }
 
     fn skipped(record: &ManualRecord, reason: String) -> Self {
-        Detail { reason: Some(reason), ..Detail::of(record, Outcome::Skipped) }
+        Detail {
+            reason: Some(reason),
+            ..Detail::of(record, Outcome::Skipped)
+        }
     }
 
     /// The line of a send that was attempted.
     fn attempted(record: &ManualRecord, entry: MessageEntry) -> Self {
-        let status = if entry.status == Status::Failed { Outcome::Failed } else { Outcome::Sent };
+        let status = if entry.status == Status::Failed {
+            Outcome::Failed
+        } else {
+            Outcome::Sent
+        };
         Detail {
-            api_response: entry.api_response.as_ref().map(|r| r.get("message").cloned().unwrap_or(r.clone())),
+            api_response: entry
+                .api_response
+                .as_ref()
+                .map(|r| r.get("message").cloned().unwrap_or(r.clone())),
             reason: entry.error,
             message: Some(entry.message),
             ..Detail::of(record, status)
@@ -128,7 +138,10 @@ pub async fn run(app: &App, run: &Run) -> Result<RunReport, ApiError> {
     let today = app.today();
     let last = today + Days::new(run.days_threshold.into());
     let (from, to) = if run.explain {
-        (today - Days::new(EXPLAINED_DAYS), last + Days::new(EXPLAINED_DAYS))
+        (
+            today - Days::new(EXPLAINED_DAYS),
+            last + Days::new(EXPLAINED_DAYS),
+        )
     } else {
         (today, last)
     };
@@ -157,15 +170,24 @@ async fn remind(app: &App, run: &Run, record: &ManualRecord, today: NaiveDate) -
     };
     let days_left = (next_service - today).num_days();
     if days_left < 0 {
-        return Detail::skipped(record, format!("Next service sudah lewat {} hari", -days_left));
+        return Detail::skipped(
+            record,
+            format!("Next service sudah lewat {} hari", -days_left),
+        );
     }
     if days_left > i64::from(run.days_threshold) {
-        let reason = format!("Next service tidak dalam {} hari (dalam {days_left} hari)", run.days_threshold);
+        let reason = format!(
+            "Next service tidak dalam {} hari (dalam {days_left} hari)",
+            run.days_threshold
+        );
         return Detail::skipped(record, reason);
     }
     if Instant::now() + app.config.gateway_timeout + BUDGET_MARGIN > run.deadline {
         let reason = "Waktu run habis; dikirim pada run berikutnya".to_string();
-        return Detail { deferred: true, ..Detail::skipped(record, reason) };
+        return Detail {
+            deferred: true,
+            ..Detail::skipped(record, reason)
+        };
     }
     let key = claim_key(&record.id, next_service);
     let now = app.clock.now();
@@ -175,10 +197,15 @@ async fn remind(app: &App, run: &Run, record: &ManualRecord, today: NaiveDate) -
             let reason = format!("Reminder untuk service {next_service} sudah dikirim");
             return Detail::skipped(record, reason);
         }
-        Ok(Claim::Busy) => return Detail::skipped(record, "Reminder sedang dikirim oleh run lain".into()),
+        Ok(Claim::Busy) => {
+            return Detail::skipped(record, "Reminder sedang dikirim oleh run lain".into());
+        }
         Err(e) => {
             tracing::error!(record = %record.id, error = %e, "claim failed");
-            return Detail { reason: Some(ApiError::from(e).to_string()), ..Detail::of(record, Outcome::Failed) };
+            return Detail {
+                reason: Some(ApiError::from(e).to_string()),
+                ..Detail::of(record, Outcome::Failed)
+            };
         }
     }
     let detail = send(app, record, Some(days_left), run.source, Some(&key)).await;
@@ -191,7 +218,13 @@ async fn remind(app: &App, run: &Run, record: &ManualRecord, today: NaiveDate) -
 }
 
 /// Renders and sends the reminder of `record`, and counts it when it went out.
-async fn send(app: &App, record: &ManualRecord, days_left: Option<i64>, source: Source, claim: Option<&str>) -> Detail {
+async fn send(
+    app: &App,
+    record: &ManualRecord,
+    days_left: Option<i64>,
+    source: Source,
+    claim: Option<&str>,
+) -> Detail {
     let text = app.config.reminder_template.render(&Fill {
         customer_name: &record.customer_name,
         nopol: &record.nopol,
@@ -202,7 +235,11 @@ async fn send(app: &App, record: &ManualRecord, days_left: Option<i64>, source: 
     if entry.status != Status::Failed {
         // The message went out: a count that cannot be written is logged, never reported as a
         // failed send (the message log keeps the attempt either way).
-        if let Err(e) = app.reminders.record_sent(&record.id, app.now(), claim).await {
+        if let Err(e) = app
+            .reminders
+            .record_sent(&record.id, app.now(), claim)
+            .await
+        {
             tracing::error!(record = %record.id, error = %e, "reminder sent but not counted");
         }
     }
@@ -212,6 +249,8 @@ async fn send(app: &App, record: &ManualRecord, days_left: Option<i64>, source: 
 /// `POST /{record_id}/send-reminder`: sends now, whatever the date ("tanpa melihat threshold").
 pub async fn send_one(app: &App, id: &str) -> Result<Detail, ApiError> {
     let record = crate::manual::get(app, id).await?;
-    let days_left = record.next_service.map(|next| (next - app.today()).num_days());
+    let days_left = record
+        .next_service
+        .map(|next| (next - app.today()).num_days());
     Ok(send(app, &record, days_left, Source::Single, None).await)
 }

@@ -10,17 +10,38 @@ berkala pada {next_service} ({days_left} hari lagi). Hubungi {workshop_name} di 
 untuk booking. Terima kasih.";
 
 /// The placeholders a template may use.
-pub const PLACEHOLDERS: [&str; 6] =
-    ["customer_name", "nopol", "next_service", "days_left", "workshop_name", "workshop_phone"];
+pub const PLACEHOLDERS: [&str; 6] = [
+    "customer_name",
+    "nopol",
+    "next_service",
+    "days_left",
+    "workshop_name",
+    "workshop_phone",
+];
 
 const MONTHS: [&str; 12] = [
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-    "November", "Desember",
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
 ];
 
 /// A date as Indonesians write it: `15 Januari 2026`.
 pub fn indonesian_date(date: NaiveDate) -> String {
-    format!("{} {} {}", date.day(), MONTHS[date.month0() as usize], date.year())
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS[date.month0() as usize],
+        date.year()
+    )
 }
 
 /// What fills one reminder.
@@ -48,12 +69,20 @@ impl Template {
                 PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
             )));
         }
-        Ok(Template { text: text.into(), workshop_name: workshop_name.into(), workshop_phone: workshop_phone.into() })
+        Ok(Template {
+            text: text.into(),
+            workshop_name: workshop_name.into(),
+            workshop_phone: workshop_phone.into(),
+        })
     }
 
     pub fn render(&self, fill: &Fill) -> String {
-        let next_service = fill.next_service.map_or_else(|| "-".to_string(), indonesian_date);
-        let days_left = fill.days_left.map_or_else(|| "-".to_string(), |d| d.to_string());
+        let next_service = fill
+            .next_service
+            .map_or_else(|| "-".to_string(), indonesian_date);
+        let days_left = fill
+            .days_left
+            .map_or_else(|| "-".to_string(), |d| d.to_string());
         let values = [
             ("customer_name", fill.customer_name),
             ("nopol", fill.nopol),
@@ -62,13 +91,19 @@ impl Template {
             ("workshop_name", self.workshop_name.as_str()),
             ("workshop_phone", self.workshop_phone.as_str()),
         ];
-        values.iter().fold(self.text.clone(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+        values
+            .iter()
+            .fold(self.text.clone(), |text, (name, value)| {
+                text.replace(&format!("{{{name}}}"), value)
+            })
     }
 }
 
 /// The names inside `{…}` in `text`.
 fn placeholders_in(text: &str) -> impl Iterator<Item = &str> {
-    text.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
 }
 
 #[cfg(test)]
@@ -104,14 +139,26 @@ mod tests {
 
     #[test]
     fn a_custom_template_is_used_as_written() {
-        let template = Template::new("{nopol}: servis {next_service}, {days_left} hari. {customer_name}!", "", "").unwrap();
-        let fill = Fill { customer_name: "Ibu Siti", nopol: "D 1 A", next_service: None, days_left: None };
+        let template = Template::new(
+            "{nopol}: servis {next_service}, {days_left} hari. {customer_name}!",
+            "",
+            "",
+        )
+        .unwrap();
+        let fill = Fill {
+            customer_name: "Ibu Siti",
+            nopol: "D 1 A",
+            next_service: None,
+            days_left: None,
+        };
         assert_eq!(template.render(&fill), "D 1 A: servis -, - hari. Ibu Siti!");
     }
 
     #[test]
     fn unknown_placeholders_are_refused() {
-        let error = Template::new("Halo {nama}", "", "").unwrap_err().to_string();
+        let error = Template::new("Halo {nama}", "", "")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("{nama}"), "{error}");
     }
 }

@@ -9,7 +9,11 @@ use super::{ScheduleState, ScheduleStatus};
 use crate::{ApiError, App};
 
 fn answer(app: &App, state: ScheduleState) -> Json<ScheduleStatus> {
-    Json(ScheduleStatus::of(state, app.clock.now(), app.config.timezone))
+    Json(ScheduleStatus::of(
+        state,
+        app.clock.now(),
+        app.config.timezone,
+    ))
 }
 
 /// `POST /scheduler/maintenance-reminder/start`

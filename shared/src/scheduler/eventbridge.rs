@@ -22,7 +22,11 @@ pub struct EventBridgeSchedule {
 
 impl EventBridgeSchedule {
     pub fn new(client: Client, name: impl Into<String>, group: impl Into<String>) -> Self {
-        EventBridgeSchedule { client, name: name.into(), group: group.into() }
+        EventBridgeSchedule {
+            client,
+            name: name.into(),
+            group: group.into(),
+        }
     }
 
     async fn get(&self) -> Result<GetScheduleOutput, ScheduleError> {
@@ -36,7 +40,12 @@ impl EventBridgeSchedule {
     }
 
     fn failed(&self, operation: &str, e: impl std::error::Error) -> ScheduleError {
-        ScheduleError::Failed(format!("{operation} {}/{}: {}", self.group, self.name, DisplayErrorContext(e)))
+        ScheduleError::Failed(format!(
+            "{operation} {}/{}: {}",
+            self.group,
+            self.name,
+            DisplayErrorContext(e)
+        ))
     }
 }
 
@@ -44,9 +53,15 @@ impl EventBridgeSchedule {
 fn state_of(schedule: &GetScheduleOutput) -> ScheduleState {
     ScheduleState {
         enabled: schedule.state() == Some(&AwsState::Enabled),
-        expression: schedule.schedule_expression().unwrap_or_default().to_string(),
+        expression: schedule
+            .schedule_expression()
+            .unwrap_or_default()
+            .to_string(),
         // EventBridge Scheduler reads an expression without a zone in UTC.
-        timezone: schedule.schedule_expression_timezone().unwrap_or("UTC").to_string(),
+        timezone: schedule
+            .schedule_expression_timezone()
+            .unwrap_or("UTC")
+            .to_string(),
     }
 }
 
@@ -64,21 +79,28 @@ impl ScheduleControl for EventBridgeSchedule {
         }
         // UpdateSchedule replaces the whole schedule: every field left out is reset, so each one
         // GetSchedule gave is sent back, and only the state changes.
-        let target = current
-            .target()
-            .cloned()
-            .ok_or_else(|| ScheduleError::Failed(format!("{}/{} has no target", self.group, self.name)))?;
-        let window = current
-            .flexible_time_window()
-            .cloned()
-            .ok_or_else(|| ScheduleError::Failed(format!("{}/{} has no flexible time window", self.group, self.name)))?;
+        let target = current.target().cloned().ok_or_else(|| {
+            ScheduleError::Failed(format!("{}/{} has no target", self.group, self.name))
+        })?;
+        let window = current.flexible_time_window().cloned().ok_or_else(|| {
+            ScheduleError::Failed(format!(
+                "{}/{} has no flexible time window",
+                self.group, self.name
+            ))
+        })?;
         self.client
             .update_schedule()
             .name(&self.name)
             .group_name(&self.group)
-            .state(if enabled { AwsState::Enabled } else { AwsState::Disabled })
+            .state(if enabled {
+                AwsState::Enabled
+            } else {
+                AwsState::Disabled
+            })
             .schedule_expression(state.expression.clone())
-            .set_schedule_expression_timezone(current.schedule_expression_timezone().map(str::to_string))
+            .set_schedule_expression_timezone(
+                current.schedule_expression_timezone().map(str::to_string),
+            )
             .target(target)
             .flexible_time_window(window)
             .set_description(current.description().map(str::to_string))
@@ -97,7 +119,9 @@ impl ScheduleControl for EventBridgeSchedule {
 
 /// A start date still ahead. One already past is dropped: the service refuses a start date more
 /// than 5 minutes old, and for a recurring schedule that has started it changes nothing.
-fn future_only(start: Option<&aws_sdk_scheduler::primitives::DateTime>) -> Option<aws_sdk_scheduler::primitives::DateTime> {
+fn future_only(
+    start: Option<&aws_sdk_scheduler::primitives::DateTime>,
+) -> Option<aws_sdk_scheduler::primitives::DateTime> {
     let now = aws_sdk_scheduler::primitives::DateTime::from(SystemTime::now());
     start.filter(|s| s.secs() > now.secs()).cloned()
 }

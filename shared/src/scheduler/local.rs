@@ -50,13 +50,24 @@ impl LocalSchedule {
     pub fn open(data_dir: &Path, zone: Tz) -> Result<Self, ScheduleError> {
         let file = data_dir.join(STATE_FILE);
         let enabled = match std::fs::read(&file) {
-            Ok(bytes) => serde_json::from_slice::<Saved>(&bytes)
-                .map_err(|e| ScheduleError::Failed(format!("{}: {e}; delete it to reset the schedule", file.display())))?
-                .enabled,
+            Ok(bytes) => {
+                serde_json::from_slice::<Saved>(&bytes)
+                    .map_err(|e| {
+                        ScheduleError::Failed(format!(
+                            "{}: {e}; delete it to reset the schedule",
+                            file.display()
+                        ))
+                    })?
+                    .enabled
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
             Err(e) => return Err(ScheduleError::Failed(format!("{}: {e}", file.display()))),
         };
-        Ok(LocalSchedule { file: Some(file), enabled: watch::Sender::new(enabled), ..Self::in_memory(zone) })
+        Ok(LocalSchedule {
+            file: Some(file),
+            enabled: watch::Sender::new(enabled),
+            ..Self::in_memory(zone)
+        })
     }
 
     fn state(&self) -> ScheduleState {
@@ -106,7 +117,11 @@ impl ScheduleControl for LocalSchedule {
 }
 
 /// The task: while enabled, sleep until the next run and run; a switch wakes it to look again.
-async fn run_schedule(app: Weak<App>, mut enabled: watch::Receiver<bool>, mut state: ScheduleState) {
+async fn run_schedule(
+    app: Weak<App>,
+    mut enabled: watch::Receiver<bool>,
+    mut state: ScheduleState,
+) {
     // The run just made: the next one is computed after it, even if the clock stands still.
     let mut last_run: Option<DateTime<Utc>> = None;
     loop {
@@ -116,7 +131,12 @@ async fn run_schedule(app: Weak<App>, mut enabled: watch::Receiver<bool>, mut st
             Some(_) if !state.enabled => None,
             Some(app) => {
                 let now = app.clock.now();
-                next_run_of(&state, last_run.map_or(now, |last| last.max(now))).map(|next| (next, now))
+                let next = next_run_of(&state, last_run.map_or(now, |last| last.max(now)));
+                if let Some(next) = next {
+                    let shown = next.with_timezone(&app.config.timezone).to_rfc3339();
+                    tracing::info!(next_run = %shown, "local schedule: next run");
+                }
+                next.map(|next| (next, now))
             }
         };
         let Some((next, now)) = next else {
@@ -126,7 +146,6 @@ async fn run_schedule(app: Weak<App>, mut enabled: watch::Receiver<bool>, mut st
             }
             continue;
         };
-        tracing::info!(next_run = %next, "local schedule: next run");
         tokio::select! {
             () = tokio::time::sleep((next - now).to_std().unwrap_or_default()) => {
                 let Some(app) = app.upgrade() else { return };

@@ -50,10 +50,26 @@ impl From<&RunReport> for RunSummary {
 pub async fn run_daily(app: &App, deadline: Instant) -> Result<RunSummary, ApiError> {
     let report = reminder::run(app, &Run::daily(app, deadline)).await?;
     let summary = RunSummary::from(&report);
-    let RunSummary { total_records, reminder_sent, reminder_failed, reminder_skipped, deferred } = summary;
-    tracing::info!(total_records, reminder_sent, reminder_failed, reminder_skipped, deferred, "daily reminder run finished");
+    let RunSummary {
+        total_records,
+        reminder_sent,
+        reminder_failed,
+        reminder_skipped,
+        deferred,
+    } = summary;
+    tracing::info!(
+        total_records,
+        reminder_sent,
+        reminder_failed,
+        reminder_skipped,
+        deferred,
+        "daily reminder run finished"
+    );
     if deferred > 0 {
-        tracing::warn!(deferred, "time ran out: the remaining due reminders go out on the next run");
+        tracing::warn!(
+            deferred,
+            "time ran out: the remaining due reminders go out on the next run"
+        );
     }
     Ok(summary)
 }
@@ -121,7 +137,11 @@ pub struct ScheduleStatus {
 impl ScheduleStatus {
     /// `state` as answered at `now`, its next run shown in `shown_in` (the workshop's zone).
     pub fn of(state: ScheduleState, now: DateTime<Utc>, shown_in: Tz) -> Self {
-        let next_run = if state.enabled { next_run_of(&state, now) } else { None };
+        let next_run = if state.enabled {
+            next_run_of(&state, now)
+        } else {
+            None
+        };
         ScheduleStatus {
             enabled: state.enabled,
             schedule_expression: state.expression,
@@ -155,11 +175,18 @@ impl Daily {
     pub fn parse(expression: &str) -> Option<Daily> {
         let inner = expression.trim().strip_prefix("cron(")?.strip_suffix(')')?;
         let fields: Vec<&str> = inner.split_whitespace().collect();
-        let [minute, hour, rest @ ..] = fields.as_slice() else { return None };
+        let [minute, hour, rest @ ..] = fields.as_slice() else {
+            return None;
+        };
         if rest != ["*", "*", "?", "*"] && rest != ["?", "*", "*", "*"] {
             return None;
         }
-        let whole = |f: &str| f.bytes().all(|b| b.is_ascii_digit()).then(|| f.parse::<u32>().ok()).flatten();
+        let whole = |f: &str| {
+            f.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| f.parse::<u32>().ok())
+                .flatten()
+        };
         let at = NaiveTime::from_hms_opt(whole(hour)?, whole(minute)?, 0)?;
         Some(Daily { at })
     }
@@ -188,7 +215,9 @@ mod tests {
     use super::*;
 
     fn at(rfc3339: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(rfc3339).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(rfc3339)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -196,7 +225,10 @@ mod tests {
         let nine = NaiveTime::from_hms_opt(9, 0, 0);
         assert_eq!(Daily::parse("cron(0 9 * * ? *)").map(|d| d.at), nine);
         assert_eq!(Daily::parse("cron(0 9 ? * * *)").map(|d| d.at), nine);
-        assert_eq!(Daily::parse("cron(30 23 * * ? *)").map(|d| d.at), NaiveTime::from_hms_opt(23, 30, 0));
+        assert_eq!(
+            Daily::parse("cron(30 23 * * ? *)").map(|d| d.at),
+            NaiveTime::from_hms_opt(23, 30, 0)
+        );
         for other in [
             "cron(0 9 * * MON-FRI *)",
             "cron(0 9,17 * * ? *)",
@@ -216,12 +248,28 @@ mod tests {
     fn next_run_is_today_before_nine_and_tomorrow_from_nine() {
         let daily = Daily::parse(DEFAULT_EXPRESSION).unwrap();
         let jakarta = chrono_tz::Asia::Jakarta;
-        let next = |now| daily.next_after(at(now), jakarta).map(|t| t.with_timezone(&jakarta).to_rfc3339());
-        assert_eq!(next("2026-01-10T08:59:59+07:00").as_deref(), Some("2026-01-10T09:00:00+07:00"));
-        assert_eq!(next("2026-01-10T09:00:00+07:00").as_deref(), Some("2026-01-11T09:00:00+07:00"));
+        let next = |now| {
+            daily
+                .next_after(at(now), jakarta)
+                .map(|t| t.with_timezone(&jakarta).to_rfc3339())
+        };
+        assert_eq!(
+            next("2026-01-10T08:59:59+07:00").as_deref(),
+            Some("2026-01-10T09:00:00+07:00")
+        );
+        assert_eq!(
+            next("2026-01-10T09:00:00+07:00").as_deref(),
+            Some("2026-01-11T09:00:00+07:00")
+        );
         // 23:30 UTC is already 06:30 the next day in Jakarta.
-        assert_eq!(next("2026-01-10T23:30:00Z").as_deref(), Some("2026-01-11T09:00:00+07:00"));
-        assert_eq!(next("2026-12-31T10:00:00+07:00").as_deref(), Some("2027-01-01T09:00:00+07:00"));
+        assert_eq!(
+            next("2026-01-10T23:30:00Z").as_deref(),
+            Some("2026-01-11T09:00:00+07:00")
+        );
+        assert_eq!(
+            next("2026-12-31T10:00:00+07:00").as_deref(),
+            Some("2027-01-01T09:00:00+07:00")
+        );
     }
 
     #[test]

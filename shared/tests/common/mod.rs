@@ -87,11 +87,23 @@ impl TestApp {
     where
         S: ManualStore + MessageStore + ReminderStore + 'static,
     {
-        let clock = Arc::new(TestClock(Mutex::new(parse_instant("2026-01-10T10:30:00+07:00"))));
+        let clock = Arc::new(TestClock(Mutex::new(parse_instant(
+            "2026-01-10T10:30:00+07:00",
+        ))));
         let auth = Auth::new(SECRET.as_bytes(), &config).unwrap();
         let token = auth.issue("tester", std::time::Duration::from_secs(3600), &config);
-        let app = Arc::new(App::new(config, auth, store).unwrap().with_clock(clock.clone()));
-        TestApp { router: routes::router(app.clone()), app, clock, token, _dir: dir }
+        let app = Arc::new(
+            App::new(config, auth, store)
+                .unwrap()
+                .with_clock(clock.clone()),
+        );
+        TestApp {
+            router: routes::router(app.clone()),
+            app,
+            clock,
+            token,
+            _dir: dir,
+        }
     }
 
     /// Sends a request with a valid token.
@@ -153,7 +165,9 @@ async fn fresh_table() -> DynamoStore {
     let aws = aws_config::from_env().endpoint_url(endpoint).load().await;
     let client = aws_sdk_dynamodb::Client::new(&aws);
     let table = format!("api-{}", uuid::Uuid::new_v4().simple());
-    bengkel::store::dynamo::ensure_table(&client, &table).await.expect("table created on the DynamoDB server");
+    bengkel::store::dynamo::ensure_table(&client, &table)
+        .await
+        .expect("table created on the DynamoDB server");
     DynamoStore::new(client, table)
 }
 

@@ -29,6 +29,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{ListQuery, ManualStore, Page, StoreError};
 use crate::manual::{Counts, ManualRecord};
 
+/// The item form of a record, for bulk loading (e.g. BatchWriteItem): exactly the item the
+/// adapter writes for it, without its nopol guard and without touching the counts.
+pub use item::record_item;
 pub use schema::{
     INDEXES, Index, KeyAttr, Provisioned, TABLE_KEY, TTL_ATTRIBUTE, ensure_table, provision,
 };
