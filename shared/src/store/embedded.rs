@@ -451,11 +451,7 @@ impl ReminderStore for EmbeddedStore {
                     && r.next_service.is_some_and(|d| d >= from && d <= to)
             })
             .collect();
-        due.sort_by(|a, b| {
-            a.next_service
-                .cmp(&b.next_service)
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        crate::store::sort_soonest_first(&mut due);
         Ok(due)
     }
 

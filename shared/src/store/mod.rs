@@ -92,6 +92,15 @@ pub trait MessageStore: Send + Sync {
     async fn list(&self, query: &MessageQuery) -> Result<MessagePage, StoreError>;
 }
 
+/// Orders due records soonest first, then by id, so that every adapter answers alike.
+pub(crate) fn sort_soonest_first(records: &mut [ManualRecord]) {
+    records.sort_by(|a, b| {
+        a.next_service
+            .cmp(&b.next_service)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+}
+
 /// The outcome of claiming an automatic reminder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {

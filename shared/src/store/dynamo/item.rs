@@ -157,7 +157,7 @@ pub fn epoch(at: DateTime<Utc>) -> String {
     format!("{secs}.{}", fraction.trim_end_matches('0'))
 }
 
-fn optional<'a>(item: &'a Item, name: &str) -> Result<Option<&'a str>, StoreError> {
+pub(super) fn optional<'a>(item: &'a Item, name: &str) -> Result<Option<&'a str>, StoreError> {
     match item.get(name) {
         None | Some(AttributeValue::Null(_)) => Ok(None),
         Some(AttributeValue::S(value)) => Ok(Some(value)),
@@ -165,7 +165,7 @@ fn optional<'a>(item: &'a Item, name: &str) -> Result<Option<&'a str>, StoreErro
     }
 }
 
-fn text<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+pub(super) fn text<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
     optional(item, name)?.ok_or_else(|| malformed(item, name))
 }
 
@@ -194,12 +194,12 @@ fn opt_time(item: &Item, name: &str) -> Result<Option<DateTime<FixedOffset>>, St
     optional(item, name)?.map(time).transpose()
 }
 
-fn time(value: &str) -> Result<DateTime<FixedOffset>, StoreError> {
+pub(super) fn time(value: &str) -> Result<DateTime<FixedOffset>, StoreError> {
     DateTime::parse_from_rfc3339(value)
         .map_err(|_| StoreError::Other(format!("malformed timestamp {value:?}")))
 }
 
-fn malformed(item: &Item, name: &str) -> StoreError {
+pub(super) fn malformed(item: &Item, name: &str) -> StoreError {
     let id = match item.get(PK) {
         Some(AttributeValue::S(id)) => id.as_str(),
         _ => "?",

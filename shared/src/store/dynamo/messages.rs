@@ -12,7 +12,7 @@ use chrono::DateTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::item::{self, Item, PK};
+use super::item::{self, Item, PK, optional, text};
 use super::schema::MESSAGES_INDEX;
 use super::{DynamoStore, sdk_error};
 use crate::messages::MessageEntry;
@@ -203,28 +203,6 @@ fn name_of<T: Serialize>(value: &T) -> Result<String, StoreError> {
 
 fn parse_name<T: DeserializeOwned>(name: &str) -> Result<T, serde_json::Error> {
     serde_json::from_value(serde_json::Value::String(name.to_string()))
-}
-
-fn optional<'a>(item: &'a Item, name: &str) -> Result<Option<&'a str>, StoreError> {
-    match item.get(name) {
-        None | Some(AttributeValue::Null(_)) => Ok(None),
-        Some(AttributeValue::S(value)) => Ok(Some(value)),
-        Some(_) => Err(malformed(item, name)),
-    }
-}
-
-fn text<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
-    optional(item, name)?.ok_or_else(|| malformed(item, name))
-}
-
-fn malformed(item: &Item, name: &str) -> StoreError {
-    let pk = match item.get(PK) {
-        Some(AttributeValue::S(pk)) => pk.as_str(),
-        _ => "?",
-    };
-    StoreError::Other(format!(
-        "malformed item {pk}: attribute {name} missing or of the wrong type"
-    ))
 }
 
 #[cfg(test)]

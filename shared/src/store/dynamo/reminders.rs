@@ -49,11 +49,7 @@ impl ReminderStore for DynamoStore {
         if !active_only {
             records.extend(self.due_in(DUE_INACTIVE, from, to).await?);
         }
-        records.sort_by(|a, b| {
-            a.next_service
-                .cmp(&b.next_service)
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        crate::store::sort_soonest_first(&mut records);
         Ok(records)
     }
 
