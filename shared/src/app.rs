@@ -58,20 +58,17 @@ impl App {
 
     /// Now, to the second, in the workshop's zone: the form every timestamp is stored and shown in.
     pub fn now(&self) -> DateTime<FixedOffset> {
-        self.clock
-            .now()
-            .with_timezone(&self.config.timezone)
-            .fixed_offset()
-            .trunc_subsecs(0)
+        self.now_to(0)
     }
 
     /// Now, to the millisecond, in the workshop's zone: for logs, where order within a second matters.
     pub fn now_precise(&self) -> DateTime<FixedOffset> {
-        self.clock
-            .now()
-            .with_timezone(&self.config.timezone)
-            .fixed_offset()
-            .trunc_subsecs(3)
+        self.now_to(3)
+    }
+
+    fn now_to(&self, subsec_digits: u16) -> DateTime<FixedOffset> {
+        let local = self.clock.now().with_timezone(&self.config.timezone);
+        local.fixed_offset().trunc_subsecs(subsec_digits)
     }
 
     /// Today in the workshop's zone.
