@@ -1,6 +1,15 @@
 //! `bench-store`: how many DynamoDB calls each store operation makes, and how long bulk
 //! writes take, against the server at `DYNAMODB_ENDPOINT_URL` (moto). Prints figures only;
 //! wall times against moto say little about DynamoDB, the call counts are the point.
+//!
+//! usage: bench-store [PHASE...]   (default: every phase, in this order)
+//!   ops          each operation once at 10 records and again at 1,000
+//!   bulk         insert_many of 1,000 rows on an empty table
+//!   single[=N]   N single inserts on an empty table (default 1,000); below 1,000 the figures
+//!                are also scaled to 1,000, linearly, on a row marked "extrapolated"
+//!   conflicts    insert_many of 1,000 rows of which 10 have a nopol already taken
+//! Each phase works on fresh tables, so they can run in separate processes, against a
+//! restarted moto each time (moto's memory grows with every transaction: infra/bench.sh).
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -144,6 +153,43 @@ struct Row {
     wall: Duration,
 }
 
+/// What to run: the phases, in order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    Ops,
+    Bulk,
+    Single(usize),
+    Conflicts,
+}
+
+const BULK: usize = 1_000;
+const USAGE: &str = "usage: bench-store [ops] [bulk] [single[=N]] [conflicts]   (default: all)";
+
+fn phases(args: impl Iterator<Item = String>) -> Result<Vec<Phase>, String> {
+    let mut phases = Vec::new();
+    for arg in args {
+        phases.push(match arg.as_str() {
+            "ops" => Phase::Ops,
+            "bulk" => Phase::Bulk,
+            "single" => Phase::Single(BULK),
+            "conflicts" => Phase::Conflicts,
+            _ => match arg.strip_prefix("single=").map(str::parse) {
+                Some(Ok(n)) if (1..=BULK).contains(&n) => Phase::Single(n),
+                _ => return Err(format!("unexpected argument {arg:?}")),
+            },
+        });
+    }
+    if phases.is_empty() {
+        phases = vec![
+            Phase::Ops,
+            Phase::Bulk,
+            Phase::Single(BULK),
+            Phase::Conflicts,
+        ];
+    }
+    Ok(phases)
+}
+
 struct Bench {
     client: Client,
     counter: CallCounter,
@@ -183,6 +229,13 @@ impl Bench {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let phases = match phases(std::env::args().skip(1)) {
+        Ok(phases) => phases,
+        Err(problem) => {
+            eprintln!("bench-store: {problem}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
     let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT_URL") else {
         eprintln!(
             "bench-store: set DYNAMODB_ENDPOINT_URL (e.g. moto_server on http://127.0.0.1:5055)"
@@ -195,8 +248,8 @@ async fn main() -> ExitCode {
         counter,
         rows: Vec::new(),
     };
-    println!("bench-store against {endpoint}\n");
-    if let Err(err) = run(&mut bench).await {
+    println!("bench-store {phases:?} against {endpoint}\n");
+    if let Err(err) = run(&mut bench, &phases).await {
         eprintln!("bench-store: {err}");
         return ExitCode::FAILURE;
     }
@@ -216,9 +269,16 @@ fn client(endpoint: &str, counter: CallCounter) -> Client {
     Client::from_conf(config)
 }
 
-async fn run(bench: &mut Bench) -> Result<(), StoreError> {
-    single_operations(bench).await?;
-    bulk_writes(bench).await
+async fn run(bench: &mut Bench, phases: &[Phase]) -> Result<(), StoreError> {
+    for phase in phases {
+        match *phase {
+            Phase::Ops => single_operations(bench).await?,
+            Phase::Bulk => bulk(bench).await?,
+            Phase::Single(n) => single_inserts(bench, n).await?,
+            Phase::Conflicts => conflicts(bench).await?,
+        }
+    }
+    Ok(())
 }
 
 /// Each operation once, at 10 records and again at 1,000, to show which grow with the table.
@@ -312,21 +372,55 @@ async fn writes(
     store.insert(current).await
 }
 
-/// 1,000 rows through insert_many beside 1,000 single inserts, each on a fresh table; then
-/// insert_many with 10 rows whose nopol is taken, to show the cost of the retries.
-async fn bulk_writes(bench: &mut Bench) -> Result<(), StoreError> {
-    let records = batch(0, 1_000)?;
+/// 1,000 rows through insert_many on a fresh table.
+async fn bulk(bench: &mut Bench) -> Result<(), StoreError> {
+    let records = batch(0, BULK)?;
     let store = bench.fresh_store("many").await?;
     let outcomes = bench
         .measure("insert_many (1,000 rows)", 0, store.insert_many(&records))
         .await?;
     report_failures("insert_many", &outcomes);
+    Ok(())
+}
 
+/// `count` single inserts on a fresh table; below 1,000, a row scaled to 1,000 as well.
+async fn single_inserts(bench: &mut Bench, count: usize) -> Result<(), StoreError> {
+    let records = batch(0, count)?;
     let store = bench.fresh_store("single").await?;
     bench
-        .measure("1,000 x insert", 0, insert_each(&store, &records))
+        .measure(
+            &format!("{} x insert", thousands(count)),
+            0,
+            insert_each(&store, &records),
+        )
         .await?;
+    if count < BULK
+        && let Some(measured) = bench.rows.last()
+    {
+        let factor = BULK as f64 / count as f64;
+        let calls = measured
+            .calls
+            .iter()
+            .map(|(name, n)| (*name, (*n as f64 * factor).round() as u64))
+            .collect();
+        let row = Row {
+            operation: format!("1,000 x insert (extrapolated x{factor:.0})"),
+            records: 0,
+            calls,
+            wall: measured.wall.mul_f64(factor),
+        };
+        bench.rows.push(row);
+        println!(
+            "single inserts: {count} measured; the 1,000 row scales them linearly (on moto each \
+             insert costs more as the table grows, so the wall time is a lower bound)"
+        );
+    }
+    Ok(())
+}
 
+/// insert_many with 10 rows whose nopol is taken, to show the cost of the retries.
+async fn conflicts(bench: &mut Bench) -> Result<(), StoreError> {
+    let records = batch(0, BULK)?;
     let store = bench.fresh_store("conflicts").await?;
     let taken: Vec<ManualRecord> = (0..10)
         .map(|i| renamed(&records[i * 97], 5_000 + i))
@@ -341,6 +435,15 @@ async fn bulk_writes(bench: &mut Bench) -> Result<(), StoreError> {
         .await?;
     report_failures("insert_many with taken nopols", &outcomes);
     Ok(())
+}
+
+/// 1000 as "1,000".
+fn thousands(n: usize) -> String {
+    if n >= 1_000 {
+        format!("{},{:03}", n / 1_000, n % 1_000)
+    } else {
+        n.to_string()
+    }
 }
 
 async fn insert_each(store: &DynamoStore, records: &[ManualRecord]) -> Result<(), StoreError> {
