@@ -12,7 +12,7 @@ use crate::scheduler::eventbridge::{self, EventBridgeSchedule};
 use crate::scheduler::local::LocalSchedule;
 use crate::scheduler::{NoSchedule, ScheduleControl};
 use crate::store::dynamo::DynamoStore;
-use crate::store::{ManualStore, MessageStore, ReminderStore};
+use crate::store::{ManualStore, MessageStore, RegisterStore, ReminderStore, ReportStore, Store};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -24,16 +24,20 @@ pub struct App {
     pub manual: Arc<dyn ManualStore>,
     pub messages: Arc<dyn MessageStore>,
     pub reminders: Arc<dyn ReminderStore>,
+    pub register: Arc<dyn RegisterStore>,
+    pub reports: Arc<dyn ReportStore>,
     /// The daily reminder schedule; an in-memory local one unless set with `with_schedule`.
     pub schedule: Arc<dyn ScheduleControl>,
 }
 
 impl App {
-    /// An app on `store`, which keeps the records, the message log and the reminder claims.
-    pub fn new<S>(config: Config, auth: Auth, store: Arc<S>) -> Result<Self, config::ConfigError>
-    where
-        S: ManualStore + MessageStore + ReminderStore + 'static,
-    {
+    /// An app on `store`, which keeps the records, the message log, the reminder claims, the
+    /// customer register and the report.
+    pub fn new<S: Store>(
+        config: Config,
+        auth: Auth,
+        store: Arc<S>,
+    ) -> Result<Self, config::ConfigError> {
         Ok(App {
             gateway: Gateway::new(&config)?,
             schedule: Arc::new(LocalSchedule::in_memory(config.timezone)),
@@ -42,7 +46,9 @@ impl App {
             clock: Arc::new(SystemClock),
             manual: store.clone(),
             messages: store.clone(),
-            reminders: store,
+            reminders: store.clone(),
+            register: store.clone(),
+            reports: store,
         })
     }
 

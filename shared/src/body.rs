@@ -82,6 +82,32 @@ pub enum Slot<T> {
     Invalid,
 }
 
+impl<T: Clone> Slot<T> {
+    /// The value, if one was given.
+    pub fn given(self) -> Option<T> {
+        match self {
+            Slot::Given(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Sets, clears or keeps an optional field, as a partial update does.
+    pub fn update(&self, field: &mut Option<T>) {
+        match self {
+            Slot::Given(value) => *field = Some(value.clone()),
+            Slot::Null => *field = None,
+            Slot::Absent | Slot::Invalid => {}
+        }
+    }
+
+    /// Sets or keeps a field that cannot be cleared (a null was refused when parsing).
+    pub fn replace(&self, field: &mut T) {
+        if let Slot::Given(value) = self {
+            *field = value.clone();
+        }
+    }
+}
+
 /// The fields of one JSON object, taken one by one; what is left over is an unknown field.
 pub struct Fields {
     loc: Vec<Value>,
@@ -109,7 +135,8 @@ impl Fields {
         }
     }
 
-    fn loc_of(&self, name: &str) -> Vec<Value> {
+    /// Where field `name` sits, for the errors of what it holds.
+    pub fn loc_of(&self, name: &str) -> Vec<Value> {
         let mut loc = self.loc.clone();
         loc.push(json!(name));
         loc
@@ -217,6 +244,32 @@ impl Fields {
                 .as_bool()
                 .ok_or(("bool_type", "Input should be a valid boolean".to_string()))
         })
+    }
+
+    /// A list of at most `max` items.
+    pub fn list(&mut self, name: &str, max: usize) -> Slot<Vec<Value>> {
+        self.take(name, |value| match value.as_array() {
+            None => Err(("list_type", "Input should be a valid list".to_string())),
+            Some(items) if items.len() > max => Err((
+                "too_long",
+                format!("List should have at most {max} items"),
+            )),
+            Some(items) => Ok(items.clone()),
+        })
+    }
+
+    /// `slot`, with an explicit `null` refused: for fields an update may change but not clear.
+    pub fn not_null<T>(&mut self, name: &str, slot: Slot<T>) -> Slot<T> {
+        if let Slot::Null = slot {
+            self.reject(name, "missing", "Field ini tidak boleh null", Value::Null);
+            return Slot::Invalid;
+        }
+        slot
+    }
+
+    /// Adds problems found inside one of the fields.
+    pub fn extend(&mut self, errors: Vec<FieldError>) {
+        self.errors.extend(errors);
     }
 
     /// A field that must be present and not null.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
-use crate::reminder::template::{DEFAULT_TEMPLATE, Template};
+use crate::reminder::template::{DEFAULT_REGISTER_TEMPLATE, DEFAULT_TEMPLATE, Template};
 
 /// Where StarSender V3 accepts messages.
 pub const DEFAULT_STARSENDER_URL: &str = "https://api.starsender.online/api/send";
@@ -27,8 +27,12 @@ pub struct Config {
     pub gateway_connect_timeout: Duration,
     /// Time allowed for a whole gateway request, well inside API Gateway's 30 s.
     pub gateway_timeout: Duration,
-    /// The reminder text.
+    /// The reminder text of manual records.
     pub reminder_template: Template,
+    /// The reminder text of the register's vehicles, which may also name `{model}`.
+    pub register_template: Template,
+    /// Months from a vehicle's last visit to its next service.
+    pub service_interval_months: u32,
     /// Days ahead the daily run reminds of (`send-reminders` takes its own).
     pub reminder_days_threshold: u32,
     /// Reminders sent at the same time by one run.
@@ -56,6 +60,9 @@ impl Default for Config {
             gateway_timeout: Duration::from_secs(10),
             reminder_template: Template::new(DEFAULT_TEMPLATE, "Bengkel", "-")
                 .expect("the default template is valid"),
+            register_template: Template::new(DEFAULT_REGISTER_TEMPLATE, "Bengkel", "-")
+                .expect("the default template is valid"),
+            service_interval_months: 4,
             reminder_days_threshold: 3,
             reminder_concurrency: 5,
         }
@@ -65,8 +72,8 @@ impl Default for Config {
 impl Config {
     /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `STARSENDER_URL`, `STARSENDER_API_KEY`,
     /// `STARSENDER_DELAY_SECS`, `GATEWAY_CONNECT_TIMEOUT_MS`, `GATEWAY_TIMEOUT_MS`,
-    /// `REMINDER_TEMPLATE`, `WORKSHOP_NAME`, `WORKSHOP_PHONE`, `REMINDER_DAYS_THRESHOLD`,
-    /// `REMINDER_CONCURRENCY`.
+    /// `REMINDER_TEMPLATE`, `REGISTER_REMINDER_TEMPLATE`, `WORKSHOP_NAME`, `WORKSHOP_PHONE`,
+    /// `REMINDER_DAYS_THRESHOLD`, `REMINDER_CONCURRENCY`, `SERVICE_INTERVAL_MONTHS`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let defaults = Config::default();
         let timezone = match var("WORKSHOP_TZ") {
@@ -75,6 +82,13 @@ impl Config {
                 value,
             })?,
             None => defaults.timezone,
+        };
+        let workshop_name = var("WORKSHOP_NAME").unwrap_or_else(|| "Bengkel".into());
+        let workshop_phone = var("WORKSHOP_PHONE").unwrap_or_else(|| "-".into());
+        let template = |name: &'static str, default: &str| {
+            let text = var(name).unwrap_or_else(|| default.into());
+            Template::new(&text, &workshop_name, &workshop_phone)
+                .map_err(|e| ConfigError::Invalid(format!("{name}: {e}")))
         };
         Ok(Config {
             timezone,
@@ -87,11 +101,10 @@ impl Config {
                 .map_or(defaults.gateway_connect_timeout, Duration::from_millis),
             gateway_timeout: number("GATEWAY_TIMEOUT_MS")?
                 .map_or(defaults.gateway_timeout, Duration::from_millis),
-            reminder_template: Template::new(
-                &var("REMINDER_TEMPLATE").unwrap_or_else(|| DEFAULT_TEMPLATE.into()),
-                &var("WORKSHOP_NAME").unwrap_or_else(|| "Bengkel".into()),
-                &var("WORKSHOP_PHONE").unwrap_or_else(|| "-".into()),
-            )?,
+            reminder_template: template("REMINDER_TEMPLATE", DEFAULT_TEMPLATE)?,
+            register_template: template("REGISTER_REMINDER_TEMPLATE", DEFAULT_REGISTER_TEMPLATE)?,
+            service_interval_months: months("SERVICE_INTERVAL_MONTHS")?
+                .unwrap_or(defaults.service_interval_months),
             reminder_days_threshold: number("REMINDER_DAYS_THRESHOLD")?
                 .unwrap_or(defaults.reminder_days_threshold),
             reminder_concurrency: number("REMINDER_CONCURRENCY")?
@@ -110,6 +123,16 @@ fn number<T: std::str::FromStr>(name: &str) -> Result<Option<T>, ConfigError> {
             })
         })
         .transpose()
+}
+
+/// A number of months from 1 to 120, if set.
+fn months(name: &str) -> Result<Option<u32>, ConfigError> {
+    match number::<u32>(name)? {
+        Some(months) if !(1..=120).contains(&months) => Err(ConfigError::Invalid(format!(
+            "{name} must be from 1 to 120 months, got {months}"
+        ))),
+        other => Ok(other),
+    }
 }
 
 /// A set, non-empty environment variable.

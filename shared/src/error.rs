@@ -59,6 +59,9 @@ pub enum ApiError {
     Invalid(Vec<FieldError>),
     #[error("database unreachable: {0}")]
     Unavailable(String),
+    /// A long write stopped part-way; the text tells the client how to finish or undo it.
+    #[error("{0}")]
+    Interrupted(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -71,7 +74,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Interrupted(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

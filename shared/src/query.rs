@@ -107,6 +107,16 @@ fn decode_cursor(raw: &str) -> Option<String> {
     String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()
 }
 
+/// The position key of an item in a newest-first list: its creation instant (UTC, so that keys
+/// sort as time does), then its id to order items created in the same second.
+pub fn position_key(created_at: chrono::DateTime<chrono::FixedOffset>, id: &str) -> String {
+    let created = created_at.with_timezone(&chrono::Utc);
+    format!(
+        "{}#{id}",
+        created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )
+}
+
 /// Whether `key` has the shape of a position key: `<RFC 3339 instant>#<uuid>`.
 pub fn is_position_key(key: &str) -> bool {
     key.split_once('#').is_some_and(|(at, id)| {

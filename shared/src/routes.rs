@@ -11,7 +11,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::app::App;
-use crate::{auth, manual, messages, middleware, reminder, scheduler};
+use crate::{auth, manual, messages, middleware, register, reminder, report, scheduler};
 
 /// Largest request body accepted; larger ones answer 413.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -134,6 +134,132 @@ pub fn routes() -> Vec<Route> {
             M::GET,
             "/scheduler/maintenance-reminder/status",
             scheduler::api::status,
+        ),
+        route(
+            "register-customer-create",
+            M::POST,
+            "/customers",
+            register::api::create,
+        ),
+        route(
+            "register-bulk-import",
+            M::POST,
+            "/customers/bulk-import",
+            register::api::bulk_import,
+        ),
+        route(
+            "register-customer-list",
+            M::GET,
+            "/customers",
+            register::api::list,
+        ),
+        route(
+            "register-customer-get",
+            M::GET,
+            "/customers/{customer_id}",
+            register::api::get,
+        ),
+        route(
+            "register-customer-update",
+            M::PUT,
+            "/customers/{customer_id}",
+            register::api::update,
+        ),
+        route(
+            "register-customer-delete",
+            M::DELETE,
+            "/customers/{customer_id}",
+            register::api::delete,
+        ),
+        route(
+            "register-vehicle-create",
+            M::POST,
+            "/customers/{customer_id}/vehicles",
+            register::api::add_vehicle,
+        ),
+        route(
+            "register-vehicle-list",
+            M::GET,
+            "/customers/{customer_id}/vehicles",
+            register::api::vehicles,
+        ),
+        route(
+            "register-vehicle-get",
+            M::GET,
+            "/customers/{customer_id}/vehicles/{vehicle_id}",
+            register::api::get_vehicle,
+        ),
+        route(
+            "register-vehicle-update",
+            M::PUT,
+            "/customers/{customer_id}/vehicles/{vehicle_id}",
+            register::api::update_vehicle,
+        ),
+        route(
+            "register-vehicle-delete",
+            M::DELETE,
+            "/customers/{customer_id}/vehicles/{vehicle_id}",
+            register::api::delete_vehicle,
+        ),
+        route(
+            "reminder-send-register",
+            M::POST,
+            "/customers/send-maintenance-reminder",
+            reminder::api::send_maintenance_reminders,
+        ),
+        route(
+            "report-list",
+            M::GET,
+            "/whatsapp-report",
+            report::api::list,
+        ),
+        route(
+            "report-detail",
+            M::GET,
+            "/whatsapp-report/detail",
+            report::api::detail,
+        ),
+        route(
+            "report-statistics",
+            M::GET,
+            "/whatsapp-report/statistics",
+            report::api::statistics,
+        ),
+        route(
+            "report-customer",
+            M::GET,
+            "/whatsapp-report/customer/{customer_id}",
+            report::api::of_customer,
+        ),
+        route(
+            "report-pair",
+            M::GET,
+            "/whatsapp-report/customer/{customer_id}/vehicle/{vehicle_id}",
+            report::api::of_pair,
+        ),
+        route(
+            "report-delete",
+            M::DELETE,
+            "/whatsapp-report/{report_id}",
+            report::api::delete,
+        ),
+        route(
+            "report-reset",
+            M::POST,
+            "/whatsapp-report/reset-frequency",
+            report::api::reset_frequency,
+        ),
+        route(
+            "report-snapshots",
+            M::GET,
+            "/whatsapp-report/snapshots",
+            report::api::snapshots,
+        ),
+        route(
+            "report-restore",
+            M::POST,
+            "/whatsapp-report/snapshots/{snapshot_id}/restore",
+            report::api::restore,
         ),
     ]
 }

@@ -36,7 +36,8 @@ fn customer_name(f: &mut Fields) -> Slot<String> {
     f.text("customer_name", 1, 255)
 }
 
-fn nopol(f: &mut Fields) -> Slot<Nopol> {
+/// The plate field, in any spelling.
+pub fn nopol(f: &mut Fields) -> Slot<Nopol> {
     f.parsed("nopol", Nopol::parse, |input| {
         format!("Nopol tidak valid: '{input}'. Format: 1-2 huruf, 1-4 angka, 0-3 huruf, misalnya B 1234 XYZ")
     })
@@ -80,13 +81,6 @@ fn check_service_order(
     }
 }
 
-fn optional<T>(slot: Slot<T>) -> Option<T> {
-    match slot {
-        Slot::Given(value) => Some(value),
-        _ => None,
-    }
-}
-
 impl NewRecord {
     /// Validates one create body located at `loc` (`["body"]`, or `["body", i]` in a batch).
     pub fn parse(value: Value, loc: Vec<Value>) -> Result<Self, Vec<FieldError>> {
@@ -97,9 +91,9 @@ impl NewRecord {
         let plate = f.required("nopol", plate);
         let phone = no_hp(&mut f);
         let phone = f.required("no_hp", phone);
-        let last_service = optional(f.date("last_service"));
-        let next_service = optional(f.date("next_service"));
-        let notes = optional(notes(&mut f));
+        let last_service = f.date("last_service").given();
+        let next_service = f.date("next_service").given();
+        let notes = notes(&mut f).given();
         let order = check_service_order(last_service, next_service, &loc);
         let outcome = f.finish();
         match (outcome, order, name, plate, phone) {
@@ -140,22 +134,6 @@ impl NewRecord {
     }
 }
 
-/// Sets, clears or keeps one field of a record.
-fn apply_slot<T: Clone>(slot: &Slot<T>, field: &mut Option<T>) {
-    match slot {
-        Slot::Given(value) => *field = Some(value.clone()),
-        Slot::Null => *field = None,
-        Slot::Absent | Slot::Invalid => {}
-    }
-}
-
-/// Sets or keeps a field that cannot be cleared (null was refused when parsing).
-fn apply_required<T: Clone>(slot: &Slot<T>, field: &mut T) {
-    if let Slot::Given(value) = slot {
-        *field = value.clone();
-    }
-}
-
 impl RecordPatch {
     pub fn parse(value: Value) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(value, vec![json!("body")])?;
@@ -188,15 +166,15 @@ impl RecordPatch {
         now: DateTime<FixedOffset>,
     ) -> Result<ManualRecord, Vec<FieldError>> {
         let mut next = current.revise(now);
-        apply_required(&self.customer_name, &mut next.customer_name);
+        self.customer_name.replace(&mut next.customer_name);
         if let Slot::Given(plate) = &self.nopol {
             next.nopol = plate.to_string();
         }
-        apply_required(&self.no_hp, &mut next.no_hp);
-        apply_required(&self.is_active, &mut next.is_active);
-        apply_slot(&self.last_service, &mut next.last_service);
-        apply_slot(&self.next_service, &mut next.next_service);
-        apply_slot(&self.notes, &mut next.notes);
+        self.no_hp.replace(&mut next.no_hp);
+        self.is_active.replace(&mut next.is_active);
+        self.last_service.update(&mut next.last_service);
+        self.next_service.update(&mut next.next_service);
+        self.notes.update(&mut next.notes);
         if let Some(error) =
             check_service_order(next.last_service, next.next_service, &[json!("body")])
         {

@@ -1,6 +1,6 @@
 //! A manual WhatsApp customer: someone not in the workshop's main system.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// One record of the `manual_whatsapp` table, serialised exactly as the API shows it.
@@ -35,15 +35,9 @@ impl ManualRecord {
         crate::nopol::key(&self.nopol)
     }
 
-    /// Position in the list, newest first: creation instant (UTC, so keys sort as time does),
-    /// then id to order records created in the same second.
+    /// Position in the list, newest first.
     pub fn list_key(&self) -> String {
-        let created = self.created_at.with_timezone(&Utc);
-        format!(
-            "{}#{}",
-            created.to_rfc3339_opts(SecondsFormat::Secs, true),
-            self.id
-        )
+        crate::query::position_key(self.created_at, &self.id)
     }
 
     /// A copy to be changed and written back: stamped `now`, one version on.

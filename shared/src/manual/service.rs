@@ -156,7 +156,7 @@ pub async fn bulk_import(app: &App, body: Value) -> Result<ImportReport, ApiErro
 }
 
 /// One line naming each problem of a row: `no_hp: Nomor HP tidak valid …`.
-fn describe(errors: &[FieldError]) -> String {
+pub(crate) fn describe(errors: &[FieldError]) -> String {
     errors
         .iter()
         .map(|e| match e.loc.last() {

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Outcome, Run};
+use super::{Outcome, Reach, Run};
 use crate::body::{Fields, OptionalJsonBody, Slot};
 use crate::messages::Source;
 use crate::{ApiError, App};
@@ -19,12 +19,17 @@ const API_BUDGET: Duration = Duration::from_secs(25);
 const MAX_DAYS_THRESHOLD: u64 = 365;
 
 /// `{"days_threshold": 3, "only_active": true}`; both optional, an empty body is the defaults.
-fn run_request(body: Value, started: Instant) -> Result<Run, ApiError> {
+/// The register has no inactive vehicles, so its runs take `days_threshold` alone.
+fn run_request(body: Value, started: Instant, reach: Reach) -> Result<Run, ApiError> {
     let mut f = Fields::new(body, vec![json!("body")]).map_err(ApiError::Invalid)?;
     let days_threshold = f.whole("days_threshold", MAX_DAYS_THRESHOLD);
-    let only_active = f.boolean("only_active");
+    let only_active = match reach {
+        Reach::Register => Slot::Absent,
+        _ => f.boolean("only_active"),
+    };
     f.finish().map_err(ApiError::Invalid)?;
     Ok(Run {
+        reach,
         days_threshold: match days_threshold {
             Slot::Given(days) => days as u32,
             _ => 3,
@@ -36,11 +41,21 @@ fn run_request(body: Value, started: Instant) -> Result<Run, ApiError> {
     })
 }
 
+/// `POST /manual-whatsapp/send-reminders`: the manual records.
 pub async fn send_reminders(
     State(app): State<Arc<App>>,
     OptionalJsonBody(body): OptionalJsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let run = run_request(body, Instant::now())?;
+    let run = run_request(body, Instant::now(), Reach::Manual)?;
+    Ok(Json(json!(super::run(&app, &run).await?)))
+}
+
+/// `POST /customers/send-maintenance-reminder`: the register's vehicles.
+pub async fn send_maintenance_reminders(
+    State(app): State<Arc<App>>,
+    OptionalJsonBody(body): OptionalJsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let run = run_request(body, Instant::now(), Reach::Register)?;
     Ok(Json(json!(super::run(&app, &run).await?)))
 }
 

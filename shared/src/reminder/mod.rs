@@ -6,14 +6,16 @@ pub mod template;
 
 use std::time::{Duration, Instant};
 
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, FixedOffset, Months, NaiveDate};
 use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::manual::ManualRecord;
 use crate::messages::{MessageEntry, Source, Status, send_and_log};
-use crate::store::Claim;
+use crate::register::DueVehicle;
+use crate::report::Delivery;
+use crate::store::{Claim, StoreError};
 use crate::{ApiError, App};
 use template::Fill;
 
@@ -24,10 +26,33 @@ const CLAIM_LEASE: Duration = Duration::from_secs(15 * 60);
 /// Time kept in hand at the end of a run's budget, beyond one send's worst case.
 const BUDGET_MARGIN: Duration = Duration::from_secs(2);
 
+/// Which reminders a run serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The manual records (`send-reminders`).
+    Manual,
+    /// The register's vehicles (`/customers/send-maintenance-reminder`).
+    Register,
+    /// Both, as the daily run does (the source's hybrid approach).
+    Both,
+}
+
+impl Reach {
+    fn manual(self) -> bool {
+        self != Reach::Register
+    }
+
+    fn register(self) -> bool {
+        self != Reach::Manual
+    }
+}
+
 /// One run over the due records.
 #[derive(Debug, Clone)]
 pub struct Run {
+    pub reach: Reach,
     pub days_threshold: u32,
+    /// Manual records only: whether inactive ones are left out (the register has none).
     pub only_active: bool,
     pub source: Source,
     /// Also read records just outside the window, to say why they were skipped.
@@ -37,14 +62,109 @@ pub struct Run {
 }
 
 impl Run {
-    /// The daily run: the configured window, active records, exactly the due ones read.
+    /// The daily run: the configured window, active records and the register's vehicles,
+    /// exactly the due ones read.
     pub fn daily(app: &App, deadline: Instant) -> Self {
         Run {
+            reach: Reach::Both,
             days_threshold: app.config.reminder_days_threshold,
             only_active: true,
             source: Source::Scheduled,
             explain: false,
             deadline,
+        }
+    }
+}
+
+/// Who one reminder goes to, and what it is counted against.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub id: String,
+    pub customer_name: String,
+    pub nopol: String,
+    pub no_hp: String,
+    pub next_service: Option<NaiveDate>,
+    pub owner: Owner,
+}
+
+#[derive(Debug, Clone)]
+pub enum Owner {
+    /// A manual record: its own count.
+    Manual,
+    /// A vehicle of the register: its report row.
+    Vehicle { id_customer: String, model: String },
+}
+
+impl Target {
+    pub fn manual(record: &ManualRecord) -> Self {
+        Target {
+            id: record.id.clone(),
+            customer_name: record.customer_name.clone(),
+            nopol: record.nopol.clone(),
+            no_hp: record.no_hp.clone(),
+            next_service: record.next_service,
+            owner: Owner::Manual,
+        }
+    }
+
+    pub fn vehicle(due: &DueVehicle, months: u32) -> Self {
+        Target {
+            id: due.vehicle.id.clone(),
+            customer_name: due.customer.name.clone(),
+            nopol: due.vehicle.nopol.clone(),
+            no_hp: due.customer.no_hp.clone(),
+            next_service: due.vehicle.next_service(months),
+            owner: Owner::Vehicle {
+                id_customer: due.customer.id.clone(),
+                model: due.vehicle.model.clone(),
+            },
+        }
+    }
+
+    /// The claim of its automatic reminder for `next_service`.
+    fn claim_key(&self, next_service: NaiveDate) -> String {
+        match self.owner {
+            Owner::Manual => claim_key(&self.id, next_service),
+            Owner::Vehicle { .. } => format!("vehicle#{}#{next_service}", self.id),
+        }
+    }
+
+    fn text(&self, app: &App, days_left: Option<i64>) -> String {
+        let (template, model) = match &self.owner {
+            Owner::Manual => (&app.config.reminder_template, None),
+            Owner::Vehicle { model, .. } => (&app.config.register_template, Some(model.as_str())),
+        };
+        template.render(&Fill {
+            customer_name: &self.customer_name,
+            nopol: &self.nopol,
+            model,
+            next_service: self.next_service,
+            days_left,
+        })
+    }
+
+    /// Counts a reminder that went out at `at`, settling `claim`: the record's count, or the
+    /// vehicle's report row.
+    async fn count(
+        &self,
+        app: &App,
+        at: DateTime<FixedOffset>,
+        claim: Option<&str>,
+    ) -> Result<(), StoreError> {
+        match &self.owner {
+            Owner::Manual => app.reminders.record_sent(&self.id, at, claim).await,
+            Owner::Vehicle { id_customer, model } => {
+                let delivery = Delivery {
+                    id_customer: id_customer.clone(),
+                    id_vehicle: self.id.clone(),
+                    customer_name: self.customer_name.clone(),
+                    customer_phone: self.no_hp.clone(),
+                    vehicle_model: model.clone(),
+                    vehicle_nopol: self.nopol.clone(),
+                    at,
+                };
+                app.reports.record_delivery(&delivery, claim).await
+            }
         }
     }
 }
@@ -60,9 +180,16 @@ pub enum Outcome {
 /// One record's line in a run's answer, as the source shows them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Detail {
+    /// The record's id, or the vehicle's.
     pub id: String,
+    /// The vehicle's customer (register only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_customer: Option<String>,
     pub customer_name: String,
     pub nopol: String,
+    /// The vehicle's model (register only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     pub status: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -77,11 +204,17 @@ pub struct Detail {
 }
 
 impl Detail {
-    fn of(record: &ManualRecord, status: Outcome) -> Self {
+    fn of(target: &Target, status: Outcome) -> Self {
+        let (id_customer, model) = match &target.owner {
+            Owner::Manual => (None, None),
+            Owner::Vehicle { id_customer, model } => (Some(id_customer.clone()), Some(model.clone())),
+        };
         Detail {
-            id: record.id.clone(),
-            customer_name: record.customer_name.clone(),
-            nopol: record.nopol.clone(),
+            id: target.id.clone(),
+            id_customer,
+            customer_name: target.customer_name.clone(),
+            nopol: target.nopol.clone(),
+            model,
             status,
             message: None,
             api_response: None,
@@ -90,15 +223,15 @@ impl Detail {
         }
     }
 
-    fn skipped(record: &ManualRecord, reason: String) -> Self {
+    fn skipped(target: &Target, reason: String) -> Self {
         Detail {
             reason: Some(reason),
-            ..Detail::of(record, Outcome::Skipped)
+            ..Detail::of(target, Outcome::Skipped)
         }
     }
 
     /// The line of a send that was attempted.
-    fn attempted(record: &ManualRecord, entry: MessageEntry) -> Self {
+    fn attempted(target: &Target, entry: MessageEntry) -> Self {
         let status = if entry.status == Status::Failed {
             Outcome::Failed
         } else {
@@ -111,7 +244,7 @@ impl Detail {
                 .map(|r| r.get("message").cloned().unwrap_or(r.clone())),
             reason: entry.error,
             message: Some(entry.message),
-            ..Detail::of(record, status)
+            ..Detail::of(target, status)
         }
     }
 }
@@ -119,6 +252,7 @@ impl Detail {
 /// A run's answer (`send-reminders`), and the daily run's summary.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
+    /// Manual records plus register vehicles the run served.
     pub total_records: u64,
     pub reminder_sent: usize,
     pub reminder_failed: usize,
@@ -145,10 +279,9 @@ pub async fn run(app: &App, run: &Run) -> Result<RunReport, ApiError> {
     } else {
         (today, last)
     };
-    let candidates = app.reminders.due_between(from, to, run.only_active).await?;
-    let total_records = app.manual.counts().await?.total;
+    let (candidates, total_records) = candidates(app, run, from, to).await?;
     let details: Vec<Detail> = futures::stream::iter(candidates)
-        .map(|record| async move { remind(app, run, &record, today).await })
+        .map(|target| async move { remind(app, run, &target, today).await })
         .buffered(app.config.reminder_concurrency)
         .collect()
         .await;
@@ -163,15 +296,56 @@ pub async fn run(app: &App, run: &Run) -> Result<RunReport, ApiError> {
     })
 }
 
-/// Decides, claims and sends the reminder of one record.
-async fn remind(app: &App, run: &Run, record: &ManualRecord, today: NaiveDate) -> Detail {
-    let Some(next_service) = record.next_service else {
-        return Detail::skipped(record, "Next service belum diisi".into());
+/// Whom the run considers, soonest service first, and how many records and vehicles it serves.
+async fn candidates(
+    app: &App,
+    run: &Run,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(Vec<Target>, u64), ApiError> {
+    let mut targets = Vec::new();
+    let mut total = 0;
+    if run.reach.manual() {
+        let records = app.reminders.due_between(from, to, run.only_active).await?;
+        targets.extend(records.iter().map(Target::manual));
+        total += app.manual.counts().await?.total;
+    }
+    if run.reach.register() {
+        targets.extend(due_vehicles(app, from, to).await?);
+        total += app.register.register_counts().await?.vehicles;
+    }
+    targets.sort_by(|a, b| (a.next_service, &a.id).cmp(&(b.next_service, &b.id)));
+    Ok((targets, total))
+}
+
+/// Days a month's end can move a next service: `last_visit` is read this much wider, and the
+/// exact next service then decides.
+const MONTH_END_SLACK: Days = Days::new(3);
+
+/// The register's vehicles whose next service lies in `from..=to`, read through their last visit.
+async fn due_vehicles(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Vec<Target>, ApiError> {
+    let months = app.config.service_interval_months;
+    let back = |date: NaiveDate| date.checked_sub_months(Months::new(months)).unwrap_or(date);
+    let visited = app
+        .register
+        .visited_between(back(from) - MONTH_END_SLACK, back(to) + MONTH_END_SLACK)
+        .await?;
+    Ok(visited
+        .iter()
+        .map(|due| Target::vehicle(due, months))
+        .filter(|t| t.next_service.is_some_and(|next| next >= from && next <= to))
+        .collect())
+}
+
+/// Decides, claims and sends one reminder.
+async fn remind(app: &App, run: &Run, target: &Target, today: NaiveDate) -> Detail {
+    let Some(next_service) = target.next_service else {
+        return Detail::skipped(target, "Next service belum diisi".into());
     };
     let days_left = (next_service - today).num_days();
     if days_left < 0 {
         return Detail::skipped(
-            record,
+            target,
             format!("Next service sudah lewat {} hari", -days_left),
         );
     }
@@ -180,70 +354,61 @@ async fn remind(app: &App, run: &Run, record: &ManualRecord, today: NaiveDate) -
             "Next service tidak dalam {} hari (dalam {days_left} hari)",
             run.days_threshold
         );
-        return Detail::skipped(record, reason);
+        return Detail::skipped(target, reason);
     }
     if Instant::now() + app.config.gateway_timeout + BUDGET_MARGIN > run.deadline {
         let reason = "Waktu run habis; dikirim pada run berikutnya".to_string();
         return Detail {
             deferred: true,
-            ..Detail::skipped(record, reason)
+            ..Detail::skipped(target, reason)
         };
     }
-    let key = claim_key(&record.id, next_service);
+    let key = target.claim_key(next_service);
     let now = app.clock.now();
     match app.reminders.claim(&key, now, now + CLAIM_LEASE).await {
         Ok(Claim::Won) => {}
         Ok(Claim::AlreadySent) => {
             let reason = format!("Reminder untuk service {next_service} sudah dikirim");
-            return Detail::skipped(record, reason);
+            return Detail::skipped(target, reason);
         }
         Ok(Claim::Busy) => {
-            return Detail::skipped(record, "Reminder sedang dikirim oleh run lain".into());
+            return Detail::skipped(target, "Reminder sedang dikirim oleh run lain".into());
         }
         Err(e) => {
-            tracing::error!(record = %record.id, error = %e, "claim failed");
+            tracing::error!(target = %target.id, error = %e, "claim failed");
             return Detail {
                 reason: Some(ApiError::from(e).to_string()),
-                ..Detail::of(record, Outcome::Failed)
+                ..Detail::of(target, Outcome::Failed)
             };
         }
     }
-    let detail = send(app, record, Some(days_left), run.source, Some(&key)).await;
+    let detail = send(app, target, Some(days_left), run.source, Some(&key)).await;
     if detail.status == Outcome::Failed
         && let Err(e) = app.reminders.release(&key).await
     {
-        tracing::error!(record = %record.id, error = %e, "claim not released; it frees when its lease ends");
+        tracing::error!(target = %target.id, error = %e, "claim not released; it frees when its lease ends");
     }
     detail
 }
 
-/// Renders and sends the reminder of `record`, and counts it when it went out.
+/// Renders and sends the reminder of `target`, and counts it when it went out.
 async fn send(
     app: &App,
-    record: &ManualRecord,
+    target: &Target,
     days_left: Option<i64>,
     source: Source,
     claim: Option<&str>,
 ) -> Detail {
-    let text = app.config.reminder_template.render(&Fill {
-        customer_name: &record.customer_name,
-        nopol: &record.nopol,
-        next_service: record.next_service,
-        days_left,
-    });
-    let entry = send_and_log(app, &record.no_hp, &text, source, Some(&record.id)).await;
+    let text = target.text(app, days_left);
+    let entry = send_and_log(app, &target.no_hp, &text, source, Some(&target.id)).await;
     if entry.status != Status::Failed {
         // The message went out: a count that cannot be written is logged, never reported as a
         // failed send (the message log keeps the attempt either way).
-        if let Err(e) = app
-            .reminders
-            .record_sent(&record.id, app.now(), claim)
-            .await
-        {
-            tracing::error!(record = %record.id, error = %e, "reminder sent but not counted");
+        if let Err(e) = target.count(app, app.now(), claim).await {
+            tracing::error!(target = %target.id, error = %e, "reminder sent but not counted");
         }
     }
-    Detail::attempted(record, entry)
+    Detail::attempted(target, entry)
 }
 
 /// `POST /{record_id}/send-reminder`: sends now, whatever the date ("tanpa melihat threshold").
@@ -252,5 +417,5 @@ pub async fn send_one(app: &App, id: &str) -> Result<Detail, ApiError> {
     let days_left = record
         .next_service
         .map(|next| (next - app.today()).num_days());
-    Ok(send(app, &record, days_left, Source::Single, None).await)
+    Ok(send(app, &Target::manual(&record), days_left, Source::Single, None).await)
 }

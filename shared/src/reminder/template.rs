@@ -9,10 +9,17 @@ pub const DEFAULT_TEMPLATE: &str = "Halo {customer_name}, kendaraan {nopol} Anda
 berkala pada {next_service} ({days_left} hari lagi). Hubungi {workshop_name} di {workshop_phone} \
 untuk booking. Terima kasih.";
 
-/// The placeholders a template may use.
-pub const PLACEHOLDERS: [&str; 6] = [
+/// The default text of the register's reminders: it names the vehicle's model too.
+pub const DEFAULT_REGISTER_TEMPLATE: &str = "Halo {customer_name}, {model} Anda dengan nopol {nopol} \
+dijadwalkan service berkala pada {next_service} ({days_left} hari lagi). Hubungi {workshop_name} di \
+{workshop_phone} untuk booking. Terima kasih.";
+
+/// The placeholders a template may use. `{model}` is the vehicle's model, `-` for manual records,
+/// which have none.
+pub const PLACEHOLDERS: [&str; 7] = [
     "customer_name",
     "nopol",
+    "model",
     "next_service",
     "days_left",
     "workshop_name",
@@ -49,6 +56,7 @@ pub fn indonesian_date(date: NaiveDate) -> String {
 pub struct Fill<'a> {
     pub customer_name: &'a str,
     pub nopol: &'a str,
+    pub model: Option<&'a str>,
     pub next_service: Option<NaiveDate>,
     pub days_left: Option<i64>,
 }
@@ -65,7 +73,7 @@ impl Template {
     pub fn new(text: &str, workshop_name: &str, workshop_phone: &str) -> Result<Self, ConfigError> {
         if let Some(unknown) = placeholders_in(text).find(|name| !PLACEHOLDERS.contains(name)) {
             return Err(ConfigError::Invalid(format!(
-                "REMINDER_TEMPLATE uses {{{unknown}}}; known placeholders: {}",
+                "the template uses {{{unknown}}}; known placeholders: {}",
                 PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
             )));
         }
@@ -86,6 +94,7 @@ impl Template {
         let values = [
             ("customer_name", fill.customer_name),
             ("nopol", fill.nopol),
+            ("model", fill.model.unwrap_or("-")),
             ("next_service", next_service.as_str()),
             ("days_left", days_left.as_str()),
             ("workshop_name", self.workshop_name.as_str()),
@@ -127,6 +136,7 @@ mod tests {
         let fill = Fill {
             customer_name: "Bapak Joko",
             nopol: "B 1234 XYZ",
+            model: None,
             next_service: Some(date("2026-01-15")),
             days_left: Some(3),
         };
@@ -148,6 +158,7 @@ mod tests {
         let fill = Fill {
             customer_name: "Ibu Siti",
             nopol: "D 1 A",
+            model: None,
             next_service: None,
             days_left: None,
         };

@@ -9,6 +9,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 use crate::manual::{Counts, ManualRecord};
 use crate::messages::{MessageEntry, Source, Status};
+use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
+use crate::report::{Delivery, ReportRow, Scope, Snapshot, SnapshotInfo};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -144,4 +146,99 @@ pub trait ReminderStore: Send + Sync {
         at: DateTime<FixedOffset>,
         claim: Option<&str>,
     ) -> Result<(), StoreError>;
+}
+
+/// One page of the customers, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerPage {
+    pub items: Vec<Customer>,
+    /// The `list_key` to continue from, when more customers may follow.
+    pub next_after: Option<String>,
+}
+
+/// The customer register: customers, their vehicles (nopol unique across vehicles), and counts
+/// kept in step with every write. Every write is atomic; writes conditional on a version fail
+/// with `Stale` when it moved.
+#[async_trait]
+pub trait RegisterStore: Send + Sync {
+    /// Stores a new customer with its vehicles, all or nothing; `NopolTaken` when a vehicle's
+    /// nopol is registered already.
+    async fn insert_registration(&self, registration: &Registration) -> Result<(), StoreError>;
+    /// Stores many registrations, each on its own: one outcome per registration, in order.
+    async fn insert_registrations(
+        &self,
+        registrations: &[Registration],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError>;
+    async fn customer(&self, id: &str) -> Result<Option<Customer>, StoreError>;
+    async fn customers(&self, limit: usize, after: Option<&str>)
+    -> Result<CustomerPage, StoreError>;
+    async fn register_counts(&self) -> Result<RegisterCounts, StoreError>;
+    /// Replaces `current` by `next` (same id, one version on).
+    async fn replace_customer(&self, current: &Customer, next: &Customer)
+    -> Result<(), StoreError>;
+    /// Deletes `current` and `vehicles` (all of its vehicles, as read after it) and frees their
+    /// nopols; `Stale` when any of them changed or another vehicle was added meanwhile.
+    async fn delete_customer(
+        &self,
+        current: &Customer,
+        vehicles: &[Vehicle],
+    ) -> Result<(), StoreError>;
+    /// The vehicles of customer `id`, by nopol.
+    async fn vehicles_of(&self, id: &str) -> Result<Vec<Vehicle>, StoreError>;
+    async fn vehicle(&self, id: &str) -> Result<Option<Vehicle>, StoreError>;
+    /// Adds `vehicle` to `owner`, moving the owner's version on; `Stale` when the owner moved
+    /// or vanished, `NopolTaken` when the nopol is registered.
+    async fn insert_vehicle(&self, owner: &Customer, vehicle: &Vehicle) -> Result<(), StoreError>;
+    /// Replaces `current` by `next`, moving the nopol atomically when it changed.
+    async fn replace_vehicle(&self, current: &Vehicle, next: &Vehicle) -> Result<(), StoreError>;
+    async fn delete_vehicle(&self, current: &Vehicle) -> Result<(), StoreError>;
+    /// Vehicles whose `last_visit` lies in `from..=to`, each with its customer (a vehicle whose
+    /// customer vanished meanwhile is left out). Read through an index: the cost follows the
+    /// number returned.
+    async fn visited_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DueVehicle>, StoreError>;
+}
+
+/// The WhatsApp report rows and the snapshots of their resets.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// One reminder delivered to a pair, in one atomic write: its row upserted (`frequency + 1`,
+    /// `last_message_date` and `updated_at` set to the delivery's instant, `created_at` set on
+    /// the first only, the names of the delivery), and the claim `claim` (if any) settled as sent.
+    async fn record_delivery(
+        &self,
+        delivery: &Delivery,
+        claim: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// The rows in `scope`, in no particular order.
+    async fn report_rows(&self, scope: &Scope) -> Result<Vec<ReportRow>, StoreError>;
+    async fn report_row(&self, id: &str) -> Result<Option<ReportRow>, StoreError>;
+    /// Deletes row `id`; `false` when there was none.
+    async fn delete_report_row(&self, id: &str) -> Result<bool, StoreError>;
+    /// Keeps `snapshot` (status `Resetting`), applies [`crate::report::reset_row`] to each of its rows, then
+    /// marks it `Reset`; the number of rows reset. Complete or, when interrupted, resumable:
+    /// restoring the snapshot undoes exactly the rows it reached.
+    async fn reset(&self, snapshot: &Snapshot) -> Result<usize, StoreError>;
+    /// Marks `snapshot` `Restoring`, applies [`crate::report::restore_row`] to each of its rows, then marks it
+    /// `Restored` at `at`; the number of rows restored. Repeating it after an interruption
+    /// finishes it.
+    async fn restore(&self, snapshot: &Snapshot, at: DateTime<FixedOffset>)
+    -> Result<usize, StoreError>;
+    /// Every snapshot, newest first.
+    async fn snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError>;
+    async fn snapshot(&self, id: &str) -> Result<Option<Snapshot>, StoreError>;
+}
+
+/// Everything a deployment keeps: what an [`crate::App`] is built on.
+pub trait Store:
+    ManualStore + MessageStore + ReminderStore + RegisterStore + ReportStore + 'static
+{
+}
+
+impl<T> Store for T where
+    T: ManualStore + MessageStore + ReminderStore + RegisterStore + ReportStore + 'static
+{
 }

@@ -13,6 +13,7 @@
 
 mod item;
 mod messages;
+mod pending;
 mod read;
 mod reminders;
 pub mod schema;

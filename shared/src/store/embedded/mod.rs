@@ -16,6 +16,9 @@ use super::{
 use crate::manual::{Counts, ManualRecord};
 use crate::messages::MessageEntry;
 
+mod register;
+mod report;
+
 /// id → (version, record as JSON).
 const RECORDS: TableDefinition<&str, (u64, &str)> = TableDefinition::new("manual_whatsapp");
 /// nopol key → id: the uniqueness guard.
@@ -26,6 +29,19 @@ const LISTING: TableDefinition<&str, &str> = TableDefinition::new("manual_whatsa
 const MESSAGES: TableDefinition<&str, &str> = TableDefinition::new("messages");
 /// reminder claim key → (state, lease end in Unix nanoseconds; 0 once sent).
 const CLAIMS: TableDefinition<&str, (&str, i128)> = TableDefinition::new("reminder_claims");
+
+/// customer id → (version, customer as JSON).
+const CUSTOMERS: TableDefinition<&str, (u64, &str)> = TableDefinition::new("customers");
+/// list key → customer id: the newest-first order of the customers list.
+const CUSTOMER_LISTING: TableDefinition<&str, &str> = TableDefinition::new("customers_listing");
+/// vehicle id → (version, vehicle as JSON).
+const VEHICLES: TableDefinition<&str, (u64, &str)> = TableDefinition::new("vehicles");
+/// nopol key → vehicle id: the uniqueness guard of the register's plates.
+const VEHICLE_NOPOLS: TableDefinition<&str, &str> = TableDefinition::new("vehicles_nopol");
+/// report id → report row as JSON.
+const REPORTS: TableDefinition<&str, &str> = TableDefinition::new("whatsapp_report");
+/// snapshot id → snapshot (info and rows) as JSON.
+const SNAPSHOTS: TableDefinition<&str, &str> = TableDefinition::new("whatsapp_report_snapshots");
 
 /// A claim whose run is sending; it may be taken over once its lease ran out.
 const HELD: &str = "held";
@@ -86,6 +102,12 @@ struct Tables<'t> {
     listing: Table<'t, &'static str, &'static str>,
     messages: Table<'t, &'static str, &'static str>,
     claims: Table<'t, &'static str, (&'static str, i128)>,
+    customers: Table<'t, &'static str, (u64, &'static str)>,
+    customer_listing: Table<'t, &'static str, &'static str>,
+    vehicles: Table<'t, &'static str, (u64, &'static str)>,
+    vehicle_nopols: Table<'t, &'static str, &'static str>,
+    reports: Table<'t, &'static str, &'static str>,
+    snapshots: Table<'t, &'static str, &'static str>,
 }
 
 /// Runs `work` in one write transaction, committed only when it succeeds.
@@ -101,6 +123,12 @@ fn write<T>(
             listing: txn.open_table(LISTING).map_err(other)?,
             messages: txn.open_table(MESSAGES).map_err(other)?,
             claims: txn.open_table(CLAIMS).map_err(other)?,
+            customers: txn.open_table(CUSTOMERS).map_err(other)?,
+            customer_listing: txn.open_table(CUSTOMER_LISTING).map_err(other)?,
+            vehicles: txn.open_table(VEHICLES).map_err(other)?,
+            vehicle_nopols: txn.open_table(VEHICLE_NOPOLS).map_err(other)?,
+            reports: txn.open_table(REPORTS).map_err(other)?,
+            snapshots: txn.open_table(SNAPSHOTS).map_err(other)?,
         };
         work(&mut tables)?
     };
@@ -109,9 +137,26 @@ fn write<T>(
 }
 
 fn decode((version, json): (u64, &str)) -> Result<ManualRecord, StoreError> {
-    let mut record: ManualRecord = serde_json::from_str(json).map_err(other)?;
+    let mut record: ManualRecord = from_json(json)?;
     record.version = version;
     Ok(record)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(other)
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(other)
+}
+
+/// Runs `work` in one read transaction.
+fn read<T>(
+    db: &Database,
+    work: impl FnOnce(&redb::ReadTransaction) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let txn = db.begin_read().map_err(other)?;
+    work(&txn)
 }
 
 impl Tables<'_> {
@@ -234,6 +279,12 @@ impl Tables<'_> {
         self.records
             .insert(id, (record.version, json.as_str()))
             .map_err(other)?;
+        Ok(())
+    }
+
+    /// Marks claim `key` sent, for good.
+    fn settle(&mut self, key: &str) -> Result<(), StoreError> {
+        self.claims.insert(key, (SENT, 0)).map_err(other)?;
         Ok(())
     }
 
@@ -483,10 +534,7 @@ impl ReminderStore for EmbeddedStore {
         self.run(move |db| {
             write(db, |t| {
                 t.record_sent(&id, at)?;
-                if let Some(key) = &claim {
-                    t.claims.insert(key.as_str(), (SENT, 0)).map_err(other)?;
-                }
-                Ok(())
+                claim.as_deref().map_or(Ok(()), |key| t.settle(key))
             })
         })
         .await

@@ -1,0 +1,6 @@
+//! Lambda function `report-snapshots`: `GET /whatsapp-report/snapshots`.
+
+#[tokio::main]
+async fn main() -> Result<(), bengkel::lambda::Error> {
+    bengkel::lambda::run("report-snapshots").await
+}

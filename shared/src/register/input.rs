@@ -1,0 +1,188 @@
+//! The bodies of the register's create, import and update requests, validated field by field.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Customer, Registration, Vehicle};
+use crate::body::{Fields, Slot};
+use crate::error::FieldError;
+use crate::manual::input::{no_hp, nopol};
+use crate::nopol::Nopol;
+
+/// Vehicles one customer may have: a delete of the customer removes them in one transaction.
+pub const MAX_VEHICLES: usize = 20;
+
+fn name(f: &mut Fields) -> Slot<String> {
+    f.text("name", 1, 255)
+}
+
+fn model(f: &mut Fields) -> Slot<String> {
+    f.text("model", 1, 100)
+}
+
+/// A valid vehicle of a create request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVehicle {
+    pub nopol: Nopol,
+    pub model: String,
+    pub last_visit: Option<NaiveDate>,
+}
+
+impl NewVehicle {
+    /// Validates `{"nopol", "model", "last_visit"}` located at `loc`.
+    pub fn parse(value: Value, loc: Vec<Value>) -> Result<Self, Vec<FieldError>> {
+        let mut f = Fields::new(value, loc)?;
+        let plate = nopol(&mut f);
+        let plate = f.required("nopol", plate);
+        let model = model(&mut f);
+        let model = f.required("model", model);
+        let last_visit = f.date("last_visit").given();
+        match (f.finish(), plate, model) {
+            (Ok(()), Some(nopol), Some(model)) => Ok(NewVehicle {
+                nopol,
+                model,
+                last_visit,
+            }),
+            (outcome, ..) => Err(outcome.err().unwrap_or_default()),
+        }
+    }
+
+    pub fn into_vehicle(self, id_customer: &str, now: DateTime<FixedOffset>) -> Vehicle {
+        Vehicle {
+            id: Uuid::new_v4().to_string(),
+            id_customer: id_customer.to_string(),
+            nopol: self.nopol.to_string(),
+            model: self.model,
+            last_visit: self.last_visit,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+}
+
+/// A valid customer create (or import row): the customer and its vehicles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCustomer {
+    pub name: String,
+    pub no_hp: String,
+    pub vehicles: Vec<NewVehicle>,
+}
+
+impl NewCustomer {
+    /// Validates `{"name", "no_hp", "vehicles": [...]}` located at `loc`; `vehicles` is optional.
+    pub fn parse(value: Value, loc: Vec<Value>) -> Result<Self, Vec<FieldError>> {
+        let mut f = Fields::new(value, loc)?;
+        let name = name(&mut f);
+        let name = f.required("name", name);
+        let phone = no_hp(&mut f);
+        let phone = f.required("no_hp", phone);
+        let mut vehicles = Vec::new();
+        if let Slot::Given(items) = f.list("vehicles", MAX_VEHICLES) {
+            let at = f.loc_of("vehicles");
+            for (i, item) in items.into_iter().enumerate() {
+                let mut loc = at.clone();
+                loc.push(json!(i));
+                match NewVehicle::parse(item, loc) {
+                    Ok(vehicle) => vehicles.push(vehicle),
+                    Err(errors) => f.extend(errors),
+                }
+            }
+        }
+        match (f.finish(), name, phone) {
+            (Ok(()), Some(name), Some(no_hp)) => Ok(NewCustomer {
+                name,
+                no_hp,
+                vehicles,
+            }),
+            (outcome, ..) => Err(outcome.err().unwrap_or_default()),
+        }
+    }
+
+    /// A nopol given twice among this customer's vehicles.
+    pub fn repeated_nopol(&self) -> Option<&Nopol> {
+        let mut seen = std::collections::HashSet::new();
+        self.vehicles
+            .iter()
+            .map(|v| &v.nopol)
+            .find(|plate| !seen.insert(plate.compact()))
+    }
+
+    /// The customer and vehicles this request creates, stamped `now`.
+    pub fn into_registration(self, now: DateTime<FixedOffset>) -> Registration {
+        let customer = Customer {
+            id: Uuid::new_v4().to_string(),
+            name: self.name,
+            no_hp: self.no_hp,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let vehicles = self
+            .vehicles
+            .into_iter()
+            .map(|v| v.into_vehicle(&customer.id, now))
+            .collect();
+        Registration { customer, vehicles }
+    }
+}
+
+/// A valid partial update of a customer: absent fields stay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerPatch {
+    name: Slot<String>,
+    no_hp: Slot<String>,
+}
+
+impl CustomerPatch {
+    pub fn parse(value: Value) -> Result<Self, Vec<FieldError>> {
+        let mut f = Fields::new(value, vec![json!("body")])?;
+        let name = name(&mut f);
+        let phone = no_hp(&mut f);
+        let patch = CustomerPatch {
+            name: f.not_null("name", name),
+            no_hp: f.not_null("no_hp", phone),
+        };
+        f.finish().map(|()| patch)
+    }
+
+    pub fn apply(&self, current: &Customer, now: DateTime<FixedOffset>) -> Customer {
+        let mut next = current.revise(now);
+        self.name.replace(&mut next.name);
+        self.no_hp.replace(&mut next.no_hp);
+        next
+    }
+}
+
+/// A valid partial update of a vehicle: absent fields stay, `last_visit: null` clears.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VehiclePatch {
+    nopol: Slot<Nopol>,
+    model: Slot<String>,
+    last_visit: Slot<NaiveDate>,
+}
+
+impl VehiclePatch {
+    pub fn parse(value: Value) -> Result<Self, Vec<FieldError>> {
+        let mut f = Fields::new(value, vec![json!("body")])?;
+        let plate = nopol(&mut f);
+        let model = model(&mut f);
+        let patch = VehiclePatch {
+            nopol: f.not_null("nopol", plate),
+            model: f.not_null("model", model),
+            last_visit: f.date("last_visit"),
+        };
+        f.finish().map(|()| patch)
+    }
+
+    pub fn apply(&self, current: &Vehicle, now: DateTime<FixedOffset>) -> Vehicle {
+        let mut next = current.revise(now);
+        if let Slot::Given(plate) = &self.nopol {
+            next.nopol = plate.to_string();
+        }
+        self.model.replace(&mut next.model);
+        self.last_visit.update(&mut next.last_visit);
+        next
+    }
+}

@@ -1,0 +1,12 @@
+//! The customer register: customers and their vehicles, kept by the workshop itself.
+
+pub mod api;
+pub(crate) mod input;
+mod model;
+mod service;
+
+pub use model::{
+    Customer, DueVehicle, RegisterCounts, Registration, Vehicle, VehicleView, next_service,
+};
+pub use service::*;
+pub use input::MAX_VEHICLES;

@@ -1,0 +1,320 @@
+//! What the register's endpoints do, apart from HTTP: validation, the store calls, the answer.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::input::{CustomerPatch, MAX_VEHICLES, NewCustomer, NewVehicle, VehiclePatch};
+use super::{Customer, Registration, Vehicle, VehicleView};
+use crate::App;
+use crate::error::{ApiError, FieldError};
+use crate::manual::{MAX_IMPORT_ROWS, MAX_PAGE, describe};
+use crate::query::{Params, encode_cursor, is_position_key};
+use crate::store::StoreError;
+
+/// Reads and writes retried when another request changed the same customer in between.
+const WRITE_ATTEMPTS: usize = 5;
+
+fn customer_not_found() -> ApiError {
+    ApiError::NotFound("Customer tidak ditemukan".into())
+}
+
+fn vehicle_not_found() -> ApiError {
+    ApiError::NotFound("Kendaraan tidak ditemukan".into())
+}
+
+fn nopol_taken(nopol: &str) -> ApiError {
+    ApiError::Conflict(format!("Nopol {nopol} sudah terdaftar"))
+}
+
+/// Runs `attempt` again while it finds its data changed under it (`Ok(None)`).
+async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, ApiError>>,
+{
+    for _ in 0..WRITE_ATTEMPTS {
+        if let Some(done) = attempt().await? {
+            return Ok(done);
+        }
+    }
+    Err(StoreError::Stale.into())
+}
+
+/// What a conditional write means to `retrying`: done with `value`, or try again when `Stale`.
+/// `nopol` names the plate a refused nopol stands for.
+fn written<T>(
+    outcome: Result<(), StoreError>,
+    value: T,
+    nopol: Option<&str>,
+) -> Result<Option<T>, ApiError> {
+    match (outcome, nopol) {
+        (Ok(()), _) => Ok(Some(value)),
+        (Err(StoreError::Stale), _) => Ok(None),
+        (Err(StoreError::NopolTaken(_)), Some(nopol)) => Err(nopol_taken(nopol)),
+        (Err(e), _) => Err(e.into()),
+    }
+}
+
+/// A customer as the API shows one: its fields and its vehicles.
+#[derive(Debug, Serialize)]
+pub struct CustomerView<'a> {
+    #[serde(flatten)]
+    pub customer: &'a Customer,
+    pub vehicles: Vec<VehicleView<'a>>,
+}
+
+fn view<'a>(app: &App, customer: &'a Customer, vehicles: &'a [Vehicle]) -> Value {
+    let months = app.config.service_interval_months;
+    json!(CustomerView {
+        customer,
+        vehicles: vehicles.iter().map(|v| v.view(months)).collect(),
+    })
+}
+
+/// The vehicle that a `NopolTaken(key)` names, in display form.
+fn taken_nopol(vehicles: &[Vehicle], key: &str) -> String {
+    vehicles
+        .iter()
+        .find(|v| v.nopol_key() == key)
+        .map_or_else(|| key.to_string(), |v| v.nopol.clone())
+}
+
+/// The registration a valid request creates, or why its vehicles repeat a nopol.
+fn registration(app: &App, new: NewCustomer) -> Result<Registration, String> {
+    if let Some(plate) = new.repeated_nopol() {
+        return Err(format!("Nopol {plate} muncul lebih dari sekali"));
+    }
+    Ok(new.into_registration(app.now()))
+}
+
+pub async fn create(app: &App, body: Value) -> Result<Value, ApiError> {
+    let new = NewCustomer::parse(body, vec![json!("body")]).map_err(ApiError::Invalid)?;
+    let registration = registration(app, new).map_err(ApiError::Conflict)?;
+    match app.register.insert_registration(&registration).await {
+        Ok(()) => Ok(view(app, &registration.customer, &registration.vehicles)),
+        Err(StoreError::NopolTaken(key)) => {
+            Err(nopol_taken(&taken_nopol(&registration.vehicles, &key)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The outcome of a bulk import, as `data` of its answer.
+#[derive(Debug, Serialize)]
+pub struct ImportReport {
+    pub total: usize,
+    pub imported: usize,
+    pub failed: usize,
+    pub failures: Vec<ImportFailure>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImportFailure {
+    /// 0-based position of the row in the request.
+    pub index: usize,
+    pub name: Value,
+    pub no_hp: Value,
+    pub error: String,
+}
+
+/// Imports each customer (with its vehicles) on its own: a failing row never stops the others.
+pub async fn bulk_import(app: &App, body: Value) -> Result<ImportReport, ApiError> {
+    let Value::Array(rows) = body else {
+        return Err(ApiError::invalid(FieldError::body_root(
+            "list_type",
+            "Input should be a valid list",
+        )));
+    };
+    if rows.len() > MAX_IMPORT_ROWS {
+        return Err(ApiError::TooLarge(format!(
+            "Maksimal {MAX_IMPORT_ROWS} baris per import, diterima {}",
+            rows.len()
+        )));
+    }
+    let total = rows.len();
+    let mut failures = Vec::new();
+    let mut accepted: Vec<(usize, Registration)> = Vec::new();
+    let mut seen = HashSet::new();
+    for (index, row) in rows.into_iter().enumerate() {
+        let fail = |error: String| ImportFailure {
+            index,
+            name: row["name"].clone(),
+            no_hp: row["no_hp"].clone(),
+            error,
+        };
+        let new = match NewCustomer::parse(row.clone(), vec![json!("body"), json!(index)]) {
+            Ok(new) => new,
+            Err(errors) => {
+                failures.push(fail(describe(&errors)));
+                continue;
+            }
+        };
+        if let Some(plate) = new.vehicles.iter().map(|v| &v.nopol).find(|p| seen.contains(&p.compact())) {
+            failures.push(fail(format!("Nopol {plate} muncul lebih dari sekali dalam import ini")));
+            continue;
+        }
+        match registration(app, new) {
+            Ok(registration) => {
+                seen.extend(registration.vehicles.iter().map(Vehicle::nopol_key));
+                accepted.push((index, registration));
+            }
+            Err(error) => failures.push(fail(error)),
+        }
+    }
+    let (indexes, registrations): (Vec<usize>, Vec<Registration>) = accepted.into_iter().unzip();
+    let outcomes = app.register.insert_registrations(&registrations).await?;
+    for ((index, registration), outcome) in indexes.into_iter().zip(&registrations).zip(outcomes) {
+        if let Err(error) = outcome {
+            let error = match error {
+                StoreError::NopolTaken(key) => {
+                    nopol_taken(&taken_nopol(&registration.vehicles, &key)).to_string()
+                }
+                other => ApiError::from(other).to_string(),
+            };
+            failures.push(ImportFailure {
+                index,
+                name: json!(registration.customer.name),
+                no_hp: json!(registration.customer.no_hp),
+                error,
+            });
+        }
+    }
+    failures.sort_by_key(|f| f.index);
+    Ok(ImportReport {
+        total,
+        imported: total - failures.len(),
+        failed: failures.len(),
+        failures,
+    })
+}
+
+/// The answer of the customers list: `total` counts every customer, whatever the page.
+#[derive(Debug, Serialize)]
+pub struct CustomerList {
+    pub total: u64,
+    pub data: Vec<Customer>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Customers newest first. Query: `limit` (1-1000, default 1000), `cursor`.
+pub async fn list(app: &App, params: &HashMap<String, String>) -> Result<CustomerList, ApiError> {
+    let mut p = Params::new(params);
+    let limit = p.limit(MAX_PAGE, MAX_PAGE);
+    let after = p.cursor(is_position_key);
+    p.finish().map_err(ApiError::Invalid)?;
+    let counts = app.register.register_counts().await?;
+    let page = app.register.customers(limit, after.as_deref()).await?;
+    Ok(CustomerList {
+        total: counts.customers,
+        data: page.items,
+        next_cursor: page.next_after.as_deref().map(encode_cursor),
+    })
+}
+
+/// The customer `id`; ids that are not UUIDs cannot exist.
+async fn customer(app: &App, id: &str) -> Result<Customer, ApiError> {
+    if Uuid::parse_str(id).is_err() {
+        return Err(customer_not_found());
+    }
+    app.register.customer(id).await?.ok_or_else(customer_not_found)
+}
+
+/// The vehicle `vehicle_id` of customer `customer_id`.
+async fn vehicle(app: &App, customer_id: &str, vehicle_id: &str) -> Result<Vehicle, ApiError> {
+    customer(app, customer_id).await?;
+    if Uuid::parse_str(vehicle_id).is_err() {
+        return Err(vehicle_not_found());
+    }
+    match app.register.vehicle(vehicle_id).await? {
+        Some(vehicle) if vehicle.id_customer == customer_id => Ok(vehicle),
+        _ => Err(vehicle_not_found()),
+    }
+}
+
+pub async fn get(app: &App, id: &str) -> Result<Value, ApiError> {
+    let customer = customer(app, id).await?;
+    let vehicles = app.register.vehicles_of(id).await?;
+    Ok(view(app, &customer, &vehicles))
+}
+
+pub async fn update(app: &App, id: &str, body: Value) -> Result<Value, ApiError> {
+    let patch = CustomerPatch::parse(body).map_err(ApiError::Invalid)?;
+    let updated = retrying(|| async {
+        let current = customer(app, id).await?;
+        let next = patch.apply(&current, app.now());
+        written(app.register.replace_customer(&current, &next).await, next, None)
+    })
+    .await?;
+    get(app, &updated.id).await
+}
+
+/// Deletes the customer and its vehicles; its report rows stay, as history.
+pub async fn delete(app: &App, id: &str) -> Result<(), ApiError> {
+    retrying(|| async {
+        let current = customer(app, id).await?;
+        let vehicles = app.register.vehicles_of(id).await?;
+        written(app.register.delete_customer(&current, &vehicles).await, (), None)
+    })
+    .await
+}
+
+pub async fn vehicles(app: &App, customer_id: &str) -> Result<Value, ApiError> {
+    customer(app, customer_id).await?;
+    let vehicles = app.register.vehicles_of(customer_id).await?;
+    let months = app.config.service_interval_months;
+    Ok(json!(vehicles.iter().map(|v| v.view(months)).collect::<Vec<_>>()))
+}
+
+pub async fn get_vehicle(app: &App, customer_id: &str, vehicle_id: &str) -> Result<Value, ApiError> {
+    let vehicle = vehicle(app, customer_id, vehicle_id).await?;
+    Ok(json!(vehicle.view(app.config.service_interval_months)))
+}
+
+pub async fn add_vehicle(app: &App, customer_id: &str, body: Value) -> Result<Value, ApiError> {
+    let new = NewVehicle::parse(body, vec![json!("body")]).map_err(ApiError::Invalid)?;
+    let added = retrying(|| async {
+        let owner = customer(app, customer_id).await?;
+        if app.register.vehicles_of(customer_id).await?.len() >= MAX_VEHICLES {
+            return Err(ApiError::Conflict(format!(
+                "Customer sudah memiliki {MAX_VEHICLES} kendaraan, batas maksimal"
+            )));
+        }
+        let vehicle = new.clone().into_vehicle(customer_id, app.now());
+        let outcome = app.register.insert_vehicle(&owner, &vehicle).await;
+        let nopol = vehicle.nopol.clone();
+        written(outcome, vehicle, Some(&nopol))
+    })
+    .await?;
+    Ok(json!(added.view(app.config.service_interval_months)))
+}
+
+pub async fn update_vehicle(
+    app: &App,
+    customer_id: &str,
+    vehicle_id: &str,
+    body: Value,
+) -> Result<Value, ApiError> {
+    let patch = VehiclePatch::parse(body).map_err(ApiError::Invalid)?;
+    let updated = retrying(|| async {
+        let current = vehicle(app, customer_id, vehicle_id).await?;
+        let next = patch.apply(&current, app.now());
+        let outcome = app.register.replace_vehicle(&current, &next).await;
+        let nopol = next.nopol.clone();
+        written(outcome, next, Some(&nopol))
+    })
+    .await?;
+    Ok(json!(updated.view(app.config.service_interval_months)))
+}
+
+pub async fn delete_vehicle(app: &App, customer_id: &str, vehicle_id: &str) -> Result<(), ApiError> {
+    retrying(|| async {
+        let current = vehicle(app, customer_id, vehicle_id).await?;
+        written(app.register.delete_vehicle(&current).await, (), None)
+    })
+    .await
+}
