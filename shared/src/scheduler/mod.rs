@@ -15,7 +15,7 @@ use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::reminder::{self, Run, RunReport};
+use crate::reminder::{self, Outcome, Run, RunReport};
 use crate::{ApiError, App};
 
 /// The schedule the stack deploys and the local server runs: every day at 09:00.
@@ -26,8 +26,11 @@ pub const LOCAL_RUN_BUDGET: Duration = Duration::from_secs(10 * 60);
 /// A daily run's counts: what the scheduled run logs and the daily function returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunSummary {
+    /// Manual records plus register vehicles.
     pub total_records: u64,
     pub reminder_sent: usize,
+    /// Of `reminder_sent`, those to register vehicles (each counted in the report).
+    pub register_sent: usize,
     pub reminder_failed: usize,
     pub reminder_skipped: usize,
     pub deferred: usize,
@@ -38,6 +41,11 @@ impl From<&RunReport> for RunSummary {
         RunSummary {
             total_records: report.total_records,
             reminder_sent: report.reminder_sent,
+            register_sent: report
+                .details
+                .iter()
+                .filter(|d| d.status == Outcome::Sent && d.id_customer.is_some())
+                .count(),
             reminder_failed: report.reminder_failed,
             reminder_skipped: report.reminder_skipped,
             deferred: report.deferred,
@@ -53,6 +61,7 @@ pub async fn run_daily(app: &App, deadline: Instant) -> Result<RunSummary, ApiEr
     let RunSummary {
         total_records,
         reminder_sent,
+        register_sent,
         reminder_failed,
         reminder_skipped,
         deferred,
@@ -60,6 +69,7 @@ pub async fn run_daily(app: &App, deadline: Instant) -> Result<RunSummary, ApiEr
     tracing::info!(
         total_records,
         reminder_sent,
+        register_sent,
         reminder_failed,
         reminder_skipped,
         deferred,

@@ -12,7 +12,7 @@ use bengkel::clock::Clock;
 use bengkel::config::Config;
 use bengkel::store::dynamo::DynamoStore;
 use bengkel::store::embedded::EmbeddedStore;
-use bengkel::store::{ManualStore, MessageStore, ReminderStore};
+use bengkel::store::Store;
 use bengkel::{App, routes};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -83,10 +83,7 @@ impl TestApp {
         }
     }
 
-    fn assemble<S>(config: Config, store: Arc<S>, dir: Option<tempfile::TempDir>) -> Self
-    where
-        S: ManualStore + MessageStore + ReminderStore + 'static,
-    {
+    fn assemble<S: Store>(config: Config, store: Arc<S>, dir: Option<tempfile::TempDir>) -> Self {
         let clock = Arc::new(TestClock(Mutex::new(parse_instant(
             "2026-01-10T10:30:00+07:00",
         ))));
