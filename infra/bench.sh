@@ -9,6 +9,8 @@
 #      of manual-bulk-import serving a 1,000-row import.
 #   4. bench-reminders: the daily run over 10,000 records of which 100 are due (DynamoDB calls,
 #      items read, wall time), and 200 due reminders with the gateway answering in 300 ms.
+#   5. bench-report: statistics and detail over 10,000 report rows, then a reset of them all and
+#      its restore (DynamoDB calls, items read, wall time).
 # Wall times against moto say little about DynamoDB; call counts, sizes and memory are the point.
 # The first run builds three release trees (host, x86_64 and aarch64 Lambda) with fat LTO:
 # expect it to take a good while longer than later runs.
@@ -82,7 +84,7 @@ trap 'exit 130' INT TERM # so the EXIT trap runs when the caller stops us
 # ---- 1. Store ----------------------------------------------------------------------------------
 step "build the benchmark harnesses (release)"
 t=$SECONDS
-cargo build --release -p infra --bin bench-store --bin bench-lambda --bin bench-reminders \
+cargo build --release -p infra --bin bench-store --bin bench-lambda --bin bench-reminders --bin bench-report \
   || fail "cargo build of the benchmark harnesses"
 echo "built in $(since $t)"
 
@@ -170,6 +172,12 @@ start_moto
 cargo run -q --release -p infra --bin bench-reminders | tee "$WORK/reminders.txt" || fail "bench-reminders"
 stop_moto
 
+# ---- 5. Report ---------------------------------------------------------------------------------
+step "bench-report: statistics, detail, reset and restore over 10,000 report rows (fresh moto)"
+start_moto
+cargo run -q --release -p infra --bin bench-report | tee "$WORK/report.txt" || fail "bench-report"
+stop_moto
+
 step "summary ($(date -u +%F), $(nproc)-core $(uname -m), moto; whole run $(since $started_at))"
 grep -E '^(insert |insert_many \(|get |find_by_nopol |counts |count_|most_|list |replace |delete |[0-9,]+ x insert|single inserts:)' \
   "$WORK/store.txt" | sed 's/^/store   | /'
@@ -177,3 +185,4 @@ sed "s/^/size    | $FN $ZIP_ARCH: /" "$WORK/size.txt"
 echo "tls     | aws-lc-rs only (cargo tree -i ring: nothing)"
 grep -E '^(cold start|bulk import)' "$WORK/lambda.txt" | sed 's/^/lambda  | /'
 sed 's/^/reminders | /' "$WORK/reminders.txt"
+sed 's/^/report  | /' "$WORK/report.txt"

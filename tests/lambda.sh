@@ -4,7 +4,8 @@
 # Secrets Manager served by moto on loopback.
 #
 # Also the daily reminder function (tests/events/scheduler-daily.json, EventBridge Scheduler's
-# event) and a scheduler function on a schedule created in moto's EventBridge Scheduler.
+# event), a scheduler function on a schedule created in moto's EventBridge Scheduler, and the
+# register and report functions end to end.
 #
 # Needs (set by the main test script): MOTO_URL (a running moto_server), VENV (a Python venv with
 # boto3 and cargo-lambda), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
@@ -122,8 +123,10 @@ fi
 # --- Token and events --------------------------------------------------------------------------
 token=$(JWT_SECRET="$jwt_secret" cargo run -q -p infra --bin local -- token 2>"$work/token.log") || true
 [[ -n "$token" ]] || abort "mint a token with \`local token\`" "$work/token.log"
+# A register vehicle whose next service (last visit + 4 months) falls one or two days from today.
+last_visit=$(TZ=Asia/Jakarta date -d "today -4 months +1 day" +%F)
 for event in tests/events/*.json; do
-    sed "s|{{TOKEN}}|$token|g" "$event" >"$work/$(basename "$event")"
+    sed -e "s|{{TOKEN}}|$token|g" -e "s|{{LAST_VISIT}}|$last_visit|g" "$event" >"$work/$(basename "$event")"
 done
 
 # check.py RESPONSE EXPR: evaluates EXPR over a function's API Gateway v2 response with
@@ -199,6 +202,14 @@ check manual-get manual-get-missing "manual-get answers 404 with a detail for an
     's == 404 and isinstance(b["detail"], str) and "x-request-id" in h'
 check manual-list manual-list-no-token "manual-list answers 401 with WWW-Authenticate without a token" \
     's == 401 and "detail" in b and h.get("www-authenticate", "").startswith("Bearer")'
+# The register end to end: a customer with a due vehicle, its reminder (to the outbox: the
+# secret holds no StarSender key), and the report's statistics counting it.
+check register-customer-create register-customer-create "register-customer-create answers 201 with the vehicle's next service" \
+    's == 201 and b["no_hp"] == "6281234567890" and b["vehicles"][0]["nopol"] == "B 1234 CD" and b["vehicles"][0]["next_service"]'
+check reminder-send-register reminder-send-register "reminder-send-register reminds the due vehicle" \
+    's == 200 and b["reminder_sent"] == 1 and b["details"][0]["model"] == "Avanza"'
+check report-statistics report-statistics "report-statistics counts the reminder in the report" \
+    's == 200 and b == {"total_customers_with_vehicles": 1, "total_messages_sent": 1, "average_messages_per_customer": 1.0, "customers_by_frequency": {"1": 1}}'
 
 if ((failed > 0)); then
     echo "# cargo lambda watch log (last 40 lines):"

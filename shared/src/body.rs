@@ -250,10 +250,9 @@ impl Fields {
     pub fn list(&mut self, name: &str, max: usize) -> Slot<Vec<Value>> {
         self.take(name, |value| match value.as_array() {
             None => Err(("list_type", "Input should be a valid list".to_string())),
-            Some(items) if items.len() > max => Err((
-                "too_long",
-                format!("List should have at most {max} items"),
-            )),
+            Some(items) if items.len() > max => {
+                Err(("too_long", format!("List should have at most {max} items")))
+            }
             Some(items) => Ok(items.clone()),
         })
     }

@@ -207,12 +207,7 @@ pub fn routes() -> Vec<Route> {
             "/customers/send-maintenance-reminder",
             reminder::api::send_maintenance_reminders,
         ),
-        route(
-            "report-list",
-            M::GET,
-            "/whatsapp-report",
-            report::api::list,
-        ),
+        route("report-list", M::GET, "/whatsapp-report", report::api::list),
         route(
             "report-detail",
             M::GET,

@@ -11,7 +11,7 @@ use axum::http::{Method, StatusCode};
 use bengkel::config::Config;
 use bengkel::fake_starsender::{Behaviour, FakeStarSender};
 use bengkel::messages::Source;
-use bengkel::reminder::{self, Run};
+use bengkel::reminder::{self, Reach, Run};
 use common::{Backend, TestApp, customer};
 use serde_json::{Value, json};
 
@@ -357,6 +357,7 @@ async fn a_run_out_of_time_defers_instead_of_sending(backend: Backend) {
     let (t, fake) = app(backend).await;
     due(&t, "Bapak Joko", "B 1234 XYZ", "081111111111", "2026-01-12").await;
     let spent = Run {
+        reach: Reach::Manual,
         days_threshold: 3,
         only_active: true,
         source: Source::Scheduled,

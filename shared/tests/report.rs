@@ -74,7 +74,11 @@ async fn deliver(t: &TestApp, pair: &Pair, times: usize) {
         at: t.app.now(),
     };
     for _ in 0..times {
-        t.app.reports.record_delivery(&delivery, None).await.unwrap();
+        t.app
+            .reports
+            .record_delivery(&delivery, None)
+            .await
+            .unwrap();
     }
 }
 
@@ -95,14 +99,27 @@ async fn every_report_endpoint_shows_the_rows(backend: Backend) {
     let keys: Vec<&String> = rows[0].as_object().unwrap().keys().collect();
     assert_eq!(
         keys,
-        ["id", "id_customer", "id_vehicle", "last_message_date", "frequency", "created_at", "updated_at"]
+        [
+            "id",
+            "id_customer",
+            "id_vehicle",
+            "last_message_date",
+            "frequency",
+            "created_at",
+            "updated_at"
+        ]
     );
     let frequencies: Vec<&Value> = rows.iter().map(|r| &r["frequency"]).collect();
-    assert_eq!(frequencies, [&json!(5), &json!(2), &json!(1)], "most messages first");
+    assert_eq!(
+        frequencies,
+        [&json!(5), &json!(2), &json!(1)],
+        "most messages first"
+    );
     assert_eq!(rows[0]["id_customer"], json!(budi.customer));
     assert_eq!(rows[0]["last_message_date"], "2026-01-10T10:30:00+07:00");
 
-    let detail = rows_of(&expect(&t, Method::GET, &format!("{REPORT}/detail"), StatusCode::OK).await);
+    let detail =
+        rows_of(&expect(&t, Method::GET, &format!("{REPORT}/detail"), StatusCode::OK).await);
     assert_eq!(
         detail[0],
         json!({
@@ -118,23 +135,62 @@ async fn every_report_endpoint_shows_the_rows(backend: Backend) {
         })
     );
 
-    let of_budi = rows_of(&expect(&t, Method::GET, &format!("{REPORT}/customer/{}", budi.customer), StatusCode::OK).await);
+    let of_budi = rows_of(
+        &expect(
+            &t,
+            Method::GET,
+            &format!("{REPORT}/customer/{}", budi.customer),
+            StatusCode::OK,
+        )
+        .await,
+    );
     assert_eq!(of_budi.len(), 2);
-    assert!(of_budi.iter().all(|r| r["id_customer"] == json!(budi.customer)));
+    assert!(
+        of_budi
+            .iter()
+            .all(|r| r["id_customer"] == json!(budi.customer))
+    );
     let nobody = uuid::Uuid::new_v4();
-    let none = expect(&t, Method::GET, &format!("{REPORT}/customer/{nobody}"), StatusCode::OK).await;
+    let none = expect(
+        &t,
+        Method::GET,
+        &format!("{REPORT}/customer/{nobody}"),
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(none, json!([]));
 
-    let path = format!("{REPORT}/customer/{}/vehicle/{}", siti.customer, siti.vehicle);
+    let path = format!(
+        "{REPORT}/customer/{}/vehicle/{}",
+        siti.customer, siti.vehicle
+    );
     let one = expect(&t, Method::GET, &path, StatusCode::OK).await;
-    assert_eq!((one["frequency"].clone(), one["id_vehicle"].clone()), (json!(2), json!(siti.vehicle)));
-    let crossed = format!("{REPORT}/customer/{}/vehicle/{}", siti.customer, budi.vehicle);
+    assert_eq!(
+        (one["frequency"].clone(), one["id_vehicle"].clone()),
+        (json!(2), json!(siti.vehicle))
+    );
+    let crossed = format!(
+        "{REPORT}/customer/{}/vehicle/{}",
+        siti.customer, budi.vehicle
+    );
     let missing = expect(&t, Method::GET, &crossed, StatusCode::NOT_FOUND).await;
     assert_eq!(missing["detail"], "Report tidak ditemukan");
 
     let row_id = one["id"].as_str().unwrap();
-    expect(&t, Method::DELETE, &format!("{REPORT}/{row_id}"), StatusCode::NO_CONTENT).await;
-    expect(&t, Method::DELETE, &format!("{REPORT}/{row_id}"), StatusCode::NOT_FOUND).await;
+    expect(
+        &t,
+        Method::DELETE,
+        &format!("{REPORT}/{row_id}"),
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    expect(
+        &t,
+        Method::DELETE,
+        &format!("{REPORT}/{row_id}"),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     expect(&t, Method::GET, &path, StatusCode::NOT_FOUND).await;
     let left = rows_of(&expect(&t, Method::GET, REPORT, StatusCode::OK).await);
     assert_eq!(left.len(), 2);
@@ -142,7 +198,13 @@ async fn every_report_endpoint_shows_the_rows(backend: Backend) {
 
 async fn statistics_of_a_known_data_set(backend: Backend) {
     let t = TestApp::on(backend, Config::default()).await;
-    let empty = expect(&t, Method::GET, &format!("{REPORT}/statistics"), StatusCode::OK).await;
+    let empty = expect(
+        &t,
+        Method::GET,
+        &format!("{REPORT}/statistics"),
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(
         empty,
         json!({"total_customers_with_vehicles": 0, "total_messages_sent": 0,
@@ -156,7 +218,13 @@ async fn statistics_of_a_known_data_set(backend: Backend) {
     for (p, times) in [(&a, 1), (&a2, 1), (&b, 2), (&c, 3), (&d, 5)] {
         deliver(&t, p, times).await;
     }
-    let stats = expect(&t, Method::GET, &format!("{REPORT}/statistics/"), StatusCode::OK).await;
+    let stats = expect(
+        &t,
+        Method::GET,
+        &format!("{REPORT}/statistics/"),
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(
         stats,
         json!({"total_customers_with_vehicles": 5, "total_messages_sent": 12,
@@ -165,7 +233,13 @@ async fn statistics_of_a_known_data_set(backend: Backend) {
     );
     // 13 messages over 6 pairs: 2.1666… shown as 2.17.
     deliver(&t, &pair("E", "B 6 A"), 1).await;
-    let stats = expect(&t, Method::GET, &format!("{REPORT}/statistics"), StatusCode::OK).await;
+    let stats = expect(
+        &t,
+        Method::GET,
+        &format!("{REPORT}/statistics"),
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(stats["average_messages_per_customer"], 2.17);
     assert_eq!(stats["customers_by_frequency"]["1"], 3);
 }
@@ -204,7 +278,13 @@ async fn deliveries_at_once_all_count(backend: Backend) {
 }
 
 async fn reset(t: &TestApp, query: &str) -> Value {
-    expect(t, Method::POST, &format!("{REPORT}/reset-frequency{query}"), StatusCode::OK).await
+    expect(
+        t,
+        Method::POST,
+        &format!("{REPORT}/reset-frequency{query}"),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn reset_then_restore_gives_back_the_rows(backend: Backend) {
@@ -218,39 +298,103 @@ async fn reset_then_restore_gives_back_the_rows(backend: Backend) {
     let before = expect(&t, Method::GET, REPORT, StatusCode::OK).await;
 
     t.clock.set("2026-02-01T08:00:00+07:00");
-    let one = reset(&t, &format!("?customer_id={}&vehicle_id={}", x.customer, x.vehicle)).await;
+    let one = reset(
+        &t,
+        &format!("?customer_id={}&vehicle_id={}", x.customer, x.vehicle),
+    )
+    .await;
     assert_eq!(one["reset_count"], 1);
     t.clock.set("2026-02-01T08:00:01+07:00");
     let customer = reset(&t, &format!("?customer_id={}", y.customer)).await;
     assert_eq!(customer["reset_count"], 1);
     t.clock.set("2026-02-01T08:00:02+07:00");
     let all = reset(&t, "").await;
-    assert_eq!((all["reset_count"].clone(), all["message"].clone()), (json!(1), json!("Frequency 1 report direset")));
+    assert_eq!(
+        (all["reset_count"].clone(), all["message"].clone()),
+        (json!(1), json!("Frequency 1 report direset"))
+    );
     let after = rows_of(&expect(&t, Method::GET, REPORT, StatusCode::OK).await);
     assert!(after.iter().all(|r| r["frequency"] == 0), "{after:?}");
     let nothing = reset(&t, "").await;
-    assert_eq!((nothing["reset_count"].clone(), nothing["snapshot_id"].clone()), (json!(0), Value::Null));
+    assert_eq!(
+        (
+            nothing["reset_count"].clone(),
+            nothing["snapshot_id"].clone()
+        ),
+        (json!(0), Value::Null)
+    );
 
-    let snapshots = rows_of(&expect(&t, Method::GET, &format!("{REPORT}/snapshots"), StatusCode::OK).await);
+    let snapshots = rows_of(
+        &expect(
+            &t,
+            Method::GET,
+            &format!("{REPORT}/snapshots"),
+            StatusCode::OK,
+        )
+        .await,
+    );
     let ids: Vec<Value> = snapshots.iter().map(|s| s["id"].clone()).collect();
-    assert_eq!(ids, [all["snapshot_id"].clone(), customer["snapshot_id"].clone(), one["snapshot_id"].clone()]);
-    assert_eq!(snapshots[1]["scope"], json!({"id_customer": y.customer, "id_vehicle": null}));
-    assert_eq!((snapshots[1]["row_count"].clone(), snapshots[1]["total_frequency"].clone()), (json!(1), json!(4)));
+    assert_eq!(
+        ids,
+        [
+            all["snapshot_id"].clone(),
+            customer["snapshot_id"].clone(),
+            one["snapshot_id"].clone()
+        ]
+    );
+    assert_eq!(
+        snapshots[1]["scope"],
+        json!({"id_customer": y.customer, "id_vehicle": null})
+    );
+    assert_eq!(
+        (
+            snapshots[1]["row_count"].clone(),
+            snapshots[1]["total_frequency"].clone()
+        ),
+        (json!(1), json!(4))
+    );
     assert!(snapshots.iter().all(|s| s["status"] == "reset"));
 
     for snapshot in &ids {
         let id = snapshot.as_str().unwrap();
-        let restored = expect(&t, Method::POST, &format!("{REPORT}/snapshots/{id}/restore"), StatusCode::OK).await;
+        let restored = expect(
+            &t,
+            Method::POST,
+            &format!("{REPORT}/snapshots/{id}/restore"),
+            StatusCode::OK,
+        )
+        .await;
         assert_eq!(restored["restored_count"], 1);
     }
     let restored = expect(&t, Method::GET, REPORT, StatusCode::OK).await;
     assert_eq!(restored, before, "every row exactly as before the resets");
     let id = ids[0].as_str().unwrap();
-    let again = expect(&t, Method::POST, &format!("{REPORT}/snapshots/{id}/restore"), StatusCode::CONFLICT).await;
+    let again = expect(
+        &t,
+        Method::POST,
+        &format!("{REPORT}/snapshots/{id}/restore"),
+        StatusCode::CONFLICT,
+    )
+    .await;
     assert_eq!(again["detail"], format!("Snapshot {id} sudah dipulihkan"));
-    assert_eq!(expect(&t, Method::GET, REPORT, StatusCode::OK).await, before);
-    let listed = rows_of(&expect(&t, Method::GET, &format!("{REPORT}/snapshots"), StatusCode::OK).await);
-    assert!(listed.iter().all(|s| s["status"] == "restored" && s["restored_at"] == "2026-02-01T08:00:02+07:00"));
+    assert_eq!(
+        expect(&t, Method::GET, REPORT, StatusCode::OK).await,
+        before
+    );
+    let listed = rows_of(
+        &expect(
+            &t,
+            Method::GET,
+            &format!("{REPORT}/snapshots"),
+            StatusCode::OK,
+        )
+        .await,
+    );
+    assert!(
+        listed
+            .iter()
+            .all(|s| s["status"] == "restored" && s["restored_at"] == "2026-02-01T08:00:02+07:00")
+    );
 }
 
 async fn a_send_after_a_reset_survives_the_restore(backend: Backend) {
@@ -258,14 +402,31 @@ async fn a_send_after_a_reset_survives_the_restore(backend: Backend) {
     let x = pair("X", "B 1 A");
     deliver(&t, &x, 3).await;
     t.clock.set("2026-02-01T08:00:00+07:00");
-    let snapshot = reset(&t, "").await["snapshot_id"].as_str().unwrap().to_string();
+    let snapshot = reset(&t, "").await["snapshot_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     t.clock.set("2026-02-02T09:00:00+07:00");
     deliver(&t, &x, 1).await;
-    expect(&t, Method::POST, &format!("{REPORT}/snapshots/{snapshot}/restore"), StatusCode::OK).await;
+    expect(
+        &t,
+        Method::POST,
+        &format!("{REPORT}/snapshots/{snapshot}/restore"),
+        StatusCode::OK,
+    )
+    .await;
     let row = rows_of(&expect(&t, Method::GET, REPORT, StatusCode::OK).await)[0].clone();
     assert_eq!(
-        (row["frequency"].clone(), row["last_message_date"].clone(), row["updated_at"].clone()),
-        (json!(4), json!("2026-02-02T09:00:00+07:00"), json!("2026-02-02T09:00:00+07:00"))
+        (
+            row["frequency"].clone(),
+            row["last_message_date"].clone(),
+            row["updated_at"].clone()
+        ),
+        (
+            json!(4),
+            json!("2026-02-02T09:00:00+07:00"),
+            json!("2026-02-02T09:00:00+07:00")
+        )
     );
 }
 
@@ -277,15 +438,58 @@ async fn bad_reset_requests_change_nothing(backend: Backend) {
     for (query, loc) in [
         ("?customer_id=budi", "customer_id"),
         (&*format!("?vehicle_id={}", x.vehicle), "customer_id"),
-        (&*format!("?customer_id={}&vehicle_id=1", x.customer), "vehicle_id"),
+        (
+            &*format!("?customer_id={}&vehicle_id=1", x.customer),
+            "vehicle_id",
+        ),
     ] {
-        let refused = expect(&t, Method::POST, &format!("{REPORT}/reset-frequency{query}"), StatusCode::UNPROCESSABLE_ENTITY).await;
-        assert_eq!(refused["detail"][0]["loc"], json!(["query", loc]), "{query}");
+        let refused = expect(
+            &t,
+            Method::POST,
+            &format!("{REPORT}/reset-frequency{query}"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(
+            refused["detail"][0]["loc"],
+            json!(["query", loc]),
+            "{query}"
+        );
     }
-    assert_eq!(expect(&t, Method::GET, REPORT, StatusCode::OK).await, before);
-    assert_eq!(expect(&t, Method::GET, &format!("{REPORT}/snapshots"), StatusCode::OK).await, json!([]));
+    assert_eq!(
+        expect(&t, Method::GET, REPORT, StatusCode::OK).await,
+        before
+    );
+    assert_eq!(
+        expect(
+            &t,
+            Method::GET,
+            &format!("{REPORT}/snapshots"),
+            StatusCode::OK
+        )
+        .await,
+        json!([])
+    );
     let missing = uuid::Uuid::new_v4();
-    expect(&t, Method::POST, &format!("{REPORT}/snapshots/{missing}/restore"), StatusCode::NOT_FOUND).await;
-    expect(&t, Method::POST, &format!("{REPORT}/snapshots/nope/restore"), StatusCode::NOT_FOUND).await;
-    expect(&t, Method::DELETE, &format!("{REPORT}/nope"), StatusCode::NOT_FOUND).await;
+    expect(
+        &t,
+        Method::POST,
+        &format!("{REPORT}/snapshots/{missing}/restore"),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    expect(
+        &t,
+        Method::POST,
+        &format!("{REPORT}/snapshots/nope/restore"),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    expect(
+        &t,
+        Method::DELETE,
+        &format!("{REPORT}/nope"),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 }

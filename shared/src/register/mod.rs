@@ -5,8 +5,8 @@ pub(crate) mod input;
 mod model;
 mod service;
 
+pub use input::MAX_VEHICLES;
 pub use model::{
     Customer, DueVehicle, RegisterCounts, Registration, Vehicle, VehicleView, next_service,
 };
 pub use service::*;
-pub use input::MAX_VEHICLES;

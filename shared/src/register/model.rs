@@ -121,8 +121,17 @@ mod tests {
 
     #[test]
     fn the_next_service_is_months_after_the_last_visit() {
-        assert_eq!(next_service(date("2025-09-15"), 4), Some(date("2026-01-15")));
-        assert_eq!(next_service(date("2025-10-31"), 4), Some(date("2026-02-28")));
-        assert_eq!(next_service(date("2025-12-01"), 6), Some(date("2026-06-01")));
+        assert_eq!(
+            next_service(date("2025-09-15"), 4),
+            Some(date("2026-01-15"))
+        );
+        assert_eq!(
+            next_service(date("2025-10-31"), 4),
+            Some(date("2026-02-28"))
+        );
+        assert_eq!(
+            next_service(date("2025-12-01"), 6),
+            Some(date("2026-06-01"))
+        );
     }
 }

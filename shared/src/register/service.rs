@@ -153,8 +153,15 @@ pub async fn bulk_import(app: &App, body: Value) -> Result<ImportReport, ApiErro
                 continue;
             }
         };
-        if let Some(plate) = new.vehicles.iter().map(|v| &v.nopol).find(|p| seen.contains(&p.compact())) {
-            failures.push(fail(format!("Nopol {plate} muncul lebih dari sekali dalam import ini")));
+        if let Some(plate) = new
+            .vehicles
+            .iter()
+            .map(|v| &v.nopol)
+            .find(|p| seen.contains(&p.compact()))
+        {
+            failures.push(fail(format!(
+                "Nopol {plate} muncul lebih dari sekali dalam import ini"
+            )));
             continue;
         }
         match registration(app, new) {
@@ -221,7 +228,10 @@ async fn customer(app: &App, id: &str) -> Result<Customer, ApiError> {
     if Uuid::parse_str(id).is_err() {
         return Err(customer_not_found());
     }
-    app.register.customer(id).await?.ok_or_else(customer_not_found)
+    app.register
+        .customer(id)
+        .await?
+        .ok_or_else(customer_not_found)
 }
 
 /// The vehicle `vehicle_id` of customer `customer_id`.
@@ -247,7 +257,11 @@ pub async fn update(app: &App, id: &str, body: Value) -> Result<Value, ApiError>
     let updated = retrying(|| async {
         let current = customer(app, id).await?;
         let next = patch.apply(&current, app.now());
-        written(app.register.replace_customer(&current, &next).await, next, None)
+        written(
+            app.register.replace_customer(&current, &next).await,
+            next,
+            None,
+        )
     })
     .await?;
     get(app, &updated.id).await
@@ -258,7 +272,11 @@ pub async fn delete(app: &App, id: &str) -> Result<(), ApiError> {
     retrying(|| async {
         let current = customer(app, id).await?;
         let vehicles = app.register.vehicles_of(id).await?;
-        written(app.register.delete_customer(&current, &vehicles).await, (), None)
+        written(
+            app.register.delete_customer(&current, &vehicles).await,
+            (),
+            None,
+        )
     })
     .await
 }
@@ -267,10 +285,16 @@ pub async fn vehicles(app: &App, customer_id: &str) -> Result<Value, ApiError> {
     customer(app, customer_id).await?;
     let vehicles = app.register.vehicles_of(customer_id).await?;
     let months = app.config.service_interval_months;
-    Ok(json!(vehicles.iter().map(|v| v.view(months)).collect::<Vec<_>>()))
+    Ok(json!(
+        vehicles.iter().map(|v| v.view(months)).collect::<Vec<_>>()
+    ))
 }
 
-pub async fn get_vehicle(app: &App, customer_id: &str, vehicle_id: &str) -> Result<Value, ApiError> {
+pub async fn get_vehicle(
+    app: &App,
+    customer_id: &str,
+    vehicle_id: &str,
+) -> Result<Value, ApiError> {
     let vehicle = vehicle(app, customer_id, vehicle_id).await?;
     Ok(json!(vehicle.view(app.config.service_interval_months)))
 }
@@ -311,7 +335,11 @@ pub async fn update_vehicle(
     Ok(json!(updated.view(app.config.service_interval_months)))
 }
 
-pub async fn delete_vehicle(app: &App, customer_id: &str, vehicle_id: &str) -> Result<(), ApiError> {
+pub async fn delete_vehicle(
+    app: &App,
+    customer_id: &str,
+    vehicle_id: &str,
+) -> Result<(), ApiError> {
     retrying(|| async {
         let current = vehicle(app, customer_id, vehicle_id).await?;
         written(app.register.delete_vehicle(&current).await, (), None)

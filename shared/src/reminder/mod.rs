@@ -207,7 +207,9 @@ impl Detail {
     fn of(target: &Target, status: Outcome) -> Self {
         let (id_customer, model) = match &target.owner {
             Owner::Manual => (None, None),
-            Owner::Vehicle { id_customer, model } => (Some(id_customer.clone()), Some(model.clone())),
+            Owner::Vehicle { id_customer, model } => {
+                (Some(id_customer.clone()), Some(model.clone()))
+            }
         };
         Detail {
             id: target.id.clone(),
@@ -333,7 +335,10 @@ async fn due_vehicles(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Vec<T
     Ok(visited
         .iter()
         .map(|due| Target::vehicle(due, months))
-        .filter(|t| t.next_service.is_some_and(|next| next >= from && next <= to))
+        .filter(|t| {
+            t.next_service
+                .is_some_and(|next| next >= from && next <= to)
+        })
         .collect())
 }
 
@@ -417,5 +422,12 @@ pub async fn send_one(app: &App, id: &str) -> Result<Detail, ApiError> {
     let days_left = record
         .next_service
         .map(|next| (next - app.today()).num_days());
-    Ok(send(app, &Target::manual(&record), days_left, Source::Single, None).await)
+    Ok(send(
+        app,
+        &Target::manual(&record),
+        days_left,
+        Source::Single,
+        None,
+    )
+    .await)
 }

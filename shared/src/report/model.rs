@@ -141,7 +141,10 @@ impl Scope {
         self.id_customer
             .as_ref()
             .is_none_or(|id| *id == row.id_customer)
-            && self.id_vehicle.as_ref().is_none_or(|id| *id == row.id_vehicle)
+            && self
+                .id_vehicle
+                .as_ref()
+                .is_none_or(|id| *id == row.id_vehicle)
     }
 }
 
@@ -219,7 +222,11 @@ pub fn reset_row(row: &ReportRow, kept: &ReportRow, snapshot: &SnapshotInfo) -> 
 /// `row` with what `snapshot`'s reset took from it given back, if the reset applies to it:
 /// the frequency is added back, and `updated_at` returns to its earlier value unless the row
 /// changed after the reset.
-pub fn restore_row(row: &ReportRow, kept: &ReportRow, snapshot: &SnapshotInfo) -> Option<ReportRow> {
+pub fn restore_row(
+    row: &ReportRow,
+    kept: &ReportRow,
+    snapshot: &SnapshotInfo,
+) -> Option<ReportRow> {
     if !row.resets.contains(&snapshot.id) {
         return None;
     }

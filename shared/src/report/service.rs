@@ -42,7 +42,9 @@ pub async fn list(app: &App) -> Result<Value, ApiError> {
 /// `GET /whatsapp-report/detail`: every row with its customer's and vehicle's names.
 pub async fn detail(app: &App) -> Result<Value, ApiError> {
     let rows = sorted_rows(app, &Scope::default()).await?;
-    Ok(json!(rows.iter().map(ReportRow::detail).collect::<Vec<_>>()))
+    Ok(json!(
+        rows.iter().map(ReportRow::detail).collect::<Vec<_>>()
+    ))
 }
 
 /// The figures of `GET /whatsapp-report/statistics`. A row is one (customer, vehicle) pair.
@@ -99,7 +101,11 @@ pub async fn of_customer(app: &App, id_customer: &str) -> Result<Value, ApiError
 /// `GET /whatsapp-report/customer/{id}/vehicle/{id}`: the pair's row.
 pub async fn of_pair(app: &App, id_customer: &str, id_vehicle: &str) -> Result<Value, ApiError> {
     let id = super::report_id(id_customer, id_vehicle);
-    let row = app.reports.report_row(&id).await?.ok_or_else(report_not_found)?;
+    let row = app
+        .reports
+        .report_row(&id)
+        .await?
+        .ok_or_else(report_not_found)?;
     Ok(json!(row.plain()))
 }
 
@@ -201,9 +207,15 @@ pub async fn restore(app: &App, id: &str) -> Result<Value, ApiError> {
     if Uuid::parse_str(id).is_err() {
         return Err(snapshot_not_found());
     }
-    let snapshot = app.reports.snapshot(id).await?.ok_or_else(snapshot_not_found)?;
+    let snapshot = app
+        .reports
+        .snapshot(id)
+        .await?
+        .ok_or_else(snapshot_not_found)?;
     if snapshot.info.status == SnapshotStatus::Restored {
-        return Err(ApiError::Conflict(format!("Snapshot {id} sudah dipulihkan")));
+        return Err(ApiError::Conflict(format!(
+            "Snapshot {id} sudah dipulihkan"
+        )));
     }
     let restored = app.reports.restore(&snapshot, app.now()).await.map_err(|e| {
         tracing::error!(snapshot = %id, error = %e, "restore interrupted");

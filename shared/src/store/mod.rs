@@ -170,8 +170,11 @@ pub trait RegisterStore: Send + Sync {
         registrations: &[Registration],
     ) -> Result<Vec<Result<(), StoreError>>, StoreError>;
     async fn customer(&self, id: &str) -> Result<Option<Customer>, StoreError>;
-    async fn customers(&self, limit: usize, after: Option<&str>)
-    -> Result<CustomerPage, StoreError>;
+    async fn customers(
+        &self,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<CustomerPage, StoreError>;
     async fn register_counts(&self) -> Result<RegisterCounts, StoreError>;
     /// Replaces `current` by `next` (same id, one version on).
     async fn replace_customer(&self, current: &Customer, next: &Customer)
@@ -225,8 +228,11 @@ pub trait ReportStore: Send + Sync {
     /// Marks `snapshot` `Restoring`, applies [`crate::report::restore_row`] to each of its rows, then marks it
     /// `Restored` at `at`; the number of rows restored. Repeating it after an interruption
     /// finishes it.
-    async fn restore(&self, snapshot: &Snapshot, at: DateTime<FixedOffset>)
-    -> Result<usize, StoreError>;
+    async fn restore(
+        &self,
+        snapshot: &Snapshot,
+        at: DateTime<FixedOffset>,
+    ) -> Result<usize, StoreError>;
     /// Every snapshot, newest first.
     async fn snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError>;
     async fn snapshot(&self, id: &str) -> Result<Option<Snapshot>, StoreError>;

@@ -24,7 +24,7 @@ pub const DUE_ACTIVE: &str = "active";
 /// records. Records without `next_service` carry no `due` and stay out of the index.
 pub const DUE_INACTIVE: &str = "inactive";
 const GUARD_PREFIX: &str = "nopol#";
-const DATE_FORMAT: &str = "%Y-%m-%d";
+pub(super) const DATE_FORMAT: &str = "%Y-%m-%d";
 
 pub fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -169,7 +169,10 @@ pub(super) fn text<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError
     optional(item, name)?.ok_or_else(|| malformed(item, name))
 }
 
-fn optional_number<T: FromStr>(item: &Item, name: &str) -> Result<Option<T>, StoreError> {
+pub(super) fn optional_number<T: FromStr>(
+    item: &Item,
+    name: &str,
+) -> Result<Option<T>, StoreError> {
     match item.get(name) {
         None => Ok(None),
         Some(AttributeValue::N(value)) => {
@@ -179,18 +182,21 @@ fn optional_number<T: FromStr>(item: &Item, name: &str) -> Result<Option<T>, Sto
     }
 }
 
-fn number<T: FromStr>(item: &Item, name: &str) -> Result<T, StoreError> {
+pub(super) fn number<T: FromStr>(item: &Item, name: &str) -> Result<T, StoreError> {
     optional_number(item, name)?.ok_or_else(|| malformed(item, name))
 }
 
-fn opt_date(item: &Item, name: &str) -> Result<Option<NaiveDate>, StoreError> {
+pub(super) fn opt_date(item: &Item, name: &str) -> Result<Option<NaiveDate>, StoreError> {
     optional(item, name)?
         .map(|value| NaiveDate::parse_from_str(value, DATE_FORMAT))
         .transpose()
         .map_err(|_| malformed(item, name))
 }
 
-fn opt_time(item: &Item, name: &str) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
+pub(super) fn opt_time(
+    item: &Item,
+    name: &str,
+) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
     optional(item, name)?.map(time).transpose()
 }
 

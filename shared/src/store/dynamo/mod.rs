@@ -1,4 +1,4 @@
-//! The DynamoDB adapter: one table holding records, nopol guards and the counts.
+//! The DynamoDB adapter: one table holding every item kind, keyed by `pk`.
 //!
 //! - Record: `pk` = id, `kind` = "rec", the fields, plus `nopol_key`, `list_key`, the sparse
 //!   `due` ("active" or "inactive", only with a `next_service`) and `last_reminder_epoch` that
@@ -10,12 +10,30 @@
 //! - Message log entry: `pk` = "msg#" + id, `log` = "msg", `log_key`; see [`messages`].
 //! - Reminder claim: `pk` = "claim#" + key, `state`, `lease_until`, and the TTL attribute
 //!   `expires_at`; see [`reminders`].
+//!
+//! The register and the report ([`register`], [`report`]); timestamps are RFC 3339 text:
+//! - Customer: `pk` = "customer#" + id, `kind` = "customer", `list_key` (newest first through
+//!   `list-index`), the fields, `version`.
+//! - Vehicle: `pk` = "vehicle#" + id, `kind` = "vehicle", `id_customer` (`customer-index`), the
+//!   fields, `version`; with a last visit, `last_visit` and the sparse `visit` = "vehicle"
+//!   (`visit-index`). None of the attributes the record indexes are built on.
+//! - Vehicle nopol guard: `pk` = "vnopol#" + nopol key, `vehicle_id`; put if absent in the same
+//!   transaction as the vehicle (apart from the records' guards: a plate may be in both).
+//! - Register counts: `pk` = "meta#register", `customers`, `vehicles`, adjusted with `ADD` in
+//!   the same transaction as every insert and delete.
+//! - Report row: `pk` = "report#" + id (`report_id` of the pair), `kind` = "report", `list_key`,
+//!   `id_customer` (`customer-index`), the row's fields, and `resets`, the string set of the
+//!   snapshots whose reset took its frequency (absent when empty).
+//! - Snapshot header: `pk` = "snapshot#" + id, `kind` = "snapshot", `list_key`, the info (the
+//!   scope as `scope_customer` / `scope_vehicle`) and `parts`; part n: `pk` = "snapshot#" + id +
+//!   "#" + n, `part`, `rows` (JSON). Parts are written before the header.
 
 mod item;
 mod messages;
-mod pending;
 mod read;
+mod register;
 mod reminders;
+mod report;
 pub mod schema;
 mod write;
 
@@ -33,6 +51,8 @@ use crate::manual::{Counts, ManualRecord};
 /// The item form of a record, for bulk loading (e.g. BatchWriteItem): exactly the item the
 /// adapter writes for it, without its nopol guard and without touching the counts.
 pub use item::record_item;
+/// The item form of a report row, for bulk loading: exactly the item deliveries leave.
+pub use report::report_item;
 pub use schema::{
     INDEXES, Index, KeyAttr, Provisioned, TABLE_KEY, TTL_ATTRIBUTE, ensure_table, provision,
 };

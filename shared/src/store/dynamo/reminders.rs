@@ -241,7 +241,11 @@ impl DynamoStore {
     }
 
     /// The claim `key` as sent, unconditionally: whatever stood there, the reminder went out.
-    fn sent_claim(&self, key: &str, at: DateTime<FixedOffset>) -> Result<Put, StoreError> {
+    pub(super) fn sent_claim(
+        &self,
+        key: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Put, StoreError> {
         let pk = claim_pk(key)?;
         Put::builder()
             .table_name(&self.table)

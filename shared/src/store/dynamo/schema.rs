@@ -51,6 +51,8 @@ pub const DUE_INDEX: &str = "due-index";
 pub const REMINDERS_INDEX: &str = "reminders-index";
 pub const REMINDED_AT_INDEX: &str = "reminded-at-index";
 pub const MESSAGES_INDEX: &str = "messages-index";
+pub const CUSTOMER_INDEX: &str = "customer-index";
+pub const VISIT_INDEX: &str = "visit-index";
 
 pub const INDEXES: &[Index] = &[
     Index {
@@ -87,6 +89,20 @@ pub const INDEXES: &[Index] = &[
         name: MESSAGES_INDEX,
         hash: s("log"),
         range: Some(s("log_key")),
+        projection: "ALL",
+    },
+    // A customer's vehicles (`kind` "vehicle") and report rows (`kind` "report").
+    Index {
+        name: CUSTOMER_INDEX,
+        hash: s("id_customer"),
+        range: Some(s("kind")),
+        projection: "ALL",
+    },
+    // Sparse: only vehicles with a last visit carry `visit`.
+    Index {
+        name: VISIT_INDEX,
+        hash: s("visit"),
+        range: Some(s("last_visit")),
         projection: "ALL",
     },
 ];
@@ -366,6 +382,6 @@ mod tests {
             count,
             "an attribute is defined twice (with two types?)"
         );
-        assert_eq!(count, 10);
+        assert_eq!(count, 13);
     }
 }

@@ -18,7 +18,7 @@ use crate::store::StoreError;
 pub const CHUNK: usize = 49;
 /// Attempts of a transaction cancelled only by concurrent transactions on the same items
 /// (typically the counts item, which every write touches).
-const CONFLICT_ATTEMPTS: u32 = 10;
+pub(super) const CONFLICT_ATTEMPTS: u32 = 10;
 const CONDITION_FAILED: &str = "ConditionalCheckFailed";
 const CONFLICT: &str = "TransactionConflict";
 const THROTTLED: &[&str] = &[
@@ -280,7 +280,7 @@ impl DynamoStore {
         ))
     }
 
-    async fn item_exists(&self, pk: &str) -> Result<bool, StoreError> {
+    pub(super) async fn item_exists(&self, pk: &str) -> Result<bool, StoreError> {
         let out = self
             .client
             .get_item()
@@ -303,7 +303,7 @@ impl DynamoStore {
         self.put_if_absent(item::guard_item(&record.nopol_key(), &record.id))
     }
 
-    fn put_if_absent(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+    pub(super) fn put_if_absent(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -515,7 +515,7 @@ fn copy(err: &StoreError) -> StoreError {
 
 /// 10 ms doubling up to ~1 s, each pause drawn between half and all of it so that the writers
 /// that collided do not collide again in step.
-fn backoff(attempt: u32) -> Duration {
+pub(super) fn backoff(attempt: u32) -> Duration {
     let ceiling = 10u64 << attempt.min(7);
     let jitter = RandomState::new().hash_one(attempt) % (ceiling / 2 + 1);
     Duration::from_millis(ceiling / 2 + jitter)

@@ -24,7 +24,9 @@ fn vehicle_from((version, json): (u64, &str)) -> Result<Vehicle, StoreError> {
 }
 
 /// Every vehicle, in id order (the embedded store serves one workshop's data).
-fn all_vehicles(table: &impl ReadableTable<&'static str, (u64, &'static str)>) -> Result<Vec<Vehicle>, StoreError> {
+fn all_vehicles(
+    table: &impl ReadableTable<&'static str, (u64, &'static str)>,
+) -> Result<Vec<Vehicle>, StoreError> {
     let mut vehicles = Vec::new();
     for entry in table.iter().map_err(other)? {
         let (_, value) = entry.map_err(other)?;
@@ -72,13 +74,29 @@ impl Tables<'_> {
 
     fn insert_registration(&mut self, registration: &Registration) -> Result<(), StoreError> {
         let customer = &registration.customer;
-        if self.customers.get(customer.id.as_str()).map_err(other)?.is_some() {
-            return Err(StoreError::Other(format!("customer {} exists already", customer.id)));
+        if self
+            .customers
+            .get(customer.id.as_str())
+            .map_err(other)?
+            .is_some()
+        {
+            return Err(StoreError::Other(format!(
+                "customer {} exists already",
+                customer.id
+            )));
         }
         self.put_customer(customer)?;
         for vehicle in &registration.vehicles {
-            if self.vehicles.get(vehicle.id.as_str()).map_err(other)?.is_some() {
-                return Err(StoreError::Other(format!("vehicle {} exists already", vehicle.id)));
+            if self
+                .vehicles
+                .get(vehicle.id.as_str())
+                .map_err(other)?
+                .is_some()
+            {
+                return Err(StoreError::Other(format!(
+                    "vehicle {} exists already",
+                    vehicle.id
+                )));
             }
             self.put_vehicle(vehicle)?;
         }
@@ -231,7 +249,11 @@ impl RegisterStore for EmbeddedStore {
     async fn vehicles_of(&self, id: &str) -> Result<Vec<Vehicle>, StoreError> {
         let id = id.to_string();
         let mut vehicles: Vec<Vehicle> = self
-            .run(|db| read(db, |txn| all_vehicles(&txn.open_table(VEHICLES).map_err(other)?)))
+            .run(|db| {
+                read(db, |txn| {
+                    all_vehicles(&txn.open_table(VEHICLES).map_err(other)?)
+                })
+            })
             .await?
             .into_iter()
             .filter(|v| v.id_customer == id)
@@ -257,8 +279,15 @@ impl RegisterStore for EmbeddedStore {
         self.run(move |db| {
             write(db, |t| {
                 t.check_customer(&owner.id, owner.version)?;
-                if t.vehicles.get(vehicle.id.as_str()).map_err(other)?.is_some() {
-                    return Err(StoreError::Other(format!("vehicle {} exists already", vehicle.id)));
+                if t.vehicles
+                    .get(vehicle.id.as_str())
+                    .map_err(other)?
+                    .is_some()
+                {
+                    return Err(StoreError::Other(format!(
+                        "vehicle {} exists already",
+                        vehicle.id
+                    )));
                 }
                 t.put_vehicle(&vehicle)?;
                 let mut moved = owner.clone();
@@ -311,7 +340,9 @@ impl RegisterStore for EmbeddedStore {
                     if !vehicle.last_visit.is_some_and(|d| d >= from && d <= to) {
                         continue;
                     }
-                    if let Some(value) = customers.get(vehicle.id_customer.as_str()).map_err(other)? {
+                    if let Some(value) =
+                        customers.get(vehicle.id_customer.as_str()).map_err(other)?
+                    {
                         let customer = customer_from(value.value())?;
                         due.push(DueVehicle { customer, vehicle });
                     }

@@ -1,0 +1,864 @@
+//! The customer register in the table (layout in [`super`]): customers, vehicles, their nopol
+//! guards and the register counts. Also the helpers [`super::report`] shares: expressions whose
+//! `#name`s stand for themselves, conditional single updates, transactions whose refusals are
+//! named, paged queries and batched reads.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
+};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use futures::StreamExt;
+
+use super::item::{
+    DATE_FORMAT, Item, PK, key, n, number, opt_date, optional_number, s, text, time,
+};
+use super::read::is_key;
+use super::schema::{CUSTOMER_INDEX, LIST_INDEX, VISIT_INDEX};
+use super::write::{CONFLICT_ATTEMPTS, Outcome, backoff, failed};
+use super::{DynamoStore, build_error, sdk_error};
+use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
+use crate::store::{CustomerPage, RegisterStore, StoreError};
+
+const CUSTOMER: &str = "customer";
+const VEHICLE: &str = "vehicle";
+const GUARD_PREFIX: &str = "vnopol#";
+const COUNTS_PK: &str = "meta#register";
+/// Registrations of a bulk insert written side by side. Each transaction also updates the
+/// counts item, and transactions on one item conflict (and retry), so more would mostly wait.
+const IN_FLIGHT: usize = 4;
+/// The most keys one BatchGetItem takes.
+const BATCH_GET: usize = 100;
+/// BatchGetItem rounds for keys DynamoDB keeps leaving unprocessed (throttling).
+const UNPROCESSED_ATTEMPTS: u32 = 10;
+
+/// A write's outcome: the outer error is a database failure, the inner one a refusal.
+type Attempt = Result<Result<(), StoreError>, StoreError>;
+
+#[async_trait]
+impl RegisterStore for DynamoStore {
+    async fn insert_registration(&self, registration: &Registration) -> Result<(), StoreError> {
+        self.register(registration).await?
+    }
+
+    /// One transaction per registration, a few in flight. A row sharing an item (id or nopol)
+    /// with an earlier row waits until the rows before it are done, so that the earliest row
+    /// wins, as when they are written one by one.
+    async fn insert_registrations(
+        &self,
+        registrations: &[Registration],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let (side_by_side, after) = waves(registrations);
+        let mut done: Vec<(usize, Attempt)> = futures::stream::iter(side_by_side)
+            .map(|row| async move { (row, self.register(&registrations[row]).await) })
+            .buffered(IN_FLIGHT)
+            .collect()
+            .await;
+        for row in after {
+            done.push((row, self.register(&registrations[row]).await));
+        }
+        done.sort_by_key(|(row, _)| *row);
+        // A failing database fails its rows; it fails the call only when nothing was written.
+        let written = done
+            .iter()
+            .any(|(_, attempt)| matches!(attempt, Ok(Ok(()))));
+        let mut outcomes = Vec::with_capacity(done.len());
+        for (_, attempt) in done {
+            match attempt {
+                Err(failure) if !written => return Err(failure),
+                attempt => outcomes.push(attempt.and_then(|refusal| refusal)),
+            }
+        }
+        Ok(outcomes)
+    }
+
+    async fn customer(&self, id: &str) -> Result<Option<Customer>, StoreError> {
+        let found = self.get_kind(&customer_pk(id), CUSTOMER).await?;
+        found.as_ref().map(customer_from).transpose()
+    }
+
+    /// Newest first; one item beyond the page is read so that `next_after` is set only when
+    /// another customer does follow.
+    async fn customers(
+        &self,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<CustomerPage, StoreError> {
+        // Nothing sorts before "", and DynamoDB refuses it as a key value.
+        if limit == 0 || after == Some("") {
+            return Ok(CustomerPage {
+                items: Vec::new(),
+                next_after: None,
+            });
+        }
+        let mut cond = "#kind = :kind".to_string();
+        let mut values = values([(":kind", s(CUSTOMER))]);
+        if let Some(after) = after {
+            cond.push_str(" AND #list_key < :after");
+            values.insert(":after".into(), s(after));
+        }
+        let request = self
+            .query_index(LIST_INDEX, &cond, values)
+            .scan_index_forward(false);
+        let found = self.query_items(request, limit.saturating_add(1)).await?;
+        let mut items = found
+            .iter()
+            .map(customer_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next_after = more.then(|| items.last().map(Customer::list_key)).flatten();
+        Ok(CustomerPage { items, next_after })
+    }
+
+    async fn register_counts(&self) -> Result<RegisterCounts, StoreError> {
+        let found = self.get_item(COUNTS_PK).await?;
+        let field = |name: &str| -> Result<u64, StoreError> {
+            let Some(item) = &found else { return Ok(0) };
+            // ADD keeps them in step; a negative figure can only follow a manual edit.
+            Ok(optional_number::<i64>(item, name)?.map_or(0, |v| u64::try_from(v).unwrap_or(0)))
+        };
+        Ok(RegisterCounts {
+            customers: field("customers")?,
+            vehicles: field("vehicles")?,
+        })
+    }
+
+    /// An update, not a put: whatever else the item carries stays.
+    async fn replace_customer(
+        &self,
+        current: &Customer,
+        next: &Customer,
+    ) -> Result<(), StoreError> {
+        same_id(&current.id, &next.id)?;
+        let (set, mut values) = set_all(customer_item(next));
+        values.insert(":current".into(), n(current.version));
+        let update = self.update(
+            &customer_pk(&next.id),
+            &set,
+            Some("#version = :current"),
+            values,
+        )?;
+        stale_unless(self.update_if(update).await?)
+    }
+
+    /// Every vehicle is conditioned on its version; the customer on its own, which moves with
+    /// every vehicle added, and on its vehicle count, which catches a vehicle `customer-index`
+    /// did not show yet (a GSI lags its table): either makes this `Stale`.
+    async fn delete_customer(
+        &self,
+        current: &Customer,
+        vehicles: &[Vehicle],
+    ) -> Result<(), StoreError> {
+        let pk = customer_pk(&current.id);
+        let condition = "#version = :version AND #vehicle_count = :count";
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(&pk)))
+            .condition_expression(condition)
+            .set_expression_attribute_names(names_in(&[condition]))
+            .set_expression_attribute_values(Some(values([
+                (":version", n(current.version)),
+                (":count", n(vehicles.len())),
+            ])))
+            .build()
+            .map_err(build_error)?;
+        let mut actions = vec![(
+            TransactWriteItem::builder().delete(delete).build(),
+            Check::Version(pk, current.version),
+        )];
+        for vehicle in vehicles {
+            actions.extend(self.remove_vehicle(vehicle)?);
+        }
+        actions.push((
+            self.adjust_counts(-1, -signed(vehicles.len()))?,
+            Check::None,
+        ));
+        self.commit(actions).await?
+    }
+
+    async fn vehicles_of(&self, id: &str) -> Result<Vec<Vehicle>, StoreError> {
+        if !is_key(id) {
+            return Ok(Vec::new());
+        }
+        let request = self.query_index(
+            CUSTOMER_INDEX,
+            "#id_customer = :id AND #kind = :kind",
+            values([(":id", s(id)), (":kind", s(VEHICLE))]),
+        );
+        let found = self.query_all(request).await?;
+        let mut vehicles = found
+            .iter()
+            .map(vehicle_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        vehicles.sort_by_key(Vehicle::nopol_key);
+        Ok(vehicles)
+    }
+
+    async fn vehicle(&self, id: &str) -> Result<Option<Vehicle>, StoreError> {
+        let found = self.get_kind(&vehicle_pk(id), VEHICLE).await?;
+        found.as_ref().map(vehicle_from).transpose()
+    }
+
+    async fn insert_vehicle(&self, owner: &Customer, vehicle: &Vehicle) -> Result<(), StoreError> {
+        let pk = customer_pk(&owner.id);
+        let bump = self.update(
+            &pk,
+            "ADD #version :one, #vehicle_count :one",
+            Some("#version = :version"),
+            values([(":one", n(1)), (":version", n(owner.version))]),
+        )?;
+        let mut actions = vec![(
+            TransactWriteItem::builder().update(bump).build(),
+            Check::Version(pk, owner.version),
+        )];
+        actions.extend(self.add_vehicle(vehicle)?);
+        actions.push((self.adjust_counts(0, 1)?, Check::None));
+        self.commit(actions).await?
+    }
+
+    async fn replace_vehicle(&self, current: &Vehicle, next: &Vehicle) -> Result<(), StoreError> {
+        same_id(&current.id, &next.id)?;
+        let mut actions = vec![(
+            self.put_if_version(vehicle_item(next), current.version)?,
+            Check::Version(vehicle_pk(&current.id), current.version),
+        )];
+        if current.nopol_key() != next.nopol_key() {
+            // Unconditional: the version condition above proves the old guard is this one's.
+            let old = self.delete_action(&guard_pk(&current.nopol_key()), None)?;
+            actions.push((old, Check::None));
+            actions.push((
+                self.put_vehicle_guard(next)?,
+                Check::Guard(next.nopol_key()),
+            ));
+        }
+        self.commit(actions).await?
+    }
+
+    /// Also counts the vehicle off its customer's `vehicle_count`.
+    async fn delete_vehicle(&self, current: &Vehicle) -> Result<(), StoreError> {
+        let owner = customer_pk(&current.id_customer);
+        let count_off = self.update(
+            &owner,
+            "ADD #vehicle_count :minus",
+            Some("attribute_exists(#pk)"),
+            values([(":minus", n(-1))]),
+        )?;
+        let mut actions = Vec::from(self.remove_vehicle(current)?);
+        actions.push((
+            TransactWriteItem::builder().update(count_off).build(),
+            Check::Exists(owner),
+        ));
+        actions.push((self.adjust_counts(0, -1)?, Check::None));
+        self.commit(actions).await?
+    }
+
+    /// `visit-index` over the range, then the owners in batches.
+    async fn visited_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DueVehicle>, StoreError> {
+        // DynamoDB rejects BETWEEN with its bounds reversed; the range is simply empty.
+        if from > to {
+            return Ok(Vec::new());
+        }
+        let day = |date: NaiveDate| s(date.format(DATE_FORMAT).to_string());
+        let request = self.query_index(
+            VISIT_INDEX,
+            "#visit = :visit AND #last_visit BETWEEN :from AND :to",
+            values([
+                (":visit", s(VEHICLE)),
+                (":from", day(from)),
+                (":to", day(to)),
+            ]),
+        );
+        let vehicles = self
+            .query_all(request)
+            .await?
+            .iter()
+            .map(vehicle_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let owners: BTreeSet<&str> = vehicles.iter().map(|v| v.id_customer.as_str()).collect();
+        let mut customers = HashMap::new();
+        for found in self.batch_get(owners.into_iter().map(customer_pk)).await? {
+            if is_kind(&found, CUSTOMER) {
+                let customer = customer_from(&found)?;
+                customers.insert(customer.id.clone(), customer);
+            }
+        }
+        Ok(vehicles
+            .into_iter()
+            .filter_map(|vehicle| {
+                let customer = customers.get(&vehicle.id_customer)?.clone();
+                Some(DueVehicle { customer, vehicle })
+            })
+            .collect())
+    }
+}
+
+impl DynamoStore {
+    /// One registration in one transaction: the customer, each vehicle and its guard, the
+    /// counts.
+    async fn register(&self, registration: &Registration) -> Attempt {
+        if let Some(refusal) = repeated_within(registration) {
+            return Ok(Err(refusal));
+        }
+        // 2 + 2 × MAX_VEHICLES actions: well within the 100 of a transaction.
+        let customer = &registration.customer;
+        let pk = customer_pk(&customer.id);
+        // The customer's vehicle count, kept in step by every vehicle added or deleted (not in
+        // `customer_item`, which a replace writes back).
+        let mut item = customer_item(customer);
+        item.insert("vehicle_count".into(), n(registration.vehicles.len()));
+        let mut actions = vec![(self.put_if_absent(item)?, Check::New(pk))];
+        for vehicle in &registration.vehicles {
+            actions.extend(self.add_vehicle(vehicle)?);
+        }
+        let vehicles = signed(registration.vehicles.len());
+        actions.push((self.adjust_counts(1, vehicles)?, Check::None));
+        self.commit(actions).await
+    }
+
+    /// A new vehicle and its guard.
+    fn add_vehicle(
+        &self,
+        vehicle: &Vehicle,
+    ) -> Result<[(TransactWriteItem, Check); 2], StoreError> {
+        Ok([
+            (
+                self.put_if_absent(vehicle_item(vehicle))?,
+                Check::New(vehicle_pk(&vehicle.id)),
+            ),
+            (
+                self.put_vehicle_guard(vehicle)?,
+                Check::Guard(vehicle.nopol_key()),
+            ),
+        ])
+    }
+
+    /// The vehicle, if still at `current.version`, and its guard.
+    fn remove_vehicle(
+        &self,
+        current: &Vehicle,
+    ) -> Result<[(TransactWriteItem, Check); 2], StoreError> {
+        let pk = vehicle_pk(&current.id);
+        Ok([
+            (
+                self.delete_action(&pk, Some(current.version))?,
+                Check::Version(pk, current.version),
+            ),
+            (
+                self.delete_action(&guard_pk(&current.nopol_key()), None)?,
+                Check::None,
+            ),
+        ])
+    }
+
+    fn put_vehicle_guard(&self, vehicle: &Vehicle) -> Result<TransactWriteItem, StoreError> {
+        let mut guard = key(guard_pk(&vehicle.nopol_key()));
+        guard.insert("vehicle_id".into(), s(&vehicle.id));
+        self.put_if_absent(guard)
+    }
+
+    fn adjust_counts(
+        &self,
+        customers: i64,
+        vehicles: i64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = self.update(
+            COUNTS_PK,
+            "ADD #customers :customers, #vehicles :vehicles",
+            None,
+            values([(":customers", n(customers)), (":vehicles", n(vehicles))]),
+        )?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    fn put_if_version(&self, item: Item, version: u64) -> Result<TransactWriteItem, StoreError> {
+        let condition = "#version = :version";
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_names(names_in(&[condition]))
+            .expression_attribute_values(":version", n(version))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Deletes item `pk`, only while it has `version` when one is given.
+    fn delete_action(
+        &self,
+        pk: &str,
+        version: Option<u64>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(pk)));
+        if let Some(version) = version {
+            let condition = "#version = :version";
+            delete = delete
+                .condition_expression(condition)
+                .set_expression_attribute_names(names_in(&[condition]))
+                .expression_attribute_values(":version", n(version));
+        }
+        Ok(TransactWriteItem::builder()
+            .delete(delete.build().map_err(build_error)?)
+            .build())
+    }
+}
+
+// ---- shared with the report ---------------------------------------------------------------
+
+/// What the refusal of one action of a transaction means, and how to tell it afterwards when
+/// DynamoDB gave no cancellation reasons.
+pub(super) enum Check {
+    /// Unconditional.
+    None,
+    /// Conditioned on item `pk` having this version: refused, it moved or vanished (`Stale`).
+    Version(String, u64),
+    /// The guard of this nopol key, put if absent: refused, the nopol is taken.
+    Guard(String),
+    /// A new item `pk`, put if absent: refused, it exists already.
+    New(String),
+    /// Conditioned on item `pk` existing: refused, it vanished (`Stale`).
+    Exists(String),
+}
+
+impl Check {
+    /// Which refusal is reported when several actions were refused: a moved version first
+    /// (the caller re-reads and then sees the rest).
+    fn rank(&self) -> u8 {
+        match self {
+            Check::Version(..) | Check::Exists(_) => 0,
+            Check::Guard(_) => 1,
+            Check::New(_) => 2,
+            Check::None => 3,
+        }
+    }
+
+    fn refusal(&self) -> StoreError {
+        match self {
+            Check::Version(..) | Check::Exists(_) => StoreError::Stale,
+            Check::Guard(nopol_key) => StoreError::NopolTaken(nopol_key.clone()),
+            Check::New(pk) => StoreError::Other(format!("{pk} exists already")),
+            Check::None => StoreError::Other("an unconditional write was refused".into()),
+        }
+    }
+}
+
+impl DynamoStore {
+    /// Runs `actions` in one transaction and names a refusal from the cancellation reasons or,
+    /// without them, by reading the items the conditions were on.
+    pub(super) async fn commit(&self, actions: Vec<(TransactWriteItem, Check)>) -> Attempt {
+        let (items, checks): (Vec<_>, Vec<_>) = actions.into_iter().unzip();
+        let codes = match self.transact(items).await? {
+            Outcome::Committed => return Ok(Ok(())),
+            Outcome::Cancelled(codes) => codes,
+        };
+        let mut refused: Vec<&Check> = checks
+            .iter()
+            .enumerate()
+            .filter(|(at, _)| failed(&codes, *at))
+            .map(|(_, check)| check)
+            .collect();
+        if codes.is_empty() {
+            for check in &checks {
+                if self.refuses(check).await? {
+                    refused.push(check);
+                }
+            }
+        }
+        Ok(Err(refused
+            .into_iter()
+            .min_by_key(|c| c.rank())
+            .map_or_else(
+                || StoreError::Other(format!("transaction cancelled: {codes:?}")),
+                Check::refusal,
+            )))
+    }
+
+    /// Whether `check`'s condition fails as the table stands now.
+    async fn refuses(&self, check: &Check) -> Result<bool, StoreError> {
+        Ok(match check {
+            Check::None => false,
+            Check::Version(pk, version) => self.get_item(pk).await?.is_none_or(|item| {
+                optional_number::<u64>(&item, "version").ok().flatten() != Some(*version)
+            }),
+            Check::Guard(nopol_key) => self.item_exists(&guard_pk(nopol_key)).await?,
+            Check::New(pk) => self.item_exists(pk).await?,
+            Check::Exists(pk) => !self.item_exists(pk).await?,
+        })
+    }
+
+    /// An update of item `pk`, to send alone ([`Self::update_if`]) or in a transaction.
+    pub(super) fn update(
+        &self,
+        pk: &str,
+        expression: &str,
+        condition: Option<&str>,
+        values: HashMap<String, AttributeValue>,
+    ) -> Result<Update, StoreError> {
+        Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(pk)))
+            .update_expression(expression)
+            .set_condition_expression(condition.map(str::to_string))
+            .set_expression_attribute_names(names_in(&[expression, condition.unwrap_or("")]))
+            .set_expression_attribute_values(Some(values).filter(|v| !v.is_empty()))
+            .build()
+            .map_err(build_error)
+    }
+
+    /// Sends `update` as one UpdateItem; `false` when its condition refused it. Retried while
+    /// a transaction on the same item (a delivery settling its claim) is under way.
+    pub(super) async fn update_if(&self, update: Update) -> Result<bool, StoreError> {
+        let request = self
+            .client
+            .update_item()
+            .table_name(update.table_name)
+            .set_key(Some(update.key))
+            .update_expression(update.update_expression)
+            .set_condition_expression(update.condition_expression)
+            .set_expression_attribute_names(update.expression_attribute_names)
+            .set_expression_attribute_values(update.expression_attribute_values);
+        for attempt in 0..CONFLICT_ATTEMPTS {
+            let err = match request.clone().send().await {
+                Ok(_) => return Ok(true),
+                Err(err) => err,
+            };
+            match err.as_service_error() {
+                Some(e) if e.is_conditional_check_failed_exception() => return Ok(false),
+                Some(e) if e.is_transaction_conflict_exception() => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                _ => return Err(sdk_error("UpdateItem", err)),
+            }
+        }
+        Err(StoreError::Unavailable(
+            "UpdateItem kept conflicting with concurrent transactions".into(),
+        ))
+    }
+
+    /// Item `pk` if it is of `kind`; `None` for keys DynamoDB would reject, which name nothing.
+    pub(super) async fn get_kind(&self, pk: &str, kind: &str) -> Result<Option<Item>, StoreError> {
+        if !is_key(pk) {
+            return Ok(None);
+        }
+        Ok(self.get_item(pk).await?.filter(|item| is_kind(item, kind)))
+    }
+
+    /// A query of `index` on the key condition `cond`.
+    pub(super) fn query_index(
+        &self,
+        index: &str,
+        cond: &str,
+        values: HashMap<String, AttributeValue>,
+    ) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression(cond)
+            .set_expression_attribute_names(names_in(&[cond]))
+            .set_expression_attribute_values(Some(values))
+    }
+
+    /// Every item `request` matches, following every page.
+    pub(super) async fn query_all(
+        &self,
+        request: QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
+        self.query_items(request, usize::MAX).await
+    }
+
+    /// The first `most` items `request` matches, following pages as needed.
+    async fn query_items(
+        &self,
+        request: QueryFluentBuilder,
+        most: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        while items.len() < most {
+            let out = request
+                .clone()
+                // No `Limit` when more are wanted than it can say: read every page.
+                .set_limit(i32::try_from(most - items.len()).ok())
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| sdk_error("Query", err))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => break,
+            }
+        }
+        Ok(items)
+    }
+
+    /// The items among `pks` (each at most once) that exist, in no particular order.
+    pub(super) async fn batch_get(
+        &self,
+        pks: impl IntoIterator<Item = String>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let keys: Vec<Item> = pks.into_iter().map(key).collect();
+        let mut items = Vec::new();
+        for chunk in keys.chunks(BATCH_GET) {
+            let mut pending = chunk.to_vec();
+            let mut attempt = 0;
+            // DynamoDB leaves keys unprocessed when throttled or past 16 MB of answer.
+            while !pending.is_empty() {
+                if attempt == UNPROCESSED_ATTEMPTS {
+                    return Err(StoreError::Unavailable(
+                        "BatchGetItem kept leaving keys unprocessed".into(),
+                    ));
+                }
+                if attempt > 0 {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                let wanted = KeysAndAttributes::builder()
+                    .set_keys(Some(pending))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(build_error)?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, wanted)
+                    .send()
+                    .await
+                    .map_err(|err| sdk_error("BatchGetItem", err))?;
+                let found = out.responses.and_then(|mut r| r.remove(&self.table));
+                items.extend(found.unwrap_or_default());
+                let left = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table));
+                pending = left.map(|left| left.keys).unwrap_or_default();
+                attempt += 1;
+            }
+        }
+        Ok(items)
+    }
+}
+
+/// The expression attribute names of `expressions`: each `#name` stands for attribute `name`.
+fn names_in(expressions: &[&str]) -> Option<HashMap<String, String>> {
+    let names: HashMap<String, String> = expressions
+        .iter()
+        .flat_map(|e| e.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '#')))
+        .filter_map(|word| Some((word.to_string(), word.strip_prefix('#')?.to_string())))
+        .collect();
+    Some(names).filter(|names| !names.is_empty())
+}
+
+/// Expression attribute values.
+pub(super) fn values<const N: usize>(
+    pairs: [(&str, AttributeValue); N],
+) -> HashMap<String, AttributeValue> {
+    pairs
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect()
+}
+
+/// `SET #a = :a, ...` of every attribute of `item` but its key, with the values.
+fn set_all(item: Item) -> (String, HashMap<String, AttributeValue>) {
+    let (sets, values): (Vec<String>, HashMap<String, AttributeValue>) = item
+        .into_iter()
+        .filter(|(name, _)| name != PK)
+        .map(|(name, value)| (format!("#{name} = :{name}"), (format!(":{name}"), value)))
+        .unzip();
+    (format!("SET {}", sets.join(", ")), values)
+}
+
+fn is_kind(item: &Item, kind: &str) -> bool {
+    matches!(item.get("kind"), Some(AttributeValue::S(found)) if found == kind)
+}
+
+/// A timestamp attribute (RFC 3339 text).
+pub(super) fn stamp(item: &Item, name: &str) -> Result<DateTime<FixedOffset>, StoreError> {
+    time(text(item, name)?)
+}
+
+fn stale_unless(applied: bool) -> Result<(), StoreError> {
+    if applied {
+        Ok(())
+    } else {
+        Err(StoreError::Stale)
+    }
+}
+
+fn same_id(current: &str, next: &str) -> Result<(), StoreError> {
+    if current == next {
+        Ok(())
+    } else {
+        Err(StoreError::Other(format!(
+            "replace of {current} by an item with id {next}"
+        )))
+    }
+}
+
+fn signed(len: usize) -> i64 {
+    i64::try_from(len).unwrap_or(i64::MAX)
+}
+
+// ---- items --------------------------------------------------------------------------------
+
+fn customer_pk(id: &str) -> String {
+    format!("{CUSTOMER}#{id}")
+}
+
+fn vehicle_pk(id: &str) -> String {
+    format!("{VEHICLE}#{id}")
+}
+
+fn guard_pk(nopol_key: &str) -> String {
+    format!("{GUARD_PREFIX}{nopol_key}")
+}
+
+fn attributes<const N: usize>(pk: String, pairs: [(&str, AttributeValue); N]) -> Item {
+    let mut item = key(pk);
+    item.extend(pairs.map(|(name, value)| (name.to_string(), value)));
+    item
+}
+
+fn customer_item(customer: &Customer) -> Item {
+    attributes(
+        customer_pk(&customer.id),
+        [
+            ("kind", s(CUSTOMER)),
+            ("list_key", s(customer.list_key())),
+            ("id", s(&customer.id)),
+            ("name", s(&customer.name)),
+            ("no_hp", s(&customer.no_hp)),
+            ("created_at", s(customer.created_at.to_rfc3339())),
+            ("updated_at", s(customer.updated_at.to_rfc3339())),
+            ("version", n(customer.version)),
+        ],
+    )
+}
+
+fn customer_from(item: &Item) -> Result<Customer, StoreError> {
+    Ok(Customer {
+        id: text(item, "id")?.to_string(),
+        name: text(item, "name")?.to_string(),
+        no_hp: text(item, "no_hp")?.to_string(),
+        created_at: stamp(item, "created_at")?,
+        updated_at: stamp(item, "updated_at")?,
+        version: number(item, "version")?,
+    })
+}
+
+/// The vehicle, with none of the attributes the record indexes are built on.
+fn vehicle_item(vehicle: &Vehicle) -> Item {
+    let mut item = attributes(
+        vehicle_pk(&vehicle.id),
+        [
+            ("kind", s(VEHICLE)),
+            ("id", s(&vehicle.id)),
+            ("id_customer", s(&vehicle.id_customer)),
+            ("nopol", s(&vehicle.nopol)),
+            ("model", s(&vehicle.model)),
+            ("created_at", s(vehicle.created_at.to_rfc3339())),
+            ("updated_at", s(vehicle.updated_at.to_rfc3339())),
+            ("version", n(vehicle.version)),
+        ],
+    );
+    // Sparse: only a vehicle with a visit enters `visit-index`.
+    if let Some(day) = vehicle.last_visit {
+        item.insert("last_visit".into(), s(day.format(DATE_FORMAT).to_string()));
+        item.insert("visit".into(), s(VEHICLE));
+    }
+    item
+}
+
+fn vehicle_from(item: &Item) -> Result<Vehicle, StoreError> {
+    Ok(Vehicle {
+        id: text(item, "id")?.to_string(),
+        id_customer: text(item, "id_customer")?.to_string(),
+        nopol: text(item, "nopol")?.to_string(),
+        model: text(item, "model")?.to_string(),
+        last_visit: opt_date(item, "last_visit")?,
+        created_at: stamp(item, "created_at")?,
+        updated_at: stamp(item, "updated_at")?,
+        version: number(item, "version")?,
+    })
+}
+
+/// The items a registration writes (but the counts), to tell which rows of a bulk insert
+/// could collide.
+fn items_of(registration: &Registration) -> Vec<String> {
+    let vehicles = registration.vehicles.iter();
+    std::iter::once(customer_pk(&registration.customer.id))
+        .chain(vehicles.clone().map(|v| vehicle_pk(&v.id)))
+        .chain(vehicles.map(|v| guard_pk(&v.nopol_key())))
+        .collect()
+}
+
+/// The rows that share no item with an earlier row, and the rest.
+fn waves(registrations: &[Registration]) -> (Vec<usize>, Vec<usize>) {
+    let mut seen = HashSet::new();
+    (0..registrations.len()).partition(|&row| {
+        let items = items_of(&registrations[row]);
+        let fresh = items.iter().all(|pk| !seen.contains(pk));
+        seen.extend(items);
+        fresh
+    })
+}
+
+/// A vehicle id or nopol repeated within one registration, refused as the embedded store
+/// refuses it (DynamoDB would reject a transaction touching one item twice).
+fn repeated_within(registration: &Registration) -> Option<StoreError> {
+    let (mut ids, mut nopols) = (HashSet::new(), HashSet::new());
+    for vehicle in &registration.vehicles {
+        if !ids.insert(vehicle.id.as_str()) {
+            return Some(StoreError::Other(format!(
+                "vehicle {} exists already",
+                vehicle.id
+            )));
+        }
+        if !nopols.insert(vehicle.nopol_key()) {
+            return Some(StoreError::NopolTaken(vehicle.nopol_key()));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_hashed_words_of_the_expressions() {
+        let names = names_in(&[
+            "ADD #frequency :f SET #updated_at = :at",
+            "attribute_exists(#pk)",
+        ])
+        .expect("names");
+        assert_eq!(names.len(), 3);
+        assert_eq!(
+            names.get("#updated_at").map(String::as_str),
+            Some("updated_at")
+        );
+        assert_eq!(names.get("#pk").map(String::as_str), Some("pk"));
+        assert_eq!(names_in(&["", "a = :b"]), None);
+    }
+
+    #[test]
+    fn set_all_sets_every_attribute_but_the_key() {
+        let item = attributes(
+            "customer#1".into(),
+            [("name", s("Budi")), ("version", n(2))],
+        );
+        let (set, values) = set_all(item);
+        assert!(set.starts_with("SET "));
+        assert!(set.contains("#name = :name") && set.contains("#version = :version"));
+        assert!(!set.contains("#pk"));
+        assert_eq!(values.len(), 2);
+    }
+}
