@@ -746,7 +746,9 @@ async fn delete_customer_is_stale_after_a_vehicle_was_added(store: Store) {
     assert!(is_stale(&result), "{result:?}");
     // A vehicle list missing one (as a lagging index could read it) is stale, even at the
     // customer's current version: the vehicle would be left behind, its nopol taken.
-    let result = store.delete_customer(&current, &[added.clone()]).await;
+    let result = store
+        .delete_customer(&current, std::slice::from_ref(&added))
+        .await;
     assert!(is_stale(&result), "{result:?}");
     assert_eq!(
         counts(&store).await,
