@@ -10,6 +10,7 @@ pub mod error;
 #[cfg(feature = "fake-starsender")]
 pub mod fake_starsender;
 pub mod gateway;
+pub mod import;
 pub mod lambda;
 pub mod manual;
 pub mod messages;

@@ -10,12 +10,11 @@ use uuid::Uuid;
 use super::{ManualRecord, NewRecord, RecordPatch};
 use crate::App;
 use crate::error::{ApiError, FieldError};
+use crate::import::ImportReport;
 use crate::nopol::Nopol;
 use crate::query::{Params, encode_cursor, is_position_key};
 use crate::store::{ListQuery, StoreError};
 
-/// Rows accepted by one bulk import; more is a 413.
-pub const MAX_IMPORT_ROWS: usize = 1000;
 /// Records per list page, by default and at most: well inside Lambda's 6 MB response limit.
 pub const MAX_PAGE: usize = 1000;
 /// Days, today included, in which a next service counts as upcoming.
@@ -56,15 +55,6 @@ pub async fn create(app: &App, body: Value) -> Result<ManualRecord, ApiError> {
     }
 }
 
-/// The outcome of a bulk import, as `data` of its answer.
-#[derive(Debug, Serialize)]
-pub struct ImportReport {
-    pub total: usize,
-    pub imported: usize,
-    pub failed: usize,
-    pub failures: Vec<ImportFailure>,
-}
-
 #[derive(Debug, Serialize)]
 pub struct ImportFailure {
     /// 0-based position of the row in the request.
@@ -97,19 +87,8 @@ impl ImportFailure {
 }
 
 /// Imports each row on its own: a failing row never stops the others.
-pub async fn bulk_import(app: &App, body: Value) -> Result<ImportReport, ApiError> {
-    let Value::Array(rows) = body else {
-        return Err(ApiError::invalid(FieldError::body_root(
-            "list_type",
-            "Input should be a valid list",
-        )));
-    };
-    if rows.len() > MAX_IMPORT_ROWS {
-        return Err(ApiError::TooLarge(format!(
-            "Maksimal {MAX_IMPORT_ROWS} baris per import, diterima {}",
-            rows.len()
-        )));
-    }
+pub async fn bulk_import(app: &App, body: Value) -> Result<ImportReport<ImportFailure>, ApiError> {
+    let rows = crate::import::rows(body)?;
     let total = rows.len();
     let now = app.now();
     let mut failures = Vec::new();
@@ -146,13 +125,7 @@ pub async fn bulk_import(app: &App, body: Value) -> Result<ImportReport, ApiErro
             ));
         }
     }
-    failures.sort_by_key(|f| f.index);
-    Ok(ImportReport {
-        total,
-        imported: total - failures.len(),
-        failed: failures.len(),
-        failures,
-    })
+    Ok(ImportReport::new(total, failures, |f| f.index))
 }
 
 /// One line naming each problem of a row: `no_hp: Nomor HP tidak valid …`.

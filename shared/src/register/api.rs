@@ -29,12 +29,7 @@ pub async fn create(State(app): State<Arc<App>>, JsonBody(body): JsonBody) -> An
 }
 
 pub async fn bulk_import(State(app): State<Arc<App>>, JsonBody(body): JsonBody) -> Answer {
-    let report = service::bulk_import(&app, body).await?;
-    let message = format!(
-        "Import selesai. {} berhasil, {} gagal",
-        report.imported, report.failed
-    );
-    ok(json!({"success": true, "data": report, "message": message}))
+    ok(service::bulk_import(&app, body).await?.answer())
 }
 
 pub async fn list(

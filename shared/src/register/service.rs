@@ -10,8 +10,9 @@ use uuid::Uuid;
 use super::input::{CustomerPatch, MAX_VEHICLES, NewCustomer, NewVehicle, VehiclePatch};
 use super::{Customer, Registration, Vehicle, VehicleView};
 use crate::App;
-use crate::error::{ApiError, FieldError};
-use crate::manual::{MAX_IMPORT_ROWS, MAX_PAGE, describe};
+use crate::error::ApiError;
+use crate::import::ImportReport;
+use crate::manual::{MAX_PAGE, describe};
 use crate::query::{Params, encode_cursor, is_position_key};
 use crate::store::StoreError;
 
@@ -103,15 +104,6 @@ pub async fn create(app: &App, body: Value) -> Result<Value, ApiError> {
     }
 }
 
-/// The outcome of a bulk import, as `data` of its answer.
-#[derive(Debug, Serialize)]
-pub struct ImportReport {
-    pub total: usize,
-    pub imported: usize,
-    pub failed: usize,
-    pub failures: Vec<ImportFailure>,
-}
-
 #[derive(Debug, Serialize)]
 pub struct ImportFailure {
     /// 0-based position of the row in the request.
@@ -122,19 +114,8 @@ pub struct ImportFailure {
 }
 
 /// Imports each customer (with its vehicles) on its own: a failing row never stops the others.
-pub async fn bulk_import(app: &App, body: Value) -> Result<ImportReport, ApiError> {
-    let Value::Array(rows) = body else {
-        return Err(ApiError::invalid(FieldError::body_root(
-            "list_type",
-            "Input should be a valid list",
-        )));
-    };
-    if rows.len() > MAX_IMPORT_ROWS {
-        return Err(ApiError::TooLarge(format!(
-            "Maksimal {MAX_IMPORT_ROWS} baris per import, diterima {}",
-            rows.len()
-        )));
-    }
+pub async fn bulk_import(app: &App, body: Value) -> Result<ImportReport<ImportFailure>, ApiError> {
+    let rows = crate::import::rows(body)?;
     let total = rows.len();
     let mut failures = Vec::new();
     let mut accepted: Vec<(usize, Registration)> = Vec::new();
@@ -190,13 +171,7 @@ pub async fn bulk_import(app: &App, body: Value) -> Result<ImportReport, ApiErro
             });
         }
     }
-    failures.sort_by_key(|f| f.index);
-    Ok(ImportReport {
-        total,
-        imported: total - failures.len(),
-        failed: failures.len(),
-        failures,
-    })
+    Ok(ImportReport::new(total, failures, |f| f.index))
 }
 
 /// The answer of the customers list: `total` counts every customer, whatever the page.

@@ -150,6 +150,36 @@ fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(other)
 }
 
+/// One page of a newest-first list: the items of `listing` (list key → id) before `after`, as
+/// `load` reads them (`None` leaves one out), at most `limit`; with the list key to continue
+/// from when more follow.
+fn newest_first<T>(
+    listing: &impl ReadableTable<&'static str, &'static str>,
+    after: Option<&str>,
+    limit: usize,
+    mut load: impl FnMut(&str) -> Result<Option<T>, StoreError>,
+    list_key: impl Fn(&T) -> String,
+) -> Result<(Vec<T>, Option<String>), StoreError> {
+    let range = match after {
+        Some(after) => listing.range(..after),
+        None => listing.range::<&str>(..),
+    }
+    .map_err(other)?;
+    let mut items = Vec::new();
+    for entry in range.rev() {
+        let (_, id) = entry.map_err(other)?;
+        let Some(item) = load(id.value())? else {
+            continue;
+        };
+        if items.len() == limit {
+            let next = items.last().map(&list_key);
+            return Ok((items, next));
+        }
+        items.push(item);
+    }
+    Ok((items, None))
+}
+
 /// Runs `work` in one read transaction.
 fn read<T>(
     db: &Database,
@@ -348,33 +378,19 @@ impl ManualStore for EmbeddedStore {
             let txn = db.begin_read().map_err(other)?;
             let listing = txn.open_table(LISTING).map_err(other)?;
             let records = txn.open_table(RECORDS).map_err(other)?;
-            let range = match query.after.as_deref() {
-                Some(after) => listing.range(..after),
-                None => listing.range::<&str>(..),
-            }
-            .map_err(other)?;
-            let mut items = Vec::new();
-            let mut more = false;
-            for entry in range.rev() {
-                let (_, id) = entry.map_err(other)?;
-                let Some(value) = records.get(id.value()).map_err(other)? else {
-                    continue;
-                };
-                let record = decode(value.value())?;
-                if query.active_only && !record.is_active() {
-                    continue;
-                }
-                if items.len() == query.limit {
-                    more = true;
-                    break;
-                }
-                items.push(record);
-            }
-            let next_after = if more {
-                items.last().map(ManualRecord::list_key)
-            } else {
-                None
-            };
+            let (items, next_after) = newest_first(
+                &listing,
+                query.after.as_deref(),
+                query.limit,
+                |id| {
+                    let Some(value) = records.get(id).map_err(other)? else {
+                        return Ok(None);
+                    };
+                    let record = decode(value.value())?;
+                    Ok((!query.active_only || record.is_active()).then_some(record))
+                },
+                ManualRecord::list_key,
+            )?;
             Ok(Page { items, next_after })
         })
         .await

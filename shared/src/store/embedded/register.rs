@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::{
-    CUSTOMER_LISTING, CUSTOMERS, EmbeddedStore, Tables, VEHICLES, from_json, other, read, to_json,
-    write,
+    CUSTOMER_LISTING, CUSTOMERS, EmbeddedStore, Tables, VEHICLES, from_json, newest_first, other,
+    read, to_json, write,
 };
 use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
 use crate::store::{CustomerPage, RegisterStore, StoreError};
@@ -164,25 +164,16 @@ impl RegisterStore for EmbeddedStore {
             read(db, |txn| {
                 let listing = txn.open_table(CUSTOMER_LISTING).map_err(other)?;
                 let customers = txn.open_table(CUSTOMERS).map_err(other)?;
-                let range = match after.as_deref() {
-                    Some(after) => listing.range(..after),
-                    None => listing.range::<&str>(..),
-                }
-                .map_err(other)?;
-                let mut items = Vec::new();
-                let mut more = false;
-                for entry in range.rev() {
-                    let (_, id) = entry.map_err(other)?;
-                    let Some(value) = customers.get(id.value()).map_err(other)? else {
-                        continue;
-                    };
-                    if items.len() == limit {
-                        more = true;
-                        break;
-                    }
-                    items.push(customer_from(value.value())?);
-                }
-                let next_after = more.then(|| items.last().map(Customer::list_key)).flatten();
+                let (items, next_after) = newest_first(
+                    &listing,
+                    after.as_deref(),
+                    limit,
+                    |id| {
+                        let value = customers.get(id).map_err(other)?;
+                        value.map(|v| customer_from(v.value())).transpose()
+                    },
+                    Customer::list_key,
+                )?;
                 Ok(CustomerPage { items, next_after })
             })
         })
