@@ -3,13 +3,15 @@
 //! `infra/test.sh`; a fresh table each test). Without that variable the DynamoDB tests fail:
 //! a tier that did not run must not look green.
 
+#[macro_use]
+mod common;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use bengkel::manual::{Counts, ManualRecord};
 use bengkel::messages::{MessageEntry, Source, Status};
-use bengkel::store::dynamo::{DynamoStore, ensure_table};
+use bengkel::store::dynamo::DynamoStore;
 use bengkel::store::embedded::EmbeddedStore;
 use bengkel::store::{
     Claim, ListQuery, ManualStore, MessageQuery, MessageStore, ReminderStore, StoreError,
@@ -78,27 +80,7 @@ fn embedded() -> Fixture {
 }
 
 async fn dynamo(test: &str) -> Fixture {
-    let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT_URL") else {
-        panic!(
-            "DynamoDB conformance needs a server: set DYNAMODB_ENDPOINT_URL or run infra/test.sh"
-        );
-    };
-    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "ap-southeast-3".into());
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new(region))
-        .credentials_provider(Credentials::new("test", "test", None, None, "conformance"))
-        .build();
-    let client = aws_sdk_dynamodb::Client::from_conf(config);
-    let table = format!(
-        "conformance-{}-{}",
-        test.replace('_', "-"),
-        uuid::Uuid::new_v4().simple()
-    );
-    ensure_table(&client, &table)
-        .await
-        .expect("table created (is the server at DYNAMODB_ENDPOINT_URL up?)");
+    let (client, table) = common::dynamo_table(&format!("conformance-{test}")).await;
     let store = Arc::new(DynamoStore::new(client, table));
     Fixture {
         store: store.clone(),
@@ -106,32 +88,6 @@ async fn dynamo(test: &str) -> Fixture {
         reminders: store,
         _dir: None,
     }
-}
-
-/// Generates, for every test body, one test per adapter: `embedded::name` and `dynamodb::name`.
-/// A body takes what it tests (see [`Given`]): `Store`, `Log`, `Reminders`, `(Store, Log)` or
-/// `(Store, Reminders)`.
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let fixture = super::embedded();
-                    super::$name(super::Given::given(&fixture)).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let fixture = super::dynamo(stringify!($name)).await;
-                    super::$name(super::Given::given(&fixture)).await;
-                }
-            )*
-        }
-    };
 }
 
 conformance!(

@@ -3,6 +3,7 @@
 //! and reminders that reach each due vehicle once, alone or in the daily run beside the
 //! manual records.
 
+#[macro_use]
 mod common;
 
 use std::collections::HashMap;
@@ -13,14 +14,6 @@ use bengkel::config::Config;
 use bengkel::fake_starsender::{Behaviour, FakeStarSender};
 use common::{Backend, Reply, TestApp, customer};
 use serde_json::{Value, json};
-
-/// Runs each test body once per store.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod embedded { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Embedded).await } )* }
-        mod dynamodb { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Dynamo).await } )* }
-    };
-}
 
 on_both_stores!(
     customers_and_vehicles_round_trip,

@@ -2,6 +2,7 @@
 //! in Jakarta, the Indonesian text, at most one automatic reminder per service date (also with
 //! runs side by side), each gateway failure mode, and the time budget.
 
+#[macro_use]
 mod common;
 
 use std::collections::HashMap;
@@ -16,14 +17,6 @@ use common::{Backend, TestApp, customer};
 use serde_json::{Value, json};
 
 const BASE: &str = "/manual-whatsapp";
-
-/// Runs each test body once per store.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod embedded { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Embedded).await } )* }
-        mod dynamodb { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Dynamo).await } )* }
-    };
-}
 
 on_both_stores!(
     due_records_get_one_reminder_and_the_rest_a_reason,

@@ -1,6 +1,7 @@
 //! The WhatsApp report through the API, on both stores: its rows and their shapes, the
 //! statistics of a known data set, the atomic upsert, and resets that a snapshot undoes.
 
+#[macro_use]
 mod common;
 
 use axum::http::{Method, StatusCode};
@@ -8,14 +9,6 @@ use bengkel::config::Config;
 use bengkel::report::Delivery;
 use common::{Backend, TestApp};
 use serde_json::{Value, json};
-
-/// Runs each test body once per store.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod embedded { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Embedded).await } )* }
-        mod dynamodb { $(#[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $name() { super::$name(super::Backend::Dynamo).await } )* }
-    };
-}
 
 on_both_stores!(
     every_report_endpoint_shows_the_rows,

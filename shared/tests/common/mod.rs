@@ -1,9 +1,10 @@
 //! What the API tests share: an app on a fresh embedded store, a clock they control, and a
 //! client that calls the router in-process.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use std::sync::{Arc, Mutex};
 
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
@@ -157,18 +158,85 @@ impl TestApp {
 
 /// A DynamoDB store on a new table of the server at `DYNAMODB_ENDPOINT_URL`.
 async fn fresh_table() -> DynamoStore {
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT_URL")
-        .expect("DynamoDB tests need a server: set DYNAMODB_ENDPOINT_URL or run infra/test.sh");
-    let aws = aws_config::from_env().endpoint_url(endpoint).load().await;
-    let client = aws_sdk_dynamodb::Client::new(&aws);
-    let table = format!("api-{}", uuid::Uuid::new_v4().simple());
+    let (client, table) = dynamo_table("api").await;
+    DynamoStore::new(client, table)
+}
+
+/// A client of the DynamoDB server at `DYNAMODB_ENDPOINT_URL` (moto) and a new table on it,
+/// its name starting with `label`, with every index the adapter reads.
+pub async fn dynamo_table(label: &str) -> (aws_sdk_dynamodb::Client, String) {
+    let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT_URL") else {
+        panic!("DynamoDB tests need a server: set DYNAMODB_ENDPOINT_URL or run infra/test.sh");
+    };
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "ap-southeast-3".into());
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(region))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .build();
+    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    let table = format!(
+        "{}-{}",
+        label.replace('_', "-"),
+        uuid::Uuid::new_v4().simple()
+    );
     bengkel::store::dynamo::ensure_table(&client, &table)
         .await
-        .expect("table created on the DynamoDB server");
-    DynamoStore::new(client, table)
+        .expect("table created (is the server at DYNAMODB_ENDPOINT_URL up?)");
+    (client, table)
 }
 
 /// A valid create body.
 pub fn customer(name: &str, nopol: &str, no_hp: &str) -> Value {
     json!({"customer_name": name, "nopol": nopol, "no_hp": no_hp})
+}
+
+/// Runs each API test body (taking a [`Backend`]) once per store: `embedded::name` and
+/// `dynamodb::name`.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::Embedded).await
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::Dynamo).await
+                }
+            )*
+        }
+    };
+}
+
+/// Generates, for every store test body, one test per adapter: `embedded::name` and
+/// `dynamodb::name`. The test file defines its fixtures `embedded()` and `dynamo(name)`, and a
+/// `Given` trait by which a body takes what it tests from a fixture.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let fixture = super::embedded();
+                    super::$name(super::Given::given(&fixture)).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let fixture = super::dynamo(stringify!($name)).await;
+                    super::$name(super::Given::given(&fixture)).await;
+                }
+            )*
+        }
+    };
 }
