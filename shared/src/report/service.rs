@@ -91,7 +91,7 @@ pub async fn statistics(app: &App) -> Result<Statistics, ApiError> {
 /// customer may not have been reminded yet, or may have been deleted).
 pub async fn of_customer(app: &App, id_customer: &str) -> Result<Value, ApiError> {
     let scope = Scope {
-        id_customer: Some(id_customer.to_string()),
+        id_customer: Some(id_customer.to_lowercase()),
         id_vehicle: None,
     };
     let rows = sorted_rows(app, &scope).await?;
@@ -100,7 +100,8 @@ pub async fn of_customer(app: &App, id_customer: &str) -> Result<Value, ApiError
 
 /// `GET /whatsapp-report/customer/{id}/vehicle/{id}`: the pair's row.
 pub async fn of_pair(app: &App, id_customer: &str, id_vehicle: &str) -> Result<Value, ApiError> {
-    let id = super::report_id(id_customer, id_vehicle);
+    // Ids are stored lower-case; the pair's row id is derived from them.
+    let id = super::report_id(&id_customer.to_lowercase(), &id_vehicle.to_lowercase());
     let row = app
         .reports
         .report_row(&id)
