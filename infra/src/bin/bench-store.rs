@@ -13,22 +13,13 @@
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
-use aws_sdk_dynamodb::config::{BehaviorVersion, ConfigBag, Credentials, Intercept, Region};
-use aws_sdk_dynamodb::error::BoxError;
-use aws_sdk_dynamodb::operation::{
-    batch_write_item::BatchWriteItemInput, create_table::CreateTableInput,
-    delete_item::DeleteItemInput, describe_table::DescribeTableInput, get_item::GetItemInput,
-    put_item::PutItemInput, query::QueryInput, scan::ScanInput,
-    transact_write_items::TransactWriteItemsInput, update_item::UpdateItemInput,
-};
 use bengkel::manual::ManualRecord;
 use bengkel::store::dynamo::{DynamoStore, ensure_table};
 use bengkel::store::{ListQuery, ManualStore, StoreError};
+use infra::meter::Meter;
 use serde_json::json;
 
 type Calls = BTreeMap<&'static str, u64>;
@@ -95,56 +86,6 @@ fn renamed(record: &ManualRecord, n: usize) -> ManualRecord {
     }
 }
 
-/// Counts the operations the SDK executes, by name (once per operation, retries excluded).
-#[derive(Debug, Clone, Default)]
-struct CallCounter(Arc<Mutex<Calls>>);
-
-impl CallCounter {
-    /// The calls counted since the last take, starting again from zero.
-    fn take(&self) -> Calls {
-        self.0
-            .lock()
-            .map(|mut calls| std::mem::take(&mut *calls))
-            .unwrap_or_default()
-    }
-}
-
-impl Intercept for CallCounter {
-    fn name(&self) -> &'static str {
-        "CallCounter"
-    }
-
-    fn read_before_execution(
-        &self,
-        context: &BeforeSerializationInterceptorContextRef<'_>,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let input = context.input();
-        // The input's type names the operation.
-        macro_rules! operation {
-            ($($input:ty => $name:literal),* $(,)?) => {
-                $(if input.downcast_ref::<$input>().is_some() { $name } else)* { "other" }
-            };
-        }
-        let name = operation!(
-            GetItemInput => "GetItem",
-            QueryInput => "Query",
-            TransactWriteItemsInput => "TransactWriteItems",
-            PutItemInput => "PutItem",
-            UpdateItemInput => "UpdateItem",
-            DeleteItemInput => "DeleteItem",
-            BatchWriteItemInput => "BatchWriteItem",
-            ScanInput => "Scan",
-            DescribeTableInput => "DescribeTable",
-            CreateTableInput => "CreateTable",
-        );
-        if let Ok(mut calls) = self.0.lock() {
-            *calls.entry(name).or_default() += 1;
-        }
-        Ok(())
-    }
-}
-
 /// One line of the table.
 struct Row {
     operation: String,
@@ -192,7 +133,7 @@ fn phases(args: impl Iterator<Item = String>) -> Result<Vec<Phase>, String> {
 
 struct Bench {
     client: Client,
-    counter: CallCounter,
+    counter: Meter,
     rows: Vec<Row>,
 }
 
@@ -216,7 +157,7 @@ impl Bench {
         let started = Instant::now();
         let result = work.await?;
         let wall = started.elapsed();
-        let calls = self.counter.take();
+        let calls = self.counter.take().calls;
         self.rows.push(Row {
             operation: operation.to_string(),
             records,
@@ -242,9 +183,9 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    let counter = CallCounter::default();
+    let counter = Meter::default();
     let mut bench = Bench {
-        client: client(&endpoint, counter.clone()),
+        client: infra::meter::client(&endpoint, counter.clone()),
         counter,
         rows: Vec::new(),
     };
@@ -255,18 +196,6 @@ async fn main() -> ExitCode {
     }
     print_table(&bench.rows);
     ExitCode::SUCCESS
-}
-
-fn client(endpoint: &str, counter: CallCounter) -> Client {
-    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "ap-southeast-3".into());
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new(region))
-        .credentials_provider(Credentials::new("test", "test", None, None, "bench"))
-        .interceptor(counter)
-        .build();
-    Client::from_conf(config)
 }
 
 async fn run(bench: &mut Bench, phases: &[Phase]) -> Result<(), StoreError> {
