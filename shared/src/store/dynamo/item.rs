@@ -215,6 +215,26 @@ pub(super) fn malformed(item: &Item, name: &str) -> StoreError {
     ))
 }
 
+/// The expression attribute names of `expressions`: each `#name` stands for attribute `name`.
+pub fn names_in(expressions: &[&str]) -> Option<HashMap<String, String>> {
+    let names: HashMap<String, String> = expressions
+        .iter()
+        .flat_map(|e| e.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '#')))
+        .filter_map(|word| Some((word.to_string(), word.strip_prefix('#')?.to_string())))
+        .collect();
+    Some(names).filter(|names| !names.is_empty())
+}
+
+/// Expression attribute values.
+pub fn values<const N: usize>(
+    pairs: [(&str, AttributeValue); N],
+) -> HashMap<String, AttributeValue> {
+    pairs
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

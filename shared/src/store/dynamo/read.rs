@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::item::names_in;
 use super::item::{self, COUNTS_PK, DUE_ACTIVE, Item, RECORD_KIND};
 use super::schema::{DUE_INDEX, LIST_INDEX, NOPOL_INDEX, REMINDED_AT_INDEX, REMINDERS_INDEX};
 use super::{DynamoStore, sdk_error};
@@ -218,28 +219,62 @@ impl DynamoStore {
         &self,
         limit: usize,
     ) -> Result<Vec<ManualRecord>, StoreError> {
-        let mut records = Vec::new();
+        let request = self
+            .query(REMINDERS_INDEX, "#kind = :rec", &[("#kind", "kind")])
+            .expression_attribute_values(":rec", item::s(RECORD_KIND))
+            .scan_index_forward(false);
+        let found = self.query_items(request, limit).await?;
+        found.iter().map(item::record_from).collect()
+    }
+
+    /// A query of `index` on the key condition `cond`.
+    pub(super) fn query_index(
+        &self,
+        index: &str,
+        cond: &str,
+        values: HashMap<String, AttributeValue>,
+    ) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression(cond)
+            .set_expression_attribute_names(names_in(&[cond]))
+            .set_expression_attribute_values(Some(values))
+    }
+
+    /// Every item `request` matches, following every page.
+    pub(super) async fn query_all(
+        &self,
+        request: QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
+        self.query_items(request, usize::MAX).await
+    }
+
+    /// The first `most` items `request` matches, following pages as needed.
+    pub(super) async fn query_items(
+        &self,
+        request: QueryFluentBuilder,
+        most: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
         let mut start = None;
-        while records.len() < limit {
-            let out = self
-                .query(REMINDERS_INDEX, "#kind = :rec", &[("#kind", "kind")])
-                .expression_attribute_values(":rec", item::s(RECORD_KIND))
-                .scan_index_forward(false)
-                .limit(clamp(limit - records.len()))
+        while items.len() < most {
+            let out = request
+                .clone()
+                // No `Limit` when more are wanted than it can say: read every page.
+                .set_limit(i32::try_from(most - items.len()).ok())
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
                 .map_err(|err| sdk_error("Query", err))?;
-            for found in out.items.unwrap_or_default() {
-                records.push(item::record_from(&found)?);
-            }
+            items.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(key) => start = Some(key),
                 None => break,
             }
         }
-        records.truncate(limit);
-        Ok(records)
+        Ok(items)
     }
 
     pub(super) fn query(

@@ -1,12 +1,10 @@
 //! The customer register in the table (layout in [`super`]): customers, vehicles, their nopol
-//! guards and the register counts. Also the helpers [`super::report`] shares: expressions whose
-//! `#name`s stand for themselves, conditional single updates, transactions whose refusals are
-//! named, paged queries and batched reads.
+//! guards and the register counts. Also the helpers [`super::report`] shares: conditional
+//! single updates, transactions whose refusals are named, and batched reads.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
 };
@@ -14,7 +12,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use futures::StreamExt;
 
 use super::item::{
-    DATE_FORMAT, Item, PK, key, n, number, opt_date, optional_number, s, text, time,
+    DATE_FORMAT, Item, PK, key, n, names_in, number, opt_date, optional_number, s, text, time,
+    values,
 };
 use super::read::is_key;
 use super::schema::{CUSTOMER_INDEX, LIST_INDEX, VISIT_INDEX};
@@ -553,56 +552,6 @@ impl DynamoStore {
         Ok(self.get_item(pk).await?.filter(|item| is_kind(item, kind)))
     }
 
-    /// A query of `index` on the key condition `cond`.
-    pub(super) fn query_index(
-        &self,
-        index: &str,
-        cond: &str,
-        values: HashMap<String, AttributeValue>,
-    ) -> QueryFluentBuilder {
-        self.client
-            .query()
-            .table_name(&self.table)
-            .index_name(index)
-            .key_condition_expression(cond)
-            .set_expression_attribute_names(names_in(&[cond]))
-            .set_expression_attribute_values(Some(values))
-    }
-
-    /// Every item `request` matches, following every page.
-    pub(super) async fn query_all(
-        &self,
-        request: QueryFluentBuilder,
-    ) -> Result<Vec<Item>, StoreError> {
-        self.query_items(request, usize::MAX).await
-    }
-
-    /// The first `most` items `request` matches, following pages as needed.
-    async fn query_items(
-        &self,
-        request: QueryFluentBuilder,
-        most: usize,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        while items.len() < most {
-            let out = request
-                .clone()
-                // No `Limit` when more are wanted than it can say: read every page.
-                .set_limit(i32::try_from(most - items.len()).ok())
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|err| sdk_error("Query", err))?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(key) => start = Some(key),
-                None => break,
-            }
-        }
-        Ok(items)
-    }
-
     /// The items among `pks` (each at most once) that exist, in no particular order.
     pub(super) async fn batch_get(
         &self,
@@ -644,26 +593,6 @@ impl DynamoStore {
         }
         Ok(items)
     }
-}
-
-/// The expression attribute names of `expressions`: each `#name` stands for attribute `name`.
-fn names_in(expressions: &[&str]) -> Option<HashMap<String, String>> {
-    let names: HashMap<String, String> = expressions
-        .iter()
-        .flat_map(|e| e.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '#')))
-        .filter_map(|word| Some((word.to_string(), word.strip_prefix('#')?.to_string())))
-        .collect();
-    Some(names).filter(|names| !names.is_empty())
-}
-
-/// Expression attribute values.
-pub(super) fn values<const N: usize>(
-    pairs: [(&str, AttributeValue); N],
-) -> HashMap<String, AttributeValue> {
-    pairs
-        .into_iter()
-        .map(|(name, value)| (name.to_string(), value))
-        .collect()
 }
 
 /// `SET #a = :a, ...` of every attribute of `item` but its key, with the values.

@@ -174,30 +174,17 @@ impl DynamoStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<ManualRecord>, StoreError> {
-        let mut records = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .query(
-                    DUE_INDEX,
-                    "#due = :due AND #next BETWEEN :from AND :to",
-                    &[("#due", "due"), ("#next", "next_service")],
-                )
-                .expression_attribute_values(":due", item::s(due))
-                .expression_attribute_values(":from", item::s(day(from)))
-                .expression_attribute_values(":to", item::s(day(to)))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|err| sdk_error("Query", err))?;
-            for found in out.items.unwrap_or_default() {
-                records.push(item::record_from(&found)?);
-            }
-            match out.last_evaluated_key {
-                Some(key) => start = Some(key),
-                None => return Ok(records),
-            }
-        }
+        let request = self
+            .query(
+                DUE_INDEX,
+                "#due = :due AND #next BETWEEN :from AND :to",
+                &[("#due", "due"), ("#next", "next_service")],
+            )
+            .expression_attribute_values(":due", item::s(due))
+            .expression_attribute_values(":from", item::s(day(from)))
+            .expression_attribute_values(":to", item::s(day(to)));
+        let found = self.query_all(request).await?;
+        found.iter().map(item::record_from).collect()
     }
 
     /// `reminder_sent_count + 1`, `version + 1`, `last_reminder_sent` and its epoch (which

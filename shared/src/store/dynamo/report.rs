@@ -18,9 +18,10 @@ use chrono::{DateTime, FixedOffset};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt, TryStreamExt};
 
+use super::item::values;
 use super::item::{Item, key, n, number, opt_time, optional, s, text};
 use super::read::is_key;
-use super::register::{Check, stamp, values};
+use super::register::{Check, stamp};
 use super::schema::{CUSTOMER_INDEX, LIST_INDEX};
 use super::{DynamoStore, sdk_error};
 use crate::report::{
