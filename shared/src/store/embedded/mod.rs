@@ -97,14 +97,14 @@ impl EmbeddedStore {
 
 /// The tables, open inside one write transaction.
 struct Tables<'t> {
-    records: Table<'t, &'static str, (u64, &'static str)>,
+    records: Versioned<'t>,
     nopols: Table<'t, &'static str, &'static str>,
     listing: Table<'t, &'static str, &'static str>,
     messages: Table<'t, &'static str, &'static str>,
     claims: Table<'t, &'static str, (&'static str, i128)>,
-    customers: Table<'t, &'static str, (u64, &'static str)>,
+    customers: Versioned<'t>,
     customer_listing: Table<'t, &'static str, &'static str>,
-    vehicles: Table<'t, &'static str, (u64, &'static str)>,
+    vehicles: Versioned<'t>,
     vehicle_nopols: Table<'t, &'static str, &'static str>,
     reports: Table<'t, &'static str, &'static str>,
     snapshots: Table<'t, &'static str, &'static str>,
@@ -180,6 +180,25 @@ fn newest_first<T>(
     Ok((items, None))
 }
 
+/// Items stored as (version, JSON) under their id.
+type Versioned<'t> = Table<'t, &'static str, (u64, &'static str)>;
+
+/// Fails with `Stale` unless `table` holds `id` at `version`.
+fn check_version(table: &Versioned, id: &str, version: u64) -> Result<(), StoreError> {
+    match table.get(id).map_err(other)? {
+        Some(stored) if stored.value().0 == version => Ok(()),
+        _ => Err(StoreError::Stale),
+    }
+}
+
+/// Refuses to store a new item under an `id` that `table` holds already: ids are never reused.
+fn ensure_new(table: &Versioned, what: &str, id: &str) -> Result<(), StoreError> {
+    match table.get(id).map_err(other)? {
+        Some(_) => Err(StoreError::Other(format!("{what} {id} exists already"))),
+        None => Ok(()),
+    }
+}
+
 /// Runs `work` in one read transaction.
 fn read<T>(
     db: &Database,
@@ -190,10 +209,6 @@ fn read<T>(
 }
 
 impl Tables<'_> {
-    fn version_of(&self, id: &str) -> Result<Option<u64>, StoreError> {
-        Ok(self.records.get(id).map_err(other)?.map(|v| v.value().0))
-    }
-
     fn owner_of(&self, nopol_key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .nopols
@@ -232,12 +247,7 @@ impl Tables<'_> {
         if self.owner_of(&key)?.is_some() {
             return Err(StoreError::NopolTaken(key));
         }
-        if self.version_of(&record.id)?.is_some() {
-            return Err(StoreError::Other(format!(
-                "record {} exists already",
-                record.id
-            )));
-        }
+        ensure_new(&self.records, "record", &record.id)?;
         self.put(record)
     }
 
@@ -320,10 +330,7 @@ impl Tables<'_> {
 
     /// Fails with `Stale` unless `current` is what is stored.
     fn check_current(&self, current: &ManualRecord) -> Result<(), StoreError> {
-        match self.version_of(&current.id)? {
-            Some(version) if version == current.version => Ok(()),
-            _ => Err(StoreError::Stale),
-        }
+        check_version(&self.records, &current.id, current.version)
     }
 }
 

@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::{
-    CUSTOMER_LISTING, CUSTOMERS, EmbeddedStore, Tables, VEHICLES, from_json, newest_first, other,
-    read, to_json, write,
+    CUSTOMER_LISTING, CUSTOMERS, EmbeddedStore, Tables, VEHICLES, check_version, ensure_new,
+    from_json, newest_first, other, read, to_json, write,
 };
 use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
 use crate::store::{CustomerPage, RegisterStore, StoreError};
@@ -74,48 +74,13 @@ impl Tables<'_> {
 
     fn insert_registration(&mut self, registration: &Registration) -> Result<(), StoreError> {
         let customer = &registration.customer;
-        if self
-            .customers
-            .get(customer.id.as_str())
-            .map_err(other)?
-            .is_some()
-        {
-            return Err(StoreError::Other(format!(
-                "customer {} exists already",
-                customer.id
-            )));
-        }
+        ensure_new(&self.customers, "customer", &customer.id)?;
         self.put_customer(customer)?;
         for vehicle in &registration.vehicles {
-            if self
-                .vehicles
-                .get(vehicle.id.as_str())
-                .map_err(other)?
-                .is_some()
-            {
-                return Err(StoreError::Other(format!(
-                    "vehicle {} exists already",
-                    vehicle.id
-                )));
-            }
+            ensure_new(&self.vehicles, "vehicle", &vehicle.id)?;
             self.put_vehicle(vehicle)?;
         }
         Ok(())
-    }
-
-    /// Fails with `Stale` unless the stored customer has `version`.
-    fn check_customer(&self, id: &str, version: u64) -> Result<(), StoreError> {
-        match self.customers.get(id).map_err(other)? {
-            Some(v) if v.value().0 == version => Ok(()),
-            _ => Err(StoreError::Stale),
-        }
-    }
-
-    fn check_vehicle(&self, current: &Vehicle) -> Result<(), StoreError> {
-        match self.vehicles.get(current.id.as_str()).map_err(other)? {
-            Some(v) if v.value().0 == current.version => Ok(()),
-            _ => Err(StoreError::Stale),
-        }
     }
 }
 
@@ -202,7 +167,7 @@ impl RegisterStore for EmbeddedStore {
         let (current, next) = (current.clone(), next.clone());
         self.run(move |db| {
             write(db, |t| {
-                t.check_customer(&current.id, current.version)?;
+                check_version(&t.customers, &current.id, current.version)?;
                 t.put_customer(&next)
             })
         })
@@ -217,14 +182,14 @@ impl RegisterStore for EmbeddedStore {
         let (current, vehicles) = (current.clone(), vehicles.to_vec());
         self.run(move |db| {
             write(db, |t| {
-                t.check_customer(&current.id, current.version)?;
+                check_version(&t.customers, &current.id, current.version)?;
                 let stored = all_vehicles(&t.vehicles)?;
                 let owned = stored.iter().filter(|v| v.id_customer == current.id);
                 if owned.count() != vehicles.len() {
                     return Err(StoreError::Stale);
                 }
                 for vehicle in &vehicles {
-                    t.check_vehicle(vehicle)?;
+                    check_version(&t.vehicles, &vehicle.id, vehicle.version)?;
                     t.remove_vehicle(vehicle)?;
                 }
                 t.customers.remove(current.id.as_str()).map_err(other)?;
@@ -269,25 +234,15 @@ impl RegisterStore for EmbeddedStore {
         let (owner, vehicle) = (owner.clone(), vehicle.clone());
         self.run(move |db| {
             write(db, |t| {
-                t.check_customer(&owner.id, owner.version)?;
-                if t.vehicles
-                    .get(vehicle.id.as_str())
-                    .map_err(other)?
-                    .is_some()
-                {
-                    return Err(StoreError::Other(format!(
-                        "vehicle {} exists already",
-                        vehicle.id
-                    )));
-                }
+                check_version(&t.customers, &owner.id, owner.version)?;
+                ensure_new(&t.vehicles, "vehicle", &vehicle.id)?;
                 t.put_vehicle(&vehicle)?;
-                let mut moved = owner.clone();
-                moved.version += 1;
-                let json = to_json(&moved)?;
-                t.customers
-                    .insert(moved.id.as_str(), (moved.version, json.as_str()))
-                    .map_err(other)?;
-                Ok(())
+                // The owner moves on, unedited: a delete read before misses this vehicle.
+                let moved = Customer {
+                    version: owner.version + 1,
+                    ..owner.clone()
+                };
+                t.put_customer(&moved)
             })
         })
         .await
@@ -297,7 +252,7 @@ impl RegisterStore for EmbeddedStore {
         let (current, next) = (current.clone(), next.clone());
         self.run(move |db| {
             write(db, |t| {
-                t.check_vehicle(&current)?;
+                check_version(&t.vehicles, &current.id, current.version)?;
                 t.remove_vehicle(&current)?;
                 t.put_vehicle(&next)
             })
@@ -309,7 +264,7 @@ impl RegisterStore for EmbeddedStore {
         let current = current.clone();
         self.run(move |db| {
             write(db, |t| {
-                t.check_vehicle(&current)?;
+                check_version(&t.vehicles, &current.id, current.version)?;
                 t.remove_vehicle(&current)
             })
         })
