@@ -239,7 +239,8 @@ pub async fn update(app: &App, id: &str, body: Value) -> Result<Value, ApiError>
         )
     })
     .await?;
-    get(app, &updated.id).await
+    let vehicles = app.register.vehicles_of(id).await?;
+    Ok(view(app, &updated, &vehicles))
 }
 
 /// Deletes the customer and its vehicles; its report rows stay, as history.
