@@ -7,22 +7,15 @@ use std::time::{Duration, Instant};
 use axum::http::{Method, StatusCode};
 use bengkel::config::Config;
 use bengkel::fake_starsender::{Behaviour, FakeStarSender};
-use common::TestApp;
+use common::{Backend, TestApp};
 use serde_json::{Value, json};
 
 const SEND: &str = "/manual-whatsapp/send-custom-message";
-const KEY: &str = "device-api-key-123";
+const KEY: &str = common::GATEWAY_KEY;
 
+/// An app on the embedded store sending through a fake StarSender.
 async fn with_gateway(configure: impl FnOnce(&mut Config)) -> (TestApp, FakeStarSender) {
-    let fake = FakeStarSender::start().await.unwrap();
-    let mut config = Config {
-        starsender_url: fake.url.clone(),
-        starsender_api_key: Some(KEY.into()),
-        gateway_timeout: Duration::from_millis(700),
-        ..Config::default()
-    };
-    configure(&mut config);
-    (TestApp::with_config(config), fake)
+    common::with_gateway(Backend::Embedded, configure).await
 }
 
 fn custom(no_hp: &str, message: &str) -> Option<Value> {

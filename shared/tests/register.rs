@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
-use bengkel::config::Config;
 use bengkel::fake_starsender::{Behaviour, FakeStarSender};
 use common::{Backend, Reply, TestApp, customer};
 use serde_json::{Value, json};
@@ -28,14 +27,7 @@ on_both_stores!(
 );
 
 async fn app(backend: Backend) -> (TestApp, FakeStarSender) {
-    let fake = FakeStarSender::start().await.unwrap();
-    let config = Config {
-        starsender_url: fake.url.clone(),
-        starsender_api_key: Some("device-key".into()),
-        gateway_timeout: Duration::from_millis(700),
-        ..Config::default()
-    };
-    (TestApp::on(backend, config).await, fake)
+    common::with_gateway(backend, |_| {}).await
 }
 
 async fn expect(

@@ -32,20 +32,15 @@ on_both_stores!(
 );
 
 async fn app(backend: Backend) -> (TestApp, FakeStarSender) {
-    let fake = FakeStarSender::start().await.unwrap();
-    let config = Config {
-        starsender_url: fake.url.clone(),
-        starsender_api_key: Some("device-key".into()),
-        gateway_timeout: Duration::from_millis(700),
-        reminder_template: bengkel::reminder::template::Template::new(
+    common::with_gateway(backend, |config| {
+        config.reminder_template = bengkel::reminder::template::Template::new(
             bengkel::reminder::template::DEFAULT_TEMPLATE,
             "Bengkel Maju",
             "08551000727",
         )
-        .unwrap(),
-        ..Config::default()
-    };
-    (TestApp::on(backend, config).await, fake)
+        .unwrap();
+    })
+    .await
 }
 
 /// Creates a customer due on `next` (none when empty) with phone `no_hp`; returns its id.

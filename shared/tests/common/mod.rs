@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use bengkel::auth::Auth;
 use bengkel::clock::Clock;
 use bengkel::config::Config;
+use bengkel::fake_starsender::FakeStarSender;
 use bengkel::store::Store;
 use bengkel::store::dynamo::DynamoStore;
 use bengkel::store::embedded::EmbeddedStore;
@@ -185,6 +186,26 @@ pub async fn dynamo_table(label: &str) -> (aws_sdk_dynamodb::Client, String) {
         .await
         .expect("table created (is the server at DYNAMODB_ENDPOINT_URL up?)");
     (client, table)
+}
+
+/// The StarSender device key of the apps [`with_gateway`] builds.
+pub const GATEWAY_KEY: &str = "device-api-key-123";
+
+/// An app on `backend` that sends through a fresh fake StarSender with [`GATEWAY_KEY`] and a
+/// 700 ms timeout, after `configure` has had its say.
+pub async fn with_gateway(
+    backend: Backend,
+    configure: impl FnOnce(&mut Config),
+) -> (TestApp, FakeStarSender) {
+    let fake = FakeStarSender::start().await.unwrap();
+    let mut config = Config {
+        starsender_url: fake.url.clone(),
+        starsender_api_key: Some(GATEWAY_KEY.into()),
+        gateway_timeout: std::time::Duration::from_millis(700),
+        ..Config::default()
+    };
+    configure(&mut config);
+    (TestApp::on(backend, config).await, fake)
 }
 
 /// A valid create body.
