@@ -4,6 +4,7 @@ use std::env;
 use std::time::Duration;
 
 use chrono_tz::Tz;
+use http::{HeaderValue, Uri};
 
 use crate::reminder::template::{DEFAULT_REGISTER_TEMPLATE, DEFAULT_TEMPLATE, Template};
 
@@ -37,6 +38,9 @@ pub struct Config {
     pub reminder_days_threshold: u32,
     /// Reminders sent at the same time by one run.
     pub reminder_concurrency: usize,
+    /// Origins of browser front ends served from elsewhere that may call the API, exactly as a
+    /// browser sends them in `Origin`; empty: none (same-origin pages need none).
+    pub cors_allow_origins: Vec<HeaderValue>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +69,7 @@ impl Default for Config {
             service_interval_months: 4,
             reminder_days_threshold: 3,
             reminder_concurrency: 5,
+            cors_allow_origins: Vec::new(),
         }
     }
 }
@@ -73,7 +78,8 @@ impl Config {
     /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `STARSENDER_URL`, `STARSENDER_API_KEY`,
     /// `STARSENDER_DELAY_SECS`, `GATEWAY_CONNECT_TIMEOUT_MS`, `GATEWAY_TIMEOUT_MS`,
     /// `REMINDER_TEMPLATE`, `REGISTER_REMINDER_TEMPLATE`, `WORKSHOP_NAME`, `WORKSHOP_PHONE`,
-    /// `REMINDER_DAYS_THRESHOLD`, `REMINDER_CONCURRENCY`, `SERVICE_INTERVAL_MONTHS`.
+    /// `REMINDER_DAYS_THRESHOLD`, `REMINDER_CONCURRENCY`, `SERVICE_INTERVAL_MONTHS`,
+    /// `CORS_ALLOW_ORIGINS`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let defaults = Config::default();
         let timezone = match var("WORKSHOP_TZ") {
@@ -110,6 +116,7 @@ impl Config {
             reminder_concurrency: number("REMINDER_CONCURRENCY")?
                 .filter(|n| *n > 0)
                 .unwrap_or(defaults.reminder_concurrency),
+            cors_allow_origins: allowed_origins(&var("CORS_ALLOW_ORIGINS").unwrap_or_default())?,
         })
     }
 }
@@ -133,6 +140,55 @@ fn months(name: &str) -> Result<Option<u32>, ConfigError> {
         ))),
         other => Ok(other),
     }
+}
+
+/// The origins of a comma-separated list such as `https://bengkel.example,http://localhost:5173`
+/// (blank: none). `*` and anything but a bare `scheme://host[:port]` are refused: an origin a
+/// browser would never send could only fail silently.
+pub fn allowed_origins(list: &str) -> Result<Vec<HeaderValue>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            origin(entry).map_err(|why| ConfigError::Invalid(format!("CORS_ALLOW_ORIGINS: {why}")))
+        })
+        .collect()
+}
+
+fn origin(entry: &str) -> Result<HeaderValue, String> {
+    if entry == "*" {
+        return Err(
+            "`*` is refused: the API answers to bearer tokens, so name each front end's \
+             origin (such as https://bengkel.example)"
+                .into(),
+        );
+    }
+    let expected = || {
+        format!(
+            "{entry:?} is not an origin: write scheme://host[:port], such as https://bengkel.example"
+        )
+    };
+    let uri: Uri = entry.parse().map_err(|_| expected())?;
+    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return Err(expected());
+    };
+    let default_port = match scheme {
+        "http" => 80,
+        "https" => 443,
+        _ => return Err(expected()),
+    };
+    // The origin as a browser serialises it: lower case, no default port, no path.
+    let port = authority
+        .port_u16()
+        .filter(|port| *port != default_port)
+        .map_or_else(String::new, |port| format!(":{port}"));
+    let origin = format!("{scheme}://{}{port}", authority.host()).to_ascii_lowercase();
+    if authority.as_str().contains('@') || origin != entry {
+        return Err(format!(
+            "{entry:?} is not an origin as browsers send it; did you mean {origin}?"
+        ));
+    }
+    HeaderValue::from_str(&origin).map_err(|_| expected())
 }
 
 /// A set, non-empty environment variable.

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod clock;
 pub mod config;
+pub mod cors;
 pub mod error;
 #[cfg(feature = "fake-starsender")]
 pub mod fake_starsender;

@@ -11,6 +11,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::app::App;
+use crate::cors::{self, Cors};
 use crate::{auth, manual, messages, middleware, register, reminder, report, scheduler};
 
 /// Largest request body accepted; larger ones answer 413.
@@ -259,6 +260,17 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+/// The methods the routes use, each once: what a browser front end may call.
+pub fn methods() -> Vec<Method> {
+    let mut methods = Vec::new();
+    for route in routes() {
+        if !methods.contains(&route.method) {
+            methods.push(route.method);
+        }
+    }
+    methods
+}
+
 /// The router of every route: the local server's and the tests'.
 pub fn router(app: Arc<App>) -> Router {
     router_for(app, |_| true)
@@ -266,6 +278,7 @@ pub fn router(app: Arc<App>) -> Router {
 
 /// The router of the routes `wanted` picks, e.g. one Lambda function's own.
 pub fn router_for(app: Arc<App>, wanted: impl Fn(&Route) -> bool) -> Router {
+    let cors = Cors::new(&app.config.cors_allow_origins, methods());
     let mut router = Router::new();
     for r in routes().into_iter().filter(|r| wanted(r)) {
         router = router
@@ -280,6 +293,10 @@ pub fn router_for(app: Arc<App>, wanted: impl Fn(&Route) -> bool) -> Router {
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Outside auth and the fallbacks: a preflight is answered before either, and every
+        // answer they give carries the CORS headers. Inside the request id: preflights are
+        // logged and answered with one like every request.
+        .layer(axum::middleware::from_fn_with_state(cors, cors::apply))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(app)
 }

@@ -130,6 +130,11 @@ impl TestApp {
         let request = request
             .body(body.map_or_else(Body::empty, Body::from))
             .unwrap();
+        self.request(request).await
+    }
+
+    /// Sends a request built by the test, headers and all.
+    pub async fn request(&self, request: Request<Body>) -> Reply {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
