@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use bengkel::config::allowed_origins;
+use bengkel::cors::{ALLOWED_HEADERS, EXPOSED_HEADERS, MAX_AGE};
 use bengkel::store::dynamo::{INDEXES, KeyAttr, TABLE_KEY};
 use serde_yaml_ng::Value;
 
@@ -48,6 +50,27 @@ fn reference(value: &Value) -> Option<&str> {
         Value::Mapping(_) => value.get("Ref").and_then(Value::as_str),
         _ => None,
     }
+}
+
+/// The arguments of the intrinsic `!Tag [...]` (or `{Fn::Tag: [...]}`).
+fn intrinsic<'a>(value: &'a Value, tag: &str) -> &'a [Value] {
+    let arguments = match value {
+        Value::Tagged(tagged) if tagged.tag == tag => Some(&tagged.value),
+        Value::Mapping(_) => value.get(format!("Fn::{tag}")),
+        _ => None,
+    };
+    arguments
+        .and_then(Value::as_sequence)
+        .unwrap_or_else(|| panic!("expected !{tag} [...], got {value:?}"))
+}
+
+fn strings<'a>(value: &'a Value, what: &str) -> BTreeSet<&'a str> {
+    value
+        .as_sequence()
+        .unwrap_or_else(|| panic!("{what}: expected a list, got {value:?}"))
+        .iter()
+        .map(|v| text(v, what))
+        .collect()
 }
 
 fn resources(template: &Value) -> impl Iterator<Item = (&str, &Value)> {
@@ -267,6 +290,106 @@ fn code_uri_is_the_functions_package() {
         assert!(
             manifest.contains("name = \"functions\""),
             "{id}: CodeUri {uri} is not the functions package"
+        );
+    }
+}
+
+#[test]
+fn cors_configuration_comes_from_allowed_origins_with_the_local_servers_policy() {
+    let template = template();
+    let parameter = get(get(&template, "Parameters"), "AllowedOrigins");
+    assert_eq!(get(parameter, "Type").as_str(), Some("String"));
+    assert_eq!(
+        get(parameter, "Default").as_str(),
+        Some(""),
+        "no origin by default"
+    );
+
+    let apis = resources_of(&template, "AWS::Serverless::HttpApi");
+    let cors = get(get(apis[0].1, "Properties"), "CorsConfiguration");
+    let [condition, config, otherwise] = intrinsic(cors, "If") else {
+        panic!("CorsConfiguration: !If [condition, configuration, !Ref AWS::NoValue]");
+    };
+    // No origins: no CORS configuration at all, so API Gateway adds no header.
+    assert_eq!(reference(otherwise), Some("AWS::NoValue"));
+    let condition = get(get(&template, "Conditions"), text(condition, "condition"));
+    let [equals] = intrinsic(condition, "Not") else {
+        panic!("{condition:?}")
+    };
+    let [origins, empty] = intrinsic(equals, "Equals") else {
+        panic!("{equals:?}")
+    };
+    assert_eq!(
+        (reference(origins), empty.as_str()),
+        (Some("AllowedOrigins"), Some(""))
+    );
+    let [comma, list] = intrinsic(get(config, "AllowOrigins"), "Split") else {
+        panic!("AllowOrigins: !Split [\",\", !Ref AllowedOrigins]")
+    };
+    assert_eq!(
+        (comma.as_str(), reference(list)),
+        (Some(","), Some("AllowedOrigins"))
+    );
+
+    let methods: Vec<String> = bengkel::routes::methods()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        strings(get(config, "AllowMethods"), "AllowMethods"),
+        methods.iter().map(String::as_str).collect(),
+        "the route table's methods"
+    );
+    let lower = |value: &Value, what| -> BTreeSet<String> {
+        strings(value, what)
+            .into_iter()
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let names = |list: &[http::HeaderName]| -> BTreeSet<String> {
+        list.iter().map(|name| name.as_str().to_string()).collect()
+    };
+    assert_eq!(
+        lower(get(config, "AllowHeaders"), "AllowHeaders"),
+        names(&ALLOWED_HEADERS)
+    );
+    assert_eq!(
+        lower(get(config, "ExposeHeaders"), "ExposeHeaders"),
+        names(&EXPOSED_HEADERS)
+    );
+    assert_eq!(get(config, "MaxAge").as_u64(), Some(MAX_AGE.as_secs()));
+    assert!(
+        get(config, "AllowCredentials").is_null(),
+        "bearer tokens, no cookies"
+    );
+}
+
+#[test]
+fn allowed_origins_are_refused_at_deploy_as_cors_allow_origins_at_start() {
+    let template = template();
+    let parameter = get(get(&template, "Parameters"), "AllowedOrigins");
+    // CloudFormation matches the whole value against AllowedPattern.
+    let pattern = text(get(parameter, "AllowedPattern"), "AllowedPattern");
+    let pattern = regex_lite::Regex::new(&format!("^(?:{pattern})$")).expect("AllowedPattern");
+    for value in [
+        "",
+        "https://bengkel.example",
+        "https://bengkel.example,http://localhost:5173",
+        "http://127.0.0.1:5173",
+        "*",
+        "https://bengkel.example,*",
+        "bengkel.example",
+        "https://bengkel.example/",
+        "https://bengkel.example/app",
+        "HTTPS://BENGKEL.EXAMPLE",
+        "ftp://bengkel.example",
+        "https://kasir@bengkel.example",
+        "null",
+    ] {
+        assert_eq!(
+            pattern.is_match(value),
+            allowed_origins(value).is_ok(),
+            "{value:?}: AllowedPattern and CORS_ALLOW_ORIGINS disagree"
         );
     }
 }
