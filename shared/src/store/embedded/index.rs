@@ -181,12 +181,7 @@ impl Row for ManualRecord {
     }
 
     fn put_row(&self, tables: &mut Tables) -> Result<(), StoreError> {
-        let json = to_json(self)?;
-        tables
-            .records
-            .insert(self.id.as_str(), (self.version, json.as_str()))
-            .map_err(other)?;
-        Ok(())
+        put_versioned(&mut tables.records, &self.id, self.version, self)
     }
 
     fn remove_row(&self, tables: &mut Tables) -> Result<(), StoreError> {
@@ -209,12 +204,7 @@ impl Row for Customer {
     }
 
     fn put_row(&self, tables: &mut Tables) -> Result<(), StoreError> {
-        let json = to_json(self)?;
-        tables
-            .customers
-            .insert(self.id.as_str(), (self.version, json.as_str()))
-            .map_err(other)?;
-        Ok(())
+        put_versioned(&mut tables.customers, &self.id, self.version, self)
     }
 
     fn remove_row(&self, tables: &mut Tables) -> Result<(), StoreError> {
@@ -247,12 +237,7 @@ impl Row for Vehicle {
     }
 
     fn put_row(&self, tables: &mut Tables) -> Result<(), StoreError> {
-        let json = to_json(self)?;
-        tables
-            .vehicles
-            .insert(self.id.as_str(), (self.version, json.as_str()))
-            .map_err(other)?;
-        Ok(())
+        put_versioned(&mut tables.vehicles, &self.id, self.version, self)
     }
 
     fn remove_row(&self, tables: &mut Tables) -> Result<(), StoreError> {
@@ -290,6 +275,18 @@ impl Row for ReportRow {
         tables.reports.remove(self.id.as_str()).map_err(other)?;
         Ok(())
     }
+}
+
+/// Stores `row` as (version, JSON) under `id`.
+fn put_versioned(
+    table: &mut super::Versioned,
+    id: &str,
+    version: u64,
+    row: &impl serde::Serialize,
+) -> Result<(), StoreError> {
+    let json = to_json(row)?;
+    table.insert(id, (version, json.as_str())).map_err(other)?;
+    Ok(())
 }
 
 /// A date as the indexes order it: `YYYY-MM-DD`, as DynamoDB's date attributes are.
