@@ -11,6 +11,11 @@
 #      items read, wall time), and 200 due reminders with the gateway answering in 300 ms.
 #   5. bench-report: statistics and detail over 10,000 report rows, then a reset of them all and
 #      its restore (DynamoDB calls, items read, wall time).
+#   6. bench-embedded: the local server (release) at 100, 10,000 and 100,000 records beside the
+#      FastAPI reference at 10,000, with wrk (8 connections): summary, a list page, dashboard,
+#      send-reminders with 10 due, customer deletes; and the embedded store's create and
+#      1,000-row bulk import. Needs wrk (installed with apt-get when run as root) and the
+#      reference in FASTAPI_REF (default ../shared/peer/fastapi_ref).
 # Wall times against moto say little about DynamoDB; call counts, sizes and memory are the point.
 # The first run builds three release trees (host, x86_64 and aarch64 Lambda) with fat LTO:
 # expect it to take a good while longer than later runs.
@@ -85,6 +90,7 @@ trap 'exit 130' INT TERM # so the EXIT trap runs when the caller stops us
 step "build the benchmark harnesses (release)"
 t=$SECONDS
 cargo build --release -p infra --bin bench-store --bin bench-lambda --bin bench-reminders --bin bench-report \
+  --bin bench-embedded --bin local \
   || fail "cargo build of the benchmark harnesses"
 echo "built in $(since $t)"
 
@@ -178,6 +184,21 @@ start_moto
 cargo run -q --release -p infra --bin bench-report | tee "$WORK/report.txt" || fail "bench-report"
 stop_moto
 
+# ---- 6. Embedded store over HTTP, beside the FastAPI reference --------------------------------
+step "bench-embedded: the local server at 100, 10,000 and 100,000 records, the FastAPI reference at 10,000"
+if ! command -v wrk >/dev/null; then
+  [ "$(id -u)" = 0 ] || fail "wrk is not installed (apt-get install -y wrk)"
+  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; } \
+    || fail "could not install wrk"
+fi
+FASTAPI_REF="${FASTAPI_REF:-$ROOT/../shared/peer/fastapi_ref}"
+[ -x "$FASTAPI_REF/run.sh" ] || fail "no FastAPI reference at $FASTAPI_REF (set FASTAPI_REF)"
+echo "machine load before: $(uptime)"
+target/release/bench-embedded writes | tee "$WORK/embedded.txt" || fail "bench-embedded writes"
+target/release/bench-embedded http target/release/local "$FASTAPI_REF" | tee -a "$WORK/embedded.txt" \
+  || fail "bench-embedded http"
+echo "machine load after: $(uptime)"
+
 step "summary ($(date -u +%F), $(nproc)-core $(uname -m), moto; whole run $(since $started_at))"
 grep -E '^(insert |insert_many \(|get |find_by_nopol |counts |count_|most_|list |replace |delete |[0-9,]+ x insert|single inserts:)' \
   "$WORK/store.txt" | sed 's/^/store   | /'
@@ -186,3 +207,4 @@ echo "tls     | aws-lc-rs only (cargo tree -i ring: nothing)"
 grep -E '^(cold start|bulk import)' "$WORK/lambda.txt" | sed 's/^/lambda  | /'
 sed 's/^/reminders | /' "$WORK/reminders.txt"
 sed 's/^/report  | /' "$WORK/report.txt"
+sed 's/^/embedded | /' "$WORK/embedded.txt"

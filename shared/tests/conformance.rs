@@ -105,6 +105,8 @@ conformance!(
     count_upcoming_counts_active_records_in_range,
     count_reminded_since_is_inclusive,
     most_reminded_is_most_first,
+    most_reminded_ties_come_by_id_from_the_highest,
+    count_reminded_since_spans_days_and_follows_every_reminder,
     insert_many_settles_each_row,
     insert_many_of_many_chunks_keeps_row_order,
     concurrent_inserts_of_one_nopol_let_one_win,
@@ -638,6 +640,71 @@ async fn most_reminded_is_most_first(store: Store) {
             .expect("most_reminded")
             .is_empty()
     );
+}
+
+/// DynamoDB's `reminders-index` read backwards orders equal counts by the item key, highest
+/// first; the embedded index keeps the same order, so both dashboards show the same five.
+async fn most_reminded_ties_come_by_id_from_the_highest(store: Store) {
+    let records: Vec<ManualRecord> = (0..8)
+        .map(|n| {
+            let mut r = record(&plate(n), n as i64);
+            r.reminder_sent_count = if n < 6 { 4 } else { 9 };
+            r
+        })
+        .collect();
+    insert_all(&store, &records).await;
+    let mut expected = records.clone();
+    expected.sort_by(|a, b| (b.reminder_sent_count, &b.id).cmp(&(a.reminder_sent_count, &a.id)));
+    let ids = |records: &[ManualRecord]| -> Vec<String> {
+        records.iter().map(|r| r.id.clone()).collect()
+    };
+    let top = store.most_reminded(5).await.expect("most_reminded");
+    assert_eq!(ids(&top), ids(&expected[..5]));
+}
+
+/// Reminders over several days, counted from an instant in the middle of one of them; a new
+/// reminder moves a record from one day to another.
+async fn count_reminded_since_spans_days_and_follows_every_reminder(
+    (store, reminders): (Store, Reminders),
+) {
+    let hours = [-30i64, -2, 0, 1, 5, 23, 26, 49, 24 * 40];
+    let records: Vec<ManualRecord> = hours
+        .iter()
+        .enumerate()
+        .map(|(n, h)| {
+            let mut r = record(&plate(n), n as i64);
+            r.last_reminder_sent = Some(at(60 * h));
+            r.reminder_sent_count = 1;
+            r
+        })
+        .collect();
+    insert_all(&store, &records).await;
+    let count = |since: DateTime<Utc>| {
+        let store = store.clone();
+        async move { store.count_reminded_since(since).await.expect("count") }
+    };
+    for (since_hours, expected) in [(-31, 9), (0, 7), (3, 5), (24, 3), (25 * 40, 0)] {
+        let since = at(60 * since_hours).with_timezone(&Utc);
+        assert_eq!(count(since).await, expected, "since {since_hours} h");
+    }
+    // The record reminded 30 hours before is reminded again, 50 hours after.
+    reminders
+        .record_sent(&records[0].id, at(60 * 50), None)
+        .await
+        .expect("sent");
+    assert_eq!(count(at(0).with_timezone(&Utc)).await, 8);
+    assert_eq!(count(at(60 * 49).with_timezone(&Utc)).await, 3);
+    store
+        .delete(
+            &store
+                .get(&records[8].id)
+                .await
+                .expect("get")
+                .expect("exists"),
+        )
+        .await
+        .expect("delete");
+    assert_eq!(count(at(60 * 49).with_timezone(&Utc)).await, 2);
 }
 
 async fn insert_many_settles_each_row(store: Store) {

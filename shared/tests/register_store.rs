@@ -88,6 +88,7 @@ conformance!(
     delete_customer_is_stale_after_a_vehicle_was_added,
     delete_vehicle_frees_the_nopol,
     visited_between_is_inclusive_and_brings_the_owner,
+    visited_between_follows_vehicle_changes_by_visit_then_id,
     record_delivery_creates_then_counts_and_settles_the_claim,
     concurrent_deliveries_to_one_pair_count_each,
     report_rows_follow_the_scope,
@@ -753,6 +754,69 @@ async fn delete_vehicle_frees_the_nopol(store: Store) {
         }
     );
     register(&store, &registration(1, &["B 1 AA"])).await;
+}
+
+/// `visit-index` order (the last visit, then the vehicle id), and its entries moving with a
+/// vehicle's changed or cleared visit and its delete.
+async fn visited_between_follows_vehicle_changes_by_visit_then_id(store: Store) {
+    let day = date(2026, 1, 10);
+    let owner = customer(0);
+    let vehicles: Vec<Vehicle> = (0..6)
+        .map(|n| {
+            let visit = day.checked_add_days(chrono::Days::new((n % 3) as u64));
+            vehicle(&owner, &plate(n), visit)
+        })
+        .collect();
+    register(
+        &store,
+        &Registration {
+            customer: owner.clone(),
+            vehicles: vehicles.clone(),
+        },
+    )
+    .await;
+    let to = date(2026, 1, 31);
+    let visited = |store: Store| async move {
+        let due = store.visited_between(day, to).await.expect("visited");
+        due.into_iter().map(|d| d.vehicle).collect::<Vec<_>>()
+    };
+    let in_order = |vehicles: &[Vehicle]| {
+        let mut sorted: Vec<Vehicle> = vehicles
+            .iter()
+            .filter(|v| v.last_visit.is_some_and(|d| d >= day && d <= to))
+            .cloned()
+            .collect();
+        sorted.sort_by(|a, b| (a.last_visit, &a.id).cmp(&(b.last_visit, &b.id)));
+        sorted
+    };
+    assert_eq!(visited(store.clone()).await, in_order(&vehicles));
+
+    let mut now = vehicles.clone();
+    let moved = Vehicle {
+        last_visit: Some(date(2026, 1, 20)),
+        ..vehicles[0].revise(at(5))
+    };
+    let cleared = Vehicle {
+        last_visit: None,
+        ..vehicles[1].revise(at(5))
+    };
+    store
+        .replace_vehicle(&vehicles[0], &moved)
+        .await
+        .expect("moved");
+    store
+        .replace_vehicle(&vehicles[1], &cleared)
+        .await
+        .expect("cleared");
+    store.delete_vehicle(&vehicles[2]).await.expect("deleted");
+    now[0] = moved;
+    now[1] = cleared;
+    now.remove(2);
+    assert_eq!(visited(store.clone()).await, in_order(&now));
+    assert_eq!(
+        store.vehicles_of(&owner.id).await.expect("vehicles"),
+        by_nopol(&now)
+    );
 }
 
 async fn visited_between_is_inclusive_and_brings_the_owner(store: Store) {

@@ -6,9 +6,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
 use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
 
+use self::index::{
+    Counter, Index, META, day_range, due_prefixes, instant_key, read_counter, sum_days,
+};
 use super::{
     Claim, ListQuery, ManualStore, MessagePage, MessageQuery, MessageStore, Page, ReminderStore,
     StoreError,
@@ -16,15 +19,14 @@ use super::{
 use crate::manual::{Counts, ManualRecord};
 use crate::messages::MessageEntry;
 
+mod index;
 mod register;
 mod report;
 
+pub use self::index::Recount;
+
 /// id → (version, record as JSON).
 const RECORDS: TableDefinition<&str, (u64, &str)> = TableDefinition::new("manual_whatsapp");
-/// nopol key → id: the uniqueness guard.
-const NOPOLS: TableDefinition<&str, &str> = TableDefinition::new("manual_whatsapp_nopol");
-/// list key → id: the newest-first order of the list.
-const LISTING: TableDefinition<&str, &str> = TableDefinition::new("manual_whatsapp_listing");
 /// log key → message log entry as JSON, in the log's order.
 const MESSAGES: TableDefinition<&str, &str> = TableDefinition::new("messages");
 /// reminder claim key → (state, lease end in Unix nanoseconds; 0 once sent).
@@ -32,12 +34,8 @@ const CLAIMS: TableDefinition<&str, (&str, i128)> = TableDefinition::new("remind
 
 /// customer id → (version, customer as JSON).
 const CUSTOMERS: TableDefinition<&str, (u64, &str)> = TableDefinition::new("customers");
-/// list key → customer id: the newest-first order of the customers list.
-const CUSTOMER_LISTING: TableDefinition<&str, &str> = TableDefinition::new("customers_listing");
 /// vehicle id → (version, vehicle as JSON).
 const VEHICLES: TableDefinition<&str, (u64, &str)> = TableDefinition::new("vehicles");
-/// nopol key → vehicle id: the uniqueness guard of the register's plates.
-const VEHICLE_NOPOLS: TableDefinition<&str, &str> = TableDefinition::new("vehicles_nopol");
 /// report id → report row as JSON.
 const REPORTS: TableDefinition<&str, &str> = TableDefinition::new("whatsapp_report");
 /// snapshot id → snapshot (info and rows) as JSON.
@@ -57,14 +55,28 @@ fn other(error: impl std::fmt::Display) -> StoreError {
 }
 
 impl EmbeddedStore {
-    /// Opens (or creates) the database file at `path`, creating its folder.
+    /// Opens (or creates) the database file at `path`, creating its folder. A database written
+    /// by an older layout gets its indexes and counts rebuilt from its rows, once, here.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(other)?;
         }
         let db = Database::create(path).map_err(other)?;
         let store = EmbeddedStore { db: Arc::new(db) };
-        write(&store.db, |_| Ok(()))?;
+        if let Some(rebuilt) = write(&store.db, |t| t.upgrade())?
+            && !rebuilt.is_empty()
+        {
+            tracing::info!(
+                path = %path.display(),
+                from_version = rebuilt.from_version,
+                to_version = index::SCHEMA_VERSION,
+                records = rebuilt.records,
+                customers = rebuilt.customers,
+                vehicles = rebuilt.vehicles,
+                report_rows = rebuilt.reports,
+                "embedded store brought up to date: indexes and counts rebuilt from the rows"
+            );
+        }
         Ok(store)
     }
 
@@ -78,36 +90,20 @@ impl EmbeddedStore {
             .await
             .map_err(other)?
     }
-
-    /// Every record (the embedded store serves one workshop's data; figures are computed, not kept).
-    async fn all(&self) -> Result<Vec<ManualRecord>, StoreError> {
-        self.run(|db| {
-            let txn = db.begin_read().map_err(other)?;
-            let records = txn.open_table(RECORDS).map_err(other)?;
-            let mut all = Vec::new();
-            for entry in records.iter().map_err(other)? {
-                let (_, value) = entry.map_err(other)?;
-                all.push(decode(value.value())?);
-            }
-            Ok(all)
-        })
-        .await
-    }
 }
 
 /// The tables, open inside one write transaction.
 struct Tables<'t> {
     records: Versioned<'t>,
-    nopols: Table<'t, &'static str, &'static str>,
-    listing: Table<'t, &'static str, &'static str>,
     messages: Table<'t, &'static str, &'static str>,
     claims: Table<'t, &'static str, (&'static str, i128)>,
     customers: Versioned<'t>,
-    customer_listing: Table<'t, &'static str, &'static str>,
     vehicles: Versioned<'t>,
-    vehicle_nopols: Table<'t, &'static str, &'static str>,
     reports: Table<'t, &'static str, &'static str>,
     snapshots: Table<'t, &'static str, &'static str>,
+    meta: Table<'t, &'static str, u64>,
+    /// One per [`Index`], in the order of [`Index::ALL`].
+    indexes: Vec<Table<'t, &'static str, &'static str>>,
 }
 
 /// Runs `work` in one write transaction, committed only when it succeeds.
@@ -119,16 +115,17 @@ fn write<T>(
     let outcome = {
         let mut tables = Tables {
             records: txn.open_table(RECORDS).map_err(other)?,
-            nopols: txn.open_table(NOPOLS).map_err(other)?,
-            listing: txn.open_table(LISTING).map_err(other)?,
             messages: txn.open_table(MESSAGES).map_err(other)?,
             claims: txn.open_table(CLAIMS).map_err(other)?,
             customers: txn.open_table(CUSTOMERS).map_err(other)?,
-            customer_listing: txn.open_table(CUSTOMER_LISTING).map_err(other)?,
             vehicles: txn.open_table(VEHICLES).map_err(other)?,
-            vehicle_nopols: txn.open_table(VEHICLE_NOPOLS).map_err(other)?,
             reports: txn.open_table(REPORTS).map_err(other)?,
             snapshots: txn.open_table(SNAPSHOTS).map_err(other)?,
+            meta: txn.open_table(META).map_err(other)?,
+            indexes: Index::ALL
+                .iter()
+                .map(|index| txn.open_table(index.table()).map_err(other))
+                .collect::<Result<_, _>>()?,
         };
         work(&mut tables)?
     };
@@ -140,6 +137,18 @@ fn decode((version, json): (u64, &str)) -> Result<ManualRecord, StoreError> {
     let mut record: ManualRecord = from_json(json)?;
     record.version = version;
     Ok(record)
+}
+
+fn customer_from((version, json): (u64, &str)) -> Result<crate::register::Customer, StoreError> {
+    let mut customer: crate::register::Customer = from_json(json)?;
+    customer.version = version;
+    Ok(customer)
+}
+
+fn vehicle_from((version, json): (u64, &str)) -> Result<crate::register::Vehicle, StoreError> {
+    let mut vehicle: crate::register::Vehicle = from_json(json)?;
+    vehicle.version = version;
+    Ok(vehicle)
 }
 
 fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, StoreError> {
@@ -180,13 +189,60 @@ fn newest_first<T>(
     Ok((items, None))
 }
 
+/// The ids `index` holds under keys from `from` (inclusive) to `to` (exclusive), in key order.
+fn ids_between(
+    index: &impl ReadableTable<&'static str, &'static str>,
+    from: &str,
+    to: &str,
+) -> Result<Vec<String>, StoreError> {
+    if from >= to {
+        return Ok(Vec::new());
+    }
+    let mut ids = Vec::new();
+    for entry in index.range::<&str>(from..to).map_err(other)? {
+        ids.push(entry.map_err(other)?.1.value().to_string());
+    }
+    Ok(ids)
+}
+
+/// The ids `index` holds under keys starting with `prefix`, in key order.
+fn ids_under(
+    index: &impl ReadableTable<&'static str, &'static str>,
+    prefix: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut ids = Vec::new();
+    for entry in index.range::<&str>(prefix..).map_err(other)? {
+        let (key, id) = entry.map_err(other)?;
+        if !key.value().starts_with(prefix) {
+            break;
+        }
+        ids.push(id.value().to_string());
+    }
+    Ok(ids)
+}
+
 /// Items stored as (version, JSON) under their id.
 type Versioned<'t> = Table<'t, &'static str, (u64, &'static str)>;
 
-/// Fails with `Stale` unless `table` holds `id` at `version`.
-fn check_version(table: &Versioned, id: &str, version: u64) -> Result<(), StoreError> {
+/// The item `table` holds under `id`, decoded.
+fn load<T>(
+    table: &impl ReadableTable<&'static str, (u64, &'static str)>,
+    id: &str,
+    decode: impl FnOnce((u64, &str)) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    let value = table.get(id).map_err(other)?;
+    value.map(|v| decode(v.value())).transpose()
+}
+
+/// The item `table` holds under `id` at `version`; `Stale` when it moved or vanished.
+fn current<T>(
+    table: &Versioned,
+    id: &str,
+    version: u64,
+    decode: impl FnOnce((u64, &str)) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
     match table.get(id).map_err(other)? {
-        Some(stored) if stored.value().0 == version => Ok(()),
+        Some(stored) if stored.value().0 == version => decode(stored.value()),
         _ => Err(StoreError::Stale),
     }
 }
@@ -208,47 +264,41 @@ fn read<T>(
     work(&txn)
 }
 
+/// The records `ids` name, in that order (an id whose record vanished is left out).
+fn records_of(
+    txn: &redb::ReadTransaction,
+    ids: &[String],
+) -> Result<Vec<ManualRecord>, StoreError> {
+    let records = txn.open_table(RECORDS).map_err(other)?;
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        found.extend(load(&records, id, decode)?);
+    }
+    Ok(found)
+}
+
 impl Tables<'_> {
-    fn owner_of(&self, nopol_key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .nopols
-            .get(nopol_key)
-            .map_err(other)?
-            .map(|v| v.value().to_string()))
-    }
-
-    fn put(&mut self, record: &ManualRecord) -> Result<(), StoreError> {
-        let json = serde_json::to_string(record).map_err(other)?;
-        self.records
-            .insert(record.id.as_str(), (record.version, json.as_str()))
-            .map_err(other)?;
-        self.nopols
-            .insert(record.nopol_key().as_str(), record.id.as_str())
-            .map_err(other)?;
-        self.listing
-            .insert(record.list_key().as_str(), record.id.as_str())
-            .map_err(other)?;
-        Ok(())
-    }
-
-    fn remove(&mut self, record: &ManualRecord) -> Result<(), StoreError> {
-        self.records.remove(record.id.as_str()).map_err(other)?;
-        self.nopols
-            .remove(record.nopol_key().as_str())
-            .map_err(other)?;
-        self.listing
-            .remove(record.list_key().as_str())
-            .map_err(other)?;
-        Ok(())
-    }
-
     fn insert(&mut self, record: &ManualRecord) -> Result<(), StoreError> {
         let key = record.nopol_key();
-        if self.owner_of(&key)?.is_some() {
+        if self.lookup(Index::Nopols, &key)?.is_some() {
             return Err(StoreError::NopolTaken(key));
         }
         ensure_new(&self.records, "record", &record.id)?;
-        self.put(record)
+        self.change(None, Some(record))
+    }
+
+    /// Replaces the stored version of `current` by `next`, which may move the nopol to a free
+    /// key.
+    fn replace(&mut self, current: &ManualRecord, next: &ManualRecord) -> Result<(), StoreError> {
+        let stored = current_record(self, current)?;
+        let key = next.nopol_key();
+        if self
+            .lookup(Index::Nopols, &key)?
+            .is_some_and(|owner| owner != next.id)
+        {
+            return Err(StoreError::NopolTaken(key));
+        }
+        self.change(Some(&stored), Some(next))
     }
 
     /// Adds an entry to the log; an entry is written once, so its key must be new.
@@ -300,26 +350,18 @@ impl Tables<'_> {
     }
 
     /// Counts a reminder on record `id`, if it still exists: one more sent, the last one at
-    /// `at`, the version moved on; `updated_at` stays, since no field was edited. The counts
-    /// are computed from the records, so they follow.
+    /// `at`, the version moved on; `updated_at` stays, since no field was edited.
     fn record_sent(&mut self, id: &str, at: DateTime<FixedOffset>) -> Result<(), StoreError> {
-        let stored = self
-            .records
-            .get(id)
-            .map_err(other)?
-            .map(|v| decode(v.value()))
-            .transpose()?;
-        let Some(mut record) = stored else {
+        let Some(stored) = load(&self.records, id, decode)? else {
             return Ok(());
         };
-        record.reminder_sent_count = record.reminder_sent_count.saturating_add(1);
-        record.last_reminder_sent = Some(at);
-        record.version += 1;
-        let json = serde_json::to_string(&record).map_err(other)?;
-        self.records
-            .insert(id, (record.version, json.as_str()))
-            .map_err(other)?;
-        Ok(())
+        let sent = ManualRecord {
+            reminder_sent_count: stored.reminder_sent_count.saturating_add(1),
+            last_reminder_sent: Some(at),
+            version: stored.version + 1,
+            ..stored.clone()
+        };
+        self.change(Some(&stored), Some(&sent))
     }
 
     /// Marks claim `key` sent, for good.
@@ -327,11 +369,11 @@ impl Tables<'_> {
         self.claims.insert(key, (SENT, 0)).map_err(other)?;
         Ok(())
     }
+}
 
-    /// Fails with `Stale` unless `current` is what is stored.
-    fn check_current(&self, current: &ManualRecord) -> Result<(), StoreError> {
-        check_version(&self.records, &current.id, current.version)
-    }
+/// `current` as stored; `Stale` unless its version is the stored one.
+fn current_record(tables: &Tables, current: &ManualRecord) -> Result<ManualRecord, StoreError> {
+    self::current(&tables.records, &current.id, current.version, decode)
 }
 
 #[async_trait]
@@ -353,108 +395,129 @@ impl ManualStore for EmbeddedStore {
     async fn get(&self, id: &str) -> Result<Option<ManualRecord>, StoreError> {
         let id = id.to_string();
         self.run(move |db| {
-            let txn = db.begin_read().map_err(other)?;
-            let records = txn.open_table(RECORDS).map_err(other)?;
-            let value = records.get(id.as_str()).map_err(other)?;
-            value.map(|v| decode(v.value())).transpose()
+            read(db, |txn| {
+                load(&txn.open_table(RECORDS).map_err(other)?, &id, decode)
+            })
         })
         .await
     }
 
     async fn find_by_nopol(&self, nopol_key: &str) -> Result<Option<ManualRecord>, StoreError> {
         let key = nopol_key.to_string();
-        let id = self
-            .run(move |db| {
-                let txn = db.begin_read().map_err(other)?;
-                let nopols = txn.open_table(NOPOLS).map_err(other)?;
-                Ok(nopols
-                    .get(key.as_str())
-                    .map_err(other)?
-                    .map(|v| v.value().to_string()))
+        self.run(move |db| {
+            read(db, |txn| {
+                let nopols = txn.open_table(Index::Nopols.table()).map_err(other)?;
+                let Some(id) = nopols.get(key.as_str()).map_err(other)? else {
+                    return Ok(None);
+                };
+                Ok(records_of(txn, &[id.value().to_string()])?.pop())
             })
-            .await?;
-        match id {
-            Some(id) => self.get(&id).await,
-            None => Ok(None),
-        }
+        })
+        .await
     }
 
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
         let query = query.clone();
         self.run(move |db| {
-            let txn = db.begin_read().map_err(other)?;
-            let listing = txn.open_table(LISTING).map_err(other)?;
-            let records = txn.open_table(RECORDS).map_err(other)?;
-            let (items, next_after) = newest_first(
-                &listing,
-                query.after.as_deref(),
-                query.limit,
-                |id| {
-                    let Some(value) = records.get(id).map_err(other)? else {
-                        return Ok(None);
-                    };
-                    let record = decode(value.value())?;
-                    Ok((!query.active_only || record.is_active()).then_some(record))
-                },
-                ManualRecord::list_key,
-            )?;
-            Ok(Page { items, next_after })
+            read(db, |txn| {
+                let listing = txn.open_table(Index::Listing.table()).map_err(other)?;
+                let records = txn.open_table(RECORDS).map_err(other)?;
+                let (items, next_after) = newest_first(
+                    &listing,
+                    query.after.as_deref(),
+                    query.limit,
+                    |id| {
+                        let record = load(&records, id, decode)?;
+                        Ok(record.filter(|r| !query.active_only || r.is_active()))
+                    },
+                    ManualRecord::list_key,
+                )?;
+                Ok(Page { items, next_after })
+            })
         })
         .await
     }
 
     async fn replace(&self, current: &ManualRecord, next: &ManualRecord) -> Result<(), StoreError> {
         let (current, next) = (current.clone(), next.clone());
-        self.run(move |db| {
-            write(db, |t| {
-                t.check_current(&current)?;
-                let key = next.nopol_key();
-                if t.owner_of(&key)?.is_some_and(|owner| owner != next.id) {
-                    return Err(StoreError::NopolTaken(key));
-                }
-                t.remove(&current)?;
-                t.put(&next)
-            })
-        })
-        .await
+        self.run(move |db| write(db, |t| t.replace(&current, &next)))
+            .await
     }
 
     async fn delete(&self, current: &ManualRecord) -> Result<(), StoreError> {
         let current = current.clone();
         self.run(move |db| {
             write(db, |t| {
-                t.check_current(&current)?;
-                t.remove(&current)
+                let stored = current_record(t, &current)?;
+                t.change(Some(&stored), None)
             })
         })
         .await
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {
-        Ok(self.all().await?.iter().map(Counts::of).sum())
+        self.run(|db| {
+            read(db, |txn| {
+                let meta = txn.open_table(META).map_err(other)?;
+                Ok(Counts {
+                    total: read_counter(&meta, Counter::Records)?,
+                    active: read_counter(&meta, Counter::Active)?,
+                    reminders_sent: read_counter(&meta, Counter::RemindersSent)?,
+                })
+            })
+        })
+        .await
     }
 
+    /// The per-day due counts of the range: a read per day, whatever the number of records.
     async fn count_upcoming(&self, from: NaiveDate, to: NaiveDate) -> Result<u64, StoreError> {
-        let upcoming = |r: &&ManualRecord| {
-            r.is_active() && r.next_service.is_some_and(|d| d >= from && d <= to)
-        };
-        Ok(self.all().await?.iter().filter(upcoming).count() as u64)
+        self.run(move |db| {
+            read(db, |txn| {
+                let meta = txn.open_table(META).map_err(other)?;
+                sum_days(&meta, Counter::DueOn(from), Counter::DueOn(to))
+            })
+        })
+        .await
     }
 
+    /// The reminders of the day `since` falls in (UTC) from the reminded-at index, and the
+    /// per-day counts of the days after it.
     async fn count_reminded_since(&self, since: DateTime<Utc>) -> Result<u64, StoreError> {
-        let reminded = |r: &&ManualRecord| r.last_reminder_sent.is_some_and(|t| t >= since);
-        Ok(self.all().await?.iter().filter(reminded).count() as u64)
+        self.run(move |db| {
+            read(db, |txn| {
+                let Some(next_day) = since.date_naive().succ_opt() else {
+                    return Ok(0);
+                };
+                let reminded = txn.open_table(Index::RemindedAt.table()).map_err(other)?;
+                let lower = format!("{}#", instant_key(since));
+                let upper = instant_key(next_day.and_time(NaiveTime::MIN).and_utc());
+                let that_day = ids_between(&reminded, &lower, &upper)?.len() as u64;
+                let meta = txn.open_table(META).map_err(other)?;
+                let later = sum_days(
+                    &meta,
+                    Counter::RemindedOn(next_day),
+                    Counter::RemindedOn(index::LAST_DAY),
+                )?;
+                Ok(that_day + later)
+            })
+        })
+        .await
     }
 
+    /// The reminders index backwards: most first, ties by id from the highest, as DynamoDB's
+    /// `reminders-index` read backwards orders them.
     async fn most_reminded(&self, limit: usize) -> Result<Vec<ManualRecord>, StoreError> {
-        let mut all = self.all().await?;
-        all.sort_by(|a, b| {
-            b.reminder_sent_count
-                .cmp(&a.reminder_sent_count)
-                .then_with(|| a.id.cmp(&b.id))
-        });
-        all.truncate(limit);
-        Ok(all)
+        self.run(move |db| {
+            read(db, |txn| {
+                let reminders = txn.open_table(Index::Reminders.table()).map_err(other)?;
+                let mut ids = Vec::new();
+                for entry in reminders.iter().map_err(other)?.rev().take(limit) {
+                    ids.push(entry.map_err(other)?.1.value().to_string());
+                }
+                records_of(txn, &ids)
+            })
+        })
+        .await
     }
 }
 
@@ -509,24 +572,28 @@ fn nanos(at: DateTime<Utc>) -> i128 {
 
 #[async_trait]
 impl ReminderStore for EmbeddedStore {
-    /// Reads every record (the embedded store is local and small); soonest first, then by id.
+    /// The due index's active part (and its inactive part unless `active_only`) over the
+    /// range; soonest first, then by id.
     async fn due_between(
         &self,
         from: NaiveDate,
         to: NaiveDate,
         active_only: bool,
     ) -> Result<Vec<ManualRecord>, StoreError> {
-        let mut due: Vec<ManualRecord> = self
-            .all()
-            .await?
-            .into_iter()
-            .filter(|r| {
-                (!active_only || r.is_active())
-                    && r.next_service.is_some_and(|d| d >= from && d <= to)
+        self.run(move |db| {
+            read(db, |txn| {
+                let due = txn.open_table(Index::Due.table()).map_err(other)?;
+                let mut ids = Vec::new();
+                for prefix in due_prefixes(active_only) {
+                    let (lower, upper) = day_range(prefix, from, to);
+                    ids.extend(ids_between(&due, &lower, &upper)?);
+                }
+                let mut records = records_of(txn, &ids)?;
+                crate::store::sort_soonest_first(&mut records);
+                Ok(records)
             })
-            .collect();
-        crate::store::sort_soonest_first(&mut due);
-        Ok(due)
+        })
+        .await
     }
 
     async fn claim(

@@ -2,85 +2,51 @@
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use redb::{ReadableTable, ReadableTableMetadata};
 
+use super::index::{Counter, Index, META, VEHICLE_KIND, customer_prefix, day_range, read_counter};
 use super::{
-    CUSTOMER_LISTING, CUSTOMERS, EmbeddedStore, Tables, VEHICLES, check_version, ensure_new,
-    from_json, newest_first, other, read, to_json, write,
+    CUSTOMERS, EmbeddedStore, Tables, VEHICLES, current, customer_from, ensure_new, ids_between,
+    ids_under, load, newest_first, other, read, vehicle_from, write,
 };
 use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
 use crate::store::{CustomerPage, RegisterStore, StoreError};
 
-fn customer_from((version, json): (u64, &str)) -> Result<Customer, StoreError> {
-    let mut customer: Customer = from_json(json)?;
-    customer.version = version;
-    Ok(customer)
-}
-
-fn vehicle_from((version, json): (u64, &str)) -> Result<Vehicle, StoreError> {
-    let mut vehicle: Vehicle = from_json(json)?;
-    vehicle.version = version;
-    Ok(vehicle)
-}
-
-/// Every vehicle, in id order (the embedded store serves one workshop's data).
-fn all_vehicles(
-    table: &impl ReadableTable<&'static str, (u64, &'static str)>,
-) -> Result<Vec<Vehicle>, StoreError> {
-    let mut vehicles = Vec::new();
-    for entry in table.iter().map_err(other)? {
-        let (_, value) = entry.map_err(other)?;
-        vehicles.push(vehicle_from(value.value())?);
-    }
-    Ok(vehicles)
-}
-
 impl Tables<'_> {
-    fn put_customer(&mut self, customer: &Customer) -> Result<(), StoreError> {
-        let json = to_json(customer)?;
-        self.customers
-            .insert(customer.id.as_str(), (customer.version, json.as_str()))
-            .map_err(other)?;
-        self.customer_listing
-            .insert(customer.list_key().as_str(), customer.id.as_str())
-            .map_err(other)?;
-        Ok(())
-    }
-
-    /// Stores `vehicle` and reserves its nopol, which must be free or its own.
-    fn put_vehicle(&mut self, vehicle: &Vehicle) -> Result<(), StoreError> {
-        let key = vehicle.nopol_key();
-        let owner = self.vehicle_nopols.get(key.as_str()).map_err(other)?;
-        if owner.is_some_and(|id| id.value() != vehicle.id) {
+    /// Stores `next` in place of `old` (`None`: a new vehicle), reserving its nopol, which must
+    /// be free or its own.
+    fn put_vehicle(&mut self, old: Option<&Vehicle>, next: &Vehicle) -> Result<(), StoreError> {
+        let key = next.nopol_key();
+        if self
+            .lookup(Index::VehicleNopols, &key)?
+            .is_some_and(|id| id != next.id)
+        {
             return Err(StoreError::NopolTaken(key));
         }
-        let json = to_json(vehicle)?;
-        self.vehicles
-            .insert(vehicle.id.as_str(), (vehicle.version, json.as_str()))
-            .map_err(other)?;
-        self.vehicle_nopols
-            .insert(key.as_str(), vehicle.id.as_str())
-            .map_err(other)?;
-        Ok(())
-    }
-
-    fn remove_vehicle(&mut self, vehicle: &Vehicle) -> Result<(), StoreError> {
-        self.vehicles.remove(vehicle.id.as_str()).map_err(other)?;
-        self.vehicle_nopols
-            .remove(vehicle.nopol_key().as_str())
-            .map_err(other)?;
-        Ok(())
+        self.change(old, Some(next))
     }
 
     fn insert_registration(&mut self, registration: &Registration) -> Result<(), StoreError> {
         let customer = &registration.customer;
         ensure_new(&self.customers, "customer", &customer.id)?;
-        self.put_customer(customer)?;
+        self.change(None, Some(customer))?;
         for vehicle in &registration.vehicles {
             ensure_new(&self.vehicles, "vehicle", &vehicle.id)?;
-            self.put_vehicle(vehicle)?;
+            self.put_vehicle(None, vehicle)?;
         }
         Ok(())
+    }
+
+    fn current_customer(&self, customer: &Customer) -> Result<Customer, StoreError> {
+        current(
+            &self.customers,
+            &customer.id,
+            customer.version,
+            customer_from,
+        )
+    }
+
+    fn current_vehicle(&self, vehicle: &Vehicle) -> Result<Vehicle, StoreError> {
+        current(&self.vehicles, &vehicle.id, vehicle.version, vehicle_from)
     }
 }
 
@@ -111,9 +77,11 @@ impl RegisterStore for EmbeddedStore {
         let id = id.to_string();
         self.run(move |db| {
             read(db, |txn| {
-                let customers = txn.open_table(CUSTOMERS).map_err(other)?;
-                let value = customers.get(id.as_str()).map_err(other)?;
-                value.map(|v| customer_from(v.value())).transpose()
+                load(
+                    &txn.open_table(CUSTOMERS).map_err(other)?,
+                    &id,
+                    customer_from,
+                )
             })
         })
         .await
@@ -127,16 +95,15 @@ impl RegisterStore for EmbeddedStore {
         let after = after.map(str::to_string);
         self.run(move |db| {
             read(db, |txn| {
-                let listing = txn.open_table(CUSTOMER_LISTING).map_err(other)?;
+                let listing = txn
+                    .open_table(Index::CustomerListing.table())
+                    .map_err(other)?;
                 let customers = txn.open_table(CUSTOMERS).map_err(other)?;
                 let (items, next_after) = newest_first(
                     &listing,
                     after.as_deref(),
                     limit,
-                    |id| {
-                        let value = customers.get(id).map_err(other)?;
-                        value.map(|v| customer_from(v.value())).transpose()
-                    },
+                    |id| load(&customers, id, customer_from),
                     Customer::list_key,
                 )?;
                 Ok(CustomerPage { items, next_after })
@@ -148,11 +115,10 @@ impl RegisterStore for EmbeddedStore {
     async fn register_counts(&self) -> Result<RegisterCounts, StoreError> {
         self.run(|db| {
             read(db, |txn| {
-                let customers = txn.open_table(CUSTOMERS).map_err(other)?;
-                let vehicles = txn.open_table(VEHICLES).map_err(other)?;
+                let meta = txn.open_table(META).map_err(other)?;
                 Ok(RegisterCounts {
-                    customers: customers.len().map_err(other)?,
-                    vehicles: vehicles.len().map_err(other)?,
+                    customers: read_counter(&meta, Counter::Customers)?,
+                    vehicles: read_counter(&meta, Counter::Vehicles)?,
                 })
             })
         })
@@ -167,8 +133,8 @@ impl RegisterStore for EmbeddedStore {
         let (current, next) = (current.clone(), next.clone());
         self.run(move |db| {
             write(db, |t| {
-                check_version(&t.customers, &current.id, current.version)?;
-                t.put_customer(&next)
+                let stored = t.current_customer(&current)?;
+                t.change(Some(&stored), Some(&next))
             })
         })
         .await
@@ -182,49 +148,45 @@ impl RegisterStore for EmbeddedStore {
         let (current, vehicles) = (current.clone(), vehicles.to_vec());
         self.run(move |db| {
             write(db, |t| {
-                check_version(&t.customers, &current.id, current.version)?;
-                let stored = all_vehicles(&t.vehicles)?;
-                let owned = stored.iter().filter(|v| v.id_customer == current.id);
-                if owned.count() != vehicles.len() {
+                let stored = t.current_customer(&current)?;
+                let prefix = customer_prefix(&current.id, VEHICLE_KIND);
+                let owned = ids_under(t.index(Index::ByCustomer), &prefix)?;
+                if owned.len() != vehicles.len() {
                     return Err(StoreError::Stale);
                 }
                 for vehicle in &vehicles {
-                    check_version(&t.vehicles, &vehicle.id, vehicle.version)?;
-                    t.remove_vehicle(vehicle)?;
+                    let stored = t.current_vehicle(vehicle)?;
+                    t.change(Some(&stored), None)?;
                 }
-                t.customers.remove(current.id.as_str()).map_err(other)?;
-                t.customer_listing
-                    .remove(current.list_key().as_str())
-                    .map_err(other)?;
-                Ok(())
+                t.change(Some(&stored), None)
             })
         })
         .await
     }
 
+    /// The customer's part of the by-customer index, then by nopol.
     async fn vehicles_of(&self, id: &str) -> Result<Vec<Vehicle>, StoreError> {
         let id = id.to_string();
-        let mut vehicles: Vec<Vehicle> = self
-            .run(|db| {
-                read(db, |txn| {
-                    all_vehicles(&txn.open_table(VEHICLES).map_err(other)?)
-                })
+        self.run(move |db| {
+            read(db, |txn| {
+                let by_customer = txn.open_table(Index::ByCustomer.table()).map_err(other)?;
+                let table = txn.open_table(VEHICLES).map_err(other)?;
+                let mut vehicles = Vec::new();
+                for id in ids_under(&by_customer, &customer_prefix(&id, VEHICLE_KIND))? {
+                    vehicles.extend(load(&table, &id, vehicle_from)?);
+                }
+                vehicles.sort_by_key(Vehicle::nopol_key);
+                Ok(vehicles)
             })
-            .await?
-            .into_iter()
-            .filter(|v| v.id_customer == id)
-            .collect();
-        vehicles.sort_by_key(Vehicle::nopol_key);
-        Ok(vehicles)
+        })
+        .await
     }
 
     async fn vehicle(&self, id: &str) -> Result<Option<Vehicle>, StoreError> {
         let id = id.to_string();
         self.run(move |db| {
             read(db, |txn| {
-                let vehicles = txn.open_table(VEHICLES).map_err(other)?;
-                let value = vehicles.get(id.as_str()).map_err(other)?;
-                value.map(|v| vehicle_from(v.value())).transpose()
+                load(&txn.open_table(VEHICLES).map_err(other)?, &id, vehicle_from)
             })
         })
         .await
@@ -234,15 +196,15 @@ impl RegisterStore for EmbeddedStore {
         let (owner, vehicle) = (owner.clone(), vehicle.clone());
         self.run(move |db| {
             write(db, |t| {
-                check_version(&t.customers, &owner.id, owner.version)?;
+                let stored = t.current_customer(&owner)?;
                 ensure_new(&t.vehicles, "vehicle", &vehicle.id)?;
-                t.put_vehicle(&vehicle)?;
+                t.put_vehicle(None, &vehicle)?;
                 // The owner moves on, unedited: a delete read before misses this vehicle.
                 let moved = Customer {
-                    version: owner.version + 1,
-                    ..owner.clone()
+                    version: stored.version + 1,
+                    ..stored.clone()
                 };
-                t.put_customer(&moved)
+                t.change(Some(&stored), Some(&moved))
             })
         })
         .await
@@ -252,9 +214,8 @@ impl RegisterStore for EmbeddedStore {
         let (current, next) = (current.clone(), next.clone());
         self.run(move |db| {
             write(db, |t| {
-                check_version(&t.vehicles, &current.id, current.version)?;
-                t.remove_vehicle(&current)?;
-                t.put_vehicle(&next)
+                let stored = t.current_vehicle(&current)?;
+                t.put_vehicle(Some(&stored), &next)
             })
         })
         .await
@@ -264,14 +225,14 @@ impl RegisterStore for EmbeddedStore {
         let current = current.clone();
         self.run(move |db| {
             write(db, |t| {
-                check_version(&t.vehicles, &current.id, current.version)?;
-                t.remove_vehicle(&current)
+                let stored = t.current_vehicle(&current)?;
+                t.change(Some(&stored), None)
             })
         })
         .await
     }
 
-    /// Reads every vehicle (the embedded store is local and small).
+    /// The visit index over the range (by last visit, then id), each vehicle with its owner.
     async fn visited_between(
         &self,
         from: NaiveDate,
@@ -279,17 +240,16 @@ impl RegisterStore for EmbeddedStore {
     ) -> Result<Vec<DueVehicle>, StoreError> {
         self.run(move |db| {
             read(db, |txn| {
+                let visits = txn.open_table(Index::Visits.table()).map_err(other)?;
                 let customers = txn.open_table(CUSTOMERS).map_err(other)?;
-                let vehicles = all_vehicles(&txn.open_table(VEHICLES).map_err(other)?)?;
+                let vehicles = txn.open_table(VEHICLES).map_err(other)?;
+                let (lower, upper) = day_range("", from, to);
                 let mut due = Vec::new();
-                for vehicle in vehicles {
-                    if !vehicle.last_visit.is_some_and(|d| d >= from && d <= to) {
+                for id in ids_between(&visits, &lower, &upper)? {
+                    let Some(vehicle) = load(&vehicles, &id, vehicle_from)? else {
                         continue;
-                    }
-                    if let Some(value) =
-                        customers.get(vehicle.id_customer.as_str()).map_err(other)?
-                    {
-                        let customer = customer_from(value.value())?;
+                    };
+                    if let Some(customer) = load(&customers, &vehicle.id_customer, customer_from)? {
                         due.push(DueVehicle { customer, vehicle });
                     }
                 }

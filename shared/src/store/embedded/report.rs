@@ -6,9 +6,13 @@ use chrono::{DateTime, FixedOffset};
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
-use super::{EmbeddedStore, REPORTS, SNAPSHOTS, Tables, from_json, other, read, to_json, write};
+use super::index::{Index, REPORT_KIND, customer_prefix};
+use super::{
+    EmbeddedStore, REPORTS, SNAPSHOTS, Tables, from_json, ids_under, other, read, to_json, write,
+};
 use crate::report::{
-    Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, reset_row, restore_row,
+    Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, report_id, reset_row,
+    restore_row,
 };
 use crate::store::{ReportStore, StoreError};
 
@@ -23,14 +27,6 @@ impl Tables<'_> {
     fn report(&self, id: &str) -> Result<Option<ReportRow>, StoreError> {
         let value = self.reports.get(id).map_err(other)?;
         value.map(|v| from_json(v.value())).transpose()
-    }
-
-    fn put_report(&mut self, row: &ReportRow) -> Result<(), StoreError> {
-        let json = to_json(row)?;
-        self.reports
-            .insert(row.id.as_str(), json.as_str())
-            .map_err(other)?;
-        Ok(())
     }
 
     fn put_snapshot(&mut self, info: &SnapshotInfo, rows: &[ReportRow]) -> Result<(), StoreError> {
@@ -56,7 +52,7 @@ impl Tables<'_> {
                 continue;
             };
             if let Some(next) = change(&row, kept, &snapshot.info) {
-                self.put_report(&next)?;
+                self.change(Some(&row), Some(&next))?;
                 changed += 1;
             }
         }
@@ -76,26 +72,44 @@ impl ReportStore for EmbeddedStore {
         self.run(move |db| {
             write(db, |t| {
                 let stored = t.report(&delivery.report_id())?;
-                t.put_report(&ReportRow::after_delivery(stored, &delivery))?;
+                let next = ReportRow::after_delivery(stored.clone(), &delivery);
+                t.change(stored.as_ref(), Some(&next))?;
                 claim.as_deref().map_or(Ok(()), |key| t.settle(key))
             })
         })
         .await
     }
 
+    /// One row by its id for a pair, a customer's through the by-customer index, and every
+    /// row (what the whole report shows) from the table.
     async fn report_rows(&self, scope: &Scope) -> Result<Vec<ReportRow>, StoreError> {
         let scope = scope.clone();
         self.run(move |db| {
             read(db, |txn| {
                 let reports = txn.open_table(REPORTS).map_err(other)?;
+                let load = |id: &str| -> Result<Option<ReportRow>, StoreError> {
+                    let value = reports.get(id).map_err(other)?;
+                    value.map(|v| from_json(v.value())).transpose()
+                };
                 let mut rows = Vec::new();
-                for entry in reports.iter().map_err(other)? {
-                    let (_, json) = entry.map_err(other)?;
-                    let row: ReportRow = from_json(json.value())?;
-                    if scope.contains(&row) {
-                        rows.push(row);
+                match (&scope.id_customer, &scope.id_vehicle) {
+                    (Some(customer), Some(vehicle)) => {
+                        rows.extend(load(&report_id(customer, vehicle))?);
+                    }
+                    (Some(customer), None) => {
+                        let index = txn.open_table(Index::ByCustomer.table()).map_err(other)?;
+                        for id in ids_under(&index, &customer_prefix(customer, REPORT_KIND))? {
+                            rows.extend(load(&id)?);
+                        }
+                    }
+                    (None, _) => {
+                        for entry in reports.iter().map_err(other)? {
+                            rows.push(from_json(entry.map_err(other)?.1.value())?);
+                        }
                     }
                 }
+                // A vehicle without its customer is no scope the index serves: it filters.
+                rows.retain(|row| scope.contains(row));
                 Ok(rows)
             })
         })
@@ -118,7 +132,9 @@ impl ReportStore for EmbeddedStore {
         let id = id.to_string();
         self.run(move |db| {
             write(db, |t| {
-                Ok(t.reports.remove(id.as_str()).map_err(other)?.is_some())
+                let stored = t.report(&id)?;
+                t.change(stored.as_ref(), None)?;
+                Ok(stored.is_some())
             })
         })
         .await
