@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::{
-    CUSTOMER_LISTING, CUSTOMERS, EmbeddedStore, Tables, VEHICLES, check_version, ensure_new,
-    from_json, newest_first, other, read, to_json, write,
+    CUSTOMER_LISTING, CUSTOMERS, EmbeddedStore, Tables, VEHICLE_NOPOLS, VEHICLES, check_version,
+    ensure_new, from_json, newest_first, other, read, to_json, write,
 };
 use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
 use crate::store::{CustomerPage, RegisterStore, StoreError};
@@ -225,6 +225,17 @@ impl RegisterStore for EmbeddedStore {
                 let vehicles = txn.open_table(VEHICLES).map_err(other)?;
                 let value = vehicles.get(id.as_str()).map_err(other)?;
                 value.map(|v| vehicle_from(v.value())).transpose()
+            })
+        })
+        .await
+    }
+
+    async fn vehicle_nopol_taken(&self, nopol_key: &str) -> Result<bool, StoreError> {
+        let key = nopol_key.to_string();
+        self.run(move |db| {
+            read(db, |txn| {
+                let nopols = txn.open_table(VEHICLE_NOPOLS).map_err(other)?;
+                Ok(nopols.get(key.as_str()).map_err(other)?.is_some())
             })
         })
         .await
