@@ -11,6 +11,8 @@
 #      items read, wall time), and 200 due reminders with the gateway answering in 300 ms.
 #   5. bench-report: statistics and detail over 10,000 report rows, then a reset of them all and
 #      its restore (DynamoDB calls, items read, wall time).
+#   6. bench-import: a 5,000-row xlsx import (dry run, then for real) and the export of those
+#      records as xlsx and CSV (calls, wall time, answer sizes, the largest table that fits).
 # Wall times against moto say little about DynamoDB; call counts, sizes and memory are the point.
 # The first run builds three release trees (host, x86_64 and aarch64 Lambda) with fat LTO:
 # expect it to take a good while longer than later runs.
@@ -85,6 +87,7 @@ trap 'exit 130' INT TERM # so the EXIT trap runs when the caller stops us
 step "build the benchmark harnesses (release)"
 t=$SECONDS
 cargo build --release -p infra --bin bench-store --bin bench-lambda --bin bench-reminders --bin bench-report \
+  --bin bench-import \
   || fail "cargo build of the benchmark harnesses"
 echo "built in $(since $t)"
 
@@ -178,6 +181,12 @@ start_moto
 cargo run -q --release -p infra --bin bench-report | tee "$WORK/report.txt" || fail "bench-report"
 stop_moto
 
+# ---- 6. Sheets ---------------------------------------------------------------------------------
+step "bench-import: a 5,000-row sheet import, dry run and real, and its export (fresh moto)"
+start_moto
+cargo run -q --release -p infra --bin bench-import | tee "$WORK/import.txt" || fail "bench-import"
+stop_moto
+
 step "summary ($(date -u +%F), $(nproc)-core $(uname -m), moto; whole run $(since $started_at))"
 grep -E '^(insert |insert_many \(|get |find_by_nopol |counts |count_|most_|list |replace |delete |[0-9,]+ x insert|single inserts:)' \
   "$WORK/store.txt" | sed 's/^/store   | /'
@@ -186,3 +195,4 @@ echo "tls     | aws-lc-rs only (cargo tree -i ring: nothing)"
 grep -E '^(cold start|bulk import)' "$WORK/lambda.txt" | sed 's/^/lambda  | /'
 sed 's/^/reminders | /' "$WORK/reminders.txt"
 sed 's/^/report  | /' "$WORK/report.txt"
+sed 's/^/sheets  | /' "$WORK/import.txt"
