@@ -16,6 +16,8 @@
 #      send-reminders with 10 due, customer deletes; and the embedded store's create and
 #      1,000-row bulk import. Needs wrk (installed with apt-get when run as root) and the
 #      reference in FASTAPI_REF (default ../shared/peer/fastapi_ref).
+#   7. bench-import: a 5,000-row xlsx import (dry run, then for real) and the export of those
+#      records as xlsx and CSV (calls, wall time, answer sizes, the largest table that fits).
 # Wall times against moto say little about DynamoDB; call counts, sizes and memory are the point.
 # The first run builds three release trees (host, x86_64 and aarch64 Lambda) with fat LTO:
 # expect it to take a good while longer than later runs.
@@ -90,7 +92,7 @@ trap 'exit 130' INT TERM # so the EXIT trap runs when the caller stops us
 step "build the benchmark harnesses (release)"
 t=$SECONDS
 cargo build --release -p infra --bin bench-store --bin bench-lambda --bin bench-reminders --bin bench-report \
-  --bin bench-embedded --bin local \
+  --bin bench-embedded --bin local --bin bench-import \
   || fail "cargo build of the benchmark harnesses"
 echo "built in $(since $t)"
 
@@ -198,6 +200,11 @@ target/release/bench-embedded writes | tee "$WORK/embedded.txt" || fail "bench-e
 target/release/bench-embedded http target/release/local "$FASTAPI_REF" | tee -a "$WORK/embedded.txt" \
   || fail "bench-embedded http"
 echo "machine load after: $(uptime)"
+# ---- 7. Sheets ---------------------------------------------------------------------------------
+step "bench-import: a 5,000-row sheet import, dry run and real, and its export (fresh moto)"
+start_moto
+cargo run -q --release -p infra --bin bench-import | tee "$WORK/import.txt" || fail "bench-import"
+stop_moto
 
 step "summary ($(date -u +%F), $(nproc)-core $(uname -m), moto; whole run $(since $started_at))"
 grep -E '^(insert |insert_many \(|get |find_by_nopol |counts |count_|most_|list |replace |delete |[0-9,]+ x insert|single inserts:)' \
@@ -208,3 +215,4 @@ grep -E '^(cold start|bulk import)' "$WORK/lambda.txt" | sed 's/^/lambda  | /'
 sed 's/^/reminders | /' "$WORK/reminders.txt"
 sed 's/^/report  | /' "$WORK/report.txt"
 sed 's/^/embedded | /' "$WORK/embedded.txt"
+sed 's/^/sheets  | /' "$WORK/import.txt"

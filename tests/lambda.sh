@@ -130,19 +130,24 @@ for event in tests/events/*.json; do
 done
 
 # check.py RESPONSE EXPR: evaluates EXPR over a function's API Gateway v2 response with
-# s = statusCode, b = body (parsed JSON), h = headers (lower-case names), r = the whole answer
-# (what a non-HTTP function returns); prints why it failed.
+# s = statusCode, b = body (parsed JSON; text, or bytes for a binary file), h = headers
+# (lower-case names), r = the whole answer (what a non-HTTP function returns); prints why it
+# failed.
 cat >"$work/check.py" <<'PY'
 import base64, json, sys
 r = json.load(open(sys.argv[1]))
 raw = r.get("body") or ""
 if r.get("isBase64Encoded"):
-    raw = base64.b64decode(raw).decode()
+    raw = base64.b64decode(raw)
+    try:
+        raw = raw.decode()
+    except UnicodeDecodeError:  # a binary file (xlsx): keep its bytes
+        pass
 s = r.get("statusCode")
 h = {k.lower(): v for k, v in (r.get("headers") or {}).items()}
 try:
     b = json.loads(raw) if raw else None
-except ValueError:
+except ValueError:  # also UnicodeDecodeError
     b = raw
 try:
     ok = bool(eval(sys.argv[2]))
@@ -202,6 +207,15 @@ check manual-get manual-get-missing "manual-get answers 404 with a detail for an
     's == 404 and isinstance(b["detail"], str) and "x-request-id" in h'
 check manual-list manual-list-no-token "manual-list answers 401 with WWW-Authenticate without a token" \
     's == 401 and "detail" in b and h.get("www-authenticate", "").startswith("Bearer")'
+# Sheets: an xlsx upload (base64 in the event, as API Gateway delivers a binary body) after
+# manual-create registered B 1234 XYZ, then the records back as xlsx (base64 in the answer,
+# as lambda_http encodes a non-text type) and as CSV (text).
+check manual-import manual-import "manual-import reads a base64 xlsx body and reports each row" \
+    's == 200 and b["dry_run"] is False and b["data"]["total"] == 6 and b["data"]["imported"] == 2 and [f["row"] for f in b["data"]["failures"]] == [2, 6, 7, 8] and "sudah terdaftar" in b["data"]["failures"][0]["error"]'
+check manual-export manual-export "manual-export answers an xlsx file, base64-encoded, as a download" \
+    's == 200 and r["isBase64Encoded"] is True and b[:2] == b"PK" and h["content-type"].startswith("application/vnd.openxmlformats") and h["content-disposition"].startswith("attachment; filename=")'
+check manual-export manual-export-csv "manual-export answers CSV as text with the three imported records" \
+    's == 200 and r["isBase64Encoded"] is False and b.lstrip("\ufeff").startswith("Nama,No Pol,No HP") and b.count("\n") == 4 and "Ibu Siti" in b'
 # The register end to end: a customer with a due vehicle, its reminder (to the outbox: the
 # secret holds no StarSender key), and the report's statistics counting it.
 check register-customer-create register-customer-create "register-customer-create answers 201 with the vehicle's next service" \

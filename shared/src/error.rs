@@ -55,8 +55,14 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     TooLarge(String),
+    /// 415: a body of a type the endpoint does not read.
+    #[error("{0}")]
+    UnsupportedType(String),
     #[error("validation failed")]
     Invalid(Vec<FieldError>),
+    /// 422 with a sentence for a detail: a file that cannot be read as a whole.
+    #[error("{0}")]
+    Unreadable(String),
     #[error("database unreachable: {0}")]
     Unavailable(String),
     /// A long write stopped part-way; the text tells the client how to finish or undo it.
@@ -73,7 +79,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Invalid(_) | ApiError::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) | ApiError::Interrupted(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -1,12 +1,19 @@
-//! Bulk imports: the rows of a request, and the answer that reports each failing one.
+//! Bulk imports: the rows of a request (a JSON array or a sheet), where each came from, and the
+//! answer that reports each failing one.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, FieldError};
+use crate::query::Params;
+use crate::sheet::{self, Column, Format, Located, Row, Sheet, SheetError};
 
-/// Rows accepted by one bulk import; more is a 413.
+/// Rows accepted by one JSON bulk import; more is a 413.
 pub const MAX_IMPORT_ROWS: usize = 1000;
+/// Data rows accepted by one sheet import; more is a 413.
+pub const MAX_SHEET_ROWS: usize = 5000;
 
 /// The rows of an import body: a JSON array of at most [`MAX_IMPORT_ROWS`].
 pub fn rows(body: Value) -> Result<Vec<Value>, ApiError> {
@@ -25,13 +32,314 @@ pub fn rows(body: Value) -> Result<Vec<Value>, ApiError> {
     Ok(rows)
 }
 
+/// What a sheet import was asked: `?dry_run=` (default true) and `?sheet=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetOptions {
+    pub mode: Mode,
+    /// The sheet to read, by name; the first one when `None`.
+    pub sheet: Option<String>,
+}
+
+impl SheetOptions {
+    /// A dry run unless `dry_run=false`: an import cannot be undone in one step, so writing is
+    /// what the caller must ask for.
+    pub fn parse(params: &HashMap<String, String>) -> Result<Self, ApiError> {
+        let mut p = Params::new(params);
+        let dry_run = p.flag("dry_run", true);
+        let sheet = p.text("sheet");
+        p.finish().map_err(ApiError::Invalid)?;
+        Ok(SheetOptions {
+            mode: if dry_run { Mode::DryRun } else { Mode::Write },
+            sheet,
+        })
+    }
+}
+
+impl From<SheetError> for ApiError {
+    fn from(error: SheetError) -> Self {
+        match error {
+            SheetError::Write(e) => ApiError::Internal(e),
+            other => ApiError::Unreadable(other.to_string()),
+        }
+    }
+}
+
+/// The sheet of an uploaded file, of at most [`MAX_SHEET_ROWS`] data rows.
+pub fn read_sheet(format: Format, bytes: &[u8], options: &SheetOptions) -> Result<Sheet, ApiError> {
+    let sheet = sheet::read(format, bytes, options.sheet.as_deref())?;
+    if sheet.rows.len() > MAX_SHEET_ROWS {
+        return Err(ApiError::TooLarge(format!(
+            "Maksimal {MAX_SHEET_ROWS} baris data per import, berkas berisi {}",
+            sheet.rows.len()
+        )));
+    }
+    Ok(sheet)
+}
+
+/// The format an export is asked for: `?format=xlsx|csv`, xlsx by default.
+pub fn export_format(params: &HashMap<String, String>) -> Result<Format, ApiError> {
+    let mut p = Params::new(params);
+    let format = p.choice("format", &[Format::Xlsx, Format::Csv]);
+    p.finish().map_err(ApiError::Invalid)?;
+    Ok(format.unwrap_or(Format::Xlsx))
+}
+
+/// A field of a create body as a sheet column holds it.
+#[derive(Debug, Clone, Copy)]
+pub struct SheetField {
+    /// The body's field name.
+    pub name: &'static str,
+    pub column: Column,
+    /// A date column: date cells, serial numbers and date text all read as `YYYY-MM-DD`.
+    pub date: bool,
+}
+
+/// The columns of `fields`, to locate them in a sheet.
+pub fn columns(fields: &[SheetField]) -> Vec<Column> {
+    fields.iter().map(|f| f.column).collect()
+}
+
+/// One sheet row read as the fields of a create body.
+#[derive(Debug, Default)]
+pub struct SheetRow {
+    /// The body's fields, blank cells left out (as absent fields).
+    pub body: Map<String, Value>,
+    /// Where each field sits, its path starting with `prefix`.
+    pub places: Vec<Place>,
+    /// Cells that could not be read as their field (a date that is none).
+    pub problems: Vec<Problem>,
+}
+
+/// Reads `row` as the body fields `fields`, located by `located` (in the order of `fields`).
+pub fn read_row(located: &Located, row: &Row, fields: &[SheetField], prefix: &[Value]) -> SheetRow {
+    let mut read = SheetRow::default();
+    for (at, field) in fields.iter().enumerate() {
+        let Some((cell, column)) = located.cell(row, at) else {
+            continue;
+        };
+        let mut path = prefix.to_vec();
+        path.push(json!(field.name));
+        let value = cell.text();
+        read.places.push(Place {
+            path,
+            row: row.number,
+            column: column.to_string(),
+            value: value.clone(),
+        });
+        if cell.is_blank() {
+            continue;
+        }
+        if !field.date {
+            read.body.insert(field.name.into(), json!(value));
+            continue;
+        }
+        match cell.date() {
+            Ok(Some(date)) => {
+                read.body.insert(field.name.into(), json!(date.to_string()));
+            }
+            Ok(None) => {}
+            Err(reason) => read.problems.push(Problem {
+                row: row.number,
+                column: Some(column.to_string()),
+                value,
+                reason,
+            }),
+        }
+    }
+    read
+}
+
+/// Whether an import writes, or only says what it would do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    /// Validates everything and looks up the nopols already registered; writes nothing.
+    DryRun,
+}
+
+/// One problem of a sheet row, for a person to fix: the row and column as the spreadsheet
+/// shows them, what the cell holds, and why it was refused.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    pub row: usize,
+    /// The header of the column, as the sheet writes it; `None` for a problem of the row.
+    pub column: Option<String>,
+    pub value: String,
+    pub reason: String,
+}
+
+impl Problem {
+    /// `Baris 3, kolom No HP ('0212'): Nomor HP tidak valid …`.
+    pub fn line(&self) -> String {
+        match &self.column {
+            Some(column) if self.value.is_empty() => {
+                format!("Baris {}, kolom {column}: {}", self.row, self.reason)
+            }
+            Some(column) => format!(
+                "Baris {}, kolom {column} ('{}'): {}",
+                self.row, self.value, self.reason
+            ),
+            None => format!("Baris {}: {}", self.row, self.reason),
+        }
+    }
+}
+
+/// Where a field of an import row sits in the sheet it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    /// The field, as the JSON body names it after the row: `["no_hp"]`, `["vehicles", 0, "nopol"]`.
+    pub path: Vec<Value>,
+    pub row: usize,
+    pub column: String,
+    pub value: String,
+}
+
+/// Where one import row came from: its position among the rows and, for a sheet, its row
+/// number and where each of its fields sits, so that failures point at cells.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Origin {
+    /// 0-based position of the row in the request (among a sheet's non-empty data rows, or
+    /// customers when rows are grouped).
+    pub index: usize,
+    /// The row number in the sheet (the header is row 1), of a grouped customer its first row.
+    pub row: Option<usize>,
+    pub places: Vec<Place>,
+}
+
+impl Origin {
+    pub fn json(index: usize) -> Self {
+        Origin {
+            index,
+            ..Origin::default()
+        }
+    }
+
+    /// The problem `reason` of the field at `path`, when the row came from a sheet.
+    pub fn problem(&self, path: &[Value], reason: String) -> Option<Problem> {
+        let row = self.row?;
+        let place = self.places.iter().find(|p| p.path == path);
+        Some(match place {
+            Some(place) => Problem {
+                row: place.row,
+                column: Some(place.column.clone()),
+                value: place.value.clone(),
+                reason,
+            },
+            None => Problem {
+                row,
+                column: None,
+                value: String::new(),
+                reason,
+            },
+        })
+    }
+}
+
+/// Why a row was refused: one line, and for a sheet row the cells at fault.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub error: String,
+    pub problems: Vec<Problem>,
+}
+
+impl Refusal {
+    /// A refusal of the field at `path` (`["nopol"]`), located when the row came from a sheet.
+    pub fn of_field(origin: &Origin, path: &[Value], reason: String) -> Self {
+        match origin.problem(path, reason.clone()) {
+            Some(problem) => Refusal::of_problems(vec![problem]),
+            None => Refusal {
+                error: reason,
+                problems: Vec::new(),
+            },
+        }
+    }
+
+    /// The problems validation found in a row located at `loc` (`["body", i]`).
+    pub fn of_validation(origin: &Origin, loc_len: usize, errors: &[FieldError]) -> Self {
+        if origin.row.is_none() {
+            return Refusal {
+                error: describe(errors),
+                problems: Vec::new(),
+            };
+        }
+        let problems = errors
+            .iter()
+            .filter_map(|e| origin.problem(e.loc.get(loc_len..).unwrap_or(&[]), reason(e)))
+            .collect();
+        Refusal::of_problems(problems)
+    }
+
+    pub fn of_problems(problems: Vec<Problem>) -> Self {
+        Refusal {
+            error: problems
+                .iter()
+                .map(Problem::line)
+                .collect::<Vec<_>>()
+                .join("; "),
+            problems,
+        }
+    }
+
+    /// This refusal with `more` problems after its own.
+    pub fn and(mut self, more: Refusal) -> Self {
+        self.problems.extend(more.problems);
+        if self.problems.is_empty() {
+            self.error = [self.error, more.error].join("; ");
+            self
+        } else {
+            Refusal::of_problems(self.problems)
+        }
+    }
+}
+
+/// One line naming each problem of a JSON row: `no_hp: Nomor HP tidak valid …`.
+pub(crate) fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| match e.loc.last() {
+            Some(Value::String(field)) => format!("{field}: {}", e.msg),
+            _ => e.msg.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A validation problem in words for workshop staff. The rules' own messages are Indonesian;
+/// the generic ones (kept in pydantic's English for the JSON API) are said again here.
+fn reason(error: &FieldError) -> String {
+    match error.kind {
+        "missing" | "string_too_short" => "Wajib diisi".to_string(),
+        "string_too_long" => {
+            let max: String = error.msg.chars().filter(char::is_ascii_digit).collect();
+            format!("Terlalu panjang, maksimal {max} karakter")
+        }
+        "too_long" => {
+            let max: String = error.msg.chars().filter(char::is_ascii_digit).collect();
+            format!("Terlalu banyak, maksimal {max}")
+        }
+        _ => error.msg.clone(),
+    }
+}
+
 /// The outcome of a bulk import, as `data` of its answer; `F` names a failing row.
 #[derive(Debug, Serialize)]
 pub struct ImportReport<F> {
     pub total: usize,
+    /// Rows stored or, in a dry run, rows that would be.
     pub imported: usize,
     pub failed: usize,
     pub failures: Vec<F>,
+}
+
+/// The answer of an import: `{"success": true, "data": …, "message": …}`, and for a sheet
+/// import whether it was a dry run.
+#[derive(Debug, Serialize)]
+pub struct ImportAnswer<F> {
+    pub success: bool,
+    pub data: ImportReport<F>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
 }
 
 impl<F: Serialize> ImportReport<F> {
@@ -46,12 +354,83 @@ impl<F: Serialize> ImportReport<F> {
         }
     }
 
-    /// `{"success": true, "data": …, "message": "Import selesai. 3 berhasil, 0 gagal"}`.
-    pub fn answer(&self) -> Value {
+    /// The JSON import's answer: `"Import selesai. 3 berhasil, 0 gagal"`.
+    pub fn answer(self) -> ImportAnswer<F> {
         let message = format!(
             "Import selesai. {} berhasil, {} gagal",
             self.imported, self.failed
         );
-        json!({"success": true, "data": self, "message": message})
+        ImportAnswer {
+            success: true,
+            data: self,
+            message,
+            dry_run: None,
+        }
+    }
+
+    /// A sheet import's answer, which says whether it was a dry run.
+    pub fn sheet_answer(self, mode: Mode) -> ImportAnswer<F> {
+        let dry_run = mode == Mode::DryRun;
+        let message = if dry_run {
+            format!(
+                "Simulasi import (tidak ada yang disimpan): {} dapat diimport, {} gagal",
+                self.imported, self.failed
+            )
+        } else {
+            format!(
+                "Import selesai. {} berhasil, {} gagal",
+                self.imported, self.failed
+            )
+        };
+        ImportAnswer {
+            success: true,
+            data: self,
+            message,
+            dry_run: Some(dry_run),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_sheet_refusal_points_at_the_cell() {
+        let origin = Origin {
+            index: 0,
+            row: Some(4),
+            places: vec![Place {
+                path: vec![json!("no_hp")],
+                row: 4,
+                column: "No HP".into(),
+                value: "0212".into(),
+            }],
+        };
+        let errors = [
+            FieldError::new(
+                vec![json!("body"), json!(0), json!("no_hp")],
+                "value_error",
+                "Nomor HP tidak valid",
+            ),
+            FieldError::new(
+                vec![json!("body"), json!(0), json!("customer_name")],
+                "missing",
+                "Field required",
+            ),
+        ];
+        let refusal = Refusal::of_validation(&origin, 2, &errors);
+        assert_eq!(
+            refusal.error,
+            "Baris 4, kolom No HP ('0212'): Nomor HP tidak valid; Baris 4: Wajib diisi"
+        );
+        let json = Refusal::of_validation(&Origin::json(0), 2, &errors);
+        assert_eq!(
+            json.error,
+            "no_hp: Nomor HP tidak valid; customer_name: Field required"
+        );
+        assert!(json.problems.is_empty());
     }
 }

@@ -10,6 +10,7 @@ pub mod cors;
 pub mod error;
 #[cfg(feature = "fake-starsender")]
 pub mod fake_starsender;
+pub mod files;
 pub mod gateway;
 pub mod import;
 pub mod lambda;
@@ -24,6 +25,7 @@ pub mod reminder;
 pub mod report;
 pub mod routes;
 pub mod scheduler;
+pub mod sheet;
 pub mod store;
 pub mod telemetry;
 

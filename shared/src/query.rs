@@ -77,6 +77,11 @@ impl<'a> Params<'a> {
         })
     }
 
+    /// A text parameter as given; `None` when absent or empty.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.raw.get(name).filter(|v| !v.trim().is_empty()).cloned()
+    }
+
     /// One of `choices`, named by its serialised form (`"sent"`, `"failed"` …).
     pub fn choice<T: serde::Serialize + Copy>(&mut self, name: &str, choices: &[T]) -> Option<T> {
         let names: Vec<String> = choices

@@ -16,6 +16,8 @@ use crate::{auth, manual, messages, middleware, register, reminder, report, sche
 
 /// Largest request body accepted; larger ones answer 413.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// The body limit of the sheet imports: the file, and a multipart form's few lines around it.
+const UPLOAD_LIMIT: usize = crate::files::MAX_UPLOAD_BYTES + 64 * 1024;
 
 pub struct Route {
     /// The Lambda function serving this route (its binary and `template.yaml` name).
@@ -24,6 +26,14 @@ pub struct Route {
     /// Canonical path, without trailing slash; the slash form is served too.
     pub path: &'static str,
     service: MethodRouter<Arc<App>>,
+}
+
+impl Route {
+    /// This route with a body limit of its own instead of [`MAX_BODY_BYTES`].
+    fn body_limit(mut self, bytes: usize) -> Route {
+        self.service = self.service.layer(DefaultBodyLimit::max(bytes));
+        self
+    }
 }
 
 fn route<H, T>(function: &'static str, method: Method, path: &'static str, handler: H) -> Route
@@ -55,6 +65,19 @@ pub fn routes() -> Vec<Route> {
             M::POST,
             "/manual-whatsapp/bulk-import",
             manual::api::bulk_import,
+        ),
+        route(
+            "manual-import",
+            M::POST,
+            "/manual-whatsapp/import",
+            manual::api::import,
+        )
+        .body_limit(UPLOAD_LIMIT),
+        route(
+            "manual-export",
+            M::GET,
+            "/manual-whatsapp/export",
+            manual::api::export,
         ),
         route("manual-list", M::GET, "/manual-whatsapp", manual::api::list),
         route(
@@ -149,6 +172,19 @@ pub fn routes() -> Vec<Route> {
             register::api::bulk_import,
         ),
         route(
+            "register-import",
+            M::POST,
+            "/customers/import",
+            register::api::import,
+        )
+        .body_limit(UPLOAD_LIMIT),
+        route(
+            "register-export",
+            M::GET,
+            "/customers/export",
+            register::api::export,
+        ),
+        route(
             "register-customer-list",
             M::GET,
             "/customers",
@@ -214,6 +250,12 @@ pub fn routes() -> Vec<Route> {
             M::GET,
             "/whatsapp-report/detail",
             report::api::detail,
+        ),
+        route(
+            "report-export",
+            M::GET,
+            "/whatsapp-report/export",
+            report::api::export,
         ),
         route(
             "report-statistics",

@@ -87,6 +87,7 @@ conformance!(
     delete_customer_takes_its_vehicles_and_nopols,
     delete_customer_is_stale_after_a_vehicle_was_added,
     delete_vehicle_frees_the_nopol,
+    vehicle_nopol_taken_follows_registrations_moves_and_deletes,
     visited_between_is_inclusive_and_brings_the_owner,
     visited_between_follows_vehicle_changes_by_visit_then_id,
     record_delivery_creates_then_counts_and_settles_the_claim,
@@ -722,6 +723,32 @@ async fn delete_customer_is_stale_after_a_vehicle_was_added(store: Store) {
         .await
         .expect("deleted");
     assert_eq!(counts(&store).await, RegisterCounts::default());
+}
+
+async fn vehicle_nopol_taken_follows_registrations_moves_and_deletes(store: Store) {
+    let taken = |key: &'static str| {
+        let store = store.clone();
+        async move { store.vehicle_nopol_taken(key).await.expect("lookup") }
+    };
+    assert!(!taken("B1AA").await, "nothing registered yet");
+    let first = registration(0, &["B 1 AA", "B 2 AA"]);
+    register(&store, &first).await;
+    assert!(taken("B1AA").await && taken("B2AA").await);
+    assert!(!taken("B3AA").await);
+    let current = first.vehicles[0].clone();
+    let mut moved = current.revise(at(10));
+    moved.nopol = "B 3 AA".into();
+    store
+        .replace_vehicle(&current, &moved)
+        .await
+        .expect("replaced");
+    assert!(
+        !taken("B1AA").await && taken("B3AA").await,
+        "the nopol moved"
+    );
+    store.delete_vehicle(&moved).await.expect("deleted");
+    assert!(!taken("B3AA").await, "a deleted vehicle frees its nopol");
+    assert!(!taken("").await, "a key that names nothing");
 }
 
 async fn delete_vehicle_frees_the_nopol(store: Store) {

@@ -6,10 +6,12 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::service;
 use crate::body::JsonBody;
+use crate::files::{self, Upload};
 use crate::{ApiError, App};
 
 type Answer = Result<(StatusCode, Json<Value>), ApiError>;
@@ -30,6 +32,26 @@ pub async fn create(State(app): State<Arc<App>>, JsonBody(body): JsonBody) -> An
 
 pub async fn bulk_import(State(app): State<Arc<App>>, JsonBody(body): JsonBody) -> Answer {
     ok(service::bulk_import(&app, body).await?.answer())
+}
+
+/// `POST /manual-whatsapp/import?dry_run=&sheet=`: an xlsx or CSV file, or a form with one.
+pub async fn import(
+    State(app): State<Arc<App>>,
+    Query(params): Query<HashMap<String, String>>,
+    upload: Upload,
+) -> Answer {
+    ok(super::sheet::import(&app, upload.format, &upload.bytes, &params).await?)
+}
+
+/// `GET /manual-whatsapp/export?format=xlsx|csv`.
+pub async fn export(
+    State(app): State<Arc<App>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    files::download(
+        super::sheet::export(&app, &params).await?,
+        "Data manual WhatsApp",
+    )
 }
 
 pub async fn list(

@@ -4,6 +4,7 @@ pub mod api;
 pub(crate) mod input;
 mod model;
 mod service;
+pub mod sheet;
 
 pub use input::{NewRecord, RecordPatch};
 pub use model::{Counts, ManualRecord};

@@ -1,8 +1,9 @@
 //! What each endpoint does, apart from HTTP: validation, the store calls, the answer.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
+use futures::StreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -10,7 +11,7 @@ use uuid::Uuid;
 use super::{ManualRecord, NewRecord, RecordPatch};
 use crate::App;
 use crate::error::{ApiError, FieldError};
-use crate::import::ImportReport;
+use crate::import::{ImportReport, Mode, Origin, Problem, Refusal};
 use crate::nopol::Nopol;
 use crate::query::{Params, encode_cursor, is_position_key};
 use crate::store::{ListQuery, StoreError};
@@ -55,89 +56,156 @@ pub async fn create(app: &App, body: Value) -> Result<ManualRecord, ApiError> {
     }
 }
 
+/// A row of a records import that failed, named as the row named itself (or, once valid, in
+/// normalised form); a sheet row also by its row number and the cells at fault.
 #[derive(Debug, Serialize)]
 pub struct ImportFailure {
     /// 0-based position of the row in the request.
     pub index: usize,
+    /// The sheet row (the header is row 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
     pub customer_name: Value,
     pub nopol: Value,
     pub error: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
 }
 
 impl ImportFailure {
-    /// A row that did not validate, named by what it said.
-    fn of_row(index: usize, row: &Value, error: String) -> Self {
+    fn new(origin: &Origin, customer_name: Value, nopol: Value, refusal: Refusal) -> Self {
         ImportFailure {
-            index,
-            customer_name: row["customer_name"].clone(),
-            nopol: row["nopol"].clone(),
-            error,
+            index: origin.index,
+            row: origin.row,
+            customer_name,
+            nopol,
+            error: refusal.error,
+            problems: refusal.problems,
         }
     }
 
-    /// A valid row that could not be stored, named in normalised form.
-    fn of_valid(index: usize, customer_name: &str, nopol: &str, error: String) -> Self {
-        ImportFailure {
-            index,
-            customer_name: json!(customer_name),
-            nopol: json!(nopol),
-            error,
-        }
+    /// A valid row refused for its nopol, named in normalised form.
+    fn of_record(origin: &Origin, record: &ManualRecord, reason: String) -> Self {
+        let refusal = Refusal::of_field(origin, &[json!("nopol")], reason);
+        Self::new(
+            origin,
+            json!(record.customer_name),
+            json!(record.nopol),
+            refusal,
+        )
     }
 }
 
-/// Imports each row on its own: a failing row never stops the others.
+/// One row of a records import, parsed: where it came from, what it named itself, and the
+/// record it asks for or why it cannot be one.
+#[derive(Debug)]
+pub struct ImportRow {
+    pub origin: Origin,
+    pub customer_name: Value,
+    pub nopol: Value,
+    pub parsed: Result<NewRecord, Refusal>,
+}
+
+/// `POST /manual-whatsapp/bulk-import`: a JSON array of create bodies.
 pub async fn bulk_import(app: &App, body: Value) -> Result<ImportReport<ImportFailure>, ApiError> {
-    let rows = crate::import::rows(body)?;
+    let rows = crate::import::rows(body)?
+        .into_iter()
+        .enumerate()
+        .map(|(index, row)| {
+            let origin = Origin::json(index);
+            let parsed = NewRecord::parse(row.clone(), vec![json!("body"), json!(index)])
+                .map_err(|errors| Refusal::of_validation(&origin, 2, &errors));
+            ImportRow {
+                origin,
+                customer_name: row["customer_name"].clone(),
+                nopol: row["nopol"].clone(),
+                parsed,
+            }
+        })
+        .collect();
+    import_rows(app, rows, Mode::Write).await
+}
+
+/// Lookups of registered nopols a dry run makes side by side.
+pub(crate) const LOOKUPS_IN_FLIGHT: usize = 16;
+
+/// Imports each row on its own (a failing row never stops the others) or, in a dry run, says
+/// which would fail: invalid, a nopol repeated in the import, or one registered already.
+pub async fn import_rows(
+    app: &App,
+    rows: Vec<ImportRow>,
+    mode: Mode,
+) -> Result<ImportReport<ImportFailure>, ApiError> {
     let total = rows.len();
     let now = app.now();
     let mut failures = Vec::new();
-    let mut accepted: Vec<(usize, ManualRecord)> = Vec::new();
-    let mut seen = HashSet::new();
-    for (index, row) in rows.into_iter().enumerate() {
-        match NewRecord::parse(row.clone(), vec![json!("body"), json!(index)]) {
-            Err(errors) => failures.push(ImportFailure::of_row(index, &row, describe(&errors))),
-            Ok(new) if !seen.insert(new.nopol.compact()) => failures.push(ImportFailure::of_valid(
-                index,
-                &new.customer_name,
-                &new.nopol.to_string(),
-                format!(
-                    "Nopol {} muncul lebih dari sekali dalam import ini",
-                    new.nopol
-                ),
-            )),
-            Ok(new) => accepted.push((index, new.into_record(Uuid::new_v4().to_string(), now))),
+    let mut accepted: Vec<(Origin, ManualRecord)> = Vec::new();
+    // Compact nopol -> the sheet row that has it first.
+    let mut seen: HashMap<String, Option<usize>> = HashMap::new();
+    for row in rows {
+        let new = match row.parsed {
+            Ok(new) => new,
+            Err(refusal) => {
+                let failure =
+                    ImportFailure::new(&row.origin, row.customer_name, row.nopol, refusal);
+                failures.push(failure);
+                continue;
+            }
+        };
+        let record = new.into_record(Uuid::new_v4().to_string(), now);
+        if let Some(first) = seen.get(&record.nopol_key()) {
+            let reason = repeated(&record.nopol, *first);
+            failures.push(ImportFailure::of_record(&row.origin, &record, reason));
+            continue;
         }
+        seen.insert(record.nopol_key(), row.origin.row);
+        accepted.push((row.origin, record));
     }
-    let (indexes, records): (Vec<usize>, Vec<ManualRecord>) = accepted.into_iter().unzip();
-    let outcomes = app.manual.insert_many(&records).await?;
-    for ((index, record), outcome) in indexes.into_iter().zip(&records).zip(outcomes) {
+    let (origins, records): (Vec<Origin>, Vec<ManualRecord>) = accepted.into_iter().unzip();
+    let outcomes = match mode {
+        Mode::Write => app.manual.insert_many(&records).await?,
+        Mode::DryRun => registered(app, &records).await?,
+    };
+    for ((origin, record), outcome) in origins.iter().zip(&records).zip(outcomes) {
         if let Err(error) = outcome {
             let reason = match error {
                 StoreError::NopolTaken(_) => format!("Nopol {} sudah terdaftar", record.nopol),
                 other => ApiError::from(other).to_string(),
             };
-            failures.push(ImportFailure::of_valid(
-                index,
-                &record.customer_name,
-                &record.nopol,
-                reason,
-            ));
+            failures.push(ImportFailure::of_record(origin, record, reason));
         }
     }
     Ok(ImportReport::new(total, failures, |f| f.index))
 }
 
-/// One line naming each problem of a row: `no_hp: Nomor HP tidak valid …`.
-pub(crate) fn describe(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| match e.loc.last() {
-            Some(Value::String(field)) => format!("{field}: {}", e.msg),
-            _ => e.msg.clone(),
+/// `Nopol … muncul lebih dari sekali dalam import ini`, with the sheet row that has it first.
+pub(crate) fn repeated(nopol: &str, first_row: Option<usize>) -> String {
+    let reason = format!("Nopol {nopol} muncul lebih dari sekali dalam import ini");
+    match first_row {
+        Some(row) => format!("{reason} (pertama di baris {row})"),
+        None => reason,
+    }
+}
+
+/// What inserting `records` would answer, read without writing: `NopolTaken` for each whose
+/// nopol is registered.
+async fn registered(
+    app: &App,
+    records: &[ManualRecord],
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    let keys: Vec<String> = records.iter().map(ManualRecord::nopol_key).collect();
+    futures::stream::iter(keys)
+        .map(|key| async move {
+            Ok(match app.manual.find_by_nopol(&key).await? {
+                Some(_) => Err(StoreError::NopolTaken(key)),
+                None => Ok(()),
+            })
         })
+        .buffered(LOOKUPS_IN_FLIGHT)
         .collect::<Vec<_>>()
-        .join("; ")
+        .await
+        .into_iter()
+        .collect()
 }
 
 /// The answer of the records list.

@@ -6,10 +6,12 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::service;
 use crate::body::JsonBody;
+use crate::files::{self, Upload};
 use crate::{ApiError, App};
 
 type Answer = Result<(StatusCode, Json<Value>), ApiError>;
@@ -29,7 +31,25 @@ pub async fn create(State(app): State<Arc<App>>, JsonBody(body): JsonBody) -> An
 }
 
 pub async fn bulk_import(State(app): State<Arc<App>>, JsonBody(body): JsonBody) -> Answer {
-    ok(service::bulk_import(&app, body).await?.answer())
+    ok(json!(service::bulk_import(&app, body).await?.answer()))
+}
+
+/// `POST /customers/import?dry_run=&sheet=`: an xlsx or CSV file, or a form with one.
+pub async fn import(
+    State(app): State<Arc<App>>,
+    Query(params): Query<HashMap<String, String>>,
+    upload: Upload,
+) -> Answer {
+    let answer = super::sheet::import(&app, upload.format, &upload.bytes, &params).await?;
+    ok(json!(answer))
+}
+
+/// `GET /customers/export?format=xlsx|csv`.
+pub async fn export(
+    State(app): State<Arc<App>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    files::download(super::sheet::export(&app, &params).await?, "Data customer")
 }
 
 pub async fn list(

@@ -3,6 +3,8 @@
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 
+use futures::StreamExt;
+
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -11,8 +13,8 @@ use super::input::{CustomerPatch, MAX_VEHICLES, NewCustomer, NewVehicle, Vehicle
 use super::{Customer, Registration, Vehicle, VehicleView};
 use crate::App;
 use crate::error::ApiError;
-use crate::import::ImportReport;
-use crate::manual::{MAX_PAGE, describe};
+use crate::import::{ImportReport, Mode, Origin, Problem, Refusal};
+use crate::manual::MAX_PAGE;
 use crate::query::{Params, encode_cursor, is_position_key};
 use crate::store::StoreError;
 
@@ -104,74 +106,205 @@ pub async fn create(app: &App, body: Value) -> Result<Value, ApiError> {
     }
 }
 
+/// A customer of a register import that failed, named as the row named it (or, once valid, in
+/// normalised form); from a sheet also by its first row and the cells at fault.
 #[derive(Debug, Serialize)]
 pub struct ImportFailure {
-    /// 0-based position of the row in the request.
+    /// 0-based position of the customer in the request.
     pub index: usize,
+    /// The customer's first sheet row (the header is row 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
     pub name: Value,
     pub no_hp: Value,
     pub error: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
 }
 
-/// Imports each customer (with its vehicles) on its own: a failing row never stops the others.
+impl ImportFailure {
+    fn new(origin: &Origin, name: Value, no_hp: Value, refusal: Refusal) -> Self {
+        ImportFailure {
+            index: origin.index,
+            row: origin.row,
+            name,
+            no_hp,
+            error: refusal.error,
+            problems: refusal.problems,
+        }
+    }
+
+    /// A valid customer refused for the nopol of its vehicle `vehicle`.
+    fn of_vehicle(
+        origin: &Origin,
+        registration: &Registration,
+        vehicle: usize,
+        reason: String,
+    ) -> Self {
+        let path = [json!("vehicles"), json!(vehicle), json!("nopol")];
+        let customer = &registration.customer;
+        let refusal = Refusal::of_field(origin, &path, reason);
+        Self::new(origin, json!(customer.name), json!(customer.no_hp), refusal)
+    }
+}
+
+/// One customer of a register import, parsed: where it came from, what it named itself, and
+/// the customer (with its vehicles) it asks for or why it cannot be one.
+#[derive(Debug)]
+pub struct ImportRow {
+    pub origin: Origin,
+    pub name: Value,
+    pub no_hp: Value,
+    pub parsed: Result<NewCustomer, Refusal>,
+}
+
+/// `POST /customers/bulk-import`: a JSON array of create bodies.
 pub async fn bulk_import(app: &App, body: Value) -> Result<ImportReport<ImportFailure>, ApiError> {
-    let rows = crate::import::rows(body)?;
+    let rows = crate::import::rows(body)?
+        .into_iter()
+        .enumerate()
+        .map(|(index, row)| {
+            let origin = Origin::json(index);
+            let parsed = NewCustomer::parse(row.clone(), vec![json!("body"), json!(index)])
+                .map_err(|errors| Refusal::of_validation(&origin, 2, &errors));
+            ImportRow {
+                origin,
+                name: row["name"].clone(),
+                no_hp: row["no_hp"].clone(),
+                parsed,
+            }
+        })
+        .collect();
+    import_rows(app, rows, Mode::Write).await
+}
+
+/// Imports each customer (with its vehicles) on its own, all or nothing per customer, or in a
+/// dry run says which would fail: invalid, a nopol repeated in the import, or one registered.
+pub async fn import_rows(
+    app: &App,
+    rows: Vec<ImportRow>,
+    mode: Mode,
+) -> Result<ImportReport<ImportFailure>, ApiError> {
     let total = rows.len();
     let mut failures = Vec::new();
-    let mut accepted: Vec<(usize, Registration)> = Vec::new();
-    let mut seen = HashSet::new();
-    for (index, row) in rows.into_iter().enumerate() {
-        let fail = |error: String| ImportFailure {
-            index,
-            name: row["name"].clone(),
-            no_hp: row["no_hp"].clone(),
-            error,
-        };
-        let new = match NewCustomer::parse(row.clone(), vec![json!("body"), json!(index)]) {
+    let mut accepted: Vec<(Origin, Registration)> = Vec::new();
+    // Compact nopol -> the sheet row that has it first.
+    let mut seen: HashMap<String, Option<usize>> = HashMap::new();
+    for row in rows {
+        let new = match row.parsed {
             Ok(new) => new,
-            Err(errors) => {
-                failures.push(fail(describe(&errors)));
+            Err(refusal) => {
+                failures.push(ImportFailure::new(
+                    &row.origin,
+                    row.name,
+                    row.no_hp,
+                    refusal,
+                ));
                 continue;
             }
         };
-        if let Some(plate) = new
-            .vehicles
-            .iter()
-            .map(|v| &v.nopol)
-            .find(|p| seen.contains(&p.compact()))
-        {
-            failures.push(fail(format!(
-                "Nopol {plate} muncul lebih dari sekali dalam import ini"
-            )));
-            continue;
-        }
-        match registration(app, new) {
-            Ok(registration) => {
-                seen.extend(registration.vehicles.iter().map(Vehicle::nopol_key));
-                accepted.push((index, registration));
+        let registration = new.into_registration(app.now());
+        match repeated_vehicle(&registration, &seen, &row.origin) {
+            Some((vehicle, reason)) => failures.push(ImportFailure::of_vehicle(
+                &row.origin,
+                &registration,
+                vehicle,
+                reason,
+            )),
+            None => {
+                for (i, vehicle) in registration.vehicles.iter().enumerate() {
+                    seen.insert(vehicle.nopol_key(), vehicle_row(&row.origin, i));
+                }
+                accepted.push((row.origin, registration));
             }
-            Err(error) => failures.push(fail(error)),
         }
     }
-    let (indexes, registrations): (Vec<usize>, Vec<Registration>) = accepted.into_iter().unzip();
-    let outcomes = app.register.insert_registrations(&registrations).await?;
-    for ((index, registration), outcome) in indexes.into_iter().zip(&registrations).zip(outcomes) {
-        if let Err(error) = outcome {
-            let error = match error {
-                StoreError::NopolTaken(key) => {
-                    nopol_taken(&taken_nopol(&registration.vehicles, &key)).to_string()
-                }
-                other => ApiError::from(other).to_string(),
-            };
-            failures.push(ImportFailure {
-                index,
-                name: json!(registration.customer.name),
-                no_hp: json!(registration.customer.no_hp),
-                error,
-            });
-        }
+    let (origins, registrations): (Vec<Origin>, Vec<Registration>) = accepted.into_iter().unzip();
+    let outcomes = match mode {
+        Mode::Write => app.register.insert_registrations(&registrations).await?,
+        Mode::DryRun => registered(app, &registrations).await?,
+    };
+    for ((origin, registration), outcome) in origins.iter().zip(&registrations).zip(outcomes) {
+        let failure = match outcome {
+            Ok(()) => continue,
+            Err(StoreError::NopolTaken(key)) => {
+                let vehicle = registration
+                    .vehicles
+                    .iter()
+                    .position(|v| v.nopol_key() == key);
+                let reason = nopol_taken(&taken_nopol(&registration.vehicles, &key)).to_string();
+                ImportFailure::of_vehicle(origin, registration, vehicle.unwrap_or(0), reason)
+            }
+            Err(other) => {
+                let customer = &registration.customer;
+                let refusal = Refusal::of_field(origin, &[], ApiError::from(other).to_string());
+                ImportFailure::new(origin, json!(customer.name), json!(customer.no_hp), refusal)
+            }
+        };
+        failures.push(failure);
     }
     Ok(ImportReport::new(total, failures, |f| f.index))
+}
+
+/// The sheet row of vehicle `i` of a customer.
+fn vehicle_row(origin: &Origin, i: usize) -> Option<usize> {
+    let path = [json!("vehicles"), json!(i), json!("nopol")];
+    let place = origin.places.iter().find(|p| p.path == path);
+    place.map(|p| p.row).or(origin.row)
+}
+
+/// The first vehicle of `registration` whose nopol it repeats, or an earlier row of the import
+/// has, and why that refuses it.
+fn repeated_vehicle(
+    registration: &Registration,
+    seen: &HashMap<String, Option<usize>>,
+    origin: &Origin,
+) -> Option<(usize, String)> {
+    let mut own: HashMap<String, Option<usize>> = HashMap::new();
+    for (i, vehicle) in registration.vehicles.iter().enumerate() {
+        let key = vehicle.nopol_key();
+        if let Some(first) = seen.get(&key).or_else(|| own.get(&key)) {
+            return Some((i, crate::manual::repeated(&vehicle.nopol, *first)));
+        }
+        own.insert(key, vehicle_row(origin, i));
+    }
+    None
+}
+
+/// What inserting `registrations` would answer, read without writing: `NopolTaken` naming
+/// the first registered nopol of each that has one.
+async fn registered(
+    app: &App,
+    registrations: &[Registration],
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    let keys: Vec<String> = registrations
+        .iter()
+        .flat_map(|r| r.vehicles.iter().map(Vehicle::nopol_key))
+        .collect();
+    let lookups: Vec<Result<(String, bool), StoreError>> = futures::stream::iter(keys)
+        .map(|key| async move {
+            let taken = app.register.vehicle_nopol_taken(&key).await?;
+            Ok((key, taken))
+        })
+        .buffered(crate::manual::LOOKUPS_IN_FLIGHT)
+        .collect()
+        .await;
+    let mut taken = HashSet::new();
+    for lookup in lookups {
+        let (key, is_taken) = lookup?;
+        if is_taken {
+            taken.insert(key);
+        }
+    }
+    Ok(registrations
+        .iter()
+        .map(
+            |r| match r.vehicles.iter().find(|v| taken.contains(&v.nopol_key())) {
+                Some(vehicle) => Err(StoreError::NopolTaken(vehicle.nopol_key())),
+                None => Ok(()),
+            },
+        )
+        .collect())
 }
 
 /// The answer of the customers list: `total` counts every customer, whatever the page.

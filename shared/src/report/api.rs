@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::service;
@@ -57,4 +58,12 @@ pub async fn snapshots(State(app): State<Arc<App>>) -> Answer {
 
 pub async fn restore(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer {
     Ok(Json(service::restore(&app, &id).await?))
+}
+
+/// `GET /whatsapp-report/export?format=xlsx|csv`: the detail rows.
+pub async fn export(
+    State(app): State<Arc<App>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    crate::files::download(service::export(&app, &params).await?, "Report WhatsApp")
 }

@@ -11,6 +11,8 @@ use uuid::Uuid;
 use super::{ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus};
 use crate::App;
 use crate::error::{ApiError, FieldError};
+use crate::sheet::{Cell, File, Table};
+use chrono::{DateTime, FixedOffset};
 
 fn report_not_found() -> ApiError {
     ApiError::NotFound("Report tidak ditemukan".into())
@@ -231,4 +233,44 @@ pub async fn restore(app: &App, id: &str) -> Result<Value, ApiError> {
         "restored_count": restored,
         "snapshot_id": id,
     }))
+}
+
+/// `GET /whatsapp-report/export`: the detail rows, most messages first, as xlsx or CSV.
+pub async fn export(app: &App, params: &HashMap<String, String>) -> Result<File, ApiError> {
+    let format = crate::import::export_format(params)?;
+    let rows = sorted_rows(app, &Scope::default()).await?;
+    let instant = |at: DateTime<FixedOffset>| Cell::DateTime(at.naive_local());
+    let table = Table {
+        name: "WhatsApp Report",
+        headers: vec![
+            "Nama",
+            "No HP",
+            "Model",
+            "No Pol",
+            "Jumlah Pesan",
+            "Pesan Terakhir",
+            "Dibuat",
+            "Diperbarui",
+        ],
+        rows: rows
+            .iter()
+            .map(|row| {
+                vec![
+                    Cell::Text(row.customer_name.clone()),
+                    Cell::Text(row.customer_phone.clone()),
+                    Cell::Text(row.vehicle_model.clone()),
+                    Cell::Text(row.vehicle_nopol.clone()),
+                    Cell::Number(row.frequency as f64),
+                    row.last_message_date.map_or(Cell::Empty, instant),
+                    instant(row.created_at),
+                    instant(row.updated_at),
+                ]
+            })
+            .collect(),
+    };
+    Ok(File::of(
+        &table,
+        format,
+        format!("whatsapp-report-{}", app.today()),
+    )?)
 }

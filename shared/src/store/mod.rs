@@ -189,6 +189,8 @@ pub trait RegisterStore: Send + Sync {
     /// The vehicles of customer `id`, by nopol.
     async fn vehicles_of(&self, id: &str) -> Result<Vec<Vehicle>, StoreError>;
     async fn vehicle(&self, id: &str) -> Result<Option<Vehicle>, StoreError>;
+    /// Whether a vehicle has the nopol `nopol_key` (compact, `B1234CD`): a read, for dry runs.
+    async fn vehicle_nopol_taken(&self, nopol_key: &str) -> Result<bool, StoreError>;
     /// Adds `vehicle` to `owner`, moving the owner's version on; `Stale` when the owner moved
     /// or vanished, `NopolTaken` when the nopol is registered.
     async fn insert_vehicle(&self, owner: &Customer, vehicle: &Vehicle) -> Result<(), StoreError>;

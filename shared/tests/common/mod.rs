@@ -59,6 +59,27 @@ pub enum Backend {
     Dynamo,
 }
 
+/// An answer read as bytes: a downloaded file, or JSON ([`FileReply::json`]).
+pub struct FileReply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl FileReply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.bytes)))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
 pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
@@ -150,6 +171,35 @@ impl TestApp {
             status,
             headers,
             body,
+        }
+    }
+
+    /// Sends `body` as it is, with `content_type`, and a valid token; the answer's raw bytes.
+    pub async fn send_file(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> FileReply {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", content_type)
+            .header("authorization", format!("Bearer {}", self.token))
+            .body(Body::from(body))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        FileReply {
+            status,
+            headers,
+            bytes,
         }
     }
 

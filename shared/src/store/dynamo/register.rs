@@ -202,6 +202,12 @@ impl RegisterStore for DynamoStore {
         found.as_ref().map(vehicle_from).transpose()
     }
 
+    /// One GetItem of the nopol's guard.
+    async fn vehicle_nopol_taken(&self, nopol_key: &str) -> Result<bool, StoreError> {
+        let pk = guard_pk(nopol_key);
+        Ok(is_key(&pk) && self.item_exists(&pk).await?)
+    }
+
     async fn insert_vehicle(&self, owner: &Customer, vehicle: &Vehicle) -> Result<(), StoreError> {
         let pk = customer_pk(&owner.id);
         let bump = self.update(

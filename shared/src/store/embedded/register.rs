@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use redb::ReadableTable;
 
 use super::index::{Counter, Index, META, VEHICLE_KIND, customer_prefix, day_range, read_counter};
 use super::{
@@ -187,6 +188,17 @@ impl RegisterStore for EmbeddedStore {
         self.run(move |db| {
             read(db, |txn| {
                 load(&txn.open_table(VEHICLES).map_err(other)?, &id, vehicle_from)
+            })
+        })
+        .await
+    }
+
+    async fn vehicle_nopol_taken(&self, nopol_key: &str) -> Result<bool, StoreError> {
+        let key = nopol_key.to_string();
+        self.run(move |db| {
+            read(db, |txn| {
+                let nopols = txn.open_table(Index::VehicleNopols.table()).map_err(other)?;
+                Ok(nopols.get(key.as_str()).map_err(other)?.is_some())
             })
         })
         .await
