@@ -42,6 +42,8 @@ const VEHICLE_NOPOLS: TableDefinition<&str, &str> = TableDefinition::new("vehicl
 const REPORTS: TableDefinition<&str, &str> = TableDefinition::new("whatsapp_report");
 /// snapshot id → snapshot (info and rows) as JSON.
 const SNAPSHOTS: TableDefinition<&str, &str> = TableDefinition::new("whatsapp_report_snapshots");
+/// One entry, the report's totals as JSON, kept with every row change.
+const REPORT_TOTALS: TableDefinition<&str, &str> = TableDefinition::new("whatsapp_report_totals");
 
 /// A claim whose run is sending; it may be taken over once its lease ran out.
 const HELD: &str = "held";
@@ -64,7 +66,8 @@ impl EmbeddedStore {
         }
         let db = Database::create(path).map_err(other)?;
         let store = EmbeddedStore { db: Arc::new(db) };
-        write(&store.db, |_| Ok(()))?;
+        // Creates every table; a file from before the report's totals gets them counted.
+        write(&store.db, |t| t.count_report_totals_if_missing())?;
         Ok(store)
     }
 
@@ -108,6 +111,7 @@ struct Tables<'t> {
     vehicle_nopols: Table<'t, &'static str, &'static str>,
     reports: Table<'t, &'static str, &'static str>,
     snapshots: Table<'t, &'static str, &'static str>,
+    report_totals: Table<'t, &'static str, &'static str>,
 }
 
 /// Runs `work` in one write transaction, committed only when it succeeds.
@@ -129,6 +133,7 @@ fn write<T>(
             vehicle_nopols: txn.open_table(VEHICLE_NOPOLS).map_err(other)?,
             reports: txn.open_table(REPORTS).map_err(other)?,
             snapshots: txn.open_table(SNAPSHOTS).map_err(other)?,
+            report_totals: txn.open_table(REPORT_TOTALS).map_err(other)?,
         };
         work(&mut tables)?
     };
