@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use axum::http::{Method, StatusCode};
 use bengkel::config::Config;
 use bengkel::report::service::{self, Statistics};
-use bengkel::report::{Delivery, Scope, Trigger, report_id};
+use bengkel::report::{Delivery, ReportRow, Scope, Trigger, report_id};
 use common::{Backend, TestApp};
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -39,13 +39,20 @@ struct Pair {
 
 fn delivery(t: &TestApp, pair: &Pair) -> Delivery {
     Delivery {
+        at: t.app.now(),
+        ..delivery_to(pair)
+    }
+}
+
+fn delivery_to(pair: &Pair) -> Delivery {
+    Delivery {
         id_customer: pair.customer.clone(),
         id_vehicle: pair.vehicle.clone(),
         customer_name: "Budi".into(),
         customer_phone: "6281234567890".into(),
         vehicle_model: "Avanza".into(),
         vehicle_nopol: "B 1 AA".into(),
-        at: t.app.now(),
+        at: chrono::DateTime::parse_from_rfc3339("2026-01-10T10:30:00+07:00").unwrap(),
     }
 }
 
@@ -240,31 +247,68 @@ async fn pages(t: &TestApp, first: &str) -> Vec<Vec<String>> {
 }
 
 async fn paging_gives_every_row_exactly_once(backend: Backend) {
-    let t = TestApp::on(backend, Config::default()).await;
     let pairs: Vec<Pair> = (0..2_500).map(|_| random_pair()).collect();
     // A few pairs reminded more than once, so that ranking has something to order.
     let times = |n: usize| if n < 60 { 1 + n % 3 } else { 1 };
-    // A few at once, as reminder runs send (a server on loopback takes only so many connections).
-    let deliveries = pairs.iter().enumerate().map(|(n, pair)| {
-        let t = &t;
-        async move { deliver(t, pair, times(n)).await }
-    });
-    futures::stream::iter(deliveries)
-        .buffer_unordered(8)
-        .collect::<Vec<()>>()
-        .await;
+    let t = match backend {
+        Backend::Embedded => {
+            let t = TestApp::on(backend, Config::default()).await;
+            // A few at once, as reminder runs send.
+            let deliveries = pairs.iter().enumerate().map(|(n, pair)| {
+                let t = &t;
+                async move { deliver(t, pair, times(n)).await }
+            });
+            futures::stream::iter(deliveries)
+                .buffer_unordered(8)
+                .collect::<Vec<()>>()
+                .await;
+            t
+        }
+        // moto's transactions slow down as its table grows: the rows are loaded as a batch,
+        // in the form the deliveries leave them.
+        Backend::Dynamo => {
+            let at = chrono::DateTime::parse_from_rfc3339("2026-01-10T10:30:00+07:00").unwrap();
+            let rows: Vec<ReportRow> = pairs
+                .iter()
+                .enumerate()
+                .map(|(n, pair)| {
+                    let mut row = ReportRow::after_delivery(
+                        None,
+                        &Delivery {
+                            at,
+                            ..delivery_to(pair)
+                        },
+                    );
+                    row.frequency = times(n) as u64;
+                    row
+                })
+                .collect();
+            TestApp::on_dynamo_with_rows(Config::default(), &rows).await
+        }
+    };
     let all: HashSet<String> = pairs
         .iter()
         .map(|p| report_id(&p.customer, &p.vehicle))
         .collect();
-    for (first, limit) in [
-        (format!("{REPORT}/?limit=1000"), 1000),
-        (format!("{REPORT}/detail?limit=1000"), 1000),
+    let frequency_of = |id: &String| {
+        let n = pairs
+            .iter()
+            .position(|p| report_id(&p.customer, &p.vehicle) == *id);
+        times(n.unwrap())
+    };
+    for (first, limit, ascending) in [
+        (format!("{REPORT}/?limit=1000"), 1000, false),
+        (format!("{REPORT}/detail?limit=1000"), 1000, false),
         (
             format!("{REPORT}/detail?limit=1000&sort=frequency&order=asc"),
             1000,
+            true,
         ),
-        (format!("{REPORT}/?limit=700&sort=last_message_date"), 700),
+        (
+            format!("{REPORT}/?limit=700&sort=last_message_date"),
+            700,
+            false,
+        ),
     ] {
         let pages = pages(&t, &first).await;
         let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
@@ -273,6 +317,13 @@ async fn paging_gives_every_row_exactly_once(backend: Backend) {
             "{first}: {sizes:?}"
         );
         let seen: Vec<String> = pages.into_iter().flatten().collect();
+        if ascending {
+            let frequencies: Vec<usize> = seen.iter().map(frequency_of).collect();
+            assert!(
+                frequencies.windows(2).all(|w| w[0] <= w[1]),
+                "{first}: in order across pages"
+            );
+        }
         assert_eq!(seen.len(), all.len(), "{first}: no row twice");
         assert_eq!(
             seen.into_iter().collect::<HashSet<_>>(),
@@ -280,28 +331,6 @@ async fn paging_gives_every_row_exactly_once(backend: Backend) {
             "{first}: every row"
         );
     }
-    // A ranked page is in its order across pages too.
-    let ranked = pages(
-        &t,
-        &format!("{REPORT}/detail?limit=1000&sort=frequency&order=asc"),
-    )
-    .await;
-    let frequencies: Vec<usize> = ranked
-        .concat()
-        .iter()
-        .map(|id| {
-            times(
-                pairs
-                    .iter()
-                    .position(|p| report_id(&p.customer, &p.vehicle) == *id)
-                    .unwrap(),
-            )
-        })
-        .collect();
-    assert!(
-        frequencies.windows(2).all(|w| w[0] <= w[1]),
-        "ascending throughout"
-    );
 }
 
 /// A fixed-seed generator for the random mix (SplitMix64): the same mix on every run.

@@ -554,7 +554,8 @@ fn frequency_attribute(frequency: u64) -> String {
     format!("f_{frequency}")
 }
 
-fn totals_item(totals: &Totals) -> Item {
+/// The totals item as the writes keep it, for bulk loading beside [`report_item`]s.
+pub fn totals_item(totals: &Totals) -> Item {
     let mut item = key(TOTALS_PK);
     item.insert("pairs".into(), n(totals.pairs));
     item.insert("messages".into(), n(totals.messages));
