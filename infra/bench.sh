@@ -9,8 +9,9 @@
 #      of manual-bulk-import serving a 1,000-row import.
 #   4. bench-reminders: the daily run over 10,000 records of which 100 are due (DynamoDB calls,
 #      items read, wall time), and 200 due reminders with the gateway answering in 300 ms.
-#   5. bench-report: statistics and detail over 10,000 report rows, then a reset of them all and
-#      its restore (DynamoDB calls, items read, wall time).
+#   5. bench-report: the totals' recount, statistics and the detail (whole and in pages of 1,000)
+#      over 10,000 report rows; statistics over 100,000; a reset of 1,000 rows and its restore
+#      (moto's transactions slow down as its table grows). DynamoDB calls, items read, sizes.
 #   6. bench-embedded: the local server (release) at 100, 10,000 and 100,000 records beside the
 #      FastAPI reference at 10,000, with wrk (8 connections): summary, a list page, dashboard,
 #      send-reminders with 10 due, customer deletes; and the embedded store's create and
@@ -181,9 +182,15 @@ cargo run -q --release -p infra --bin bench-reminders | tee "$WORK/reminders.txt
 stop_moto
 
 # ---- 5. Report ---------------------------------------------------------------------------------
-step "bench-report: statistics, detail, reset and restore over 10,000 report rows (fresh moto)"
+step "bench-report: recount, statistics and detail over 10,000 report rows, statistics over 100,000, reset and restore of 1,000 (fresh moto each)"
 start_moto
-cargo run -q --release -p infra --bin bench-report | tee "$WORK/report.txt" || fail "bench-report"
+cargo run -q --release -p infra --bin bench-report -- --no-reset | tee "$WORK/report.txt" || fail "bench-report"
+stop_moto
+start_moto
+cargo run -q --release -p infra --bin bench-report -- --rows 100000 --statistics-only | tee -a "$WORK/report.txt" || fail "bench-report (100,000 rows)"
+stop_moto
+start_moto
+cargo run -q --release -p infra --bin bench-report -- --rows 1000 | tee -a "$WORK/report.txt" || fail "bench-report (reset of 1,000 rows)"
 stop_moto
 
 # ---- 6. Embedded store over HTTP, beside the FastAPI reference --------------------------------

@@ -4,8 +4,9 @@
 # Secrets Manager served by moto on loopback.
 #
 # Also the daily reminder function (tests/events/scheduler-daily.json, EventBridge Scheduler's
-# event), a scheduler function on a schedule created in moto's EventBridge Scheduler, and the
-# register and report functions end to end.
+# event), the monthly report reset (scheduler-monthly.json), scheduler functions of both
+# schedules created in moto's EventBridge Scheduler, and the register and report functions end
+# to end.
 #
 # Needs (set by the main test script): MOTO_URL (a running moto_server), VENV (a Python venv with
 # boto3 and cargo-lambda), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
@@ -59,6 +60,7 @@ run_id="$(date +%s)-$$"
 table="bengkel-lambda-$run_id"
 secret_name="bengkel/lambda-$run_id"
 schedule_name="bengkel-lambda-$run_id-maintenance-reminder"
+monthly_name="bengkel-lambda-$run_id-monthly-report-reset"
 jwt_secret=$("$PY" -c 'import secrets; print(secrets.token_hex(32))') # 64 bytes
 
 # --- Fixtures in moto -------------------------------------------------------------------------
@@ -67,9 +69,9 @@ if ! AWS_ENDPOINT_URL="$MOTO_URL" cargo run -q -p infra --bin create-tables -- -
     abort "create table $table in moto" "$work/create-tables.log"
 fi
 # boto3 reads AWS_DEFAULT_REGION, not AWS_REGION: pass the region explicitly.
-if ! "$PY" - "$MOTO_URL" "$AWS_REGION" "$secret_name" "$jwt_secret" "$schedule_name" <<'PY'; then
+if ! "$PY" - "$MOTO_URL" "$AWS_REGION" "$secret_name" "$jwt_secret" "$schedule_name" "$monthly_name" <<'PY'; then
 import json, sys, boto3
-url, region, name, jwt, schedule = sys.argv[1:]
+url, region, name, jwt, schedule, monthly = sys.argv[1:]
 boto3.client("secretsmanager", endpoint_url=url, region_name=region).create_secret(
     Name=name, SecretString=json.dumps({"jwt_secret": jwt, "starsender_api_key": ""}))
 # The daily schedule as template.yaml deploys it.
@@ -78,8 +80,14 @@ boto3.client("scheduler", endpoint_url=url, region_name=region).create_schedule(
     FlexibleTimeWindow={"Mode": "OFF"}, State="ENABLED",
     Target={"Arn": "arn:aws:lambda:%s:123456789012:function:reminder-daily" % region,
             "RoleArn": "arn:aws:iam::123456789012:role/reminder-schedule"})
+# The monthly reset schedule as template.yaml deploys it: disabled until started.
+boto3.client("scheduler", endpoint_url=url, region_name=region).create_schedule(
+    Name=monthly, ScheduleExpression="cron(5 0 1 * ? *)", ScheduleExpressionTimezone="Asia/Jakarta",
+    FlexibleTimeWindow={"Mode": "OFF"}, State="DISABLED",
+    Target={"Arn": "arn:aws:lambda:%s:123456789012:function:report-reset-monthly" % region,
+            "RoleArn": "arn:aws:iam::123456789012:role/report-reset-schedule"})
 PY
-    abort "create secret $secret_name and schedule $schedule_name in moto"
+    abort "create secret $secret_name and schedules $schedule_name, $monthly_name in moto"
 fi
 
 # --- Start cargo lambda watch -------------------------------------------------------------------
@@ -97,6 +105,7 @@ AWS_REGION=$AWS_REGION
 TABLE_NAME=$table
 SECRET_ID=$secret_name
 SCHEDULE_NAME=$schedule_name
+REPORT_RESET_SCHEDULE_NAME=$monthly_name
 SCHEDULE_GROUP=default
 WORKSHOP_TZ=Asia/Jakarta
 RUST_LOG=info
@@ -197,6 +206,15 @@ if [[ "$state" == DISABLED ]]; then
 else
     fail "the schedule is DISABLED in moto after scheduler-stop (got: $state)"
 fi
+check scheduler-report-reset-start scheduler-report-reset-start "scheduler-report-reset-start enables the monthly schedule, next run on the 1st at 00:05" \
+    's == 200 and b["enabled"] and b["schedule_expression"] == "cron(5 0 1 * ? *)" and b["next_run"].endswith("-01T00:05:00+07:00")'
+state=$("$PY" -c 'import sys, boto3; print(boto3.client("scheduler", endpoint_url=sys.argv[1], region_name=sys.argv[2]).get_schedule(Name=sys.argv[3])["State"])' \
+    "$MOTO_URL" "$AWS_REGION" "$monthly_name" 2>&1 || true)
+if [[ "$state" == ENABLED ]]; then
+    pass "the monthly schedule is ENABLED in moto after scheduler-report-reset-start"
+else
+    fail "the monthly schedule is ENABLED in moto after scheduler-report-reset-start (got: $state)"
+fi
 check manual-create manual-create "manual-create answers 201 with the normalised nopol and no_hp" \
     's == 201 and b["nopol"] == "B 1234 XYZ" and b["no_hp"] == "628123456789" and b["id"]'
 created_id=$("$PY" -c 'import json, sys; print(json.loads(json.load(open(sys.argv[1]))["body"])["id"])' \
@@ -224,6 +242,10 @@ check reminder-send-register reminder-send-register "reminder-send-register remi
     's == 200 and b["reminder_sent"] == 1 and b["details"][0]["model"] == "Avanza"'
 check report-statistics report-statistics "report-statistics counts the reminder in the report" \
     's == 200 and b == {"total_customers_with_vehicles": 1, "total_messages_sent": 1, "average_messages_per_customer": 1.0, "customers_by_frequency": {"1": 1}}'
+check report-reset-monthly scheduler-monthly "report-reset-monthly resets the report's row with a snapshot" \
+    'r["success"] and r["reset_count"] == 1 and r["snapshot_id"]'
+check report-statistics report-statistics "report-statistics after the monthly reset: the pair at 0" \
+    's == 200 and b == {"total_customers_with_vehicles": 1, "total_messages_sent": 0, "average_messages_per_customer": 0.0, "customers_by_frequency": {"0": 1}}'
 
 if ((failed > 0)); then
     echo "# cargo lambda watch log (last 40 lines):"

@@ -1,4 +1,5 @@
-//! What the local server, the table tool and the benchmarks share.
+//! What the local server, the table tools and the benchmarks share.
 
+pub mod args;
 pub mod load;
 pub mod meter;

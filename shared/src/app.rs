@@ -10,7 +10,7 @@ use crate::config::{self, Config};
 use crate::gateway::Gateway;
 use crate::scheduler::eventbridge::{self, EventBridgeSchedule};
 use crate::scheduler::local::LocalSchedule;
-use crate::scheduler::{NoSchedule, ScheduleControl};
+use crate::scheduler::{Job, NoSchedule, ScheduleControl};
 use crate::store::dynamo::DynamoStore;
 use crate::store::{ManualStore, MessageStore, RegisterStore, ReminderStore, ReportStore, Store};
 
@@ -28,6 +28,8 @@ pub struct App {
     pub reports: Arc<dyn ReportStore>,
     /// The daily reminder schedule; an in-memory local one unless set with `with_schedule`.
     pub schedule: Arc<dyn ScheduleControl>,
+    /// The monthly report reset schedule; likewise (`with_report_reset_schedule`).
+    pub report_reset_schedule: Arc<dyn ScheduleControl>,
 }
 
 impl App {
@@ -41,6 +43,10 @@ impl App {
         Ok(App {
             gateway: Gateway::new(&config)?,
             schedule: Arc::new(LocalSchedule::in_memory(config.timezone)),
+            report_reset_schedule: Arc::new(LocalSchedule::in_memory_for(
+                Job::MonthlyReportReset,
+                config.timezone,
+            )),
             config,
             auth,
             clock: Arc::new(SystemClock),
@@ -60,6 +66,19 @@ impl App {
     pub fn with_schedule(mut self, schedule: Arc<dyn ScheduleControl>) -> Self {
         self.schedule = schedule;
         self
+    }
+
+    pub fn with_report_reset_schedule(mut self, schedule: Arc<dyn ScheduleControl>) -> Self {
+        self.report_reset_schedule = schedule;
+        self
+    }
+
+    /// The schedule of `job`.
+    pub fn schedule_of(&self, job: Job) -> &dyn ScheduleControl {
+        match job {
+            Job::DailyReminders => self.schedule.as_ref(),
+            Job::MonthlyReportReset => self.report_reset_schedule.as_ref(),
+        }
     }
 
     /// Now, to the second, in the workshop's zone: the form every timestamp is stored and shown in.
@@ -97,16 +116,24 @@ impl App {
         let auth = Auth::new(secrets.jwt_secret.as_bytes(), &config)?;
         let table = required_var("TABLE_NAME")?;
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
-        // Only the scheduler functions are given a schedule; the others never touch it.
-        let schedule: Arc<dyn ScheduleControl> = match config::var("SCHEDULE_NAME") {
-            Some(name) => Arc::new(EventBridgeSchedule::new(
-                aws_sdk_scheduler::Client::new(&aws),
-                name,
-                config::var("SCHEDULE_GROUP").unwrap_or_else(|| eventbridge::DEFAULT_GROUP.into()),
-            )),
-            None => Arc::new(NoSchedule),
+        // Only the scheduler functions are given a schedule, each its own; the others never
+        // touch one.
+        let schedule = |job: Job| -> Arc<dyn ScheduleControl> {
+            match config::var(job.schedule_name_var()) {
+                Some(name) => Arc::new(EventBridgeSchedule::new(
+                    aws_sdk_scheduler::Client::new(&aws),
+                    name,
+                    config::var("SCHEDULE_GROUP")
+                        .unwrap_or_else(|| eventbridge::DEFAULT_GROUP.into()),
+                )),
+                None => Arc::new(NoSchedule(job)),
+            }
         };
-        Ok(App::new(config, auth, Arc::new(store))?.with_schedule(schedule))
+        let reminders = schedule(Job::DailyReminders);
+        let report_reset = schedule(Job::MonthlyReportReset);
+        Ok(App::new(config, auth, Arc::new(store))?
+            .with_schedule(reminders)
+            .with_report_reset_schedule(report_reset))
     }
 }
 

@@ -1,5 +1,5 @@
 //! Entry point of every Lambda function binary: build the app once per cold start, then serve
-//! the function's own routes, or (the daily function) the schedule's events.
+//! the function's own routes, or (the daily and monthly functions) their schedule's events.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
-use crate::scheduler::{self, RunSummary};
+use crate::scheduler::{Job, JobOutcome};
 use crate::{App, routes, telemetry};
 
 /// Time kept back from the invocation's deadline: to log, answer, and let the last send finish.
@@ -24,16 +24,26 @@ pub async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
 /// Runs the daily reminder function `reminder-daily`: each event (EventBridge Scheduler's, whose
 /// content does not matter) is one daily run, answered with its counts.
 pub async fn run_daily() -> Result<(), Error> {
+    run_scheduled(Job::DailyReminders).await
+}
+
+/// Runs the monthly function `report-reset-monthly`: each event is one reset of every report
+/// row with its (scheduled) snapshot, answered as `reset-frequency` answers.
+pub async fn run_monthly_reset() -> Result<(), Error> {
+    run_scheduled(Job::MonthlyReportReset).await
+}
+
+async fn run_scheduled(job: Job) -> Result<(), Error> {
     telemetry::init_lambda();
     let app = Arc::new(App::from_lambda_env().await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let app = app.clone();
-        async move { daily(&app, event).await }
+        async move { scheduled(&app, job, event).await }
     }))
     .await
 }
 
-async fn daily(app: &App, event: LambdaEvent<Value>) -> Result<RunSummary, Error> {
+async fn scheduled(app: &App, job: Job, event: LambdaEvent<Value>) -> Result<JobOutcome, Error> {
     let deadline = deadline(event.context.deadline(), SystemTime::now());
     // What template.yaml has Scheduler fill in, when present: which run, which delivery attempt.
     let field = |name| {
@@ -47,10 +57,12 @@ async fn daily(app: &App, event: LambdaEvent<Value>) -> Result<RunSummary, Error
         scheduled_time = field("scheduled_time"),
         attempt_number = field("attempt_number"),
         execution_id = field("execution_id"),
-        "daily reminder run starts"
+        job = job.name(),
+        "scheduled run starts"
     );
-    // An error fails the invocation, so Lambda retries it; claims keep the retry from resending.
-    Ok(scheduler::run_daily(app, deadline).await?)
+    // An error fails the invocation, so Lambda retries it: claims keep a reminder retry from
+    // resending, and a reset retried finds only what the first attempt left (a reset resumed).
+    Ok(job.run(app, deadline).await?)
 }
 
 /// The instant to stop starting sends: the invocation's deadline less the margin.

@@ -69,6 +69,28 @@ impl<'a> Params<'a> {
             .unwrap_or(default)
     }
 
+    /// A whole number `>= 0`.
+    pub fn whole(&mut self, name: &str) -> Option<u64> {
+        let parse = |raw: &str| raw.parse().ok();
+        self.parsed(
+            name,
+            "int_parsing",
+            "Input should be a valid integer, 0 or more",
+            parse,
+        )
+    }
+
+    /// Whether the request names parameter `name` at all (empty counts as absent).
+    pub fn has(&self, name: &str) -> bool {
+        self.raw.get(name).is_some_and(|v| !v.is_empty())
+    }
+
+    /// Refuses `name` with `msg` (`kind` `value_error`), for rules between parameters.
+    pub fn refuse(&mut self, name: &str, msg: &str) {
+        let input = self.raw.get(name).cloned().unwrap_or_default();
+        self.reject(name, "value_error", msg, &input);
+    }
+
     /// The key a `cursor` stands for; `valid` tells a key this list could have made.
     pub fn cursor(&mut self, valid: impl FnOnce(&str) -> bool) -> Option<String> {
         let msg = "Cursor tidak valid; gunakan next_cursor dari halaman sebelumnya";
@@ -108,7 +130,8 @@ pub fn encode_cursor(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(key)
 }
 
-fn decode_cursor(raw: &str) -> Option<String> {
+/// The key a cursor made by [`encode_cursor`] stands for.
+pub fn decode_cursor(raw: &str) -> Option<String> {
     String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()
 }
 

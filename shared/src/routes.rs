@@ -12,6 +12,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::app::App;
 use crate::cors::{self, Cors};
+use crate::scheduler::api::{Reminders, ReportReset};
 use crate::{auth, manual, messages, middleware, register, reminder, report, scheduler};
 
 /// Largest request body accepted; larger ones answer 413.
@@ -145,19 +146,37 @@ pub fn routes() -> Vec<Route> {
             "scheduler-start",
             M::POST,
             "/scheduler/maintenance-reminder/start",
-            scheduler::api::start,
+            scheduler::api::start::<Reminders>,
         ),
         route(
             "scheduler-stop",
             M::POST,
             "/scheduler/maintenance-reminder/stop",
-            scheduler::api::stop,
+            scheduler::api::stop::<Reminders>,
         ),
         route(
             "scheduler-status",
             M::GET,
             "/scheduler/maintenance-reminder/status",
-            scheduler::api::status,
+            scheduler::api::status::<Reminders>,
+        ),
+        route(
+            "scheduler-report-reset-start",
+            M::POST,
+            "/scheduler/monthly-report-reset/start",
+            scheduler::api::start::<ReportReset>,
+        ),
+        route(
+            "scheduler-report-reset-stop",
+            M::POST,
+            "/scheduler/monthly-report-reset/stop",
+            scheduler::api::stop::<ReportReset>,
+        ),
+        route(
+            "scheduler-report-reset-status",
+            M::GET,
+            "/scheduler/monthly-report-reset/status",
+            scheduler::api::status::<ReportReset>,
         ),
         route(
             "register-customer-create",

@@ -1,5 +1,5 @@
-//! The schedule endpoints (`/scheduler/maintenance-reminder/{start,stop,status}`) on both
-//! implementations: the local in-process schedule, and EventBridge Scheduler on the moto server
+//! The schedule endpoints (`/scheduler/maintenance-reminder/{start,stop,status}`, and the
+//! monthly report reset's `/scheduler/monthly-report-reset/...`) on both implementations: the local in-process schedule, and EventBridge Scheduler on the moto server
 //! at `MOTO_URL` (started by `infra/test.sh`). Without that variable the EventBridge tests fail:
 //! a tier that did not run must not look green.
 
@@ -18,9 +18,10 @@ use axum::http::{Method, Request, StatusCode};
 use bengkel::auth::Auth;
 use bengkel::clock::Clock;
 use bengkel::config::Config;
+use bengkel::report::Delivery;
 use bengkel::scheduler::eventbridge::EventBridgeSchedule;
-use bengkel::scheduler::local::{LocalSchedule, STATE_FILE};
-use bengkel::scheduler::{ScheduleControl, ScheduleState};
+use bengkel::scheduler::local::{LocalSchedule, REPORT_RESET_STATE_FILE, STATE_FILE};
+use bengkel::scheduler::{Job, ScheduleControl, ScheduleState};
 use bengkel::store::embedded::EmbeddedStore;
 use bengkel::{App, routes};
 use chrono::{DateTime, Utc};
@@ -184,6 +185,11 @@ struct Setup {
 
 impl Setup {
     fn new(clock: Arc<dyn Clock>, schedule: Arc<dyn ScheduleControl>) -> Self {
+        Self::for_job(clock, Job::DailyReminders, schedule)
+    }
+
+    /// An app whose schedule of `job` is `schedule`.
+    fn for_job(clock: Arc<dyn Clock>, job: Job, schedule: Arc<dyn ScheduleControl>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = EmbeddedStore::open(&dir.path().join("test.redb")).unwrap();
         let config = Config::default();
@@ -191,9 +197,11 @@ impl Setup {
         let token = auth.issue("tester", Duration::from_secs(3600), &config);
         let app = App::new(config, auth, Arc::new(store))
             .unwrap()
-            .with_clock(clock)
-            .with_schedule(schedule);
-        let app = Arc::new(app);
+            .with_clock(clock);
+        let app = Arc::new(match job {
+            Job::DailyReminders => app.with_schedule(schedule),
+            Job::MonthlyReportReset => app.with_report_reset_schedule(schedule),
+        });
         Setup {
             router: routes::router(app.clone()),
             app,
@@ -456,4 +464,161 @@ async fn a_missing_eventbridge_schedule_is_a_500_without_details() {
             "{action}"
         );
     }
+}
+
+// --- The monthly report reset: the same schedule, another job ----------------------------------
+
+const MONTHLY_BASE: &str = "/scheduler/monthly-report-reset";
+const MONTHLY: &str = "cron(5 0 1 * ? *)";
+
+fn monthly_status(enabled: bool, next_run: Option<&str>) -> Value {
+    json!({"enabled": enabled, "schedule_expression": MONTHLY, "timezone": JAKARTA, "next_run": next_run})
+}
+
+#[tokio::test]
+async fn the_monthly_reset_schedule_switches_on_its_own() {
+    let t = TestApp::new(); // 2026-01-10 10:30 in Jakarta
+    let monthly = |action: &str| format!("{MONTHLY_BASE}/{action}");
+    let t = &t;
+    let get = |path: String| async move { t.call(Method::GET, &path, None).await.body };
+    assert_eq!(get(monthly("status")).await, monthly_status(false, None));
+    let next = monthly_status(true, Some("2026-02-01T00:05:00+07:00"));
+    assert_eq!(
+        t.call(Method::POST, &monthly("start"), None).await.body,
+        next
+    );
+    assert_eq!(get(monthly("status/")).await, next);
+    assert_eq!(
+        call(t, Method::GET, "status").await,
+        status(false, None),
+        "the reminder schedule is another one"
+    );
+    // On the first, before and after 00:05.
+    t.clock.set("2026-02-01T00:04:00+07:00");
+    assert_eq!(
+        get(monthly("status")).await["next_run"],
+        json!("2026-02-01T00:05:00+07:00")
+    );
+    t.clock.set("2026-02-01T00:05:00+07:00");
+    assert_eq!(
+        get(monthly("status")).await["next_run"],
+        json!("2026-03-01T00:05:00+07:00")
+    );
+    assert_eq!(
+        t.call(Method::POST, &monthly("stop"), None).await.body,
+        monthly_status(false, None)
+    );
+    let reply = t.send(Method::GET, &monthly("status"), None, None).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_monthly_state_is_kept_apart_from_the_reminders() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = chrono_tz::Asia::Jakarta;
+    let monthly = LocalSchedule::open_for(Job::MonthlyReportReset, dir.path(), zone).unwrap();
+    assert!(!monthly.status().await.unwrap().enabled, "off at first");
+    assert!(monthly.set_enabled(true).await.unwrap().enabled);
+    drop(monthly);
+    assert!(dir.path().join(REPORT_RESET_STATE_FILE).exists());
+    let reopened = LocalSchedule::open_for(Job::MonthlyReportReset, dir.path(), zone).unwrap();
+    let state = reopened.status().await.unwrap();
+    assert!(state.enabled, "started stays started");
+    assert_eq!(state.expression, MONTHLY);
+    let reminders = LocalSchedule::open(dir.path(), zone).unwrap();
+    assert!(!reminders.status().await.unwrap().enabled);
+}
+
+#[tokio::test]
+async fn the_local_task_resets_the_report_on_the_first_only_while_started() {
+    // Half a second before 00:05 on the first, with a pair reminded three times.
+    let clock = StillClock::at("2026-02-01T00:04:59.500+07:00");
+    let schedule = Arc::new(LocalSchedule::in_memory_for(
+        Job::MonthlyReportReset,
+        chrono_tz::Asia::Jakarta,
+    ));
+    let s = Setup::for_job(clock.clone(), Job::MonthlyReportReset, schedule.clone());
+    let _task = schedule.spawn(Arc::downgrade(&s.app));
+    let delivery = Delivery {
+        id_customer: uuid::Uuid::new_v4().to_string(),
+        id_vehicle: uuid::Uuid::new_v4().to_string(),
+        customer_name: "Budi".into(),
+        customer_phone: "6281234567890".into(),
+        vehicle_model: "Avanza".into(),
+        vehicle_nopol: "B 1 AA".into(),
+        at: s.app.now(),
+    };
+    for _ in 0..3 {
+        s.app
+            .reports
+            .record_delivery(&delivery, None)
+            .await
+            .unwrap();
+    }
+    let frequency =
+        || async { s.ok(Method::GET, "/whatsapp-report/").await[0]["frequency"].clone() };
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        frequency().await,
+        json!(3),
+        "stopped: 00:05 passes without a reset"
+    );
+
+    s.ok(Method::POST, &format!("{MONTHLY_BASE}/start")).await;
+    let mut now = json!(3);
+    for _ in 0..50 {
+        now = frequency().await;
+        if now == json!(0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(now, json!(0), "started: the run on the first reset the row");
+    let snapshots = s.ok(Method::GET, "/whatsapp-report/snapshots").await;
+    assert_eq!(snapshots.as_array().unwrap().len(), 1, "{snapshots}");
+    assert_eq!(snapshots[0]["trigger"], json!("scheduled"));
+    assert_eq!(snapshots[0]["total_frequency"], json!(3));
+}
+
+#[tokio::test]
+async fn eventbridge_monthly_schedule_is_read_stopped_and_started() {
+    let client = scheduler_client();
+    let name = deployed(&client, MONTHLY, JAKARTA).await;
+    let (_, deployed_fields) = in_moto(&client, &name).await;
+    let schedule = EventBridgeSchedule::new(scheduler_client(), &name, "default");
+    let s = Setup::for_job(
+        StillClock::at("2026-01-10T10:30:00+07:00"),
+        Job::MonthlyReportReset,
+        Arc::new(schedule),
+    );
+    let next = monthly_status(true, Some("2026-02-01T00:05:00+07:00"));
+    assert_eq!(
+        s.ok(Method::GET, &format!("{MONTHLY_BASE}/status")).await,
+        next
+    );
+    assert_eq!(
+        s.ok(Method::POST, &format!("{MONTHLY_BASE}/stop")).await,
+        monthly_status(false, None)
+    );
+    let (state, fields) = in_moto(&client, &name).await;
+    assert_eq!(
+        state,
+        Some(AwsState::Disabled),
+        "moto's schedule is disabled"
+    );
+    assert_eq!(
+        fields, deployed_fields,
+        "UpdateSchedule kept every other field"
+    );
+    assert_eq!(
+        s.ok(Method::POST, &format!("{MONTHLY_BASE}/start")).await,
+        next
+    );
+    assert_eq!(in_moto(&client, &name).await.0, Some(AwsState::Enabled));
+    // The reminder endpoints of this app drive another schedule (here the in-memory one).
+    assert_eq!(
+        s.ok(Method::GET, &format!("{BASE}/status")).await,
+        status(false, None)
+    );
 }

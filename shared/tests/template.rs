@@ -11,7 +11,7 @@ use bengkel::store::dynamo::{INDEXES, KeyAttr, TABLE_KEY};
 use serde_yaml_ng::Value;
 
 /// Functions deployed without an HTTP route: the daily run, invoked by EventBridge Scheduler.
-const NON_HTTP_FUNCTIONS: &[&str] = &["reminder-daily"];
+const NON_HTTP_FUNCTIONS: &[&str] = &["reminder-daily", "report-reset-monthly"];
 
 /// (attribute, type, HASH/RANGE) of each key of a table or index.
 type Keys = Vec<(String, String, String)>;

@@ -7,13 +7,12 @@ use std::process::ExitCode;
 use aws_config::BehaviorVersion;
 use bengkel::store::dynamo::{INDEXES, provision};
 
-const DEFAULT_TABLE: &str = "bengkel-manual-whatsapp";
 const USAGE: &str =
     "usage: create-tables [--table NAME]   (default: $TABLE_NAME, else bengkel-manual-whatsapp)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let table = match table_name(std::env::args().skip(1)) {
+    let table = match infra::args::table_name(std::env::args().skip(1)) {
         Ok(Some(table)) => table,
         Ok(None) => {
             println!("{USAGE}");
@@ -44,27 +43,6 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The table to create: `--table NAME` or `--table=NAME`, else `$TABLE_NAME`, else the
-/// default; `None` when help was asked for.
-fn table_name(mut args: impl Iterator<Item = String>) -> Result<Option<String>, String> {
-    let mut table = None;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--table" => table = Some(args.next().ok_or("--table needs a name")?),
-            _ => match arg.strip_prefix("--table=") {
-                Some(name) => table = Some(name.to_string()),
-                None => return Err(format!("unexpected argument {arg:?}")),
-            },
-        }
-    }
-    let table = table
-        .or_else(|| std::env::var("TABLE_NAME").ok())
-        .filter(|name| !name.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_TABLE.to_string());
-    Ok(Some(table))
 }
 
 fn report(table: &str, created: bool, added: &[&str]) {

@@ -2,7 +2,8 @@
 //!
 //! `cargo run` serves on 127.0.0.1:8000 (`PORT`), keeping data in `./data` (`DATA_DIR`).
 //! `cargo run -- token [HOURS]` prints a bearer token and exits.
-//! The daily reminder schedule runs in this process when started (state in `DATA_DIR/scheduler.json`).
+//! The daily reminder schedule and the monthly report reset run in this process when started
+//! (state in `DATA_DIR/scheduler.json` and `DATA_DIR/report-reset-scheduler.json`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use std::time::Duration;
 use bengkel::app::BoxError;
 use bengkel::auth::Auth;
 use bengkel::config::{self, Config};
+use bengkel::scheduler::Job;
 use bengkel::scheduler::local::LocalSchedule;
 use bengkel::store::embedded::EmbeddedStore;
 use bengkel::{App, routes, telemetry};
@@ -59,26 +61,46 @@ async fn serve(config: Config, auth: Auth, data_dir: &Path) -> Result<(), BoxErr
         "local outbox (no STARSENDER_API_KEY)"
     };
     let port: u16 = config::var("PORT").map_or(Ok(8000), |p| p.parse())?;
-    // The daily reminders run in this process while the schedule is started (POST
-    // /scheduler/maintenance-reminder/start); it stays as it was left, off at first.
-    let schedule = Arc::new(LocalSchedule::open(data_dir, config.timezone)?);
-    let app = Arc::new(App::new(config, auth, Arc::new(store))?.with_schedule(schedule.clone()));
-    let _schedule_task = schedule.spawn(Arc::downgrade(&app));
+    // The daily reminders and the monthly report reset run in this process while their
+    // schedule is started (POST /scheduler/maintenance-reminder/start,
+    // /scheduler/monthly-report-reset/start); each stays as it was left, off at first.
+    let reminders = Arc::new(LocalSchedule::open_for(
+        Job::DailyReminders,
+        data_dir,
+        config.timezone,
+    )?);
+    let report_reset = Arc::new(LocalSchedule::open_for(
+        Job::MonthlyReportReset,
+        data_dir,
+        config.timezone,
+    )?);
+    let app = Arc::new(
+        App::new(config, auth, Arc::new(store))?
+            .with_schedule(reminders.clone())
+            .with_report_reset_schedule(report_reset.clone()),
+    );
+    let _schedule_tasks = [reminders, report_reset].map(|s| s.spawn(Arc::downgrade(&app)));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     tracing::info!("data folder: {}", data_dir.canonicalize()?.display());
     tracing::info!("messages go to: {outbox}");
-    let schedule_state = app.schedule.status().await?;
-    tracing::info!(
-        "daily reminders: {} {} in {} (POST /scheduler/maintenance-reminder/start or /stop)",
-        if schedule_state.enabled {
-            "on,"
-        } else {
-            "off; would run"
-        },
-        schedule_state.expression,
-        schedule_state.timezone
-    );
+    for (job, path) in [
+        (Job::DailyReminders, "maintenance-reminder"),
+        (Job::MonthlyReportReset, "monthly-report-reset"),
+    ] {
+        let state = app.schedule_of(job).status().await?;
+        tracing::info!(
+            "{}: {} {} in {} (POST /scheduler/{path}/start or /stop)",
+            job.name(),
+            if state.enabled {
+                "on,"
+            } else {
+                "off; would run"
+            },
+            state.expression,
+            state.timezone
+        );
+    }
     tracing::info!("bearer token (valid {STARTUP_TOKEN_HOURS} h): {token}");
     tracing::info!(
         "try: curl -H 'Authorization: Bearer {token}' http://{}/manual-whatsapp/",

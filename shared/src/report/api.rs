@@ -5,21 +5,73 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::service;
+use super::query::ReportQuery;
+use super::service::{self, Listing};
 use crate::{ApiError, App};
 
 type Answer = Result<Json<Value>, ApiError>;
 
-pub async fn list(State(app): State<Arc<App>>) -> Answer {
-    Ok(Json(service::list(&app).await?))
+/// The header that carries the next page's cursor (absent on the last page), so that a paged
+/// body stays the plain array older front ends read.
+pub const NEXT_CURSOR_HEADER: &str = "x-next-cursor";
+
+/// The largest body answered whole. Lambda refuses answers over 6 MB, counted on the JSON
+/// envelope in which every `"` of the body is escaped; 5 MB of body leaves room for that.
+pub const MAX_ANSWER_BYTES: usize = 5_000_000;
+
+/// `GET /whatsapp-report/`: the rows, in the order and page asked for.
+pub async fn list(
+    State(app): State<Arc<App>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let query = ReportQuery::from_params(&params, false)?;
+    let listing = service::entries(&app, &query).await?;
+    let rows: Vec<_> = listing.entries.iter().filter_map(|e| e.plain()).collect();
+    paged(&rows, &listing, &query, MAX_ANSWER_BYTES)
 }
 
-pub async fn detail(State(app): State<Arc<App>>) -> Answer {
-    Ok(Json(service::detail(&app).await?))
+/// `GET /whatsapp-report/detail`: the rows with names, filtered, ranked and paged as asked.
+pub async fn detail(
+    State(app): State<Arc<App>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let query = ReportQuery::from_params(&params, true)?;
+    let listing = service::entries(&app, &query).await?;
+    let rows: Vec<_> = listing.entries.iter().map(|e| e.detail()).collect();
+    paged(&rows, &listing, &query, MAX_ANSWER_BYTES)
+}
+
+/// `items` as a JSON array, with the next cursor in [`NEXT_CURSOR_HEADER`]. A whole list
+/// (no paging asked) over `max_bytes` is refused with 413 rather than cut or failed.
+fn paged<T: Serialize>(
+    items: &[T],
+    listing: &Listing,
+    query: &ReportQuery,
+    max_bytes: usize,
+) -> Result<Response, ApiError> {
+    let body = serde_json::to_vec(items).map_err(|e| ApiError::Internal(e.to_string()))?;
+    if query.page.is_none() && body.len() > max_bytes {
+        return Err(too_large(items.len(), body.len()));
+    }
+    let mut response = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if let Some(cursor) = &listing.next_cursor {
+        let value = HeaderValue::from_str(cursor).map_err(|e| ApiError::Internal(e.to_string()))?;
+        response.headers_mut().insert(NEXT_CURSOR_HEADER, value);
+    }
+    Ok(response)
+}
+
+fn too_large(rows: usize, bytes: usize) -> ApiError {
+    ApiError::TooLarge(format!(
+        "Daftar terlalu besar untuk satu jawaban ({rows} baris, {bytes} byte). Baca per \
+         halaman dengan ?limit=1000, lalu ulangi dengan ?cursor=<header X-Next-Cursor> sampai \
+         header itu tidak ada lagi"
+    ))
 }
 
 pub async fn statistics(State(app): State<Arc<App>>) -> Answer {
@@ -56,7 +108,10 @@ pub async fn snapshots(State(app): State<Arc<App>>) -> Answer {
     Ok(Json(json!(service::snapshots(&app).await?)))
 }
 
-pub async fn restore(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer {
+pub async fn restore(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+) -> Result<Json<service::RestoreAnswer>, ApiError> {
     Ok(Json(service::restore(&app, &id).await?))
 }
 
@@ -66,4 +121,33 @@ pub async fn export(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     crate::files::download(service::export(&app, &params).await?, "Report WhatsApp")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::query::PageRequest;
+
+    #[test]
+    fn a_whole_list_too_big_is_refused_and_a_page_is_not() {
+        let listing = Listing {
+            entries: Vec::new(),
+            next_cursor: Some("abc".into()),
+        };
+        let whole = ReportQuery::default();
+        let items = vec!["x".repeat(100); 10];
+        let refused = paged(&items, &listing, &whole, 500).unwrap_err();
+        assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(refused.to_string().contains("limit=1000"));
+        let fits = paged(&items, &listing, &whole, 5_000).unwrap();
+        assert_eq!(fits.headers()[NEXT_CURSOR_HEADER], "abc");
+        let page = ReportQuery {
+            page: Some(PageRequest {
+                limit: 10,
+                after: None,
+            }),
+            ..whole
+        };
+        assert!(paged(&items, &listing, &page, 500).is_ok());
+    }
 }

@@ -3,9 +3,12 @@
 
 pub mod api;
 mod model;
+pub mod query;
 pub mod service;
+mod totals;
 
 pub use model::{
-    Delivery, Detail, Plain, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, report_id,
-    reset_row, restore_row,
+    Delivery, Detail, Plain, RegisterPair, ReportRow, Scope, Snapshot, SnapshotInfo,
+    SnapshotStatus, Trigger, report_id, reset_row, restore_row,
 };
+pub use totals::{Totals, TotalsChange};

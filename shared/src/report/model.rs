@@ -49,7 +49,8 @@ pub struct Plain<'a> {
     pub updated_at: DateTime<FixedOffset>,
 }
 
-/// A row as `GET /whatsapp-report/detail` shows it.
+/// A row as `GET /whatsapp-report/detail` shows it. A pair of the register without a row
+/// (listed by a frequency filter) shows the id its row will get and `null` instants.
 #[derive(Debug, Serialize)]
 pub struct Detail<'a> {
     pub id: &'a str,
@@ -59,8 +60,51 @@ pub struct Detail<'a> {
     pub vehicle_nopol: &'a str,
     pub last_message_date: Option<DateTime<FixedOffset>>,
     pub frequency: u64,
-    pub created_at: DateTime<FixedOffset>,
-    pub updated_at: DateTime<FixedOffset>,
+    pub created_at: Option<DateTime<FixedOffset>>,
+    pub updated_at: Option<DateTime<FixedOffset>>,
+}
+
+/// A (customer, vehicle) pair of the register, with the id of its report row (which it may not
+/// have yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegisterPair {
+    pub id: String,
+    pub id_customer: String,
+    pub id_vehicle: String,
+    pub customer_name: String,
+    pub customer_phone: String,
+    pub vehicle_model: String,
+    pub vehicle_nopol: String,
+}
+
+impl RegisterPair {
+    /// The pair of `vehicle`, owned by `customer`.
+    pub fn of(customer: &crate::register::Customer, vehicle: &crate::register::Vehicle) -> Self {
+        RegisterPair {
+            id: report_id(&customer.id, &vehicle.id),
+            id_customer: customer.id.clone(),
+            id_vehicle: vehicle.id.clone(),
+            customer_name: customer.name.clone(),
+            customer_phone: customer.no_hp.clone(),
+            vehicle_model: vehicle.model.clone(),
+            vehicle_nopol: vehicle.nopol.clone(),
+        }
+    }
+
+    /// As the detail shows a pair that was never messaged.
+    pub fn detail(&self) -> Detail<'_> {
+        Detail {
+            id: &self.id,
+            customer_name: &self.customer_name,
+            customer_phone: &self.customer_phone,
+            vehicle_model: &self.vehicle_model,
+            vehicle_nopol: &self.vehicle_nopol,
+            last_message_date: None,
+            frequency: 0,
+            created_at: None,
+            updated_at: None,
+        }
+    }
 }
 
 impl ReportRow {
@@ -85,8 +129,8 @@ impl ReportRow {
             vehicle_nopol: &self.vehicle_nopol,
             last_message_date: self.last_message_date,
             frequency: self.frequency,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
+            created_at: Some(self.created_at),
+            updated_at: Some(self.updated_at),
         }
     }
 
@@ -161,12 +205,40 @@ pub enum SnapshotStatus {
     Restored,
 }
 
+/// What made a reset: a request, or the monthly schedule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// `POST /whatsapp-report/reset-frequency` (and every snapshot kept before triggers were).
+    #[default]
+    Manual,
+    /// The monthly reset schedule.
+    Scheduled,
+}
+
+impl Trigger {
+    pub fn name(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::Scheduled => "scheduled",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<Trigger> {
+        [Trigger::Manual, Trigger::Scheduled]
+            .into_iter()
+            .find(|t| t.name() == name)
+    }
+}
+
 /// What the snapshots list shows of one snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotInfo {
     pub id: String,
     pub created_at: DateTime<FixedOffset>,
     pub scope: Scope,
+    #[serde(default)]
+    pub trigger: Trigger,
     pub row_count: usize,
     pub total_frequency: u64,
     pub status: SnapshotStatus,
@@ -189,12 +261,14 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// A manual reset's snapshot (see [`Snapshot::triggered_by`]).
     pub fn new(id: String, at: DateTime<FixedOffset>, scope: Scope, rows: Vec<ReportRow>) -> Self {
         Snapshot {
             info: SnapshotInfo {
                 id,
                 created_at: at,
                 scope,
+                trigger: Trigger::Manual,
                 row_count: rows.len(),
                 total_frequency: rows.iter().map(|r| r.frequency).sum(),
                 status: SnapshotStatus::Resetting,
@@ -202,6 +276,11 @@ impl Snapshot {
             },
             rows,
         }
+    }
+
+    pub fn triggered_by(mut self, trigger: Trigger) -> Self {
+        self.info.trigger = trigger;
+        self
     }
 }
 

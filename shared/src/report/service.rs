@@ -1,16 +1,22 @@
 //! What the report's endpoints do: read the rows, work out the statistics, reset with a
 //! snapshot and restore one.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
+use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus};
+use super::query::{Position, Ranking, ReportQuery};
+use super::{
+    Detail, Plain, RegisterPair, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, Totals,
+    Trigger,
+};
 use crate::App;
 use crate::error::{ApiError, FieldError};
+use crate::query::encode_cursor;
+use crate::register::Customer;
 use crate::sheet::{Cell, File, Table};
 use chrono::{DateTime, FixedOffset};
 
@@ -25,68 +31,195 @@ fn snapshot_not_found() -> ApiError {
 /// The rows in `scope`, most messages first, then the latest message first, then by id.
 async fn sorted_rows(app: &App, scope: &Scope) -> Result<Vec<ReportRow>, ApiError> {
     let mut rows = app.reports.report_rows(scope).await?;
-    rows.sort_by(|a, b| {
-        (Reverse(a.frequency), Reverse(a.last_message_date), &a.id).cmp(&(
-            Reverse(b.frequency),
-            Reverse(b.last_message_date),
-            &b.id,
-        ))
-    });
+    let ranking = Ranking::default();
+    rows.sort_by(|a, b| ranking.compare(&position(a), &position(b)));
     Ok(rows)
 }
 
-/// `GET /whatsapp-report/`: every row, as the table holds it.
-pub async fn list(app: &App) -> Result<Value, ApiError> {
-    let rows = sorted_rows(app, &Scope::default()).await?;
-    Ok(json!(rows.iter().map(ReportRow::plain).collect::<Vec<_>>()))
+fn position(row: &ReportRow) -> Position {
+    Position {
+        frequency: row.frequency,
+        last_message_date: row.last_message_date,
+        id: row.id.clone(),
+    }
 }
 
-/// `GET /whatsapp-report/detail`: every row with its customer's and vehicle's names.
-pub async fn detail(app: &App) -> Result<Value, ApiError> {
-    let rows = sorted_rows(app, &Scope::default()).await?;
-    Ok(json!(
-        rows.iter().map(ReportRow::detail).collect::<Vec<_>>()
-    ))
+/// One entry of the list or the detail: a row, or (with a frequency filter) a pair of the
+/// register that has none yet.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    Row(ReportRow),
+    Unreported(RegisterPair),
+}
+
+impl Entry {
+    fn position(&self) -> Position {
+        match self {
+            Entry::Row(row) => position(row),
+            Entry::Unreported(pair) => Position {
+                frequency: 0,
+                last_message_date: None,
+                id: pair.id.clone(),
+            },
+        }
+    }
+
+    pub fn detail(&self) -> Detail<'_> {
+        match self {
+            Entry::Row(row) => row.detail(),
+            Entry::Unreported(pair) => pair.detail(),
+        }
+    }
+
+    /// As `GET /whatsapp-report/` shows it: the rows only (that list takes no filter).
+    pub fn plain(&self) -> Option<Plain<'_>> {
+        match self {
+            Entry::Row(row) => Some(row.plain()),
+            Entry::Unreported(_) => None,
+        }
+    }
+}
+
+/// The entries a query asked for, with the cursor of the next page when one follows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    pub entries: Vec<Entry>,
+    pub next_cursor: Option<String>,
+}
+
+/// The entries of the list or the detail that `query` asks for. Unfiltered, unranked pages are
+/// read page by page in the store's list order; anything filtered or ranked reads every row
+/// (and, for never-messaged pairs, the register), then ranks and pages in memory.
+pub async fn entries(app: &App, query: &ReportQuery) -> Result<Listing, ApiError> {
+    if let Some(page) = query.page.as_ref().filter(|_| query.in_store_order()) {
+        let found = app
+            .reports
+            .report_page(page.limit, page.after.as_deref())
+            .await?;
+        return Ok(Listing {
+            entries: found.rows.into_iter().map(Entry::Row).collect(),
+            next_cursor: found.next_after.as_deref().map(encode_cursor),
+        });
+    }
+    let rows = app.reports.report_rows(&Scope::default()).await?;
+    // Every pair with a row, filtered in or out: the pairs of the register beyond them have none.
+    let reported: HashSet<String> = rows.iter().map(|row| row.id.clone()).collect();
+    let mut entries: Vec<Entry> = rows
+        .into_iter()
+        .filter(|row| query.filter.admits(row.frequency))
+        .map(Entry::Row)
+        .collect();
+    if query.filter.wants_unreported() {
+        let pairs = register_pairs(app).await?;
+        let unreported = pairs
+            .into_iter()
+            .filter(|pair| !reported.contains(&pair.id));
+        entries.extend(unreported.map(Entry::Unreported));
+    }
+    let mut ranked: Vec<(Position, Entry)> =
+        entries.into_iter().map(|e| (e.position(), e)).collect();
+    let ranking = query.ranking;
+    ranked.sort_by(|(a, _), (b, _)| ranking.compare(a, b));
+    let Some(page) = &query.page else {
+        return Ok(Listing {
+            entries: ranked.into_iter().map(|(_, e)| e).collect(),
+            next_cursor: None,
+        });
+    };
+    let after = page.after.as_deref().and_then(Position::from_key);
+    let mut rest = ranked.into_iter().skip_while(|(at, _)| {
+        after
+            .as_ref()
+            .is_some_and(|after| ranking.compare(at, after).is_le())
+    });
+    let entries: Vec<(Position, Entry)> = rest.by_ref().take(page.limit).collect();
+    let next_cursor = match rest.next() {
+        Some(_) => entries.last().map(|(at, _)| encode_cursor(&at.key())),
+        None => None,
+    };
+    Ok(Listing {
+        entries: entries.into_iter().map(|(_, e)| e).collect(),
+        next_cursor,
+    })
+}
+
+/// Customers read per page of the register, and customers whose vehicles are read at once.
+const CUSTOMER_PAGE: usize = 1000;
+const VEHICLE_READS_IN_FLIGHT: usize = 8;
+
+/// Every (customer, vehicle) pair of the register: its customers page by page, and each
+/// customer's vehicles (one read per customer, a few at once).
+async fn register_pairs(app: &App) -> Result<Vec<RegisterPair>, ApiError> {
+    let mut customers = Vec::new();
+    let mut after = None;
+    loop {
+        let page = app
+            .register
+            .customers(CUSTOMER_PAGE, after.as_deref())
+            .await?;
+        customers.extend(page.items);
+        match page.next_after {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    // Collected first: a closure held across the awaits would make the handler's future not
+    // `Send`.
+    let reads: Vec<_> = customers.iter().map(|c| pairs_of(app, c)).collect();
+    let owned: Vec<Vec<RegisterPair>> = futures::stream::iter(reads)
+        .buffered(VEHICLE_READS_IN_FLIGHT)
+        .try_collect()
+        .await?;
+    Ok(owned.into_iter().flatten().collect())
+}
+
+async fn pairs_of(app: &App, customer: &Customer) -> Result<Vec<RegisterPair>, ApiError> {
+    let vehicles = app.register.vehicles_of(&customer.id).await?;
+    Ok(vehicles
+        .iter()
+        .map(|vehicle| RegisterPair::of(customer, vehicle))
+        .collect())
 }
 
 /// The figures of `GET /whatsapp-report/statistics`. A row is one (customer, vehicle) pair.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Statistics {
     /// Pairs with a report row.
-    pub total_customers_with_vehicles: usize,
+    pub total_customers_with_vehicles: u64,
     /// The sum of every row's frequency.
     pub total_messages_sent: u64,
     /// Messages per pair, to two decimals; 0 without rows.
     pub average_messages_per_customer: f64,
     /// How many pairs received each number of messages, keyed by that number.
-    pub customers_by_frequency: BTreeMap<u64, usize>,
+    pub customers_by_frequency: BTreeMap<u64, u64>,
 }
 
-impl Statistics {
-    pub fn of(rows: &[ReportRow]) -> Self {
-        let pairs = rows.len();
-        let total: u64 = rows.iter().map(|r| r.frequency).sum();
-        let average = if pairs == 0 {
+impl From<&Totals> for Statistics {
+    fn from(totals: &Totals) -> Self {
+        let average = if totals.pairs == 0 {
             0.0
         } else {
-            (total as f64 / pairs as f64 * 100.0).round() / 100.0
+            (totals.messages as f64 / totals.pairs as f64 * 100.0).round() / 100.0
         };
-        let mut by_frequency = BTreeMap::new();
-        for row in rows {
-            *by_frequency.entry(row.frequency).or_insert(0) += 1;
-        }
         Statistics {
-            total_customers_with_vehicles: pairs,
-            total_messages_sent: total,
+            total_customers_with_vehicles: totals.pairs,
+            total_messages_sent: totals.messages,
             average_messages_per_customer: average,
-            customers_by_frequency: by_frequency,
+            customers_by_frequency: totals.by_frequency.clone(),
         }
     }
 }
 
+impl Statistics {
+    /// The statistics of `rows`, counted: what the kept totals must always equal.
+    pub fn of(rows: &[ReportRow]) -> Self {
+        Statistics::from(&Totals::of(rows))
+    }
+}
+
+/// From the totals kept with the rows: one read whatever the table's size.
 pub async fn statistics(app: &App) -> Result<Statistics, ApiError> {
-    let rows = app.reports.report_rows(&Scope::default()).await?;
-    Ok(Statistics::of(&rows))
+    Ok(Statistics::from(&app.reports.report_totals().await?))
 }
 
 /// `GET /whatsapp-report/customer/{id}`: the customer's rows (none is an empty list: a
@@ -165,9 +298,18 @@ pub struct ResetAnswer {
     pub snapshot_id: Option<String>,
 }
 
-/// Sets the frequency of the rows in scope back to zero, after keeping a snapshot of them.
+/// `POST /whatsapp-report/reset-frequency`: a manual reset of the scope the query names.
 pub async fn reset(app: &App, params: &HashMap<String, String>) -> Result<ResetAnswer, ApiError> {
-    let scope = scope(params)?;
+    reset_scope(app, scope(params)?, Trigger::Manual).await
+}
+
+/// Sets the frequency of the rows in `scope` back to zero, after keeping a snapshot of them
+/// (marked with what made the reset).
+pub async fn reset_scope(
+    app: &App,
+    scope: Scope,
+    trigger: Trigger,
+) -> Result<ResetAnswer, ApiError> {
     let rows: Vec<ReportRow> = app
         .reports
         .report_rows(&scope)
@@ -183,7 +325,8 @@ pub async fn reset(app: &App, params: &HashMap<String, String>) -> Result<ResetA
             snapshot_id: None,
         });
     }
-    let snapshot = Snapshot::new(Uuid::new_v4().to_string(), app.now(), scope, rows);
+    let snapshot =
+        Snapshot::new(Uuid::new_v4().to_string(), app.now(), scope, rows).triggered_by(trigger);
     let id = snapshot.info.id.clone();
     let reset_count = app.reports.reset(&snapshot).await.map_err(|e| {
         tracing::error!(snapshot = %id, error = %e, "reset interrupted");
@@ -205,8 +348,17 @@ pub async fn snapshots(app: &App) -> Result<Vec<SnapshotInfo>, ApiError> {
     Ok(app.reports.snapshots().await?)
 }
 
+/// The answer of a restore.
+#[derive(Debug, Serialize)]
+pub struct RestoreAnswer {
+    pub success: bool,
+    pub message: String,
+    pub restored_count: usize,
+    pub snapshot_id: String,
+}
+
 /// Gives the rows of snapshot `id` back what its reset took.
-pub async fn restore(app: &App, id: &str) -> Result<Value, ApiError> {
+pub async fn restore(app: &App, id: &str) -> Result<RestoreAnswer, ApiError> {
     if Uuid::parse_str(id).is_err() {
         return Err(snapshot_not_found());
     }
@@ -227,18 +379,23 @@ pub async fn restore(app: &App, id: &str) -> Result<Value, ApiError> {
              untuk menyelesaikannya"
         ))
     })?;
-    Ok(json!({
-        "success": true,
-        "message": format!("{restored} report dipulihkan dari snapshot {id}"),
-        "restored_count": restored,
-        "snapshot_id": id,
-    }))
+    Ok(RestoreAnswer {
+        success: true,
+        message: format!("{restored} report dipulihkan dari snapshot {id}"),
+        restored_count: restored,
+        snapshot_id: id.to_string(),
+    })
 }
 
-/// `GET /whatsapp-report/export`: the detail rows, most messages first, as xlsx or CSV.
+/// `GET /whatsapp-report/export`: the detail rows as xlsx or CSV, filtered and ranked as the
+/// detail is (`min_frequency`, `max_frequency`, `sort`, `order`), whole: a file is never paged.
 pub async fn export(app: &App, params: &HashMap<String, String>) -> Result<File, ApiError> {
     let format = crate::import::export_format(params)?;
-    let rows = sorted_rows(app, &Scope::default()).await?;
+    let query = ReportQuery {
+        page: None,
+        ..ReportQuery::from_params(params, true)?
+    };
+    let listing = entries(app, &query).await?;
     let instant = |at: DateTime<FixedOffset>| Cell::DateTime(at.naive_local());
     let table = Table {
         name: "WhatsApp Report",
@@ -252,18 +409,20 @@ pub async fn export(app: &App, params: &HashMap<String, String>) -> Result<File,
             "Dibuat",
             "Diperbarui",
         ],
-        rows: rows
+        rows: listing
+            .entries
             .iter()
-            .map(|row| {
+            .map(|entry| {
+                let row = entry.detail();
                 vec![
-                    Cell::Text(row.customer_name.clone()),
-                    Cell::Text(row.customer_phone.clone()),
-                    Cell::Text(row.vehicle_model.clone()),
-                    Cell::Text(row.vehicle_nopol.clone()),
+                    Cell::Text(row.customer_name.to_string()),
+                    Cell::Text(row.customer_phone.to_string()),
+                    Cell::Text(row.vehicle_model.to_string()),
+                    Cell::Text(row.vehicle_nopol.to_string()),
                     Cell::Number(row.frequency as f64),
                     row.last_message_date.map_or(Cell::Empty, instant),
-                    instant(row.created_at),
-                    instant(row.updated_at),
+                    row.created_at.map_or(Cell::Empty, instant),
+                    row.updated_at.map_or(Cell::Empty, instant),
                 ]
             })
             .collect(),

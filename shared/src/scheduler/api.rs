@@ -1,12 +1,31 @@
-//! The HTTP handlers of the schedule: start, stop, status.
+//! The HTTP handlers of the schedules: start, stop, status, one set for every [`Job`]
+//! (`/scheduler/maintenance-reminder/...` and `/scheduler/monthly-report-reset/...`).
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
 
-use super::{ScheduleState, ScheduleStatus};
+use super::{Job, ScheduleState, ScheduleStatus};
 use crate::{ApiError, App};
+
+/// Names the job of a set of handlers in the route table (`start::<Reminders>`).
+pub trait Scheduled {
+    const JOB: Job;
+}
+
+/// `/scheduler/maintenance-reminder/...`
+pub struct Reminders;
+/// `/scheduler/monthly-report-reset/...`
+pub struct ReportReset;
+
+impl Scheduled for Reminders {
+    const JOB: Job = Job::DailyReminders;
+}
+
+impl Scheduled for ReportReset {
+    const JOB: Job = Job::MonthlyReportReset;
+}
 
 fn answer(app: &App, state: ScheduleState) -> Json<ScheduleStatus> {
     Json(ScheduleStatus::of(
@@ -16,17 +35,26 @@ fn answer(app: &App, state: ScheduleState) -> Json<ScheduleStatus> {
     ))
 }
 
-/// `POST /scheduler/maintenance-reminder/start`
-pub async fn start(State(app): State<Arc<App>>) -> Result<Json<ScheduleStatus>, ApiError> {
-    Ok(answer(&app, app.schedule.set_enabled(true).await?))
+/// `POST /scheduler/<job>/start`
+pub async fn start<J: Scheduled>(
+    State(app): State<Arc<App>>,
+) -> Result<Json<ScheduleStatus>, ApiError> {
+    let state = app.schedule_of(J::JOB).set_enabled(true).await?;
+    Ok(answer(&app, state))
 }
 
-/// `POST /scheduler/maintenance-reminder/stop`
-pub async fn stop(State(app): State<Arc<App>>) -> Result<Json<ScheduleStatus>, ApiError> {
-    Ok(answer(&app, app.schedule.set_enabled(false).await?))
+/// `POST /scheduler/<job>/stop`
+pub async fn stop<J: Scheduled>(
+    State(app): State<Arc<App>>,
+) -> Result<Json<ScheduleStatus>, ApiError> {
+    let state = app.schedule_of(J::JOB).set_enabled(false).await?;
+    Ok(answer(&app, state))
 }
 
-/// `GET /scheduler/maintenance-reminder/status`
-pub async fn status(State(app): State<Arc<App>>) -> Result<Json<ScheduleStatus>, ApiError> {
-    Ok(answer(&app, app.schedule.status().await?))
+/// `GET /scheduler/<job>/status`
+pub async fn status<J: Scheduled>(
+    State(app): State<Arc<App>>,
+) -> Result<Json<ScheduleStatus>, ApiError> {
+    let state = app.schedule_of(J::JOB).status().await?;
+    Ok(answer(&app, state))
 }

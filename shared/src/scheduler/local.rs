@@ -1,6 +1,6 @@
-//! The local server's schedule: a task in the process that, while enabled, sleeps until the next
-//! run of the expression and then runs the daily reminders. Disabled until started; the state is
-//! kept in a small file in the data folder, so it survives a restart.
+//! The local server's schedules: a task in the process per [`Job`] that, while enabled, sleeps
+//! until the next run of the expression and then runs the job. Disabled until started; the
+//! state is kept in a small file in the data folder, so it survives a restart.
 
 use std::path::{Path, PathBuf};
 use std::sync::Weak;
@@ -12,11 +12,20 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, watch};
 use tokio::task::JoinHandle;
 
-use super::{DEFAULT_EXPRESSION, ScheduleControl, ScheduleError, ScheduleState, next_run_of};
+use super::{Job, ScheduleControl, ScheduleError, ScheduleState, next_run_of};
 use crate::App;
 
-/// The file, in the data folder, that keeps whether the schedule is enabled.
+/// The file, in the data folder, that keeps whether the reminder schedule is enabled.
 pub const STATE_FILE: &str = "scheduler.json";
+/// Likewise for the monthly report reset.
+pub const REPORT_RESET_STATE_FILE: &str = "report-reset-scheduler.json";
+
+fn state_file(job: Job) -> &'static str {
+    match job {
+        Job::DailyReminders => STATE_FILE,
+        Job::MonthlyReportReset => REPORT_RESET_STATE_FILE,
+    }
+}
 
 #[derive(Serialize, Deserialize)]
 struct Saved {
@@ -24,6 +33,7 @@ struct Saved {
 }
 
 pub struct LocalSchedule {
+    job: Job,
     expression: String,
     zone: Tz,
     /// Where the state is kept; none: in memory only (tests, and apps that never start it).
@@ -35,10 +45,16 @@ pub struct LocalSchedule {
 }
 
 impl LocalSchedule {
-    /// A disabled schedule that forgets its state on exit.
+    /// A disabled reminder schedule that forgets its state on exit.
     pub fn in_memory(zone: Tz) -> Self {
+        Self::in_memory_for(Job::DailyReminders, zone)
+    }
+
+    /// A disabled schedule of `job` that forgets its state on exit.
+    pub fn in_memory_for(job: Job, zone: Tz) -> Self {
         LocalSchedule {
-            expression: DEFAULT_EXPRESSION.to_string(),
+            job,
+            expression: job.default_expression().to_string(),
             zone,
             file: None,
             enabled: watch::Sender::new(false),
@@ -46,9 +62,15 @@ impl LocalSchedule {
         }
     }
 
-    /// The schedule kept in `data_dir/scheduler.json`: as it was left, disabled if never started.
+    /// The reminder schedule kept in `data_dir/scheduler.json`: as it was left, disabled if
+    /// never started.
     pub fn open(data_dir: &Path, zone: Tz) -> Result<Self, ScheduleError> {
-        let file = data_dir.join(STATE_FILE);
+        Self::open_for(Job::DailyReminders, data_dir, zone)
+    }
+
+    /// The schedule of `job` kept in its file in `data_dir`.
+    pub fn open_for(job: Job, data_dir: &Path, zone: Tz) -> Result<Self, ScheduleError> {
+        let file = data_dir.join(state_file(job));
         let enabled = match std::fs::read(&file) {
             Ok(bytes) => {
                 serde_json::from_slice::<Saved>(&bytes)
@@ -66,7 +88,7 @@ impl LocalSchedule {
         Ok(LocalSchedule {
             file: Some(file),
             enabled: watch::Sender::new(enabled),
-            ..Self::in_memory(zone)
+            ..Self::in_memory_for(job, zone)
         })
     }
 
@@ -78,10 +100,15 @@ impl LocalSchedule {
         }
     }
 
-    /// Starts the task that runs the reminders while the schedule is enabled. It holds the app
+    /// Starts the task that runs the job while the schedule is enabled. It holds the app
     /// weakly (the app holds this schedule) and ends when the app or this schedule is gone.
     pub fn spawn(&self, app: Weak<App>) -> JoinHandle<()> {
-        tokio::spawn(run_schedule(app, self.enabled.subscribe(), self.state()))
+        tokio::spawn(run_schedule(
+            app,
+            self.job,
+            self.enabled.subscribe(),
+            self.state(),
+        ))
     }
 }
 
@@ -110,7 +137,7 @@ impl ScheduleControl for LocalSchedule {
             save(file, enabled)?;
         }
         if self.enabled.send_replace(enabled) != enabled {
-            tracing::info!(enabled, "local schedule switched");
+            tracing::info!(enabled, job = self.job.name(), "local schedule switched");
         }
         Ok(self.state())
     }
@@ -119,6 +146,7 @@ impl ScheduleControl for LocalSchedule {
 /// The task: while enabled, sleep until the next run and run; a switch wakes it to look again.
 async fn run_schedule(
     app: Weak<App>,
+    job: Job,
     mut enabled: watch::Receiver<bool>,
     mut state: ScheduleState,
 ) {
@@ -134,7 +162,7 @@ async fn run_schedule(
                 let next = next_run_of(&state, last_run.map_or(now, |last| last.max(now)));
                 if let Some(next) = next {
                     let shown = next.with_timezone(&app.config.timezone).to_rfc3339();
-                    tracing::info!(next_run = %shown, "local schedule: next run");
+                    tracing::info!(next_run = %shown, job = job.name(), "local schedule: next run");
                 }
                 next.map(|next| (next, now))
             }
@@ -149,8 +177,8 @@ async fn run_schedule(
         tokio::select! {
             () = tokio::time::sleep((next - now).to_std().unwrap_or_default()) => {
                 let Some(app) = app.upgrade() else { return };
-                if let Err(e) = super::run_daily(&app, std::time::Instant::now() + super::LOCAL_RUN_BUDGET).await {
-                    tracing::error!(error = %e, "scheduled reminder run failed");
+                if let Err(e) = job.run(&app, std::time::Instant::now() + super::LOCAL_RUN_BUDGET).await {
+                    tracing::error!(error = %e, job = job.name(), "scheduled run failed");
                 }
                 last_run = Some(next);
             }

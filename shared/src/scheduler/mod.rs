@@ -1,8 +1,10 @@
-//! The daily reminder schedule: enabled, disabled and described through
-//! `/scheduler/maintenance-reminder/{start,stop,status}`.
+//! The schedules: the daily reminders (`/scheduler/maintenance-reminder/...`) and the monthly
+//! reset of the report (`/scheduler/monthly-report-reset/...`), each enabled, disabled and
+//! described through its `start`, `stop` and `status`.
 //!
-//! Behind [`ScheduleControl`], with two implementations: the deployed EventBridge Scheduler
-//! schedule ([`eventbridge`]) and an in-process schedule for the local server ([`local`]).
+//! Both are one kind of thing, a [`Job`] on a cron expression behind [`ScheduleControl`], with
+//! two implementations: the deployed EventBridge Scheduler schedule ([`eventbridge`]) and an
+//! in-process schedule for the local server ([`local`]).
 
 pub mod api;
 pub mod eventbridge;
@@ -11,15 +13,85 @@ pub mod local;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, FixedOffset, Months, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::reminder::{self, Outcome, Run, RunReport};
+use crate::report::{Scope, Trigger};
 use crate::{ApiError, App};
 
-/// The schedule the stack deploys and the local server runs: every day at 09:00.
+/// The reminder schedule the stack deploys and the local server runs: every day at 09:00.
 pub const DEFAULT_EXPRESSION: &str = "cron(0 9 * * ? *)";
+/// The report's reset schedule: 00:05 on the first of every month.
+pub const MONTHLY_RESET_EXPRESSION: &str = "cron(5 0 1 * ? *)";
+
+/// What a schedule runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// The due reminders ([`run_daily`]).
+    DailyReminders,
+    /// A reset of every report row, with its snapshot ([`run_monthly_reset`]).
+    MonthlyReportReset,
+}
+
+impl Job {
+    pub const ALL: [Job; 2] = [Job::DailyReminders, Job::MonthlyReportReset];
+
+    /// The expression the stack deploys and the local server runs.
+    pub fn default_expression(self) -> &'static str {
+        match self {
+            Job::DailyReminders => DEFAULT_EXPRESSION,
+            Job::MonthlyReportReset => MONTHLY_RESET_EXPRESSION,
+        }
+    }
+
+    /// The variable naming its EventBridge Scheduler schedule in a Lambda function.
+    pub fn schedule_name_var(self) -> &'static str {
+        match self {
+            Job::DailyReminders => "SCHEDULE_NAME",
+            Job::MonthlyReportReset => "REPORT_RESET_SCHEDULE_NAME",
+        }
+    }
+
+    /// Its name in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::DailyReminders => "daily reminders",
+            Job::MonthlyReportReset => "monthly report reset",
+        }
+    }
+
+    /// One scheduled run, with no new reminder started after `deadline`.
+    pub async fn run(self, app: &App, deadline: Instant) -> Result<JobOutcome, ApiError> {
+        Ok(match self {
+            Job::DailyReminders => JobOutcome::Reminders(run_daily(app, deadline).await?),
+            Job::MonthlyReportReset => JobOutcome::ReportReset(run_monthly_reset(app).await?),
+        })
+    }
+}
+
+/// What a scheduled run answers (the Lambda function's result): its counts.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum JobOutcome {
+    Reminders(RunSummary),
+    ReportReset(crate::report::service::ResetAnswer),
+}
+
+/// The monthly run: resets every row as `POST /whatsapp-report/reset-frequency` does, its
+/// snapshot marked as scheduled, and logs the outcome. A second delivery of the same run finds
+/// nothing left to reset (`snapshot_id: null`).
+pub async fn run_monthly_reset(app: &App) -> Result<crate::report::service::ResetAnswer, ApiError> {
+    let answer =
+        crate::report::service::reset_scope(app, Scope::default(), Trigger::Scheduled).await?;
+    tracing::info!(
+        reset_count = answer.reset_count,
+        snapshot_id = answer.snapshot_id.as_deref().unwrap_or("-"),
+        "monthly report reset finished"
+    );
+    Ok(answer)
+}
 /// A local run's time budget: no platform limit applies, but a claim's lease (15 minutes) does.
 pub const LOCAL_RUN_BUDGET: Duration = Duration::from_secs(10 * 60);
 
@@ -100,7 +172,7 @@ pub enum ScheduleError {
     #[error("schedule: {0}")]
     Failed(String),
     /// This deployment has no schedule to control.
-    #[error("schedule not configured: {0}")]
+    #[error("schedule not configured: {0} is not set")]
     NotConfigured(&'static str),
 }
 
@@ -111,7 +183,7 @@ impl From<ScheduleError> for ApiError {
     }
 }
 
-/// Reads and switches the daily reminder schedule.
+/// Reads and switches one schedule.
 #[async_trait]
 pub trait ScheduleControl: Send + Sync {
     async fn status(&self) -> Result<ScheduleState, ScheduleError>;
@@ -119,18 +191,18 @@ pub trait ScheduleControl: Send + Sync {
     async fn set_enabled(&self, enabled: bool) -> Result<ScheduleState, ScheduleError>;
 }
 
-/// For a deployment without a schedule (a Lambda function missing `SCHEDULE_NAME`): every call
-/// fails, rather than answering for a schedule that does not exist.
-pub struct NoSchedule;
+/// For a deployment without a schedule (a Lambda function missing the variable that names it):
+/// every call fails, rather than answering for a schedule that does not exist.
+pub struct NoSchedule(pub Job);
 
 #[async_trait]
 impl ScheduleControl for NoSchedule {
     async fn status(&self) -> Result<ScheduleState, ScheduleError> {
-        Err(ScheduleError::NotConfigured("SCHEDULE_NAME is not set"))
+        Err(ScheduleError::NotConfigured(self.0.schedule_name_var()))
     }
 
     async fn set_enabled(&self, _: bool) -> Result<ScheduleState, ScheduleError> {
-        Err(ScheduleError::NotConfigured("SCHEDULE_NAME is not set"))
+        Err(ScheduleError::NotConfigured(self.0.schedule_name_var()))
     }
 }
 
@@ -167,47 +239,61 @@ fn next_run_of(state: &ScheduleState, now: DateTime<Utc>) -> Option<DateTime<Utc
         tracing::warn!(timezone = %state.timezone, "schedule zone unknown; next_run not computed");
         return None;
     };
-    let Some(daily) = Daily::parse(&state.expression) else {
-        tracing::warn!(expression = %state.expression, "only cron(M H * * ? *) is understood; next_run not computed");
+    let Some(cron) = Cron::parse(&state.expression) else {
+        tracing::warn!(expression = %state.expression, "only cron(M H * * ? *) and cron(M H D * ? *) are understood; next_run not computed");
         return None;
     };
-    daily.next_after(now, zone)
+    cron.next_after(now, zone)
 }
 
-/// A daily cron expression, `cron(M H * * ? *)`: the only form the stack deploys.
+/// The cron expressions the stack deploys: daily, `cron(M H * * ? *)`, or monthly on one day,
+/// `cron(M H D * ? *)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Daily {
+pub struct Cron {
     pub at: NaiveTime,
+    /// The day of the month (1-31); `None`: every day. A month without that day has no run, as
+    /// in EventBridge Scheduler.
+    pub day_of_month: Option<u32>,
 }
 
-impl Daily {
-    /// `cron(M H * * ? *)` (or with the `?` on the day of month: `cron(M H ? * * *)`).
-    pub fn parse(expression: &str) -> Option<Daily> {
+impl Cron {
+    /// `cron(M H * * ? *)` (or `cron(M H ? * * *)`), and `cron(M H D * ? *)`.
+    pub fn parse(expression: &str) -> Option<Cron> {
         let inner = expression.trim().strip_prefix("cron(")?.strip_suffix(')')?;
         let fields: Vec<&str> = inner.split_whitespace().collect();
-        let [minute, hour, rest @ ..] = fields.as_slice() else {
+        let [minute, hour, day, rest @ ..] = fields.as_slice() else {
             return None;
         };
-        if rest != ["*", "*", "?", "*"] && rest != ["?", "*", "*", "*"] {
-            return None;
-        }
         let whole = |f: &str| {
             f.bytes()
                 .all(|b| b.is_ascii_digit())
                 .then(|| f.parse::<u32>().ok())
                 .flatten()
         };
+        let day_of_month = match (*day, rest) {
+            ("*", ["*", "?", "*"]) | ("?", ["*", "*", "*"]) => None,
+            (day, ["*", "?", "*"]) => Some(whole(day).filter(|d| (1..=31).contains(d))?),
+            _ => return None,
+        };
         let at = NaiveTime::from_hms_opt(whole(hour)?, whole(minute)?, 0)?;
-        Some(Daily { at })
+        Some(Cron { at, day_of_month })
     }
 
     /// The first run strictly after `now`, the time of day read in `zone`.
     pub fn next_after(&self, now: DateTime<Utc>, zone: Tz) -> Option<DateTime<Utc>> {
         let today = now.with_timezone(&zone).date_naive();
-        // Today's run if still ahead, else tomorrow's; a day whose time falls in a DST gap is
-        // passed over (none in Indonesia, but the zone is configurable).
-        (0..3)
-            .filter_map(|d| today.checked_add_days(Days::new(d)))
+        // A day whose time falls in a DST gap is passed over (none in Indonesia, but the zone
+        // is configurable); so is a month without the day.
+        let days: Vec<NaiveDate> = match self.day_of_month {
+            None => (0..3)
+                .filter_map(|d| today.checked_add_days(Days::new(d)))
+                .collect(),
+            Some(day) => (0..14)
+                .filter_map(|m| today.with_day(1)?.checked_add_months(Months::new(m)))
+                .filter_map(|month| month.with_day(day))
+                .collect(),
+        };
+        days.into_iter()
             .filter_map(|day| self.on(day, zone))
             .find(|run| *run > now)
     }
@@ -233,10 +319,10 @@ mod tests {
     #[test]
     fn parses_the_daily_forms_only() {
         let nine = NaiveTime::from_hms_opt(9, 0, 0);
-        assert_eq!(Daily::parse("cron(0 9 * * ? *)").map(|d| d.at), nine);
-        assert_eq!(Daily::parse("cron(0 9 ? * * *)").map(|d| d.at), nine);
+        assert_eq!(Cron::parse("cron(0 9 * * ? *)").map(|d| d.at), nine);
+        assert_eq!(Cron::parse("cron(0 9 ? * * *)").map(|d| d.at), nine);
         assert_eq!(
-            Daily::parse("cron(30 23 * * ? *)").map(|d| d.at),
+            Cron::parse("cron(30 23 * * ? *)").map(|d| d.at),
             NaiveTime::from_hms_opt(23, 30, 0)
         );
         for other in [
@@ -249,14 +335,19 @@ mod tests {
             "rate(1 day)",
             "at(2026-01-01T09:00:00)",
             "cron(0 9 * * ?)",
+            "cron(0 9 0 * ? *)",
+            "cron(0 9 32 * ? *)",
+            "cron(0 9 1,15 * ? *)",
+            "cron(0 9 L * ? *)",
+            "cron(0 9 1 1 ? *)",
         ] {
-            assert_eq!(Daily::parse(other), None, "{other}");
+            assert_eq!(Cron::parse(other), None, "{other}");
         }
     }
 
     #[test]
     fn next_run_is_today_before_nine_and_tomorrow_from_nine() {
-        let daily = Daily::parse(DEFAULT_EXPRESSION).unwrap();
+        let daily = Cron::parse(DEFAULT_EXPRESSION).unwrap();
         let jakarta = chrono_tz::Asia::Jakarta;
         let next = |now| {
             daily
@@ -283,9 +374,37 @@ mod tests {
     }
 
     #[test]
+    fn the_monthly_form_runs_on_its_day_only() {
+        let monthly = Cron::parse(MONTHLY_RESET_EXPRESSION).unwrap();
+        assert_eq!(monthly.day_of_month, Some(1));
+        assert_eq!(monthly.at, NaiveTime::from_hms_opt(0, 5, 0).unwrap());
+        let jakarta = chrono_tz::Asia::Jakarta;
+        let next = |cron: Cron, now| {
+            cron.next_after(at(now), jakarta)
+                .map(|t| t.with_timezone(&jakarta).to_rfc3339())
+        };
+        for (now, expected) in [
+            ("2026-01-01T00:04:59+07:00", "2026-01-01T00:05:00+07:00"),
+            ("2026-01-01T00:05:00+07:00", "2026-02-01T00:05:00+07:00"),
+            ("2026-01-15T12:00:00+07:00", "2026-02-01T00:05:00+07:00"),
+            ("2026-12-31T23:59:00+07:00", "2027-01-01T00:05:00+07:00"),
+            // 17:10 UTC on the last day is already 00:10 on the first in Jakarta: past it.
+            ("2026-01-31T17:10:00Z", "2026-03-01T00:05:00+07:00"),
+        ] {
+            assert_eq!(next(monthly, now).as_deref(), Some(expected), "{now}");
+        }
+        // The 31st passes over the months that have none.
+        let last = Cron::parse("cron(0 9 31 * ? *)").unwrap();
+        assert_eq!(
+            next(last, "2026-01-31T10:00:00+07:00").as_deref(),
+            Some("2026-03-31T09:00:00+07:00")
+        );
+    }
+
+    #[test]
     fn a_run_in_a_dst_gap_is_skipped() {
         // Berlin springs from 02:00 to 03:00 on 2026-03-29.
-        let daily = Daily::parse("cron(30 2 * * ? *)").unwrap();
+        let daily = Cron::parse("cron(30 2 * * ? *)").unwrap();
         let next = daily.next_after(at("2026-03-28T03:00:00+01:00"), chrono_tz::Europe::Berlin);
         assert_eq!(next, Some(at("2026-03-30T02:30:00+02:00")));
     }

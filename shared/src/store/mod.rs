@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use crate::manual::{Counts, ManualRecord};
 use crate::messages::{MessageEntry, Source, Status};
 use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
-use crate::report::{Delivery, ReportRow, Scope, Snapshot, SnapshotInfo};
+use crate::report::{Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, Totals};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -207,7 +207,16 @@ pub trait RegisterStore: Send + Sync {
     ) -> Result<Vec<DueVehicle>, StoreError>;
 }
 
-/// The WhatsApp report rows and the snapshots of their resets.
+/// One page of the report rows in list order: by the instant of their first delivery, then id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportPage {
+    pub rows: Vec<ReportRow>,
+    /// The position key ([`crate::query::position_key`]) to continue after, when more follow.
+    pub next_after: Option<String>,
+}
+
+/// The WhatsApp report rows and the snapshots of their resets. Every write that changes a row
+/// changes the report's [`Totals`] in the same atomic write.
 #[async_trait]
 pub trait ReportStore: Send + Sync {
     /// One reminder delivered to a pair, in one atomic write: its row upserted (`frequency + 1`,
@@ -220,6 +229,15 @@ pub trait ReportStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The rows in `scope`, in no particular order.
     async fn report_rows(&self, scope: &Scope) -> Result<Vec<ReportRow>, StoreError>;
+    /// At most `limit` rows after position key `after`, in list order: the cost follows the page.
+    async fn report_page(
+        &self,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<ReportPage, StoreError>;
+    /// The totals of every row, as kept: one read whatever the number of rows.
+    async fn report_totals(&self) -> Result<Totals, StoreError>;
+
     async fn report_row(&self, id: &str) -> Result<Option<ReportRow>, StoreError>;
     /// Deletes row `id`; `false` when there was none.
     async fn delete_report_row(&self, id: &str) -> Result<bool, StoreError>;

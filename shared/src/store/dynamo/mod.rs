@@ -52,7 +52,7 @@ use crate::manual::{Counts, ManualRecord};
 /// adapter writes for it, without its nopol guard and without touching the counts.
 pub use item::record_item;
 /// The item form of a report row, for bulk loading: exactly the item deliveries leave.
-pub use report::report_item;
+pub use report::{report_item, totals_item};
 pub use schema::{
     INDEXES, Index, KeyAttr, Provisioned, TABLE_KEY, TTL_ATTRIBUTE, ensure_table, provision,
 };

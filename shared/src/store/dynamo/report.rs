@@ -1,33 +1,37 @@
 //! The WhatsApp report and its snapshots in the table (layout in [`super`]).
 //!
-//! Rows change only through conditional updates that express [`reset_row`] and
-//! [`restore_row`] per row, so that sends landing meanwhile stay counted: a reset takes the
-//! snapshot's frequency off (`ADD` a negative number) and marks the row with the snapshot's id
-//! in `resets`; a restore gives it back where the mark is. A reset or restore interrupted
-//! halfway is finished (or undone) exactly by running it again.
+//! Every row change is read first, worked out by the model ([`ReportRow::after_delivery`],
+//! [`reset_row`], [`restore_row`]), and written in one `TransactWriteItems` with the change of
+//! the report's totals (`meta#report`), conditioned on the row as read: its frequency (which
+//! fixes the totals' change), and for resets and restores its `updated_at` and the
+//! snapshot's mark. Rows change relatively (`ADD`), so sends landing meanwhile stay counted;
+//! a write whose row moved is read and tried again. Resets and restores take up to 99 rows
+//! per transaction (DynamoDB's 100 actions, less the totals'): the totals item is on every
+//! transaction, so fewer, larger transactions conflict less than one per row would. A reset or
+//! restore interrupted halfway is finished (or undone) exactly by running it again.
 //!
 //! [`reset_row`]: crate::report::reset_row
 //! [`restore_row`]: crate::report::restore_row
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use chrono::{DateTime, FixedOffset};
-use futures::future::BoxFuture;
-use futures::{FutureExt, StreamExt, TryStreamExt};
 
 use super::item::values;
-use super::item::{Item, key, n, number, opt_time, optional, s, text};
+use super::item::{Item, key, n, names_in, number, opt_time, optional, optional_number, s, text};
 use super::read::is_key;
-use super::register::{Check, stamp};
+use super::register::stamp;
 use super::schema::{CUSTOMER_INDEX, LIST_INDEX};
-use super::{DynamoStore, sdk_error};
+use super::write::{CONDITION_FAILED, Outcome};
+use super::{DynamoStore, build_error, sdk_error};
 use crate::report::{
-    Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, report_id,
+    Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, Totals, TotalsChange,
+    Trigger, report_id, reset_row, restore_row,
 };
-use crate::store::{ReportStore, StoreError};
+use crate::store::{ReportPage, ReportStore, StoreError};
 
 const REPORT: &str = "report";
 const SNAPSHOT: &str = "snapshot";
@@ -35,8 +39,13 @@ const SNAPSHOT: &str = "snapshot";
 /// under DynamoDB's 400 KB (rows grow with every unrestored reset they carry in `resets`).
 const PART_ROWS: usize = 500;
 const PART_BYTES: usize = 300_000;
-/// Row updates of a reset or restore in flight at once.
-const IN_FLIGHT: usize = 16;
+/// The item of the report's totals.
+const TOTALS_PK: &str = "meta#report";
+/// Row changes per transaction of a reset or restore: DynamoDB's 100 actions less the totals'.
+const ROWS_PER_TRANSACTION: usize = 99;
+/// Reads and writes of one change while the rows it read keep moving, before it gives up (a
+/// reset or restore that gives up is finished by running it again).
+const MOVED_ATTEMPTS: usize = 20;
 /// The stored name of each status.
 const STATUSES: [(SnapshotStatus, &str); 4] = [
     (SnapshotStatus::Resetting, "resetting"),
@@ -47,28 +56,29 @@ const STATUSES: [(SnapshotStatus, &str); 4] = [
 
 #[async_trait]
 impl ReportStore for DynamoStore {
-    /// `ADD` counts concurrent deliveries each once; with a claim, one transaction with the
-    /// claim's sent put.
+    /// With a claim, the claim's sent put joins the row's transaction.
     async fn record_delivery(
         &self,
         delivery: &Delivery,
         claim: Option<&str>,
     ) -> Result<(), StoreError> {
-        let update = self.delivery_update(delivery)?;
-        let Some(claim) = claim else {
-            // Unconditional: an UpdateItem alone is atomic enough.
-            self.update_if(update).await?;
-            return Ok(());
-        };
-        let sent = self.sent_claim(claim, delivery.at)?;
-        let actions = vec![
-            (
-                TransactWriteItem::builder().update(update).build(),
-                Check::None,
-            ),
-            (TransactWriteItem::builder().put(sent).build(), Check::None),
-        ];
-        self.commit(actions).await?
+        let id = delivery.report_id();
+        for _ in 0..MOVED_ATTEMPTS {
+            let stored = self.report_row(&id).await?;
+            let next = ReportRow::after_delivery(stored.clone(), delivery);
+            let update = self.delivery_update(delivery, stored.as_ref())?;
+            let mut also = Vec::new();
+            if let Some(claim) = claim {
+                let sent = self.sent_claim(claim, delivery.at)?;
+                also.push(TransactWriteItem::builder().put(sent).build());
+            }
+            let change = TotalsChange::of(stored.as_ref(), Some(&next));
+            let row = TransactWriteItem::builder().update(update).build();
+            if self.commit_rows(vec![(row, change)], also).await? {
+                return Ok(());
+            }
+        }
+        Err(moved(&id))
     }
 
     async fn report_rows(&self, scope: &Scope) -> Result<Vec<ReportRow>, StoreError> {
@@ -107,23 +117,68 @@ impl ReportStore for DynamoStore {
         if !is_key(&pk) {
             return Ok(false);
         }
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(pk)))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(|err| sdk_error("DeleteItem", err))?;
-        Ok(out.attributes.is_some())
+        for _ in 0..MOVED_ATTEMPTS {
+            let Some(stored) = self.report_row(id).await? else {
+                return Ok(false);
+            };
+            let condition = "#frequency = :was";
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(&pk)))
+                .condition_expression(condition)
+                .set_expression_attribute_names(names_in(&[condition]))
+                .expression_attribute_values(":was", n(stored.frequency))
+                .build()
+                .map_err(build_error)?;
+            let row = TransactWriteItem::builder().delete(delete).build();
+            let change = TotalsChange::of(Some(&stored), None);
+            if self.commit_rows(vec![(row, change)], Vec::new()).await? {
+                return Ok(true);
+            }
+        }
+        Err(moved(id))
+    }
+
+    async fn report_page(
+        &self,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<ReportPage, StoreError> {
+        let mut request = match after {
+            Some(after) => self.query_index(
+                LIST_INDEX,
+                "#kind = :kind AND #list_key > :after",
+                values([(":kind", s(REPORT)), (":after", s(after))]),
+            ),
+            None => self.of_kind(REPORT),
+        };
+        request = request.scan_index_forward(true);
+        // One more than the page tells whether another follows.
+        let items = self.query_items(request, limit + 1).await?;
+        let mut rows = items.iter().map(row_from).collect::<Result<Vec<_>, _>>()?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_after = more
+            .then(|| {
+                rows.last()
+                    .map(|r| crate::query::position_key(r.created_at, &r.id))
+            })
+            .flatten();
+        Ok(ReportPage { rows, next_after })
+    }
+
+    async fn report_totals(&self) -> Result<Totals, StoreError> {
+        Ok(self
+            .get_item(TOTALS_PK)
+            .await?
+            .map(|item| totals_from(&item))
+            .transpose()?
+            .unwrap_or_default())
     }
 
     async fn reset(&self, snapshot: &Snapshot) -> Result<usize, StoreError> {
         self.keep(snapshot, SnapshotStatus::Resetting).await?;
-        let rows = snapshot.rows.iter();
-        let changes = rows.map(|kept| self.reset_row(kept, &snapshot.info).boxed());
-        let reset = count_changed(changes.collect()).await?;
+        let reset = self.apply(snapshot, reset_row).await?;
         self.set_status(&snapshot.info.id, SnapshotStatus::Reset, None)
             .await?;
         Ok(reset)
@@ -139,9 +194,7 @@ impl ReportStore for DynamoStore {
             // Never kept (its reset failed before the header): keep it now.
             self.keep(snapshot, SnapshotStatus::Restoring).await?;
         }
-        let rows = snapshot.rows.iter();
-        let changes = rows.map(|kept| self.restore_row(kept, &snapshot.info).boxed());
-        let restored = count_changed(changes.collect()).await?;
+        let restored = self.apply(snapshot, restore_row).await?;
         self.set_status(id, SnapshotStatus::Restored, Some(at))
             .await?;
         Ok(restored)
@@ -177,10 +230,34 @@ impl ReportStore for DynamoStore {
 
 impl DynamoStore {
     /// The row's upsert: `frequency + 1`, the instants, the names; `created_at` and `list_key`
-    /// on the first delivery only.
-    fn delivery_update(&self, delivery: &Delivery) -> Result<Update, StoreError> {
+    /// on the first delivery only. Conditioned on the row as read (`stored`).
+    fn delivery_update(
+        &self,
+        delivery: &Delivery,
+        stored: Option<&ReportRow>,
+    ) -> Result<Update, StoreError> {
         let id = delivery.report_id();
         let list_key = crate::query::position_key(delivery.at, &id);
+        let mut values = values([
+            (":one", n(1)),
+            (":at", s(delivery.at.to_rfc3339())),
+            (":list_key", s(list_key)),
+            (":kind", s(REPORT)),
+            (":id", s(&id)),
+            (":id_customer", s(&delivery.id_customer)),
+            (":id_vehicle", s(&delivery.id_vehicle)),
+            (":customer_name", s(&delivery.customer_name)),
+            (":customer_phone", s(&delivery.customer_phone)),
+            (":vehicle_model", s(&delivery.vehicle_model)),
+            (":vehicle_nopol", s(&delivery.vehicle_nopol)),
+        ]);
+        let condition = match stored {
+            None => "attribute_not_exists(#pk)",
+            Some(row) => {
+                values.insert(":was".into(), n(row.frequency));
+                "#frequency = :was"
+            }
+        };
         self.update(
             &report_pk(&id),
             "ADD #frequency :one \
@@ -190,77 +267,226 @@ impl DynamoStore {
              #kind = :kind, #id = :id, #id_customer = :id_customer, #id_vehicle = :id_vehicle, \
              #customer_name = :customer_name, #customer_phone = :customer_phone, \
              #vehicle_model = :vehicle_model, #vehicle_nopol = :vehicle_nopol",
-            None,
-            values([
-                (":one", n(1)),
-                (":at", s(delivery.at.to_rfc3339())),
-                (":list_key", s(list_key)),
-                (":kind", s(REPORT)),
-                (":id", s(&id)),
-                (":id_customer", s(&delivery.id_customer)),
-                (":id_vehicle", s(&delivery.id_vehicle)),
-                (":customer_name", s(&delivery.customer_name)),
-                (":customer_phone", s(&delivery.customer_phone)),
-                (":vehicle_model", s(&delivery.vehicle_model)),
-                (":vehicle_nopol", s(&delivery.vehicle_nopol)),
-            ]),
+            Some(condition),
+            values,
         )
     }
 
-    /// [`crate::report::reset_row`]: the kept frequency off and the mark on, once, unless
-    /// another reset took the row below it meanwhile; `false` when the row was left.
-    async fn reset_row(&self, kept: &ReportRow, info: &SnapshotInfo) -> Result<bool, StoreError> {
-        let frequency = i64::try_from(kept.frequency).unwrap_or(i64::MAX);
-        let update = self.update(
-            &report_pk(&kept.id),
-            "ADD #frequency :minus, #resets :mark SET #updated_at = :reset_at",
-            Some(
-                "attribute_exists(#pk) AND #frequency >= :frequency AND NOT contains(#resets, :id)",
-            ),
-            values([
-                (":minus", n(-frequency)),
-                (":mark", mark(info)),
-                (":reset_at", s(info.created_at.to_rfc3339())),
-                (":frequency", n(kept.frequency)),
-                (":id", s(&info.id)),
-            ]),
-        )?;
-        self.update_if(update).await
+    /// Applies `change` ([`reset_row`] or [`restore_row`]) to the rows of `snapshot`, up to
+    /// [`ROWS_PER_TRANSACTION`] per transaction, one transaction after the other; how many
+    /// rows it changed.
+    async fn apply(&self, snapshot: &Snapshot, change: RowChange) -> Result<usize, StoreError> {
+        let mut changed = 0;
+        for kept in snapshot.rows.chunks(ROWS_PER_TRANSACTION) {
+            changed += self.apply_to(kept, &snapshot.info, change).await?;
+        }
+        Ok(changed)
     }
 
-    /// [`crate::report::restore_row`]: the kept frequency back and the mark off where the mark
-    /// is; `updated_at` back too unless the row changed after the reset (the reset stamped it
-    /// with the snapshot's instant, compared as text: the service writes one format).
-    async fn restore_row(&self, kept: &ReportRow, info: &SnapshotInfo) -> Result<bool, StoreError> {
-        let pk = report_pk(&kept.id);
-        let give_back = "ADD #frequency :frequency DELETE #resets :mark";
-        let untouched = self.update(
-            &pk,
-            &format!("{give_back} SET #updated_at = :before"),
-            Some("contains(#resets, :id) AND #updated_at = :reset_at"),
-            values([
-                (":frequency", n(kept.frequency)),
-                (":mark", mark(info)),
-                (":id", s(&info.id)),
-                (":before", s(kept.updated_at.to_rfc3339())),
-                (":reset_at", s(info.created_at.to_rfc3339())),
-            ]),
-        )?;
-        if self.update_if(untouched).await? {
-            return Ok(true);
+    /// One transaction of [`Self::apply`]: reads the rows, writes the changes with the totals'
+    /// change, and reads again when a row moved meanwhile.
+    async fn apply_to(
+        &self,
+        kept: &[ReportRow],
+        info: &SnapshotInfo,
+        change: RowChange,
+    ) -> Result<usize, StoreError> {
+        for _ in 0..MOVED_ATTEMPTS {
+            let found = self
+                .batch_get(kept.iter().map(|row| report_pk(&row.id)))
+                .await?;
+            let mut stored = HashMap::new();
+            for item in &found {
+                let row = row_from(item)?;
+                stored.insert(row.id.clone(), row);
+            }
+            let mut writes = Vec::new();
+            for kept in kept {
+                let Some(row) = stored.get(&kept.id) else {
+                    continue;
+                };
+                if let Some(next) = change(row, kept, info) {
+                    let update = self.row_change(row, &next, info)?;
+                    let write = TransactWriteItem::builder().update(update).build();
+                    writes.push((write, TotalsChange::of(Some(row), Some(&next))));
+                }
+            }
+            let count = writes.len();
+            if count == 0 || self.commit_rows(writes, Vec::new()).await? {
+                return Ok(count);
+            }
         }
-        let changed = self.update(
-            &pk,
-            give_back,
-            Some("contains(#resets, :id)"),
-            values([
-                (":frequency", n(kept.frequency)),
-                (":mark", mark(info)),
-                (":id", s(&info.id)),
-            ]),
-        )?;
-        // Refused again: deleted, or restored already.
-        self.update_if(changed).await
+        Err(StoreError::Unavailable(format!(
+            "snapshot {}: rows kept changing during the transaction",
+            info.id
+        )))
+    }
+
+    /// The update that takes `row` to `next` where only the frequency, `updated_at` and the
+    /// mark of `info` differ: relative (`ADD`), conditioned on exactly those as read.
+    fn row_change(
+        &self,
+        row: &ReportRow,
+        next: &ReportRow,
+        info: &SnapshotInfo,
+    ) -> Result<Update, StoreError> {
+        let by = i128::from(next.frequency) - i128::from(row.frequency);
+        let was_marked = row.resets.contains(&info.id);
+        let marked = next.resets.contains(&info.id);
+        let mut values = values([
+            (":by", n(by)),
+            (":was", n(row.frequency)),
+            (":updated_was", s(row.updated_at.to_rfc3339())),
+            (":id", s(&info.id)),
+        ]);
+        let mut expression = "ADD #frequency :by".to_string();
+        match (was_marked, marked) {
+            (false, true) => expression.push_str(", #resets :mark"),
+            (true, false) => expression.push_str(" DELETE #resets :mark"),
+            _ => {}
+        }
+        if was_marked != marked {
+            values.insert(":mark".into(), mark(info));
+        }
+        if next.updated_at != row.updated_at {
+            expression.push_str(" SET #updated_at = :updated_at");
+            values.insert(":updated_at".into(), s(next.updated_at.to_rfc3339()));
+        }
+        let mark_as_read = if was_marked {
+            "contains(#resets, :id)"
+        } else {
+            "NOT contains(#resets, :id)"
+        };
+        let condition =
+            format!("#frequency = :was AND #updated_at = :updated_was AND {mark_as_read}");
+        self.update(&report_pk(&row.id), &expression, Some(&condition), values)
+    }
+
+    /// Commits the row writes with the totals' change of them all (and `also`, unconditional)
+    /// in one transaction; `false` when a row's condition refused it: it moved since it was
+    /// read. (A transaction cancelled without reasons is taken as moved too: read and retry.)
+    async fn commit_rows(
+        &self,
+        writes: Vec<(TransactWriteItem, TotalsChange)>,
+        also: Vec<TransactWriteItem>,
+    ) -> Result<bool, StoreError> {
+        let mut change = TotalsChange::default();
+        let mut actions = Vec::with_capacity(writes.len() + also.len() + 1);
+        for (write, of_row) in writes {
+            change.add(&of_row);
+            actions.push(write);
+        }
+        actions.extend(also);
+        if !change.is_empty() {
+            let totals = self.totals_update(&change)?;
+            actions.push(TransactWriteItem::builder().update(totals).build());
+        }
+        match self.transact(actions).await? {
+            Outcome::Committed => Ok(true),
+            Outcome::Cancelled(codes)
+                if codes.is_empty() || codes.iter().any(|c| c == CONDITION_FAILED) =>
+            {
+                Ok(false)
+            }
+            Outcome::Cancelled(codes) => Err(StoreError::Other(format!(
+                "report transaction cancelled: {codes:?}"
+            ))),
+        }
+    }
+
+    /// `ADD` of a change to the totals item, and one to its revision (which a repair checks).
+    fn totals_update(&self, change: &TotalsChange) -> Result<Update, StoreError> {
+        let mut adds = vec!["#rev :one".to_string()];
+        let mut values = values([(":one", n(1))]);
+        let mut add = |name: String, by: i64| {
+            adds.push(format!("#{name} :{name}"));
+            values.insert(format!(":{name}"), n(by));
+        };
+        if change.pairs != 0 {
+            add("pairs".into(), change.pairs);
+        }
+        if change.messages != 0 {
+            add("messages".into(), change.messages);
+        }
+        for (frequency, by) in &change.by_frequency {
+            add(frequency_attribute(*frequency), *by);
+        }
+        self.update(TOTALS_PK, &format!("ADD {}", adds.join(", ")), None, values)
+    }
+
+    /// Counts the totals from every row and stores them in place of the kept ones, for a table
+    /// written before totals were kept (or to check them). Reads the rows with a consistent
+    /// scan; the new totals are written only if no row changed the totals meanwhile (their
+    /// revision), else it counts again. Running it twice changes nothing more.
+    pub async fn recount_report_totals(&self) -> Result<Totals, StoreError> {
+        for _ in 0..MOVED_ATTEMPTS {
+            let before = self.get_item(TOTALS_PK).await?;
+            let revision = before
+                .as_ref()
+                .map(|item| optional_number::<u64>(item, "rev"))
+                .transpose()?
+                .flatten();
+            let rows = self.scan_rows().await?;
+            let totals = Totals::of(&rows);
+            let mut item = totals_item(&totals);
+            item.insert("rev".into(), n(revision.unwrap_or(0) + 1));
+            let (condition, values) = match revision {
+                Some(rev) => ("#rev = :rev", Some(values([(":rev", n(rev))]))),
+                None => (
+                    "attribute_not_exists(#pk) OR attribute_not_exists(#rev)",
+                    None,
+                ),
+            };
+            let put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression(condition)
+                .set_expression_attribute_names(names_in(&[condition]))
+                .set_expression_attribute_values(values)
+                .send()
+                .await;
+            match put {
+                Ok(_) => return Ok(totals),
+                Err(err)
+                    if err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                Err(err) => return Err(sdk_error("PutItem", err)),
+            }
+        }
+        Err(moved(TOTALS_PK))
+    }
+
+    /// Every row, by a consistent scan of the table (an index could lag behind).
+    async fn scan_rows(&self) -> Result<Vec<ReportRow>, StoreError> {
+        let filter = "#kind = :kind";
+        let request = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .filter_expression(filter)
+            .set_expression_attribute_names(names_in(&[filter]))
+            .expression_attribute_values(":kind", s(REPORT));
+        let mut rows = Vec::new();
+        let mut start = None;
+        loop {
+            let out = request
+                .clone()
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| sdk_error("Scan", err))?;
+            for item in out.items() {
+                rows.push(row_from(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(rows),
+            }
+        }
     }
 
     /// Writes the snapshot's parts, then its header: a listed snapshot always has its rows.
@@ -316,19 +542,47 @@ impl DynamoStore {
     }
 }
 
-/// Runs the row changes, a few at once; how many changed their row. The first failure ends
-/// it: what was done stays marked, so running it again finishes the rest. (Collected first:
-/// a closure held across the awaits would make the trait's future not `Send`.)
-async fn count_changed(
-    changes: Vec<BoxFuture<'_, Result<bool, StoreError>>>,
-) -> Result<usize, StoreError> {
-    futures::stream::iter(changes)
-        .buffer_unordered(IN_FLIGHT)
-        .try_fold(
-            0,
-            |done, changed| async move { Ok(done + usize::from(changed)) },
-        )
-        .await
+/// A row change of a reset or a restore, as the model works it out.
+type RowChange = fn(&ReportRow, &ReportRow, &SnapshotInfo) -> Option<ReportRow>;
+
+fn moved(id: &str) -> StoreError {
+    StoreError::Unavailable(format!("{id} kept changing while it was written"))
+}
+
+/// The attribute of the totals item that counts the pairs of `frequency`.
+fn frequency_attribute(frequency: u64) -> String {
+    format!("f_{frequency}")
+}
+
+/// The totals item as the writes keep it, for bulk loading beside [`report_item`]s.
+pub fn totals_item(totals: &Totals) -> Item {
+    let mut item = key(TOTALS_PK);
+    item.insert("pairs".into(), n(totals.pairs));
+    item.insert("messages".into(), n(totals.messages));
+    for (frequency, pairs) in &totals.by_frequency {
+        item.insert(frequency_attribute(*frequency), n(*pairs));
+    }
+    item
+}
+
+/// The totals as kept: `pairs`, `messages`, and `f_<frequency>` per frequency (those that went
+/// back to zero are left out).
+fn totals_from(item: &Item) -> Result<Totals, StoreError> {
+    let mut totals = Totals {
+        pairs: optional_number(item, "pairs")?.unwrap_or(0),
+        messages: optional_number(item, "messages")?.unwrap_or(0),
+        by_frequency: Default::default(),
+    };
+    for name in item.keys() {
+        let Some(frequency) = name.strip_prefix("f_").and_then(|f| f.parse().ok()) else {
+            continue;
+        };
+        let pairs: u64 = number(item, name)?;
+        if pairs > 0 {
+            totals.by_frequency.insert(frequency, pairs);
+        }
+    }
+    Ok(totals)
 }
 
 /// The snapshot's mark, as the string set `ADD` and `DELETE` take.
@@ -419,6 +673,7 @@ fn header_item(info: &SnapshotInfo, status: SnapshotStatus, parts: usize) -> Ite
     put("row_count", n(info.row_count));
     put("total_frequency", n(info.total_frequency));
     put("parts", n(parts));
+    put("trigger", s(info.trigger.name()));
     if let Some(id) = &info.scope.id_customer {
         put("scope_customer", s(id));
     }
@@ -445,6 +700,13 @@ fn header_from(item: &Item) -> Result<(SnapshotInfo, usize), StoreError> {
         scope: Scope {
             id_customer: optional(item, "scope_customer")?.map(str::to_string),
             id_vehicle: optional(item, "scope_vehicle")?.map(str::to_string),
+        },
+        // Headers kept before triggers were are manual resets.
+        trigger: match optional(item, "trigger")? {
+            None => Trigger::Manual,
+            Some(name) => {
+                Trigger::named(name).ok_or_else(|| super::item::malformed(item, "trigger"))?
+            }
         },
         row_count: number(item, "row_count")?,
         total_frequency: number(item, "total_frequency")?,

@@ -19,7 +19,7 @@ pub const CHUNK: usize = 49;
 /// Attempts of a transaction cancelled only by concurrent transactions on the same items
 /// (typically the counts item, which every write touches).
 pub(super) const CONFLICT_ATTEMPTS: u32 = 10;
-const CONDITION_FAILED: &str = "ConditionalCheckFailed";
+pub(super) const CONDITION_FAILED: &str = "ConditionalCheckFailed";
 const CONFLICT: &str = "TransactionConflict";
 const THROTTLED: &[&str] = &[
     "ThrottlingError",

@@ -18,12 +18,12 @@ use super::{
 };
 use crate::manual::{Counts, ManualRecord};
 use crate::register::{Customer, RegisterCounts, Vehicle};
-use crate::report::ReportRow;
+use crate::report::{ReportRow, Totals};
 use crate::store::StoreError;
 
 /// The layout this code writes. A database stamped with an older one (or none: written before
 /// the indexes existed) has its indexes and counts rebuilt from its rows when it opens.
-pub(super) const SCHEMA_VERSION: u64 = 1;
+pub(super) const SCHEMA_VERSION: u64 = 2;
 
 /// counter name → value; also the schema version.
 pub(super) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -51,10 +51,12 @@ pub(super) enum Index {
     ByCustomer,
     /// `last_visit # id`: vehicles by last visit (`visit-index`, sparse).
     Visits,
+    /// list key → report row id: the report's pages, by first delivery (`list-index`).
+    ReportListing,
 }
 
 impl Index {
-    pub(super) const ALL: [Index; 9] = [
+    pub(super) const ALL: [Index; 10] = [
         Index::Nopols,
         Index::Listing,
         Index::Due,
@@ -64,6 +66,7 @@ impl Index {
         Index::VehicleNopols,
         Index::ByCustomer,
         Index::Visits,
+        Index::ReportListing,
     ];
 
     /// The table; the first four existed before the indexes did and keep their names.
@@ -78,6 +81,7 @@ impl Index {
             Index::VehicleNopols => "vehicles_nopol",
             Index::ByCustomer => "by_customer",
             Index::Visits => "vehicles_visit",
+            Index::ReportListing => "whatsapp_report_listing",
         })
     }
 }
@@ -95,6 +99,11 @@ pub(super) enum Counter {
     DueOn(NaiveDate),
     /// Records whose last reminder went out that day (UTC).
     RemindedOn(NaiveDate),
+    /// Report rows (pairs), the sum of their frequencies, and the rows of each frequency: the
+    /// report's statistics.
+    ReportPairs,
+    ReportMessages,
+    ReportFrequency(u64),
 }
 
 /// The last day the four-digit years of [`day_key`] can name, and so the end of every range.
@@ -102,6 +111,7 @@ pub(super) const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).exp
 
 const DUE_ON: &str = "due_active#";
 const REMINDED_ON: &str = "reminded_on#";
+const REPORT_FREQUENCY: &str = "report_frequency#";
 
 impl Counter {
     pub(super) fn key(self) -> String {
@@ -113,6 +123,10 @@ impl Counter {
             Counter::Vehicles => "vehicles".into(),
             Counter::DueOn(day) => format!("{DUE_ON}{}", day_key(day)),
             Counter::RemindedOn(day) => format!("{REMINDED_ON}{}", day_key(day)),
+            Counter::ReportPairs => "report_pairs".into(),
+            Counter::ReportMessages => "report_messages".into(),
+            // Fixed width, so that the histogram's keys sort as its frequencies do.
+            Counter::ReportFrequency(n) => format!("{REPORT_FREQUENCY}{n:020}"),
         }
     }
 }
@@ -252,14 +266,24 @@ impl Row for ReportRow {
     }
 
     fn entries(&self) -> Vec<(Index, String)> {
-        vec![(
-            Index::ByCustomer,
-            customer_key(&self.id_customer, REPORT_KIND, &self.id),
-        )]
+        vec![
+            (
+                Index::ByCustomer,
+                customer_key(&self.id_customer, REPORT_KIND, &self.id),
+            ),
+            (
+                Index::ReportListing,
+                crate::query::position_key(self.created_at, &self.id),
+            ),
+        ]
     }
 
     fn counts(&self) -> Vec<(Counter, u64)> {
-        Vec::new()
+        vec![
+            (Counter::ReportPairs, 1),
+            (Counter::ReportMessages, self.frequency),
+            (Counter::ReportFrequency(self.frequency), 1),
+        ]
     }
 
     fn put_row(&self, tables: &mut Tables) -> Result<(), StoreError> {
@@ -610,6 +634,28 @@ pub(super) fn read_counter(
         .get(counter.key().as_str())
         .map_err(other)?
         .map_or(0, |v| v.value()))
+}
+
+/// The report's totals as kept: two counts and the histogram's entries.
+pub(super) fn read_report_totals(
+    meta: &impl ReadableTable<&'static str, u64>,
+) -> Result<Totals, StoreError> {
+    let mut by_frequency = BTreeMap::new();
+    for entry in meta.range::<&str>(REPORT_FREQUENCY..).map_err(other)? {
+        let (key, pairs) = entry.map_err(other)?;
+        let Some(frequency) = key.value().strip_prefix(REPORT_FREQUENCY) else {
+            break;
+        };
+        let frequency = frequency
+            .parse()
+            .map_err(|_| other(format!("malformed count {}", key.value())))?;
+        by_frequency.insert(frequency, pairs.value());
+    }
+    Ok(Totals {
+        pairs: read_counter(meta, Counter::ReportPairs)?,
+        messages: read_counter(meta, Counter::ReportMessages)?,
+        by_frequency,
+    })
 }
 
 /// The sum of the per-day counts from `from` to `to`, both included.

@@ -1,20 +1,21 @@
 //! The WhatsApp report and its snapshots in the embedded database. A reset and a restore are
-//! each one transaction: complete or absent.
+//! each one transaction: complete or absent. Every row write goes through [`Tables::change`],
+//! which keeps the report's list order and its totals (counts in `meta`) in step.
 
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset};
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
-use super::index::{Index, REPORT_KIND, customer_prefix};
+use super::index::{Index, META, REPORT_KIND, customer_prefix, read_report_totals};
 use super::{
     EmbeddedStore, REPORTS, SNAPSHOTS, Tables, from_json, ids_under, other, read, to_json, write,
 };
 use crate::report::{
-    Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, report_id, reset_row,
-    restore_row,
+    Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, Totals, report_id,
+    reset_row, restore_row,
 };
-use crate::store::{ReportStore, StoreError};
+use crate::store::{ReportPage, ReportStore, StoreError};
 
 /// A snapshot as stored: its info and its rows.
 #[derive(Serialize, Deserialize)]
@@ -111,6 +112,57 @@ impl ReportStore for EmbeddedStore {
                 // A vehicle without its customer is no scope the index serves: it filters.
                 rows.retain(|row| scope.contains(row));
                 Ok(rows)
+            })
+        })
+        .await
+    }
+
+    /// Reads the page from the report's list order (first delivery, then id), as DynamoDB's
+    /// `list-index` serves it: the cost follows the page.
+    async fn report_page(
+        &self,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<ReportPage, StoreError> {
+        let after = after.map(str::to_string);
+        self.run(move |db| {
+            read(db, |txn| {
+                let listing = txn.open_table(Index::ReportListing.table()).map_err(other)?;
+                let reports = txn.open_table(REPORTS).map_err(other)?;
+                let range = match &after {
+                    Some(after) => listing.range::<&str>((
+                        std::ops::Bound::Excluded(after.as_str()),
+                        std::ops::Bound::Unbounded,
+                    )),
+                    None => listing.range::<&str>(..),
+                }
+                .map_err(other)?;
+                let mut keyed = Vec::new();
+                // One more than the page tells whether another follows.
+                for entry in range.take(limit + 1) {
+                    let (key, id) = entry.map_err(other)?;
+                    if let Some(json) = reports.get(id.value()).map_err(other)? {
+                        let row: ReportRow = from_json(json.value())?;
+                        keyed.push((key.value().to_string(), row));
+                    }
+                }
+                let more = keyed.len() > limit;
+                keyed.truncate(limit);
+                Ok(ReportPage {
+                    next_after: more
+                        .then(|| keyed.last().map(|(key, _)| key.clone()))
+                        .flatten(),
+                    rows: keyed.into_iter().map(|(_, row)| row).collect(),
+                })
+            })
+        })
+        .await
+    }
+
+    async fn report_totals(&self) -> Result<Totals, StoreError> {
+        self.run(|db| {
+            read(db, |txn| {
+                read_report_totals(&txn.open_table(META).map_err(other)?)
             })
         })
         .await
