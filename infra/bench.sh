@@ -2,11 +2,13 @@
 # Benchmarks: prints figures, asserts only that each step ran (and the single TLS provider).
 #   1. bench-store (release) against moto: DynamoDB calls per store operation, at 10 and 1,000
 #      records, and a 1,000-row bulk import beside single inserts (calls and wall time).
-#   2. One function built for Lambda (release, arm64, zip): bootstrap and zip sizes; the TLS
+#   2. The deploy build: `sam build` of the whole stack after a one-line change (shared/src/lib.rs
+#      touched: the workspace crates rebuild, the dependencies are warm): its time, its build
+#      definitions (one) and distinct artefacts (one), the bootstrap and zip sizes; the TLS
 #      crypto provider of the arm64 dependency tree (aws-lc-rs, no ring).
-#   3. bench-lambda against a fresh moto: cold start of a release function under a minimal
-#      Lambda Runtime API (process start to first response, median of 10), and the peak memory
-#      of manual-bulk-import serving a 1,000-row import.
+#   3. bench-lambda against a fresh moto: cold start of the release executable (x86_64) as
+#      manual-list under a minimal Lambda Runtime API (process start to first response, median
+#      of 10), and its peak memory as manual-bulk-import serving a 1,000-row import.
 #   4. bench-reminders: the daily run over 10,000 records of which 100 are due (DynamoDB calls,
 #      items read, wall time), and 200 due reminders with the gateway answering in 300 ms.
 #   5. bench-report: the totals' recount, statistics and the detail (whole and in pages of 1,000)
@@ -23,7 +25,8 @@
 # The first run builds three release trees (host, x86_64 and aarch64 Lambda) with fat LTO:
 # expect it to take a good while longer than later runs.
 #
-# usage: infra/bench.sh        (VENV defaults to ./.venv; tools are installed as infra/test.sh does)
+# usage: infra/bench.sh        (VENV defaults to ./.venv; tools are installed as infra/test.sh does;
+#   SAM_VENV, default ./.venv-sam, gets aws-sam-cli from infra/requirements-deploy.txt)
 #   BENCH_SINGLE_INSERTS=N (default 1000): single inserts measured beside the bulk import. 1,000
 #   take about 3 minutes on moto here; with fewer (200: 8 s) bench-store also prints them scaled
 #   to 1,000, labelled "extrapolated", a lower bound: on moto each insert costs more as the
@@ -46,6 +49,10 @@ command -v cargo >/dev/null || fail "cargo is not installed"
   || fail "could not install infra/requirements-test.txt from PyPI"
 export PATH="$VENV/bin:$PATH"
 CARGO_LAMBDA="$VENV/bin/cargo-lambda"
+SAM_VENV="${SAM_VENV:-$ROOT/.venv-sam}"
+[ -x "$SAM_VENV/bin/python" ] || python3 -m venv "$SAM_VENV" || fail "could not create a Python venv for aws-sam-cli"
+"$SAM_VENV/bin/pip" install --quiet --disable-pip-version-check -r infra/requirements-deploy.txt \
+  || fail "could not install infra/requirements-deploy.txt from PyPI"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=ap-southeast-3
 
 WORK=$(mktemp -d)
@@ -109,45 +116,25 @@ for phase in ops bulk "single=$SINGLE_INSERTS" conflicts; do
   stop_moto
 done
 
-# ---- 2. Size and TLS provider ------------------------------------------------------------------
-FN=manual-create
-step "build $FN for Lambda: release, arm64, zip (cargo lambda + zig)"
+# ---- 2. Deploy build, size and TLS provider ----------------------------------------------------
+step "sam build of the whole stack after a one-line change (warm dependencies)"
+touch shared/src/lib.rs # as an edit would: the workspace crates rebuild, the dependencies don't
+uptime
 t=$SECONDS
-ZIP_DIR="target/lambda/arm64"
-ZIP_ARCH="arm64 (aarch64-unknown-linux-gnu)"
+# sam finds cargo-lambda (and its zig) on PATH.
 set +e
-"$CARGO_LAMBDA" lambda build --release --arm64 --output-format zip -p functions --bin "$FN" \
-  --lambda-dir "$ZIP_DIR" 2>&1 | tee "$WORK/arm64.log"
-arm64_status=${PIPESTATUS[0]}
+PATH="$SAM_VENV/bin:$PATH" /usr/bin/time -f 'sam build: %e s real, %U s user, %S s sys' \
+  "$SAM_VENV/bin/sam" build >"$WORK/sam.log" 2>&1
+sam_status=$?
 set -e
-if [ "$arm64_status" -eq 0 ]; then
-  echo "built in $(since $t)"
-else
-  echo "THE ARM64 BUILD FAILED after $(since $t); its log ends:"
-  tail -n 40 "$WORK/arm64.log" | sed 's/^/#   /'
-  step "fallback: build $FN for Lambda: release, x86_64, zip"
-  ZIP_DIR="target/lambda/x86_64-zip"
-  ZIP_ARCH="x86_64 (fallback: arm64 failed)"
-  "$CARGO_LAMBDA" lambda build --release --x86-64 --output-format zip -p functions --bin "$FN" \
-    --lambda-dir "$ZIP_DIR" || fail "cargo lambda build --x86-64 $FN"
-fi
+grep -E '^(Building codeuri|Running |Build Succeeded|Error|sam build:)' "$WORK/sam.log" || true
+[ "$sam_status" -eq 0 ] || { tail -n 40 "$WORK/sam.log"; fail "sam build"; }
+echo "sam build took $(since $t)"
+grep '^sam build:' "$WORK/sam.log" >"$WORK/sam-time.txt"
 
-step "size of $FN, $ZIP_ARCH"
-ZIP="$ZIP_DIR/$FN/bootstrap.zip"
-[ -f "$ZIP" ] || fail "$ZIP is missing"
-"$VENV/bin/python" - "$ZIP" <<'PY' | tee "$WORK/size.txt"
-import os, sys, zipfile
-path = sys.argv[1]
-with zipfile.ZipFile(path) as z:
-    boot = z.getinfo("bootstrap")
-    with z.open(boot) as f:
-        head = f.read(20)
-machine = {0xB7: "aarch64", 0x3E: "x86-64"}.get(int.from_bytes(head[18:20], "little"), "other")
-zipped = os.path.getsize(path)
-mb = lambda n: f"{n:,} bytes = {n / 1e6:.2f} MB ({n / 2**20:.2f} MiB)"
-print(f"bootstrap (ELF {machine}): {mb(boot.file_size)}")
-print(f"bootstrap.zip:            {mb(zipped)}   goal <= 6 MB: {'met' if zipped <= 6e6 else 'NOT MET'}")
-PY
+step "the artefacts: build definitions, distinct executables, sizes"
+"$VENV/bin/python" infra/sam_artefacts.py .aws-sam template.yaml | tee "$WORK/size.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "the sam build artefacts"
 
 step "TLS crypto provider of functions on aarch64-unknown-linux-gnu"
 ring=$(cargo tree -p functions --target aarch64-unknown-linux-gnu -i ring 2>"$WORK/ring.err") || true
@@ -163,15 +150,15 @@ cargo tree -p functions --target aarch64-unknown-linux-gnu -i aws-lc-rs --depth 
 grep -q '^aws-lc-rs ' "$WORK/awslc.txt" || fail "aws-lc-rs is not in the function dependency tree"
 
 # ---- 3. Lambda ---------------------------------------------------------------------------------
-step "build manual-list and manual-bulk-import for this machine (release, x86_64)"
+step "build the executable for this machine (release, x86_64)"
 t=$SECONDS
-"$CARGO_LAMBDA" lambda build --release -p functions --bin manual-list --bin manual-bulk-import \
+"$CARGO_LAMBDA" lambda build --release -p functions --bin functions \
   --lambda-dir target/lambda/x86_64 || fail "cargo lambda build (x86_64)"
 echo "built in $(since $t)"
 
 step "bench-lambda: cold start and bulk-import memory under a minimal Lambda Runtime API (fresh moto)"
 start_moto
-cargo run -q --release -p infra --bin bench-lambda -- target/lambda/x86_64 | tee "$WORK/lambda.txt" \
+cargo run -q --release -p infra --bin bench-lambda -- target/lambda/x86_64/functions/bootstrap | tee "$WORK/lambda.txt" \
   || fail "bench-lambda"
 stop_moto
 
@@ -216,7 +203,7 @@ stop_moto
 step "summary ($(date -u +%F), $(nproc)-core $(uname -m), moto; whole run $(since $started_at))"
 grep -E '^(insert |insert_many \(|get |find_by_nopol |counts |count_|most_|list |replace |delete |[0-9,]+ x insert|single inserts:)' \
   "$WORK/store.txt" | sed 's/^/store   | /'
-sed "s/^/size    | $FN $ZIP_ARCH: /" "$WORK/size.txt"
+sed 's/^/deploy  | /' "$WORK/sam-time.txt" "$WORK/size.txt"
 echo "tls     | aws-lc-rs only (cargo tree -i ring: nothing)"
 grep -E '^(cold start|bulk import)' "$WORK/lambda.txt" | sed 's/^/lambda  | /'
 sed 's/^/reminders | /' "$WORK/reminders.txt"

@@ -8,6 +8,12 @@
 # schedules created in moto's EventBridge Scheduler, and the register and report functions end
 # to end.
 #
+# `cargo lambda watch` starts a function by `cargo run --bin <function>`, so each function has
+# a binary of its name for it (functions/src/bin/). The executable Lambda runs for every function
+# (`functions`, src/main.rs) is checked too: it stops at start without a known _HANDLER, and, on
+# a second emulator that only serves the runtime API, it serves the function _HANDLER names, and
+# only that function's routes.
+#
 # Needs (set by the main test script): MOTO_URL (a running moto_server), VENV (a Python venv with
 # boto3 and cargo-lambda), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
 # Prints one "ok - ..." / "not ok - ..." line per check, then "lambda: N passed, N failed";
@@ -31,12 +37,20 @@ fi
 
 work=$(mktemp -d)
 watch_pid=""
+apis_pid=""
+exe_pids=()
 cleanup() {
     # watch runs in its own process group (setsid): end it with the function it started.
-    if [[ -n "$watch_pid" ]]; then
-        kill -TERM -- "-$watch_pid" 2>/dev/null || true
-        wait "$watch_pid" 2>/dev/null || true
-    fi
+    for pid in "$watch_pid" "$apis_pid"; do
+        if [[ -n "$pid" ]]; then
+            kill -TERM -- "-$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
+    for pid in "${exe_pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     if [[ -n "${KEEP_WORK:-}" ]]; then echo "# kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -92,8 +106,13 @@ fi
 
 # --- Start cargo lambda watch -------------------------------------------------------------------
 # Build first, so the emulator's `cargo run` finds the binaries up to date and the first invoke
-# doesn't wait on a compile.
-cargo build -q -p functions --bins 2>"$work/build.log" || abort "build the function binaries" "$work/build.log"
+# doesn't wait on a compile: the functions invoked below (each debug binary is the whole app, and
+# links for a while) and the deployed executable.
+invoked=(reminder-daily scheduler-stop manual-create manual-get-by-nopol manual-get manual-list
+    register-customer-create reminder-send-register report-statistics)
+cargo build -q -p functions --bin functions "${invoked[@]/#/--bin=}" 2>"$work/build.log" \
+    || abort "build the function binaries" "$work/build.log"
+executable=target/debug/functions
 
 port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # The function's environment, as template.yaml sets it (plus moto's endpoint and credentials).
@@ -170,7 +189,8 @@ sys.exit(0 if ok else 1)
 PY
 
 # check FUNCTION EVENT DESCRIPTION EXPR: invokes FUNCTION with tests/events/EVENT.json (token
-# filled in) and holds its response to EXPR (see check.py).
+# filled in) on the emulator at $invoke_port and holds its response to EXPR (see check.py).
+invoke_port=$port
 check() {
     local fn=$1 event=$2 desc=$3 expr=$4 why
     if [[ -n "$broken" ]]; then
@@ -179,7 +199,7 @@ check() {
     fi
     # timeout: a backstop to watch's own --timeout.
     if ! timeout 300 "$CARGO_LAMBDA" lambda invoke "$fn" --invoke-address 127.0.0.1 \
-        --invoke-port "$port" --data-file "$work/$event.json" --output-format json \
+        --invoke-port "$invoke_port" --data-file "$work/$event.json" --output-format json \
         >"$work/$event.out" 2>"$work/$event.err"; then
         fail "$desc (invoke failed or timed out: did the function start? see the log below)"
         sed 's/^/#   /' "$work/$event.out" "$work/$event.err"
@@ -247,7 +267,71 @@ check report-reset-monthly scheduler-monthly "report-reset-monthly resets the re
 check report-statistics report-statistics "report-statistics after the monthly reset: the pair at 0" \
     's == 200 and b == {"total_customers_with_vehicles": 1, "total_messages_sent": 0, "average_messages_per_customer": 0.0, "customers_by_frequency": {"0": 1}}'
 
+# --- The deployed executable ------------------------------------------------------------------
+# stops_at_start DESCRIPTION EXPECTED [VAR=VALUE...]: runs the executable with only the variables
+# given; it must stop at start (non-zero, within 20 s) and print EXPECTED.
+stops_at_start() {
+    local desc=$1 expected=$2 status=0
+    shift 2
+    env -i PATH="$PATH" "$@" timeout 20 "$executable" >"$work/start.log" 2>&1 || status=$?
+    if ((status != 0 && status != 124)) && grep -qF -- "$expected" "$work/start.log"; then
+        pass "$desc"
+    else
+        fail "$desc (exit status $status)"
+        sed 's/^/#   /' "$work/start.log"
+    fi
+}
+stops_at_start "the executable without _HANDLER stops at start, saying what is missing" \
+    "_HANDLER is not set"
+stops_at_start "the executable with an unknown _HANDLER stops at start, naming it and the functions" \
+    'no function named "manual-lisst"' _HANDLER=manual-lisst
+if grep -q "manual-list, " "$work/start.log"; then
+    pass "the unknown-function error lists the functions"
+else
+    fail "the unknown-function error lists the functions"
+fi
+
+# A second emulator that only serves the runtime API (it starts nothing): the executable runs as
+# Lambda runs it, one process per function, each told its function in _HANDLER, and they are
+# invoked by name as before.
+apis_port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+setsid "$CARGO_LAMBDA" lambda watch -p functions --only-lambda-apis --timeout 120 \
+    --invoke-address 127.0.0.1 --invoke-port "$apis_port" >"$work/apis.log" 2>&1 &
+apis_pid=$!
+for _ in $(seq 1 120); do
+    if ! kill -0 "$apis_pid" 2>/dev/null; then break; fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$apis_port") 2>/dev/null; then break; fi
+    sleep 0.5
+done
+run_as() { # run_as FUNCTION: the executable as FUNCTION, polling the second emulator
+    (
+        set -a
+        . "$work/function.env"
+        set +a
+        export _HANDLER="$1" AWS_LAMBDA_FUNCTION_NAME="$1" AWS_LAMBDA_FUNCTION_VERSION=1 \
+            AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128 AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$apis_port/.rt/$1"
+        exec "$executable"
+    ) >"$work/executable-$1.log" 2>&1 &
+    exe_pids+=($!)
+}
+run_as manual-list
+run_as reminder-daily
+invoke_port=$apis_port
+broken=""
+check manual-list manual-list "the executable as manual-list lists the record created above" \
+    "s == 200 and b['total'] == 1 and b['data'][0]['id'] == '$created_id' != ''"
+check manual-list manual-list-no-token "the executable as manual-list answers 401 without a token" \
+    's == 401 and h.get("www-authenticate", "").startswith("Bearer")'
+check manual-list manual-get-missing "the executable as manual-list answers 404 to manual-get's route: not its own" \
+    's == 404 and b == {"detail": "Not Found"}'
+check reminder-daily scheduler-daily "the executable as reminder-daily answers a run's counts" \
+    'set(r) == {"total_records", "reminder_sent", "register_sent", "reminder_failed", "reminder_skipped", "deferred"} and r["reminder_failed"] == 0'
+
 if ((failed > 0)); then
+    for log in "$work"/executable-*.log; do
+        echo "# $(basename "$log"):"
+        tail -n 20 "$log" | sed 's/^/#   /'
+    done
     echo "# cargo lambda watch log (last 40 lines):"
     tail -n 40 "$work/watch.log" | sed 's/^/#   /'
 fi

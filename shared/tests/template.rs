@@ -1,17 +1,18 @@
-//! Holds `template.yaml` against the route table and the function binaries, so a route can't
-//! exist in one place and not the other, and pins the table's indexes the DynamoDB adapter
-//! queries.
+//! Holds `template.yaml` against the route table, the one executable every function runs and
+//! the per-function binaries of `cargo lambda watch`, so a route can't exist in one place and not
+//! the other, and pins the table's indexes the DynamoDB adapter queries.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use bengkel::config::allowed_origins;
 use bengkel::cors::{ALLOWED_HEADERS, EXPOSED_HEADERS, MAX_AGE};
+use bengkel::lambda::Function;
 use bengkel::store::dynamo::{INDEXES, KeyAttr, TABLE_KEY};
 use serde_yaml_ng::Value;
 
-/// Functions deployed without an HTTP route: the daily run, invoked by EventBridge Scheduler.
-const NON_HTTP_FUNCTIONS: &[&str] = &["reminder-daily", "report-reset-monthly"];
+/// The executable every function runs: the `functions` package's own binary (src/main.rs).
+const EXECUTABLE: &str = "functions";
 
 /// (attribute, type, HASH/RANGE) of each key of a table or index.
 type Keys = Vec<(String, String, String)>;
@@ -87,7 +88,7 @@ fn resources_of<'a>(template: &'a Value, kind: &'a str) -> Vec<(&'a str, &'a Val
         .collect()
 }
 
-/// Binary name -> the function's HttpApi events as (METHOD, path).
+/// Handler (the function's name) -> the function's HttpApi events as (METHOD, path).
 fn functions(template: &Value) -> BTreeMap<String, Vec<(String, String)>> {
     let apis = resources_of(template, "AWS::Serverless::HttpApi");
     assert_eq!(apis.len(), 1, "one HttpApi");
@@ -95,16 +96,11 @@ fn functions(template: &Value) -> BTreeMap<String, Vec<(String, String)>> {
 
     let mut functions = BTreeMap::new();
     for (id, resource) in resources_of(template, "AWS::Serverless::Function") {
-        let metadata = get(resource, "Metadata");
-        assert_eq!(
-            get(metadata, "BuildMethod").as_str(),
-            Some("rust-cargolambda"),
-            "{id}"
-        );
-        let binary = text(get(get(metadata, "BuildProperties"), "Binary"), id).to_string();
+        let props = get(resource, "Properties");
+        let handler = text(get(props, "Handler"), id).to_string();
 
         let mut events = Vec::new();
-        if let Some(map) = get(get(resource, "Properties"), "Events").as_mapping() {
+        if let Some(map) = get(props, "Events").as_mapping() {
             for (name, event) in map {
                 if get(event, "Type").as_str() != Some("HttpApi") {
                     continue;
@@ -123,8 +119,8 @@ fn functions(template: &Value) -> BTreeMap<String, Vec<(String, String)>> {
         }
         events.sort();
         assert!(
-            functions.insert(binary.clone(), events).is_none(),
-            "binary {binary} twice"
+            functions.insert(handler.clone(), events).is_none(),
+            "Handler {handler} twice"
         );
     }
     functions
@@ -138,7 +134,7 @@ fn every_route_has_its_function_and_both_paths() {
     for route in &routes {
         let events = functions.get(route.function).unwrap_or_else(|| {
             panic!(
-                "no function with Binary {} in template.yaml",
+                "no function with Handler {} in template.yaml",
                 route.function
             )
         });
@@ -151,24 +147,66 @@ fn every_route_has_its_function_and_both_paths() {
         assert_eq!(events, &expected, "HttpApi events of {}", route.function);
     }
 
-    let routed: BTreeSet<&str> = routes.iter().map(|r| r.function).collect();
-    for (binary, events) in &functions {
-        if NON_HTTP_FUNCTIONS.contains(&binary.as_str()) {
-            assert!(
+    // Every Handler names a function of the executable: its routes (above), or a scheduled job.
+    for (handler, events) in &functions {
+        match Function::named(handler) {
+            Ok(Function::Http(_)) => {}
+            Ok(Function::Scheduled(_)) => assert!(
                 events.is_empty(),
-                "{binary} is not an HTTP function but has {events:?}"
-            );
-        } else {
-            assert!(
-                routed.contains(binary.as_str()),
-                "function {binary} is in no route"
-            );
+                "{handler} is not an HTTP function but has {events:?}"
+            ),
+            Err(error) => panic!("{error}"),
         }
     }
+    let every: BTreeSet<&str> = Function::names().into_iter().collect();
+    let deployed: BTreeSet<&str> = functions.keys().map(String::as_str).collect();
+    assert_eq!(
+        deployed, every,
+        "template.yaml Handlers vs bengkel::lambda::Function::names()"
+    );
 }
 
 #[test]
-fn every_function_has_a_binary_and_vice_versa() {
+fn every_function_is_one_build_of_the_one_executable() {
+    // sam build builds functions with equal build definitions once: equal Runtime, CodeUri,
+    // Architectures and Metadata (aws-sam-cli, FunctionBuildDefinition.__eq__). So every function
+    // has the same Metadata and leaves the compared properties to Globals.
+    let template = template();
+    let expected: Value = serde_yaml_ng::from_str(&format!(
+        "{{BuildMethod: rust-cargolambda, BuildProperties: {{Binary: {EXECUTABLE}}}}}"
+    ))
+    .unwrap();
+    let globals = get(get(&template, "Globals"), "Function");
+    for key in ["Runtime", "CodeUri", "Architectures"] {
+        assert!(!get(globals, key).is_null(), "Globals.Function.{key}");
+    }
+    assert!(
+        get(globals, "Handler").is_null(),
+        "no global Handler: each function names its own"
+    );
+    for (id, resource) in resources_of(&template, "AWS::Serverless::Function") {
+        assert_eq!(get(resource, "Metadata"), &expected, "{id}: Metadata");
+        let props = get(resource, "Properties");
+        for key in ["Runtime", "CodeUri", "Architectures", "PackageType"] {
+            assert!(
+                get(props, key).is_null(),
+                "{id}: {key} set on the function splits the shared build; set it in Globals"
+            );
+        }
+    }
+    let main = workspace().join("functions/src/main.rs");
+    let source =
+        std::fs::read_to_string(&main).unwrap_or_else(|e| panic!("{}: {e}", main.display()));
+    assert!(
+        source.contains("bengkel::lambda::run_handler()"),
+        "{}: the executable serves the function its Handler names",
+        main.display()
+    );
+}
+
+#[test]
+fn every_function_has_a_watch_binary_and_vice_versa() {
+    // `cargo lambda watch` runs `cargo run --bin <function>` for `cargo lambda invoke <function>`.
     let in_template: BTreeSet<String> = functions(&template()).into_keys().collect();
     let dir = workspace().join("functions/src/bin");
     let on_disk: BTreeSet<String> = std::fs::read_dir(&dir)
@@ -181,6 +219,15 @@ fn every_function_has_a_binary_and_vice_versa() {
         in_template, on_disk,
         "template.yaml functions vs functions/src/bin/*.rs"
     );
+    for name in &on_disk {
+        let path = dir.join(format!("{name}.rs"));
+        let source = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            source.contains(&format!("bengkel::lambda::run(\"{name}\")")),
+            "{}: runs a function other than {name}",
+            path.display()
+        );
+    }
 }
 
 #[test]
@@ -277,8 +324,8 @@ fn table_indexes_match_the_adapter() {
 
 #[test]
 fn code_uri_is_the_functions_package() {
-    // sam build runs `cargo lambda build --bin <name>` in CodeUri: at the workspace root cargo
-    // only searches default-members (infra), so it must be the package that holds the binaries.
+    // sam build runs `cargo lambda build --bin functions` in CodeUri: at the workspace root cargo
+    // only searches default-members (infra), so it must be the package that holds the binary.
     let template = template();
     let global = get(get(get(&template, "Globals"), "Function"), "CodeUri");
     for (id, resource) in resources_of(&template, "AWS::Serverless::Function") {

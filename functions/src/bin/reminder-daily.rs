@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), bengkel::lambda::Error> {
-    bengkel::lambda::run_daily().await
+    bengkel::lambda::run("reminder-daily").await
 }

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), bengkel::lambda::Error> {
-    bengkel::lambda::run_monthly_reset().await
+    bengkel::lambda::run("report-reset-monthly").await
 }

@@ -1,13 +1,13 @@
-//! Measures release Lambda functions under a minimal Lambda Runtime API on loopback:
-//! cold start (process start to first response, median of 10) and peak memory while serving a
-//! 1,000-row bulk import. Needs a DynamoDB + Secrets Manager endpoint in `AWS_ENDPOINT_URL`
-//! (moto). Prints figures; asserts nothing beyond the answers being the expected ones.
+//! Measures the release Lambda executable under a minimal Lambda Runtime API on loopback, run
+//! as Lambda runs it (the function named in `_HANDLER`): cold start of `manual-list` (process
+//! start to first response, median of 10) and peak memory of `manual-bulk-import` while serving
+//! a 1,000-row import. Needs a DynamoDB + Secrets Manager endpoint in `AWS_ENDPOINT_URL` (moto).
+//! Prints figures; asserts nothing beyond the answers being the expected ones.
 //!
-//! usage: bench-lambda <dir>   where each function is `<dir>/<name>/bootstrap` (the layout of
-//!                             `cargo lambda build`) or `<dir>/<name>` (a cargo target dir)
-//!    or: bench-lambda --list PATH --bulk-import PATH
-//! The binaries must run on this machine (x86_64 here). Each function's log goes to a file in
-//! the temporary directory, named in the error when a function does not answer as expected.
+//! usage: bench-lambda EXECUTABLE   the `bootstrap` every function deploys (e.g.
+//!                                  `target/lambda/x86_64/functions/bootstrap`)
+//! It must run on this machine (x86_64 here). Each function's log goes to a file in the
+//! temporary directory, named in the error when a function does not answer as expected.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -97,9 +97,11 @@ struct Answer {
     peak_kib: u64,
 }
 
-/// Runs `binary` for one `event`, its stdout and stderr appended to `log`.
+/// Runs `binary` as the function `handler` for one `event`, its stdout and stderr appended to
+/// `log`.
 async fn invoke(
     binary: &Path,
+    handler: &str,
     env: &[(String, String)],
     event: Value,
     log: &Path,
@@ -114,6 +116,7 @@ async fn invoke(
     let mut child = tokio::process::Command::new(binary)
         .env_clear()
         .envs(env.iter().cloned())
+        .env(bengkel::lambda::HANDLER_VAR, handler)
         .env("AWS_LAMBDA_RUNTIME_API", addr)
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err))
@@ -224,32 +227,17 @@ fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
-/// The function binaries: (manual-list, manual-bulk-import).
-fn binaries(args: &[String]) -> Result<(PathBuf, PathBuf), BoxError> {
-    const USAGE: &str =
-        "usage: bench-lambda <dir of function binaries> | --list PATH --bulk-import PATH";
-    let (list, import) = match args {
-        [dir] => {
-            let find = |name: &str| {
-                let nested = Path::new(dir).join(name).join("bootstrap");
-                if nested.is_file() {
-                    nested
-                } else {
-                    Path::new(dir).join(name)
-                }
-            };
-            (find("manual-list"), find("manual-bulk-import"))
-        }
-        [a, x, b, y] if a == "--list" && b == "--bulk-import" => (x.into(), y.into()),
-        [b, y, a, x] if a == "--list" && b == "--bulk-import" => (x.into(), y.into()),
-        _ => return Err(USAGE.into()),
+/// The executable, from the one argument.
+fn executable(args: &[String]) -> Result<PathBuf, BoxError> {
+    const USAGE: &str = "usage: bench-lambda EXECUTABLE (the bootstrap every function deploys)";
+    let [path] = args else {
+        return Err(USAGE.into());
     };
-    for path in [&list, &import] {
-        if !path.is_file() {
-            return Err(format!("{} is not a file\n{USAGE}", path.display()).into());
-        }
+    let path = PathBuf::from(path);
+    if !path.is_file() {
+        return Err(format!("{} is not a file\n{USAGE}", path.display()).into());
     }
-    Ok((list, import))
+    Ok(path)
 }
 
 /// The body of an API Gateway v2 response, as JSON.
@@ -263,7 +251,7 @@ fn body(response: &Value) -> Value {
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (list_bin, import_bin) = binaries(&args)?;
+    let binary = executable(&args)?;
     let env = provision().await?;
     let logs = std::env::temp_dir().join(format!("bench-lambda-{}", std::process::id()));
     std::fs::create_dir_all(&logs)?;
@@ -272,23 +260,25 @@ async fn main() -> Result<(), BoxError> {
         Duration::from_secs(3600),
         &Config::default(),
     );
-    for (name, path) in [
-        ("manual-list", &list_bin),
-        ("manual-bulk-import", &import_bin),
-    ] {
-        let size = std::fs::metadata(path)?.len();
-        println!(
-            "{name}: {} ({:.2} MiB)",
-            path.display(),
-            size as f64 / 1024.0 / 1024.0
-        );
-    }
+    let size = std::fs::metadata(&binary)?.len();
+    println!(
+        "executable: {} ({:.2} MiB), as manual-list and manual-bulk-import",
+        binary.display(),
+        size as f64 / 1024.0 / 1024.0
+    );
 
     let list = http_event("GET", "/manual-whatsapp/", &token, None);
     let mut samples = Vec::new();
     let mut peaks = Vec::new();
     for _ in 0..RUNS {
-        let answer = invoke(&list_bin, &env, list.clone(), &logs.join("manual-list.log")).await?;
+        let answer = invoke(
+            &binary,
+            "manual-list",
+            &env,
+            list.clone(),
+            &logs.join("manual-list.log"),
+        )
+        .await?;
         if answer.response["statusCode"] != 200 {
             return Err(format!(
                 "manual-list answered {}; log: {}",
@@ -322,7 +312,7 @@ async fn main() -> Result<(), BoxError> {
         Some(payload),
     );
     let log = logs.join("manual-bulk-import.log");
-    let answer = invoke(&import_bin, &env, import, &log).await?;
+    let answer = invoke(&binary, "manual-bulk-import", &env, import, &log).await?;
     let data = &body(&answer.response)["data"];
     if answer.response["statusCode"] != 200 || data["imported"] != 1000 {
         return Err(format!(
