@@ -109,7 +109,8 @@ fi
 # doesn't wait on a compile: the functions invoked below (each debug binary is the whole app, and
 # links for a while) and the deployed executable.
 invoked=(reminder-daily scheduler-stop manual-create manual-get-by-nopol manual-get manual-list
-    register-customer-create reminder-send-register report-statistics)
+    manual-import manual-export register-customer-create reminder-send-register report-statistics
+    report-reset-monthly scheduler-report-reset-start)
 cargo build -q -p functions --bin functions "${invoked[@]/#/--bin=}" 2>"$work/build.log" \
     || abort "build the function binaries" "$work/build.log"
 executable=target/debug/functions

@@ -2,7 +2,6 @@
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use redb::ReadableTable;
 
 use super::index::{Counter, Index, META, VEHICLE_KIND, customer_prefix, day_range, read_counter};
 use super::{
@@ -197,7 +196,9 @@ impl RegisterStore for EmbeddedStore {
         let key = nopol_key.to_string();
         self.run(move |db| {
             read(db, |txn| {
-                let nopols = txn.open_table(Index::VehicleNopols.table()).map_err(other)?;
+                let nopols = txn
+                    .open_table(Index::VehicleNopols.table())
+                    .map_err(other)?;
                 Ok(nopols.get(key.as_str()).map_err(other)?.is_some())
             })
         })

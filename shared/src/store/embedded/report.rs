@@ -127,7 +127,9 @@ impl ReportStore for EmbeddedStore {
         let after = after.map(str::to_string);
         self.run(move |db| {
             read(db, |txn| {
-                let listing = txn.open_table(Index::ReportListing.table()).map_err(other)?;
+                let listing = txn
+                    .open_table(Index::ReportListing.table())
+                    .map_err(other)?;
                 let reports = txn.open_table(REPORTS).map_err(other)?;
                 let range = match &after {
                     Some(after) => listing.range::<&str>((
