@@ -14,6 +14,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::middleware::REQUEST_ID;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static(REQUEST_ID);
+const X_NEXT_CURSOR: HeaderName = HeaderName::from_static(crate::report::api::NEXT_CURSOR_HEADER);
 
 /// Request headers a front end may send besides the CORS-safelisted ones.
 pub const ALLOWED_HEADERS: [HeaderName; 3] =
@@ -21,7 +22,8 @@ pub const ALLOWED_HEADERS: [HeaderName; 3] =
 
 /// Answer headers a front end's script may read besides the CORS-safelisted ones: every header
 /// the API answers with for a reader (a paging header belongs here too).
-pub const EXPOSED_HEADERS: [HeaderName; 2] = [X_REQUEST_ID, header::CONTENT_DISPOSITION];
+pub const EXPOSED_HEADERS: [HeaderName; 3] =
+    [X_REQUEST_ID, header::CONTENT_DISPOSITION, X_NEXT_CURSOR];
 
 /// How long a browser may keep a preflight's answer: Chromium's ceiling, so a phone on a slow
 /// network pays the extra round trip once every two hours per URL instead of on every call.
