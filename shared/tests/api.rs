@@ -1,13 +1,41 @@
-//! Every endpoint of `/manual-whatsapp`, called in-process through the router, on the
-//! embedded store: the shapes of the source document and the rules of SPEC.md.
+//! Every endpoint of `/manual-whatsapp`, called in-process through the router, on both
+//! stores: the shapes of the source document and the rules of SPEC.md.
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
-use common::{TestApp, customer};
+use bengkel::config::Config;
+use common::{Backend, TestApp, customer};
 use serde_json::{Value, json};
 
 const BASE: &str = "/manual-whatsapp";
+
+on_both_stores!(
+    create_answers_201_with_the_normalised_record,
+    every_path_works_with_and_without_trailing_slash,
+    invalid_create_names_each_field_and_stores_nothing,
+    each_validation_rule_is_a_422_at_its_field,
+    unreadable_or_misshapen_bodies_are_422_in_fastapi_shape,
+    a_nopol_is_registered_once_whatever_its_spelling,
+    twenty_concurrent_creates_of_one_nopol_make_one_record,
+    get_by_id_and_by_nopol_find_the_record_or_answer_404,
+    list_counts_the_whole_table_and_pages_through_it,
+    bad_list_parameters_are_422_in_the_query,
+    update_is_partial_and_null_clears_optional_fields,
+    invalid_updates_change_nothing,
+    changing_the_nopol_frees_the_old_one,
+    toggle_flips_the_status_and_the_counts,
+    delete_answers_204_then_404_and_frees_the_nopol,
+    stats_summary_on_a_known_data_set,
+    upcoming_uses_today_in_jakarta_not_in_utc,
+    dashboard_shows_this_months_reminders_and_the_most_reminded,
+    bulk_import_reports_each_row_and_keeps_the_good_ones,
+    bulk_import_refuses_more_than_1000_rows_whole,
+    bulk_import_of_1000_rows_imports_them_all,
+    oversized_bodies_are_413_in_json,
+    unknown_paths_and_methods_answer_json,
+    every_answer_carries_a_request_id,
+);
 
 fn locs(body: &Value) -> Vec<Value> {
     body["detail"]
@@ -24,9 +52,8 @@ async fn total(t: &TestApp) -> u64 {
         .unwrap()
 }
 
-#[tokio::test]
-async fn create_answers_201_with_the_normalised_record() {
-    let t = TestApp::new();
+async fn create_answers_201_with_the_normalised_record(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let body = json!({
         "customer_name": "  Bapak Joko ",
         "nopol": "b 1234 xyz",
@@ -63,9 +90,8 @@ async fn create_answers_201_with_the_normalised_record() {
     assert_eq!(fetched.body, expected);
 }
 
-#[tokio::test]
-async fn every_path_works_with_and_without_trailing_slash() {
-    let t = TestApp::new();
+async fn every_path_works_with_and_without_trailing_slash(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let made = t
         .call(
             Method::POST,
@@ -92,9 +118,8 @@ async fn every_path_works_with_and_without_trailing_slash() {
     }
 }
 
-#[tokio::test]
-async fn invalid_create_names_each_field_and_stores_nothing() {
-    let t = TestApp::new();
+async fn invalid_create_names_each_field_and_stores_nothing(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let reply = t
         .call(
             Method::POST,
@@ -124,9 +149,8 @@ async fn invalid_create_names_each_field_and_stores_nothing() {
     assert_eq!(total(&t).await, 0);
 }
 
-#[tokio::test]
-async fn each_validation_rule_is_a_422_at_its_field() {
-    let t = TestApp::new();
+async fn each_validation_rule_is_a_422_at_its_field(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let long = |n: usize| "x".repeat(n);
     let cases = [
         (
@@ -197,9 +221,8 @@ async fn each_validation_rule_is_a_422_at_its_field() {
     assert_eq!(total(&t).await, 0);
 }
 
-#[tokio::test]
-async fn unreadable_or_misshapen_bodies_are_422_in_fastapi_shape() {
-    let t = TestApp::new();
+async fn unreadable_or_misshapen_bodies_are_422_in_fastapi_shape(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let bad_json = t
         .send(
             Method::POST,
@@ -226,9 +249,8 @@ async fn unreadable_or_misshapen_bodies_are_422_in_fastapi_shape() {
     assert_eq!(array.body["detail"][0]["loc"], json!(["body"]));
 }
 
-#[tokio::test]
-async fn a_nopol_is_registered_once_whatever_its_spelling() {
-    let t = TestApp::new();
+async fn a_nopol_is_registered_once_whatever_its_spelling(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     t.create(customer("Bapak Joko", "B 1234 XYZ", "08123456789"))
         .await;
     for spelling in ["b1234xyz", "B  1234XYZ", "B 1234 XYZ"] {
@@ -248,9 +270,8 @@ async fn a_nopol_is_registered_once_whatever_its_spelling() {
     assert_eq!(total(&t).await, 1);
 }
 
-#[tokio::test]
-async fn twenty_concurrent_creates_of_one_nopol_make_one_record() {
-    let t = TestApp::new();
+async fn twenty_concurrent_creates_of_one_nopol_make_one_record(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let calls = (0..20).map(|i| {
         let body = customer(
             &format!("Racer {i}"),
@@ -272,9 +293,8 @@ async fn twenty_concurrent_creates_of_one_nopol_make_one_record() {
     assert_eq!(total(&t).await, 1);
 }
 
-#[tokio::test]
-async fn get_by_id_and_by_nopol_find_the_record_or_answer_404() {
-    let t = TestApp::new();
+async fn get_by_id_and_by_nopol_find_the_record_or_answer_404(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let record = t
         .create(customer("Bapak Joko", "B 1234 XYZ", "08123456789"))
         .await;
@@ -305,9 +325,8 @@ async fn get_by_id_and_by_nopol_find_the_record_or_answer_404() {
     }
 }
 
-#[tokio::test]
-async fn list_counts_the_whole_table_and_pages_through_it() {
-    let t = TestApp::new();
+async fn list_counts_the_whole_table_and_pages_through_it(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let mut ids = Vec::new();
     for i in 0..7 {
         t.clock.set(&format!("2026-01-10T10:{:02}:00+07:00", i));
@@ -367,9 +386,8 @@ async fn list_counts_the_whole_table_and_pages_through_it() {
     assert_eq!(seen, newest_first[..5].to_vec());
 }
 
-#[tokio::test]
-async fn bad_list_parameters_are_422_in_the_query() {
-    let t = TestApp::new();
+async fn bad_list_parameters_are_422_in_the_query(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     for (query, field) in [
         ("limit=0", "limit"),
         ("limit=1001", "limit"),
@@ -387,9 +405,8 @@ async fn bad_list_parameters_are_422_in_the_query() {
     }
 }
 
-#[tokio::test]
-async fn update_is_partial_and_null_clears_optional_fields() {
-    let t = TestApp::new();
+async fn update_is_partial_and_null_clears_optional_fields(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let mut body = customer("Bapak Joko", "B 1234 XYZ", "08123456789");
     body["last_service"] = json!("2025-10-15");
     body["next_service"] = json!("2026-01-15");
@@ -429,9 +446,8 @@ async fn update_is_partial_and_null_clears_optional_fields() {
     assert_eq!(t.call(Method::GET, &path, None).await.body, cleared);
 }
 
-#[tokio::test]
-async fn invalid_updates_change_nothing() {
-    let t = TestApp::new();
+async fn invalid_updates_change_nothing(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let mut body = customer("Bapak Joko", "B 1234 XYZ", "08123456789");
     body["last_service"] = json!("2025-10-15");
     let record = t.create(body).await;
@@ -479,9 +495,8 @@ async fn invalid_updates_change_nothing() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn changing_the_nopol_frees_the_old_one() {
-    let t = TestApp::new();
+async fn changing_the_nopol_frees_the_old_one(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let record = t
         .create(customer("Bapak Joko", "B 1234 XYZ", "08123456789"))
         .await;
@@ -506,9 +521,8 @@ async fn changing_the_nopol_frees_the_old_one() {
         .await;
 }
 
-#[tokio::test]
-async fn toggle_flips_the_status_and_the_counts() {
-    let t = TestApp::new();
+async fn toggle_flips_the_status_and_the_counts(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let record = t
         .create(customer("Bapak Joko", "B 1234 XYZ", "08123456789"))
         .await;
@@ -541,9 +555,8 @@ async fn toggle_flips_the_status_and_the_counts() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn delete_answers_204_then_404_and_frees_the_nopol() {
-    let t = TestApp::new();
+async fn delete_answers_204_then_404_and_frees_the_nopol(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let record = t
         .create(customer("Bapak Joko", "B 1234 XYZ", "08123456789"))
         .await;
@@ -566,9 +579,8 @@ async fn delete_answers_204_then_404_and_frees_the_nopol() {
         .await;
 }
 
-#[tokio::test]
-async fn stats_summary_on_a_known_data_set() {
-    let t = TestApp::new();
+async fn stats_summary_on_a_known_data_set(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     // Today is 2026-01-10 in Jakarta; "upcoming" is 2026-01-10 ..= 2026-01-16.
     let plan = [
         ("A", "2026-01-10", true),  // today: upcoming
@@ -607,9 +619,8 @@ async fn stats_summary_on_a_known_data_set() {
     );
 }
 
-#[tokio::test]
-async fn upcoming_uses_today_in_jakarta_not_in_utc() {
-    let t = TestApp::new();
+async fn upcoming_uses_today_in_jakarta_not_in_utc(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let mut body = customer("A", "B 1 A", "08123456789");
     body["next_service"] = json!("2026-01-11");
     t.create(body).await;
@@ -628,9 +639,8 @@ async fn upcoming_uses_today_in_jakarta_not_in_utc() {
     assert_eq!(stats["data"]["customers_with_upcoming_service"], 0);
 }
 
-#[tokio::test]
-async fn dashboard_shows_this_months_reminders_and_the_most_reminded() {
-    let t = TestApp::new();
+async fn dashboard_shows_this_months_reminders_and_the_most_reminded(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let now = t.app.now();
     let reminded = [
         ("Bapak Joko", 5, "2026-01-05T09:00:00+07:00"),
@@ -675,9 +685,8 @@ async fn dashboard_shows_this_months_reminders_and_the_most_reminded() {
     assert_eq!(stats["data"]["reminders_sent_total"], 10);
 }
 
-#[tokio::test]
-async fn bulk_import_reports_each_row_and_keeps_the_good_ones() {
-    let t = TestApp::new();
+async fn bulk_import_reports_each_row_and_keeps_the_good_ones(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     t.create(customer("Existing", "B 1 EX", "08123456789"))
         .await;
     let rows = json!([
@@ -747,9 +756,8 @@ async fn bulk_import_reports_each_row_and_keeps_the_good_ones() {
     assert_eq!(imported["no_hp"], "628555123456");
 }
 
-#[tokio::test]
-async fn bulk_import_refuses_more_than_1000_rows_whole() {
-    let t = TestApp::new();
+async fn bulk_import_refuses_more_than_1000_rows_whole(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let rows: Vec<Value> = (0..1001)
         .map(|i| customer("X", &format!("B {} Z", i + 1), "08123456789"))
         .collect();
@@ -773,9 +781,8 @@ async fn bulk_import_refuses_more_than_1000_rows_whole() {
     assert_eq!(not_a_list.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-#[tokio::test]
-async fn bulk_import_of_1000_rows_imports_them_all() {
-    let t = TestApp::new();
+async fn bulk_import_of_1000_rows_imports_them_all(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let rows: Vec<Value> = (0..1000)
         .map(|i| customer("X", &format!("B {} Z", i + 1), "08123456789"))
         .collect();
@@ -793,9 +800,8 @@ async fn bulk_import_of_1000_rows_imports_them_all() {
     assert_eq!(total(&t).await, 1000);
 }
 
-#[tokio::test]
-async fn oversized_bodies_are_413_in_json() {
-    let t = TestApp::new();
+async fn oversized_bodies_are_413_in_json(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let huge = format!("{{\"notes\": \"{}\"}}", "x".repeat(3 * 1024 * 1024));
     let reply = t
         .send(
@@ -809,9 +815,8 @@ async fn oversized_bodies_are_413_in_json() {
     assert!(reply.body["detail"].is_string());
 }
 
-#[tokio::test]
-async fn unknown_paths_and_methods_answer_json() {
-    let t = TestApp::new();
+async fn unknown_paths_and_methods_answer_json(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let missing = t.call(Method::GET, "/nowhere", None).await;
     assert_eq!(
         (missing.status, missing.body),
@@ -829,9 +834,8 @@ async fn unknown_paths_and_methods_answer_json() {
     );
 }
 
-#[tokio::test]
-async fn every_answer_carries_a_request_id() {
-    let t = TestApp::new();
+async fn every_answer_carries_a_request_id(backend: Backend) {
+    let t = TestApp::on(backend, Config::default()).await;
     let fresh = t.call(Method::GET, "/nowhere", None).await;
     assert!(uuid::Uuid::parse_str(fresh.headers["x-request-id"].to_str().unwrap()).is_ok());
     let request = axum::http::Request::get(BASE)

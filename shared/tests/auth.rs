@@ -1,7 +1,7 @@
 //! Every endpoint refuses requests without a valid HS256 token, with 401 and
 //! `WWW-Authenticate: Bearer`, in FastAPI's error shape.
 
-mod common;
+use crate::common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

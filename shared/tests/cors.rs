@@ -2,7 +2,7 @@
 //! preflights answered (without a token, before any handler) and the CORS headers on every
 //! answer, errors included; any other origin gets no CORS header at all.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -149,7 +149,12 @@ async fn kill_9_during_a_bulk_import_leaves_indexes_and_counts_consistent() {
     // different points of the next bulk import's transaction.
     for (round, delay_ms) in [0u64, 9, 23, 41].into_iter().enumerate() {
         let mut child = Command::new(std::env::current_exe().expect("test binary"))
-            .args(["--ignored", "--exact", "crash_child", "--nocapture"])
+            .args([
+                "--ignored",
+                "--exact",
+                "embedded_store::crash_child",
+                "--nocapture",
+            ])
             .args(["--test-threads", "1"])
             .env(CHILD_DB, &path)
             .stdout(Stdio::piped())

@@ -2,7 +2,7 @@
 //! its own routes: another route's request is a 404 from it (or a 405 where it serves the same
 //! path with another method), never handled.
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use bengkel::lambda::Function;

@@ -1,6 +1,6 @@
 //! Sending through StarSender (a fake on loopback), the local outbox, and the message log.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

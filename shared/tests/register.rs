@@ -3,8 +3,7 @@
 //! and reminders that reach each due vehicle once, alone or in the daily run beside the
 //! manual records.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -3,8 +3,7 @@
 //! `DYNAMODB_ENDPOINT_URL` (moto, started by `infra/test.sh`; a fresh table each test).
 //! Without that variable the DynamoDB tests fail: a tier that did not run must not look green.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;

@@ -2,8 +2,7 @@
 //! in Jakarta, the Indonesian text, at most one automatic reminder per service date (also with
 //! runs side by side), each gateway failure mode, and the time budget.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -1,8 +1,7 @@
 //! The WhatsApp report through the API, on both stores: its rows and their shapes, the
 //! statistics of a known data set, the atomic upsert, and resets that a snapshot undoes.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use bengkel::config::Config;

@@ -1,8 +1,7 @@
 //! The report's own use cases, on both stores: never- and rarely-messaged pairs, ranking,
 //! paging, statistics kept exact under concurrent writes, and the monthly reset.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

@@ -3,7 +3,7 @@
 //! at `MOTO_URL` (started by `infra/test.sh`). Without that variable the EventBridge tests fail:
 //! a tier that did not run must not look green.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

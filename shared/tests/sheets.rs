@@ -2,8 +2,7 @@
 //! `tests/fixtures/` (written by openpyxl, as Excel holds cells), dry runs and real imports
 //! with their per-row results, refused files, and exports that re-import unchanged.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use bengkel::config::Config;

@@ -1,0 +1,21 @@
+//! The core crate's integration tests, one test executable with a module per suite: one link
+//! instead of one per file. Run one suite with `cargo test -p bengkel --test integration api::`.
+
+#[macro_use]
+mod common;
+
+mod api;
+mod auth;
+mod conformance;
+mod cors;
+mod embedded_store;
+mod functions;
+mod messaging;
+mod register;
+mod register_store;
+mod reminders;
+mod report;
+mod report_uses;
+mod scheduler;
+mod sheets;
+mod template;
