@@ -6,7 +6,7 @@ executable from one build. Usage: python infra/sam_artefacts.py .aws-sam templat
 
 import glob, hashlib, io, os, re, sys, zipfile
 build, template = sys.argv[1:]
-definitions = len(re.findall(r"^\[function_build_definitions\.", open(os.path.join(build, "build.toml")).read(), re.M))
+definitions = len(re.findall(r"^\[function_build_definitions\.[^.\]]+\]$", open(os.path.join(build, "build.toml")).read(), re.M))
 functions = len(re.findall(r"^    Type: AWS::Serverless::Function$", open(template).read(), re.M))
 boots = sorted(glob.glob(os.path.join(build, "build", "*", "bootstrap")))
 digests = {hashlib.sha256(open(b, "rb").read()).hexdigest() for b in boots}
