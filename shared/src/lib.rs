@@ -18,6 +18,7 @@ pub mod manual;
 pub mod messages;
 pub mod middleware;
 pub mod nopol;
+pub mod page;
 pub mod phone;
 pub mod query;
 pub mod register;

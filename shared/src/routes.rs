@@ -13,7 +13,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use crate::app::App;
 use crate::cors::{self, Cors};
 use crate::scheduler::api::{Reminders, ReportReset};
-use crate::{auth, manual, messages, middleware, register, reminder, report, scheduler};
+use crate::{auth, manual, messages, middleware, page, register, reminder, report, scheduler};
 
 /// Largest request body accepted; larger ones answer 413.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -26,6 +26,8 @@ pub struct Route {
     pub method: Method,
     /// Canonical path, without trailing slash; the slash form is served too.
     pub path: &'static str,
+    /// Served without a token: the staff page, which holds no data.
+    pub public: bool,
     service: MethodRouter<Arc<App>>,
 }
 
@@ -34,6 +36,21 @@ impl Route {
     fn body_limit(mut self, bytes: usize) -> Route {
         self.service = self.service.layer(DefaultBodyLimit::max(bytes));
         self
+    }
+
+    /// This route served without a token.
+    fn public(mut self) -> Route {
+        self.public = true;
+        self
+    }
+
+    /// The paths it is served at: its own and the trailing-slash form (`/` is only itself).
+    pub fn paths(&self) -> Vec<String> {
+        if self.path == "/" {
+            vec![self.path.to_string()]
+        } else {
+            vec![self.path.to_string(), format!("{}/", self.path)]
+        }
     }
 }
 
@@ -47,6 +64,7 @@ where
         function,
         method,
         path,
+        public: false,
         service: on(filter, handler),
     }
 }
@@ -318,6 +336,8 @@ pub fn routes() -> Vec<Route> {
             "/whatsapp-report/snapshots/{snapshot_id}/restore",
             report::api::restore,
         ),
+        route("staff-page", M::GET, "/", page::index).public(),
+        route("staff-page", M::GET, "/assets/{file}", page::asset).public(),
     ]
 }
 
@@ -340,17 +360,19 @@ pub fn router(app: Arc<App>) -> Router {
 /// The router of the routes `wanted` picks, e.g. one Lambda function's own.
 pub fn router_for(app: Arc<App>, wanted: impl Fn(&Route) -> bool) -> Router {
     let cors = Cors::new(&app.config.cors_allow_origins, methods());
-    let mut router = Router::new();
-    for r in routes().into_iter().filter(|r| wanted(r)) {
-        router = router
-            .route(&format!("{}/", r.path), r.service.clone())
-            .route(r.path, r.service);
-    }
-    router
-        .route_layer(axum::middleware::from_fn_with_state(
+    let (public, private): (Vec<Route>, Vec<Route>) = routes()
+        .into_iter()
+        .filter(|r| wanted(r))
+        .partition(|r| r.public);
+    let mut router = add(Router::new(), private);
+    // Only the routes added so far need the token (and a router without any takes no layer).
+    if router.has_routes() {
+        router = router.route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
             auth::require_bearer,
-        ))
+        ));
+    }
+    add(router, public)
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -360,4 +382,14 @@ pub fn router_for(app: Arc<App>, wanted: impl Fn(&Route) -> bool) -> Router {
         .layer(axum::middleware::from_fn_with_state(cors, cors::apply))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(app)
+}
+
+/// `router` with each route at each of its paths.
+fn add(mut router: Router<Arc<App>>, routes: Vec<Route>) -> Router<Arc<App>> {
+    for r in routes {
+        for path in r.paths() {
+            router = router.route(&path, r.service.clone());
+        }
+    }
+    router
 }

@@ -14,6 +14,7 @@ use bengkel::routes::routes;
 use common::{SECRET, TestApp};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
+use tower::ServiceExt;
 
 fn in_an_hour() -> u64 {
     SystemTime::now()
@@ -105,9 +106,9 @@ async fn bad_tokens_are_refused() {
 }
 
 #[tokio::test]
-async fn every_route_requires_a_token() {
+async fn every_route_but_the_staff_page_requires_a_token() {
     let t = TestApp::new();
-    for route in routes() {
+    for route in routes().into_iter().filter(|route| !route.public) {
         let path = route
             .path
             .replace("{record_id}", &uuid::Uuid::new_v4().to_string())
@@ -121,6 +122,38 @@ async fn every_route_requires_a_token() {
             "{} {path}",
             route.method
         );
+    }
+}
+
+#[tokio::test]
+async fn the_staff_page_is_served_without_a_token_and_with_any() {
+    let t = TestApp::new();
+    let public: Vec<_> = routes().into_iter().filter(|route| route.public).collect();
+    assert_eq!(
+        public.iter().map(|route| route.path).collect::<Vec<_>>(),
+        ["/", "/assets/{file}"],
+        "only the page and its files are public"
+    );
+    // A refused token must not keep the sign-in form from loading.
+    for authorization in [None, Some("Bearer expired.or.wrong")] {
+        for (path, content_type) in [
+            ("/", "text/html; charset=utf-8"),
+            ("/assets/app.js", "text/javascript; charset=utf-8"),
+            ("/assets/style.css", "text/css; charset=utf-8"),
+        ] {
+            let mut request = axum::http::Request::builder().uri(path);
+            if let Some(value) = authorization {
+                request = request.header("authorization", value);
+            }
+            let response = t
+                .router
+                .clone()
+                .oneshot(request.body(axum::body::Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert_eq!(response.headers()["content-type"], content_type, "{path}");
+        }
     }
 }
 

@@ -138,11 +138,12 @@ fn every_route_has_its_function_and_both_paths() {
                 route.function
             )
         });
-        let method = route.method.as_str().to_string();
-        let mut expected = vec![
-            (method.clone(), route.path.to_string()),
-            (method, format!("{}/", route.path)),
-        ];
+        // Every route of the function, each at its paths (`/x` and `/x/`; `/` once).
+        let mut expected: Vec<(String, String)> = routes
+            .iter()
+            .filter(|r| r.function == route.function)
+            .flat_map(|r| r.paths().into_iter().map(|p| (r.method.to_string(), p)))
+            .collect();
         expected.sort();
         assert_eq!(events, &expected, "HttpApi events of {}", route.function);
     }

@@ -1,6 +1,7 @@
 //! The local server: every route of the API on one port, on the embedded store.
 //!
-//! `cargo run` serves on 127.0.0.1:8000 (`PORT`), keeping data in `./data` (`DATA_DIR`).
+//! `cargo run` serves on 127.0.0.1:8000 (`PORT`), keeping data in `./data` (`DATA_DIR`), and
+//! logs the staff page's address with a token (`http://127.0.0.1:8000/#token=…`).
 //! `cargo run -- token [HOURS]` prints a bearer token and exits.
 //! The daily reminder schedule and the monthly report reset run in this process when started
 //! (state in `DATA_DIR/scheduler.json` and `DATA_DIR/report-reset-scheduler.json`).
@@ -102,6 +103,11 @@ async fn serve(config: Config, auth: Auth, data_dir: &Path) -> Result<(), BoxErr
         );
     }
     tracing::info!("bearer token (valid {STARTUP_TOKEN_HOURS} h): {token}");
+    // The fragment never reaches a server: the page reads the token from it and forgets it.
+    tracing::info!(
+        "staff page, signed in: http://{}/#token={token}",
+        listener.local_addr()?
+    );
     tracing::info!(
         "try: curl -H 'Authorization: Bearer {token}' http://{}/manual-whatsapp/",
         listener.local_addr()?

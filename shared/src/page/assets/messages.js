@@ -1,0 +1,98 @@
+// Pesan: a custom message with a live counter of the API's 2,000-character limit and the
+// number it will go to, and the message log with its failed filter.
+
+import { get, post } from "./api.js";
+import { busy, clearErrors, dateTime, el, fill, notify, showError, table, values } from "./ui.js";
+
+/** The API's limit (shared/src/messages/mod.rs, MAX_MESSAGE_CHARS), counted in characters. */
+const MAX_CHARS = 2000;
+
+const section = document.getElementById("pesan");
+const form = document.getElementById("pesan-form");
+const counter = document.getElementById("pesan-hitung");
+const result = document.getElementById("pesan-hasil");
+const filter = document.getElementById("pesan-filter");
+const log = document.getElementById("pesan-log");
+const more = document.getElementById("pesan-more");
+
+const STATUS = { sent: "Terkirim", failed: "Gagal", outbox: "Outbox (tidak dikirim)" };
+const SOURCE = { custom: "Pesan", single: "Pengingat satuan", bulk: "Pengingat massal", scheduled: "Terjadwal" };
+
+let entries = [];
+let cursor = null;
+
+/** Characters as the API counts them (Unicode scalar values, not UTF-16 units). */
+function length(text) {
+  return [...text].length;
+}
+
+function count() {
+  const used = length(form.elements.message.value);
+  const over = used - MAX_CHARS;
+  counter.classList.toggle("over", over > 0);
+  counter.textContent = over > 0
+    ? `${used} / ${MAX_CHARS} karakter: ${over} karakter terlalu panjang`
+    : `${used} / ${MAX_CHARS} karakter`;
+}
+
+async function send(event) {
+  event.preventDefault();
+  clearErrors(form);
+  fill(result);
+  const submit = form.querySelector("[type=submit]");
+  await busy(submit, async () => {
+    const { body, status } = await post("manual-whatsapp/send-custom-message", {
+      no_hp: form.elements.no_hp.value, message: form.elements.message.value,
+    });
+    if (status === 502 || body.status === "failed") {
+      const reason = body.error || "gateway menolak pesan";
+      form.querySelector('[data-error-for="_form"]').textContent = `Pesan ke ${body.no_hp} gagal dikirim: ${reason}`;
+    } else {
+      const text = body.status === "outbox"
+        ? `Pesan untuk ${body.no_hp} disimpan di outbox (StarSender belum diatur), tidak dikirim.`
+        : `Pesan terkirim ke ${body.no_hp}.`;
+      fill(result, el("p", { class: "summary ok" }, text));
+      notify(text);
+      form.reset();
+      count();
+    }
+    await loadLog();
+  }, (error) => showError(form, error));
+}
+
+function render() {
+  fill(log, table([
+    { label: "Waktu", value: (m) => dateTime(m.created_at) },
+    { label: "Nomor", value: (m) => m.no_hp },
+    { label: "Jenis", value: (m) => SOURCE[m.source] || m.source },
+    { label: "Status", value: (m) => el("span", { class: `status ${m.status}` }, STATUS[m.status] || m.status) },
+    { label: "Pesan", value: (m) => el("span", { class: "clip", title: m.message }, m.message) },
+    { label: "Keterangan", value: (m) => m.error },
+  ], entries, { empty: "Belum ada pesan." }));
+  more.hidden = !cursor;
+}
+
+async function loadLog(append = false) {
+  clearErrors(filter);
+  const { failed } = values(filter);
+  try {
+    const { body } = await get("messages", { limit: 50, status: failed ? "failed" : undefined, cursor: append ? cursor : undefined });
+    entries = append ? entries.concat(body.data) : body.data;
+    cursor = body.next_cursor;
+    render();
+  } catch (error) {
+    showError(section, error, "_log");
+  }
+}
+
+form.addEventListener("submit", send);
+form.elements.message.addEventListener("input", count);
+filter.addEventListener("submit", (event) => {
+  event.preventDefault();
+  loadLog();
+});
+filter.elements.failed.addEventListener("change", () => loadLog());
+more.addEventListener("click", () => busy(more, () => loadLog(true)));
+count();
+
+export const show = () => loadLog();
