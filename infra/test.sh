@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test tier on this machine, installing what it needs first:
 #   lints, unit + API + conformance (embedded and DynamoDB on moto) + template check,
-#   the Lambda tier (cargo lambda watch/invoke), and cfn-lint.
+#   the Lambda tier (cargo lambda watch/invoke), the browser tier (the staff page in headless
+#   Chromium), and cfn-lint.
 # A tier that cannot run fails the whole command, loudly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,10 +50,21 @@ LAMBDA_LOG=$(mktemp)
 bash tests/lambda.sh 2>&1 | tee "$LAMBDA_LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "Lambda tier"
 
+step "browser tier: the staff page in headless Chromium (chromedriver + fantoccini)"
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  [ "$(id -u)" -eq 0 ] || fail "chromium and chromedriver are missing: apt-get install -y chromium chromium-driver (as root)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
+    || fail "could not install chromium and chromium-driver with apt-get"
+fi
+BROWSER_LOG=$(mktemp)
+cargo test -p infra --test browser -- --ignored 2>&1 | tee "$BROWSER_LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "browser tier (a failed journey's screenshot is in target/tmp/browser/)"
+grep -q '^test result: ok. 1 passed' "$BROWSER_LOG" || fail "browser tier: the journeys did not run"
+
 step "template: cfn-lint, on the template and on its SAM expansion"
 "$VENV/bin/cfn-lint" template.yaml || fail "cfn-lint template.yaml"
 "$VENV/bin/python" infra/sam_validate.py template.yaml || fail "the SAM expansion of template.yaml"
 
 # One closing line over every tier: the cargo test totals plus the Lambda checks.
-passed=$(cat "$CARGO_LOG" "$LAMBDA_LOG" | sed -nE 's/^(test result: ok\.|lambda:) ([0-9]+) passed.*/\2/p' | awk '{ sum += $1 } END { print sum }')
+passed=$(cat "$CARGO_LOG" "$LAMBDA_LOG" "$BROWSER_LOG" | sed -nE 's/^(test result: ok\.|lambda:) ([0-9]+) passed.*/\2/p' | awk '{ sum += $1 } END { print sum }')
 printf '\nAll test tiers passed.\ntests: %s passed, 0 failed\n' "$passed"
