@@ -92,7 +92,7 @@ function tokenFromAddress() {
 }
 
 whenRefused((detail) => showSignIn(
-  `Sesi berakhir: ${detail} Buka lagi tautan dari aplikasi utama, atau tempel token yang baru.`));
+  `Sesi berakhir: ${detail.replace(/\.?$/, ".")} Buka lagi tautan dari aplikasi utama, atau tempel token yang baru.`));
 
 signInForm.addEventListener("submit", (event) => {
   event.preventDefault();

@@ -28,7 +28,7 @@ function details(lines) {
     { label: "Nama", value: (l) => l.customer_name },
     { label: "Nopol", value: (l) => (l.model ? `${l.nopol} (${l.model})` : l.nopol) },
     { label: "Hasil", value: (l) => el("span", { class: `status ${l.deferred ? "deferred" : l.status}` }, outcome(l)) },
-    { label: "Keterangan", value: (l) => l.reason || (l.status === "sent" ? l.api_response || "" : "") },
+    { label: "Keterangan", value: (l) => l.reason },
   ], lines, { empty: "Tidak ada pelanggan dengan service dalam rentang ini." });
 }
 
