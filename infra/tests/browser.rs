@@ -274,6 +274,22 @@ async fn sign_in_through_the_link(page: &Page, link: &str) -> Outcome {
     let url = page.client.current_url().await?;
     assert_eq!(url.fragment(), None, "{url}");
     assert!(page.find("#nav").await?.is_displayed().await?);
+    // From here on the page stays loaded: count what its Content-Security-Policy refuses.
+    page.client
+        .execute(
+            "window.refused = [];
+             document.addEventListener('securitypolicyviolation',
+               (e) => window.refused.push(e.violatedDirective + ' ' + e.blockedURI));",
+            vec![],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Nothing the page did was refused by its own Content-Security-Policy.
+async fn the_policy_refused_nothing(page: &Page) -> Outcome {
+    let refused = page.client.execute("return window.refused", vec![]).await?;
+    assert_eq!(refused, json!([]), "refused by the page's CSP");
     Ok(())
 }
 
@@ -644,6 +660,7 @@ async fn workshop_staff_do_a_days_work_in_the_browser() {
         reset_a_customers_report_and_restore_it(&page).await,
     )
     .await;
+    journey(&page, "policy", the_policy_refused_nothing(&page).await).await;
     journey(
         &page,
         "expired-token",
