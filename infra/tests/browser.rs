@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use bengkel::fake_starsender::FakeStarSender;
 use chrono::{Days, FixedOffset, Months, NaiveDate, Utc};
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -318,8 +319,9 @@ async fn add_a_customer_and_find_them_by_nopol(page: &Page) -> Outcome {
     )
     .await?;
 
-    page.type_into("#pelanggan-q", "b4321klm").await?;
-    page.click("#pelanggan-cari button[type=submit]").await?;
+    // From the keyboard: Enter in the search field searches.
+    page.type_into("#pelanggan-q", &format!("b4321klm{}", Key::Enter))
+        .await?;
     let list = page
         .sees(
             "#pelanggan-list",
@@ -346,6 +348,21 @@ async fn send_the_due_reminders(page: &Page) -> Outcome {
         &["Pengingat harian", "Berhenti", "Mulai"],
     )
     .await?;
+    // A confirmation starts on "Batal", and Escape closes it: nothing is sent.
+    page.click("#pengingat-form button[type=submit]").await?;
+    page.sees("#confirm-text", &["dalam 3 hari"]).await?;
+    let focused = page.client.active_element().await?;
+    assert_eq!(focused.text().await?, "Batal");
+    focused.send_keys(&Key::Escape).await?;
+    page.client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css("#confirm:not([open])"))
+        .await?;
+    assert!(
+        page.messages_sent().is_empty(),
+        "nothing sent without a yes"
+    );
     page.click("#pengingat-form button[type=submit]").await?;
     page.confirm(&["dalam 3 hari"]).await?;
     page.sees(
