@@ -19,8 +19,11 @@
 #      send-reminders with 10 due, customer deletes; and the embedded store's create and
 #      1,000-row bulk import. Needs wrk (installed with apt-get when run as root) and the
 #      reference in FASTAPI_REF (default ../shared/peer/fastapi_ref).
-#   7. bench-import: a 5,000-row xlsx import (dry run, then for real) and the export of those
-#      records as xlsx and CSV (calls, wall time, answer sizes, the largest table that fits).
+#   7. bench-import: 5,000-row xlsx imports of records and of the register (dry run, then for
+#      real) and the export of those records as xlsx and CSV (calls, wall time, answer sizes),
+#      on a moto that copies a table once per transaction rather than once per action
+#      (MOTO_COPY_ONCE=1, infra/moto_serial.py); then the largest records, register and report
+#      tables each export answers within one Lambda answer, grown until it answers 413.
 # Wall times against moto say little about DynamoDB; call counts, sizes and memory are the point.
 # The first run builds three release trees (host, x86_64 and aarch64 Lambda) with fat LTO:
 # expect it to take a good while longer than later runs.
@@ -195,8 +198,8 @@ target/release/bench-embedded http target/release/local "$FASTAPI_REF" | tee -a 
   || fail "bench-embedded http"
 echo "machine load after: $(uptime)"
 # ---- 7. Sheets ---------------------------------------------------------------------------------
-step "bench-import: a 5,000-row sheet import, dry run and real, and its export (fresh moto)"
-start_moto
+step "bench-import: 5,000-row sheet imports of records and register, dry run and real, the export, the largest exports (fresh moto copying a table once per transaction)"
+MOTO_COPY_ONCE=1 start_moto
 cargo run -q --release -p infra --bin bench-import | tee "$WORK/import.txt" || fail "bench-import"
 stop_moto
 

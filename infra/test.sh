@@ -23,11 +23,11 @@ step "format and lints"
 cargo fmt --all -- --check || fail "cargo fmt: run 'cargo fmt --all'"
 cargo clippy --workspace --all-targets --quiet -- -D warnings || fail "cargo clippy reported warnings"
 
-step "moto_server on loopback, one request at a time (infra/moto_serial.py)"
+step "moto_server on loopback, one request at a time, a table copied once per transaction (infra/moto_serial.py)"
 MOTO_PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export MOTO_URL="http://127.0.0.1:$MOTO_PORT"
 MOTO_LOG=$(mktemp)
-"$VENV/bin/python" infra/moto_serial.py -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+MOTO_COPY_ONCE=1 "$VENV/bin/python" infra/moto_serial.py -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
 MOTO_PID=$!
 trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

@@ -1,5 +1,7 @@
 //! The command line of the table tools (`create-tables`, `repair-report-stats`).
 
+use std::process::ExitCode;
+
 /// The table of the stack when nothing else names one.
 pub const DEFAULT_TABLE: &str = "bengkel-manual-whatsapp";
 
@@ -22,4 +24,22 @@ pub fn table_name(mut args: impl Iterator<Item = String>) -> Result<Option<Strin
         .filter(|name| !name.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_TABLE.to_string());
     Ok(Some(table))
+}
+
+/// The table `tool` is to work on, from its command line; else how it ends: the usage when help
+/// was asked for (success), the problem and the usage on a wrong command line (2).
+pub fn table_or_exit(tool: &str) -> Result<String, ExitCode> {
+    let usage =
+        format!("usage: {tool} [--table NAME]   (default: $TABLE_NAME, else {DEFAULT_TABLE})");
+    match table_name(std::env::args().skip(1)) {
+        Ok(Some(table)) => Ok(table),
+        Ok(None) => {
+            println!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Err(problem) => {
+            eprintln!("{tool}: {problem}\n{usage}");
+            Err(ExitCode::from(2))
+        }
+    }
 }

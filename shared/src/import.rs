@@ -94,6 +94,19 @@ pub struct SheetField {
     pub date: bool,
 }
 
+/// A field read from the column of one of `headers` (text; a date field sets `date`).
+pub const fn field(
+    name: &'static str,
+    headers: &'static [&'static str],
+    required: bool,
+) -> SheetField {
+    SheetField {
+        name,
+        column: Column { headers, required },
+        date: false,
+    }
+}
+
 /// The columns of `fields`, to locate them in a sheet.
 pub fn columns(fields: &[SheetField]) -> Vec<Column> {
     fields.iter().map(|f| f.column).collect()

@@ -1,24 +1,17 @@
-//! Logging: JSON lines in Lambda (CloudWatch reads them), readable lines locally.
+//! Logging: in Lambda, lambda_runtime's subscriber, which follows the function's logging
+//! configuration (`LoggingConfig` in `template.yaml`: JSON lines, which CloudWatch reads, and
+//! the level, `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`); locally, readable lines with the time.
 
 use tracing_subscriber::EnvFilter;
 
-fn filter() -> EnvFilter {
-    EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info"))
-}
-
 pub fn init_lambda() {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter())
-        .with_current_span(true)
-        .with_target(false)
-        .without_time()
-        .init();
+    lambda_http::tracing::init_default_subscriber();
 }
 
 pub fn init_local() {
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
-        .with_env_filter(filter())
+        .with_env_filter(filter)
         .with_target(false)
         .init();
 }

@@ -80,6 +80,8 @@ conformance!(
     registrations_read_back_and_page_newest_first,
     a_taken_nopol_refuses_the_whole_registration,
     insert_registrations_settles_each_row_in_order,
+    a_bulk_insert_over_many_transactions_refuses_only_its_taken_rows,
+    concurrent_bulk_inserts_give_each_nopol_to_one_vehicle,
     insert_vehicle_moves_the_owner_and_is_stale_once_it_moved,
     replace_customer_changes_fields_and_is_stale_once_moved,
     replace_vehicle_moving_the_nopol_frees_the_old_one,
@@ -265,7 +267,7 @@ async fn seed(store: &Store, bulk: &Bulk, deliveries: &[Delivery]) -> Vec<Report
                     .iter()
                     .map(|row| {
                         let put = PutRequest::builder()
-                            .set_item(Some(report_item(row)))
+                            .set_item(Some(report_item(row).expect("item of a row")))
                             .build()
                             .expect("put request");
                         WriteRequest::builder().put_request(put).build()
@@ -452,6 +454,105 @@ async fn insert_registrations_settles_each_row_in_order(store: Store) {
             .await
             .expect("empty")
             .is_empty()
+    );
+}
+
+/// 45 customers of two vehicles each: three transactions of DynamoDB's 100 actions, with a
+/// taken plate in each (a customer's second plate, a first one, the last customer's).
+async fn a_bulk_insert_over_many_transactions_refuses_only_its_taken_rows(store: Store) {
+    let taken = [11, 50, 89];
+    for &n in &taken {
+        register(&store, &registration(-1, &[&plate(n)])).await;
+    }
+    let batch: Vec<Registration> = (0..45)
+        .map(|i| registration(i, &[&plate(2 * i as usize), &plate(2 * i as usize + 1)]))
+        .collect();
+    let outcomes = store
+        .insert_registrations(&batch)
+        .await
+        .expect("bulk insert");
+    assert_eq!(outcomes.len(), batch.len());
+    for (i, (registration, outcome)) in batch.iter().zip(&outcomes).enumerate() {
+        let refused = taken.iter().find(|&&n| n / 2 == i);
+        match refused {
+            Some(&n) => {
+                let key = bengkel::nopol::key(&plate(n));
+                assert!(is_taken(outcome, &key), "row {i}: {outcome:?}");
+                // Nothing of a refused customer is left: neither it nor its free plate.
+                let free = registration
+                    .vehicles
+                    .iter()
+                    .find(|v| v.nopol_key() != key)
+                    .expect("the other vehicle");
+                assert!(
+                    !store
+                        .vehicle_nopol_taken(&free.nopol_key())
+                        .await
+                        .expect("read")
+                );
+                assert_eq!(store.vehicle(&free.id).await.expect("read"), None);
+            }
+            None => assert!(outcome.is_ok(), "row {i}: {outcome:?}"),
+        }
+        let stored = store
+            .customer(&registration.customer.id)
+            .await
+            .expect("customer");
+        assert_eq!(stored.is_some(), outcome.is_ok(), "row {i}");
+        if outcome.is_ok() {
+            let vehicles = store
+                .vehicles_of(&registration.customer.id)
+                .await
+                .expect("vehicles");
+            assert_eq!(vehicles, by_nopol(&registration.vehicles), "row {i}");
+        }
+    }
+    assert_eq!(
+        counts(&store).await,
+        RegisterCounts {
+            customers: 3 + 42,
+            vehicles: 3 + 84
+        }
+    );
+}
+
+/// Two imports at once naming the same 40 plates among others: each plate ends up with one
+/// vehicle, the refused customers left nothing behind, and the counts add up.
+async fn concurrent_bulk_inserts_give_each_nopol_to_one_vehicle(store: Store) {
+    let batch = |from: usize| -> Vec<Registration> {
+        (from..from + 80)
+            .map(|n| registration(n as i64, &[&plate(n)]))
+            .collect()
+    };
+    let (first, second) = (batch(0), batch(40));
+    let (a, b) = tokio::join!(
+        store.insert_registrations(&first),
+        store.insert_registrations(&second)
+    );
+    let (a, b) = (a.expect("first import"), b.expect("second import"));
+    let mut holders: HashMap<String, usize> = HashMap::new();
+    for (registrations, outcomes) in [(&first, &a), (&second, &b)] {
+        for (registration, outcome) in registrations.iter().zip(outcomes) {
+            let key = registration.vehicles[0].nopol_key();
+            match outcome {
+                Ok(()) => *holders.entry(key).or_default() += 1,
+                Err(_) => assert!(is_taken(outcome, &key), "{outcome:?}"),
+            }
+            let stored = store
+                .customer(&registration.customer.id)
+                .await
+                .expect("customer");
+            assert_eq!(stored.is_some(), outcome.is_ok());
+        }
+    }
+    assert_eq!(holders.len(), 120, "every plate is held");
+    assert!(holders.values().all(|&n| n == 1), "{holders:?}");
+    assert_eq!(
+        counts(&store).await,
+        RegisterCounts {
+            customers: 120,
+            vehicles: 120
+        }
     );
 }
 

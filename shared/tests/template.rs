@@ -206,6 +206,69 @@ fn every_function_is_one_build_of_the_one_executable() {
 }
 
 #[test]
+fn every_binary_of_the_functions_is_built_without_a_test_harness() {
+    // Each harness would be one more link of the whole application in `cargo test` and
+    // `cargo clippy --all-targets`; the binaries hold no tests.
+    let manifest = workspace().join("functions/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let declared = regex_lite::Regex::new(
+        r#"\[\[bin\]\]\s*name = "([^"]+)"\s*path = "([^"]+)"\s*test = false"#,
+    )
+    .expect("pattern");
+    let without_harness: BTreeSet<String> = declared
+        .captures_iter(&text)
+        .map(|c| c[2].to_string())
+        .collect();
+    let dir = workspace().join("functions/src/bin");
+    let mut binaries: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| {
+            entry
+                .expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(".rs"))
+        .map(|name| format!("src/bin/{name}"))
+        .collect();
+    binaries.insert("src/main.rs".into());
+    assert_eq!(
+        without_harness,
+        binaries,
+        "{}: a [[bin]] with test = false for each binary",
+        manifest.display()
+    );
+}
+
+#[test]
+fn every_function_logs_json_lines_into_its_own_log_group() {
+    // lambda_runtime's subscriber (bengkel::telemetry::init_lambda) writes JSON lines when
+    // Lambda sets AWS_LAMBDA_LOG_FORMAT=JSON, which LogFormat: JSON does. SAM merges the global
+    // LoggingConfig map with each function's, which names the function's log group.
+    let template = template();
+    let global = get(get(get(&template, "Globals"), "Function"), "LoggingConfig");
+    assert_eq!(
+        text(
+            get(global, "LogFormat"),
+            "Globals.Function.LoggingConfig.LogFormat"
+        ),
+        "JSON"
+    );
+    for (id, resource) in resources_of(&template, "AWS::Serverless::Function") {
+        let own = get(get(resource, "Properties"), "LoggingConfig");
+        assert!(
+            get(own, "LogFormat").is_null(),
+            "{id}: a LogFormat of its own"
+        );
+        assert!(
+            !get(own, "LogGroup").is_null(),
+            "{id}: no log group of its own"
+        );
+    }
+}
+
+#[test]
 fn every_function_has_a_watch_binary_and_vice_versa() {
     // `cargo lambda watch` runs `cargo run --bin <function>` for `cargo lambda invoke <function>`.
     let in_template: BTreeSet<String> = functions(&template()).into_keys().collect();

@@ -78,7 +78,10 @@ impl Bench {
 
     /// Loads `records` and the counts item with BatchWriteItem, as the adapter lays them out.
     async fn load(&self, store: &DynamoStore, records: &[ManualRecord]) -> Result<(), BoxError> {
-        let mut items: Vec<_> = records.iter().map(record_item).collect();
+        let mut items = records
+            .iter()
+            .map(record_item)
+            .collect::<Result<Vec<_>, _>>()?;
         items.push(counts_item(records));
         infra::load::put_all(&self.client, store.table(), &items).await?;
         // The counts read back as loaded: the layout above is still the adapter's.

@@ -106,7 +106,10 @@ async fn bench(
 
     let now = app.now();
     let rows: Vec<ReportRow> = (0..count).map(|i| row(i, now)).collect();
-    let mut items: Vec<_> = rows.iter().map(report_item).collect();
+    let mut items = rows
+        .iter()
+        .map(report_item)
+        .collect::<Result<Vec<_>, _>>()?;
     if !everything {
         items.push(totals_item(&Totals::of(&rows)));
     }

@@ -7,21 +7,11 @@ use std::process::ExitCode;
 use aws_config::BehaviorVersion;
 use bengkel::store::dynamo::{INDEXES, provision};
 
-const USAGE: &str =
-    "usage: create-tables [--table NAME]   (default: $TABLE_NAME, else bengkel-manual-whatsapp)";
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    let table = match infra::args::table_name(std::env::args().skip(1)) {
-        Ok(Some(table)) => table,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(problem) => {
-            eprintln!("create-tables: {problem}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let table = match infra::args::table_or_exit("create-tables") {
+        Ok(table) => table,
+        Err(exit) => return exit,
     };
     let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let endpoint = config

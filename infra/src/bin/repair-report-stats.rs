@@ -13,20 +13,11 @@ use bengkel::report::Totals;
 use bengkel::store::ReportStore;
 use bengkel::store::dynamo::DynamoStore;
 
-const USAGE: &str = "usage: repair-report-stats [--table NAME]   (default: $TABLE_NAME, else bengkel-manual-whatsapp)";
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    let table = match infra::args::table_name(std::env::args().skip(1)) {
-        Ok(Some(table)) => table,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(problem) => {
-            eprintln!("repair-report-stats: {problem}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let table = match infra::args::table_or_exit("repair-report-stats") {
+        Ok(table) => table,
+        Err(exit) => return exit,
     };
     let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone());

@@ -10,19 +10,11 @@ use super::{ManualRecord, NewRecord};
 use crate::App;
 use crate::error::ApiError;
 use crate::import::{
-    ImportAnswer, Origin, Refusal, SheetField, SheetOptions, columns, export_format, read_row,
-    read_sheet,
+    ImportAnswer, Origin, Refusal, SheetField, SheetOptions, columns, export_format, field,
+    read_row, read_sheet,
 };
-use crate::sheet::{Cell, Column, File, Format, Row, Table};
+use crate::sheet::{Cell, File, Format, Row, Table};
 use crate::store::ListQuery;
-
-const fn field(name: &'static str, headers: &'static [&'static str], required: bool) -> SheetField {
-    SheetField {
-        name,
-        column: Column { headers, required },
-        date: false,
-    }
-}
 
 /// The columns of a records sheet: the source's Indonesian headers (which exports write) or
 /// the API's field names, and a few other spellings workshops use.

@@ -13,17 +13,9 @@ use crate::App;
 use crate::error::ApiError;
 use crate::import::{
     ImportAnswer, Origin, Place, Problem, Refusal, SheetField, SheetOptions, SheetRow, columns,
-    export_format, read_row, read_sheet,
+    export_format, field, read_row, read_sheet,
 };
-use crate::sheet::{Cell, Column, File, Format, Located, Row, Table};
-
-const fn field(name: &'static str, headers: &'static [&'static str], required: bool) -> SheetField {
-    SheetField {
-        name,
-        column: Column { headers, required },
-        date: false,
-    }
-}
+use crate::sheet::{Cell, File, Format, Located, Row, Table};
 
 /// The customer's columns, then the vehicle's (see [`VEHICLE_AT`]). The first header of each
 /// is the one exports write.

@@ -64,6 +64,24 @@ pub struct Detail<'a> {
     pub updated_at: Option<DateTime<FixedOffset>>,
 }
 
+impl<'a> Detail<'a> {
+    /// Pair `id` under its customer's name and phone, its vehicle's model and nopol, before
+    /// any message: frequency 0, no instants.
+    fn unmessaged(id: &'a str, [name, phone, model, nopol]: [&'a String; 4]) -> Self {
+        Detail {
+            id,
+            customer_name: name,
+            customer_phone: phone,
+            vehicle_model: model,
+            vehicle_nopol: nopol,
+            last_message_date: None,
+            frequency: 0,
+            created_at: None,
+            updated_at: None,
+        }
+    }
+}
+
 /// A (customer, vehicle) pair of the register, with the id of its report row (which it may not
 /// have yet).
 #[derive(Debug, Clone, PartialEq)]
@@ -93,17 +111,15 @@ impl RegisterPair {
 
     /// As the detail shows a pair that was never messaged.
     pub fn detail(&self) -> Detail<'_> {
-        Detail {
-            id: &self.id,
-            customer_name: &self.customer_name,
-            customer_phone: &self.customer_phone,
-            vehicle_model: &self.vehicle_model,
-            vehicle_nopol: &self.vehicle_nopol,
-            last_message_date: None,
-            frequency: 0,
-            created_at: None,
-            updated_at: None,
-        }
+        Detail::unmessaged(
+            &self.id,
+            [
+                &self.customer_name,
+                &self.customer_phone,
+                &self.vehicle_model,
+                &self.vehicle_nopol,
+            ],
+        )
     }
 }
 
@@ -121,16 +137,18 @@ impl ReportRow {
     }
 
     pub fn detail(&self) -> Detail<'_> {
+        let names = [
+            &self.customer_name,
+            &self.customer_phone,
+            &self.vehicle_model,
+            &self.vehicle_nopol,
+        ];
         Detail {
-            id: &self.id,
-            customer_name: &self.customer_name,
-            customer_phone: &self.customer_phone,
-            vehicle_model: &self.vehicle_model,
-            vehicle_nopol: &self.vehicle_nopol,
             last_message_date: self.last_message_date,
             frequency: self.frequency,
             created_at: Some(self.created_at),
             updated_at: Some(self.updated_at),
+            ..Detail::unmessaged(&self.id, names)
         }
     }
 

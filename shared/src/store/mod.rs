@@ -12,7 +12,7 @@ use crate::messages::{MessageEntry, Source, Status};
 use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
 use crate::report::{Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, Totals};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The nopol (compact key) is already registered to another record.
     #[error("nopol {0} already registered")]

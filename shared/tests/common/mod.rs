@@ -222,7 +222,9 @@ impl TestApp {
             .iter()
             .map(|row| {
                 let put = PutRequest::builder()
-                    .set_item(Some(bengkel::store::dynamo::report_item(row)))
+                    .set_item(Some(
+                        bengkel::store::dynamo::report_item(row).expect("item of a row"),
+                    ))
                     .build()
                     .unwrap();
                 WriteRequest::builder().put_request(put).build()

@@ -1,10 +1,16 @@
-//! How a record, its nopol guard and the counts are laid out as DynamoDB items.
+//! How the models become DynamoDB items and back: their serde form (serde_dynamo), plus the
+//! attributes that are the adapter's own, written explicitly: the key `pk`, the `version`
+//! writes are conditioned on, and what the indexes and guards are built on. Also the record's
+//! layout, its nopol guard and the counts.
 
 use std::collections::HashMap;
 use std::str::FromStr;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_attribute_value, to_item};
 
 use crate::manual::{Counts, ManualRecord};
 use crate::store::StoreError;
@@ -24,7 +30,46 @@ pub const DUE_ACTIVE: &str = "active";
 /// records. Records without `next_service` carry no `due` and stay out of the index.
 pub const DUE_INACTIVE: &str = "inactive";
 const GUARD_PREFIX: &str = "nopol#";
-pub(super) const DATE_FORMAT: &str = "%Y-%m-%d";
+
+/// `value`'s serde form as item attributes, its `None` fields left out: DynamoDB refuses a
+/// NULL where an index expects a key (`last_visit`), and an absent field reads back as `None`.
+pub fn attributes<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    let mut item: Item =
+        to_item(value).map_err(|err| StoreError::Other(format!("an item from a model: {err}")))?;
+    item.retain(|_, value| !matches!(value, AttributeValue::Null(_)));
+    Ok(item)
+}
+
+/// A model read back from its item; the adapter's own attributes are ignored, and anything
+/// missing or malformed is an error, never a panic.
+pub fn model<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    let pk = pk_of(&item).to_string();
+    from_item(item).map_err(|err| StoreError::Other(format!("malformed item {pk}: {err}")))
+}
+
+/// A model that carries the version its writes are conditioned on, kept beside its serde
+/// form (which leaves it out: the API does not show it).
+pub trait Versioned: DeserializeOwned {
+    fn with_version(self, version: u64) -> Self;
+}
+
+/// A versioned model read back from its item, with the item's `version`.
+pub fn versioned<T: Versioned>(item: Item) -> Result<T, StoreError> {
+    let version = number(&item, "version")?;
+    Ok(model::<T>(item)?.with_version(version))
+}
+
+impl Versioned for ManualRecord {
+    fn with_version(self, version: u64) -> Self {
+        ManualRecord { version, ..self }
+    }
+}
+
+/// One field's value in its serde form (an instant as RFC 3339 text, a status by its name), for
+/// expressions that set or compare a model's attribute as the items hold it.
+pub fn value<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
+    to_attribute_value(value).map_err(|err| StoreError::Other(format!("a value of a model: {err}")))
+}
 
 pub fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -50,42 +95,28 @@ pub fn guard_item(nopol_key: &str, record_id: &str) -> Item {
     item
 }
 
-/// The record as stored: its fields, plus the attributes the indexes are built on.
-pub fn record_item(record: &ManualRecord) -> Item {
-    let mut item = key(&record.id);
-    let mut put = |name: &str, value: AttributeValue| {
-        item.insert(name.to_string(), value);
-    };
-    put("kind", s(RECORD_KIND));
-    put("customer_name", s(&record.customer_name));
-    put("nopol", s(&record.nopol));
-    put("no_hp", s(&record.no_hp));
-    put("is_active", n(record.is_active));
-    put("reminder_sent_count", n(record.reminder_sent_count));
-    put("created_at", s(record.created_at.to_rfc3339()));
-    put("updated_at", s(record.updated_at.to_rfc3339()));
-    put("version", n(record.version));
-    put("nopol_key", s(record.nopol_key()));
-    put("list_key", s(record.list_key()));
-    if let Some(date) = record.last_service {
-        put("last_service", s(date.format(DATE_FORMAT).to_string()));
-    }
-    if let Some(date) = record.next_service {
-        put("next_service", s(date.format(DATE_FORMAT).to_string()));
-    }
+/// The record as stored (its `pk` is its id): its fields, its version, and the attributes the
+/// indexes are built on. Exactly the item the adapter writes for it, for bulk loading (e.g.
+/// BatchWriteItem) too, where it goes without its nopol guard and the counts.
+pub fn record_item(record: &ManualRecord) -> Result<Item, StoreError> {
+    let mut item = attributes(record)?;
+    item.extend(key(&record.id));
+    item.insert("kind".into(), s(RECORD_KIND));
+    item.insert("version".into(), n(record.version));
+    item.insert("nopol_key".into(), s(record.nopol_key()));
+    item.insert("list_key".into(), s(record.list_key()));
     if let Some(sent) = record.last_reminder_sent {
-        put("last_reminder_sent", s(sent.to_rfc3339()));
-        put("last_reminder_epoch", n(epoch(sent.with_timezone(&Utc))));
-    }
-    if let Some(notes) = &record.notes {
-        put("notes", s(notes));
+        item.insert(
+            "last_reminder_epoch".into(),
+            n(epoch(sent.with_timezone(&Utc))),
+        );
     }
     // Sparse: only records with a service date enter `due-index`, split by activity so that the
     // daily run reads just the ones it may remind.
     if let Some(due) = due_of(record) {
-        put("due", s(due));
+        item.insert("due".into(), s(due));
     }
-    item
+    Ok(item)
 }
 
 /// The `due` partition of a record, or `None` when it has no `next_service`.
@@ -98,26 +129,12 @@ pub fn due_of(record: &ManualRecord) -> Option<&'static str> {
     })
 }
 
-/// Reads a record item back; anything missing or malformed is an error, never a panic.
-pub fn record_from(item: &Item) -> Result<ManualRecord, StoreError> {
-    let id = text(item, PK)?;
-    let bad = |what: &str| StoreError::Other(format!("malformed record {id}: {what}"));
-    Ok(ManualRecord {
-        id: id.to_string(),
-        customer_name: text(item, "customer_name")?.to_string(),
-        nopol: text(item, "nopol")?.to_string(),
-        no_hp: text(item, "no_hp")?.to_string(),
-        last_service: opt_date(item, "last_service").map_err(|_| bad("last_service"))?,
-        next_service: opt_date(item, "next_service").map_err(|_| bad("next_service"))?,
-        is_active: number(item, "is_active")?,
-        reminder_sent_count: number(item, "reminder_sent_count")?,
-        last_reminder_sent: opt_time(item, "last_reminder_sent")
-            .map_err(|_| bad("last_reminder_sent"))?,
-        notes: optional(item, "notes")?.map(str::to_string),
-        created_at: time(text(item, "created_at")?).map_err(|_| bad("created_at"))?,
-        updated_at: time(text(item, "updated_at")?).map_err(|_| bad("updated_at"))?,
-        version: number(item, "version")?,
-    })
+/// Reads a record item back (one written before records carried `id` takes it from `pk`).
+pub fn record_from(mut item: Item) -> Result<ManualRecord, StoreError> {
+    if !item.contains_key("id") {
+        item.insert("id".into(), s(pk_of(&item)));
+    }
+    versioned(item)
 }
 
 /// Whether an item read by `pk` is a record (and not a guard or the counts).
@@ -130,19 +147,17 @@ pub fn counts_from(item: Option<&Item>) -> Result<Counts, StoreError> {
     let Some(item) = item else {
         return Ok(Counts::default());
     };
-    let field = |name: &str| -> Result<u64, StoreError> {
-        match optional_number::<i64>(item, name)? {
-            // ADD keeps the figures in step, so a negative one is only possible after a manual
-            // edit; showing zero beats failing every summary.
-            Some(value) => Ok(u64::try_from(value).unwrap_or(0)),
-            None => Ok(0),
-        }
-    };
     Ok(Counts {
-        total: field("total")?,
-        active: field("active")?,
-        reminders_sent: field("reminders_sent")?,
+        total: count(item, "total")?,
+        active: count(item, "active")?,
+        reminders_sent: count(item, "reminders_sent")?,
     })
+}
+
+/// A figure kept with `ADD`: absent is zero, and so is a negative one, only possible after a
+/// manual edit (showing zero beats failing every summary).
+pub fn count(item: &Item, name: &str) -> Result<u64, StoreError> {
+    Ok(optional_number::<i64>(item, name)?.map_or(0, |v| u64::try_from(v).unwrap_or(0)))
 }
 
 /// Unix seconds as a DynamoDB number, keeping any fraction so that `>=` compares exactly
@@ -165,10 +180,6 @@ pub(super) fn optional<'a>(item: &'a Item, name: &str) -> Result<Option<&'a str>
     }
 }
 
-pub(super) fn text<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
-    optional(item, name)?.ok_or_else(|| malformed(item, name))
-}
-
 pub(super) fn optional_number<T: FromStr>(
     item: &Item,
     name: &str,
@@ -186,32 +197,17 @@ pub(super) fn number<T: FromStr>(item: &Item, name: &str) -> Result<T, StoreErro
     optional_number(item, name)?.ok_or_else(|| malformed(item, name))
 }
 
-pub(super) fn opt_date(item: &Item, name: &str) -> Result<Option<NaiveDate>, StoreError> {
-    optional(item, name)?
-        .map(|value| NaiveDate::parse_from_str(value, DATE_FORMAT))
-        .transpose()
-        .map_err(|_| malformed(item, name))
-}
-
-pub(super) fn opt_time(
-    item: &Item,
-    name: &str,
-) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
-    optional(item, name)?.map(time).transpose()
-}
-
-pub(super) fn time(value: &str) -> Result<DateTime<FixedOffset>, StoreError> {
-    DateTime::parse_from_rfc3339(value)
-        .map_err(|_| StoreError::Other(format!("malformed timestamp {value:?}")))
+fn pk_of(item: &Item) -> &str {
+    match item.get(PK) {
+        Some(AttributeValue::S(pk)) => pk,
+        _ => "?",
+    }
 }
 
 pub(super) fn malformed(item: &Item, name: &str) -> StoreError {
-    let id = match item.get(PK) {
-        Some(AttributeValue::S(id)) => id.as_str(),
-        _ => "?",
-    };
     StoreError::Other(format!(
-        "malformed item {id}: attribute {name} missing or of the wrong type"
+        "malformed item {}: attribute {name} missing or of the wrong type",
+        pk_of(item)
     ))
 }
 
@@ -237,7 +233,7 @@ pub fn values<const N: usize>(
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
+    use chrono::{FixedOffset, NaiveDate, TimeZone};
 
     use super::*;
 
@@ -262,23 +258,64 @@ mod tests {
         }
     }
 
+    fn text(item: &Item, name: &str) -> Option<String> {
+        match item.get(name) {
+            Some(AttributeValue::S(value)) => Some(value.clone()),
+            _ => None,
+        }
+    }
+
     #[test]
-    fn a_record_survives_the_round_trip() {
+    fn a_record_survives_the_round_trip_with_its_own_attributes() {
         let record = sample();
-        let item = record_item(&record);
-        assert_eq!(record_from(&item).ok(), Some(record));
-        assert!(matches!(item.get("due"), Some(AttributeValue::S(v)) if v == DUE_ACTIVE));
-        assert!(
-            matches!(item.get("last_reminder_epoch"), Some(AttributeValue::N(v)) if v == "1767411000")
+        let item = record_item(&record).expect("item");
+        assert_eq!(record_from(item.clone()).ok(), Some(record));
+        assert_eq!(text(&item, PK).as_deref(), Some("6f1c"));
+        assert_eq!(text(&item, "kind").as_deref(), Some(RECORD_KIND));
+        assert_eq!(text(&item, "nopol_key").as_deref(), Some("B1234XYZ"));
+        assert_eq!(text(&item, "due").as_deref(), Some(DUE_ACTIVE));
+        assert_eq!(text(&item, "next_service").as_deref(), Some("2026-03-01"));
+        assert_eq!(item.get("version"), Some(&n(3)));
+        assert_eq!(item.get("is_active"), Some(&n(1)));
+        assert_eq!(item.get("last_reminder_epoch"), Some(&n("1767411000")));
+    }
+
+    #[test]
+    fn absent_fields_are_left_out_and_read_back_as_none() {
+        let record = ManualRecord {
+            last_service: None,
+            next_service: None,
+            last_reminder_sent: None,
+            notes: None,
+            ..sample()
+        };
+        let item = record_item(&record).expect("item");
+        for absent in [
+            "last_service",
+            "next_service",
+            "last_reminder_sent",
+            "last_reminder_epoch",
+            "notes",
+            "due",
+        ] {
+            assert!(!item.contains_key(absent), "{absent}");
+        }
+        assert_eq!(record_from(item).ok(), Some(record));
+    }
+
+    #[test]
+    fn a_record_written_without_id_takes_it_from_its_key() {
+        let mut item = record_item(&sample()).expect("item");
+        item.remove("id");
+        assert_eq!(
+            record_from(item).map(|r| r.id).ok().as_deref(),
+            Some("6f1c")
         );
     }
 
     #[test]
     fn due_follows_activity_and_is_absent_without_next_service() {
-        let due = |record: &ManualRecord| match record_item(record).get("due") {
-            Some(AttributeValue::S(value)) => Some(value.clone()),
-            _ => None,
-        };
+        let due = |record: &ManualRecord| text(&record_item(record).expect("item"), "due");
         let mut record = sample();
         assert_eq!(due(&record).as_deref(), Some(DUE_ACTIVE));
         record.is_active = 0;
@@ -291,11 +328,36 @@ mod tests {
 
     #[test]
     fn a_malformed_item_is_an_error() {
-        let mut item = record_item(&sample());
+        let mut item = record_item(&sample()).expect("item");
         item.insert("version".into(), s("three"));
-        assert!(matches!(record_from(&item), Err(StoreError::Other(_))));
-        item.remove("version");
-        assert!(matches!(record_from(&item), Err(StoreError::Other(_))));
+        assert!(matches!(
+            record_from(item.clone()),
+            Err(StoreError::Other(_))
+        ));
+        item.insert("version".into(), n(3));
+        item.insert("created_at".into(), s("yesterday"));
+        assert!(matches!(
+            record_from(item.clone()),
+            Err(StoreError::Other(_))
+        ));
+        item.remove("created_at");
+        assert!(matches!(record_from(item), Err(StoreError::Other(_))));
+    }
+
+    #[test]
+    fn a_value_is_the_field_as_items_hold_it() {
+        let record = sample();
+        let item = record_item(&record).expect("item");
+        assert_eq!(
+            value(&record.created_at).ok().as_ref(),
+            item.get("created_at")
+        );
+        let utc = record
+            .created_at
+            .with_timezone(&FixedOffset::east_opt(0).expect("utc"));
+        assert_eq!(value(&utc).ok(), Some(s("2026-01-03T03:30:00Z")));
+        let status = crate::messages::Status::Sent;
+        assert_eq!(value(&status).ok(), Some(s("sent")));
     }
 
     #[test]

@@ -7,12 +7,8 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
-use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::DateTime;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use super::item::{self, Item, PK, optional, text};
+use super::item::{self, Item, PK, optional};
 use super::schema::MESSAGES_INDEX;
 use super::{DynamoStore, sdk_error};
 use crate::messages::MessageEntry;
@@ -20,6 +16,9 @@ use crate::store::{MessagePage, MessageQuery, MessageStore, StoreError};
 
 /// `log` of every entry: the hash key of `messages-index`.
 pub const LOG: &str = "msg";
+/// The gateway's answer as JSON text: any JSON value reads back exactly (as attributes, a
+/// number beyond DynamoDB's 38 digits would be refused, and `1.0` would read back as `1`).
+const RESPONSE: &str = "api_response_json";
 const ENTRY_PREFIX: &str = "msg#";
 /// Items evaluated per request while filtering: DynamoDB applies `Limit` before the filter,
 /// so asking for just the page would cost a call per dropped entry.
@@ -80,7 +79,7 @@ impl MessageStore for DynamoStore {
                 .await
                 .map_err(|err| sdk_error("Query", err))?;
             for found in out.items.unwrap_or_default() {
-                items.push(entry_from(&found)?);
+                items.push(entry_from(found)?);
             }
             if items.len() > query.limit {
                 items.truncate(query.limit);
@@ -129,13 +128,13 @@ impl DynamoStore {
             filters.push("#status = :status");
             request = request
                 .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":status", item::s(name_of(&status)?));
+                .expression_attribute_values(":status", item::value(&status)?);
         }
         if let Some(source) = query.source {
             filters.push("#source = :source");
             request = request
                 .expression_attribute_names("#source", "source")
-                .expression_attribute_values(":source", item::s(name_of(&source)?));
+                .expression_attribute_values(":source", item::value(&source)?);
         }
         if !filters.is_empty() {
             request = request.filter_expression(filters.join(" AND "));
@@ -144,69 +143,37 @@ impl DynamoStore {
     }
 }
 
-/// The entry as stored: its fields, plus the attributes `messages-index` is built on.
+/// The entry as stored: its serde form, `api_response` as JSON text, and the attributes
+/// `messages-index` is built on.
 fn entry_item(entry: &MessageEntry) -> Result<Item, StoreError> {
-    let mut item = item::key(format!("{ENTRY_PREFIX}{}", entry.id));
-    let mut put = |name: &str, value: AttributeValue| {
-        item.insert(name.to_string(), value);
-    };
-    put("log", item::s(LOG));
-    put("log_key", item::s(entry.log_key()));
-    put("id", item::s(&entry.id));
-    put("no_hp", item::s(&entry.no_hp));
-    put("message", item::s(&entry.message));
-    put("source", item::s(name_of(&entry.source)?));
-    put("status", item::s(name_of(&entry.status)?));
-    put("created_at", item::s(entry.created_at.to_rfc3339()));
-    if let Some(record_id) = &entry.record_id {
-        put("record_id", item::s(record_id));
-    }
+    let mut item = item::attributes(entry)?;
+    item.remove("api_response");
     if let Some(response) = &entry.api_response {
         let json = serde_json::to_string(response)
             .map_err(|e| StoreError::Other(format!("api_response of {}: {e}", entry.id)))?;
-        put("api_response_json", item::s(json));
+        item.insert(RESPONSE.into(), item::s(json));
     }
-    if let Some(error) = &entry.error {
-        put("error", item::s(error));
-    }
+    item.extend(item::key(format!("{ENTRY_PREFIX}{}", entry.id)));
+    item.insert("log".into(), item::s(LOG));
+    item.insert("log_key".into(), item::s(entry.log_key()));
     Ok(item)
 }
 
 /// Reads an entry back; anything missing or malformed is an error, never a panic.
-fn entry_from(item: &Item) -> Result<MessageEntry, StoreError> {
-    let id = text(item, "id")?;
-    let bad = |what: &str| StoreError::Other(format!("malformed message {id}: {what}"));
-    let created_at = text(item, "created_at")?;
-    Ok(MessageEntry {
-        id: id.to_string(),
-        no_hp: text(item, "no_hp")?.to_string(),
-        message: text(item, "message")?.to_string(),
-        source: parse_name(text(item, "source")?).map_err(|_| bad("source"))?,
-        status: parse_name(text(item, "status")?).map_err(|_| bad("status"))?,
-        record_id: optional(item, "record_id")?.map(str::to_string),
-        api_response: optional(item, "api_response_json")?
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|_| bad("api_response_json"))?,
-        error: optional(item, "error")?.map(str::to_string),
-        created_at: DateTime::parse_from_rfc3339(created_at).map_err(|_| bad("created_at"))?,
-    })
-}
-
-/// The snake_case name serde gives a unit variant (`sent`, `scheduled`, ...).
-fn name_of<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => Ok(name),
-        _ => Err(StoreError::Other("a log field without a name".into())),
-    }
-}
-
-fn parse_name<T: DeserializeOwned>(name: &str) -> Result<T, serde_json::Error> {
-    serde_json::from_value(serde_json::Value::String(name.to_string()))
+fn entry_from(mut item: Item) -> Result<MessageEntry, StoreError> {
+    let response = optional(&item, RESPONSE)?
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|_| item::malformed(&item, RESPONSE))?;
+    item.remove(RESPONSE);
+    let mut entry: MessageEntry = item::model(item)?;
+    entry.api_response = response;
+    Ok(entry)
 }
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_dynamodb::types::AttributeValue;
     use chrono::{FixedOffset, TimeZone};
     use serde_json::json;
 
@@ -234,7 +201,7 @@ mod tests {
     fn an_entry_survives_the_round_trip() {
         let entry = sample();
         let item = entry_item(&entry).expect("item");
-        assert_eq!(entry_from(&item).ok(), Some(entry.clone()));
+        assert_eq!(entry_from(item.clone()).ok(), Some(entry.clone()));
         assert!(matches!(item.get(PK), Some(AttributeValue::S(v)) if v == "msg#0b7e"));
         assert!(matches!(item.get("status"), Some(AttributeValue::S(v)) if v == "failed"));
         assert!(matches!(item.get("source"), Some(AttributeValue::S(v)) if v == "scheduled"));
@@ -247,15 +214,24 @@ mod tests {
         };
         let item = entry_item(&bare).expect("item");
         assert!(!item.contains_key("record_id") && !item.contains_key("error"));
-        assert_eq!(entry_from(&item).ok(), Some(bare));
+        assert_eq!(entry_from(item).ok(), Some(bare));
     }
 
     #[test]
     fn a_malformed_entry_is_an_error() {
         let mut item = entry_item(&sample()).expect("item");
         item.insert("status".into(), item::s("lost"));
-        assert!(matches!(entry_from(&item), Err(StoreError::Other(_))));
+        assert!(matches!(
+            entry_from(item.clone()),
+            Err(StoreError::Other(_))
+        ));
         item.remove("status");
-        assert!(matches!(entry_from(&item), Err(StoreError::Other(_))));
+        assert!(matches!(
+            entry_from(item.clone()),
+            Err(StoreError::Other(_))
+        ));
+        item.insert("status".into(), item::s("sent"));
+        item.insert(RESPONSE.into(), item::s("{not json"));
+        assert!(matches!(entry_from(item), Err(StoreError::Other(_))));
     }
 }

@@ -1,8 +1,12 @@
 //! The DynamoDB adapter: one table holding every item kind, keyed by `pk`.
 //!
-//! - Record: `pk` = id, `kind` = "rec", the fields, plus `nopol_key`, `list_key`, the sparse
-//!   `due` ("active" or "inactive", only with a `next_service`) and `last_reminder_epoch` that
-//!   the indexes ([`schema::INDEXES`]) are built on.
+//! A model's fields are its serde form ([`item::attributes`], serde_dynamo; a `None` is left
+//! out); the adapter's own attributes are written explicitly beside them: keys, `kind`,
+//! `version`, and what the indexes and guards are built on.
+//!
+//! - Record: `pk` = id, `kind` = "rec", the fields, `version`, plus `nopol_key`, `list_key`,
+//!   the sparse `due` ("active" or "inactive", only with a `next_service`) and
+//!   `last_reminder_epoch` that the indexes ([`schema::INDEXES`]) are built on.
 //! - Guard: `pk` = "nopol#" + nopol key. A GSI cannot enforce uniqueness, so the guard is put
 //!   with `attribute_not_exists(pk)` in the same transaction as the record.
 //! - Counts: `pk` = "meta#counts", adjusted with `ADD` in the same transaction as every write,
@@ -25,8 +29,9 @@
 //!   `id_customer` (`customer-index`), the row's fields, and `resets`, the string set of the
 //!   snapshots whose reset took its frequency (absent when empty).
 //! - Snapshot header: `pk` = "snapshot#" + id, `kind` = "snapshot", `list_key`, the info (the
-//!   scope as `scope_customer` / `scope_vehicle`) and `parts`; part n: `pk` = "snapshot#" + id +
-//!   "#" + n, `part`, `rows` (JSON). Parts are written before the header.
+//!   scope a map, so that its `id_customer` stays out of `customer-index`) and `parts`; part n:
+//!   `pk` = "snapshot#" + id + "#" + n, `part`, `rows` (JSON). Parts are written before the
+//!   header.
 
 mod item;
 mod messages;

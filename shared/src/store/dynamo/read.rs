@@ -27,7 +27,7 @@ impl DynamoStore {
         let out = self.get_item(id).await?;
         // An id naming a guard or the counts is no record.
         out.filter(item::is_record)
-            .map(|found| item::record_from(&found))
+            .map(item::record_from)
             .transpose()
     }
 
@@ -68,7 +68,8 @@ impl DynamoStore {
         // The guard makes the key unique; only one record can carry it.
         out.items
             .unwrap_or_default()
-            .first()
+            .into_iter()
+            .next()
             .map(item::record_from)
             .transpose()
     }
@@ -98,7 +99,7 @@ impl DynamoStore {
                 .await
                 .map_err(|err| sdk_error("Query", err))?;
             for found in out.items.unwrap_or_default() {
-                items.push(item::record_from(&found)?);
+                items.push(item::record_from(found)?);
             }
             if items.len() > query.limit {
                 items.truncate(query.limit);
@@ -224,7 +225,7 @@ impl DynamoStore {
             .expression_attribute_values(":rec", item::s(RECORD_KIND))
             .scan_index_forward(false);
         let found = self.query_items(request, limit).await?;
-        found.iter().map(item::record_from).collect()
+        found.into_iter().map(item::record_from).collect()
     }
 
     /// A query of `index` on the key condition `cond`.

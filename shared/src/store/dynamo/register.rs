@@ -8,12 +8,11 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
 };
-use chrono::{DateTime, FixedOffset, NaiveDate};
-use futures::StreamExt;
+use chrono::NaiveDate;
 
 use super::item::{
-    DATE_FORMAT, Item, PK, key, n, names_in, number, opt_date, optional_number, s, text, time,
-    values,
+    Item, PK, Versioned, attributes, count, key, n, names_in, optional_number, s, value, values,
+    versioned,
 };
 use super::read::is_key;
 use super::schema::{CUSTOMER_INDEX, LIST_INDEX, VISIT_INDEX};
@@ -26,9 +25,6 @@ const CUSTOMER: &str = "customer";
 const VEHICLE: &str = "vehicle";
 const GUARD_PREFIX: &str = "vnopol#";
 const COUNTS_PK: &str = "meta#register";
-/// Registrations of a bulk insert written side by side. Each transaction also updates the
-/// counts item, and transactions on one item conflict (and retry), so more would mostly wait.
-const IN_FLIGHT: usize = 4;
 /// The most keys one BatchGetItem takes.
 const BATCH_GET: usize = 100;
 /// BatchGetItem rounds for keys DynamoDB keeps leaving unprocessed (throttling).
@@ -43,30 +39,50 @@ impl RegisterStore for DynamoStore {
         self.register(registration).await?
     }
 
-    /// One transaction per registration, a few in flight. A row sharing an item (id or nopol)
-    /// with an earlier row waits until the rows before it are done, so that the earliest row
-    /// wins, as when they are written one by one.
+    /// As many registrations per transaction as its 100 actions hold (33 customers of one
+    /// vehicle), one transaction after the other: each also updates the counts item, so side
+    /// by side they would only conflict. A row sharing an item (id or nopol) with an earlier
+    /// row is written after the rest, on its own, so that the earliest row wins, as when they
+    /// are written one by one.
     async fn insert_registrations(
         &self,
         registrations: &[Registration],
     ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-        let (side_by_side, after) = waves(registrations);
-        let mut done: Vec<(usize, Attempt)> = futures::stream::iter(side_by_side)
-            .map(|row| async move { (row, self.register(&registrations[row]).await) })
-            .buffered(IN_FLIGHT)
-            .collect()
-            .await;
-        for row in after {
-            done.push((row, self.register(&registrations[row]).await));
+        let (together, after) = waves(registrations);
+        let mut done: Vec<Option<Attempt>> = (0..registrations.len()).map(|_| None).collect();
+        let mut fresh = Vec::with_capacity(together.len());
+        for row in together {
+            match repeated_within(&registrations[row]) {
+                Some(refusal) => done[row] = Some(Ok(Err(refusal))),
+                None => fresh.push(row),
+            }
         }
-        done.sort_by_key(|(row, _)| *row);
+        // Once the database failed, the rows left fail with it rather than asking it again.
+        let mut failure: Option<StoreError> = None;
+        for pack in packs(registrations, &fresh) {
+            if failure.is_none()
+                && let Err(err) = self.register_pack(registrations, &pack, &mut done).await
+            {
+                failure = Some(err);
+            }
+            if let Some(err) = &failure {
+                for &row in &pack {
+                    done[row].get_or_insert_with(|| Err(err.clone()));
+                }
+            }
+        }
+        for row in after {
+            done[row] = Some(match &failure {
+                Some(err) => Err(err.clone()),
+                None => self.register(&registrations[row]).await,
+            });
+        }
         // A failing database fails its rows; it fails the call only when nothing was written.
-        let written = done
-            .iter()
-            .any(|(_, attempt)| matches!(attempt, Ok(Ok(()))));
+        let written = done.iter().any(|d| matches!(d, Some(Ok(Ok(())))));
         let mut outcomes = Vec::with_capacity(done.len());
-        for (_, attempt) in done {
-            match attempt {
+        for attempt in done {
+            match attempt.unwrap_or_else(|| Ok(Err(StoreError::Other("row left unwritten".into()))))
+            {
                 Err(failure) if !written => return Err(failure),
                 attempt => outcomes.push(attempt.and_then(|refusal| refusal)),
             }
@@ -76,7 +92,7 @@ impl RegisterStore for DynamoStore {
 
     async fn customer(&self, id: &str) -> Result<Option<Customer>, StoreError> {
         let found = self.get_kind(&customer_pk(id), CUSTOMER).await?;
-        found.as_ref().map(customer_from).transpose()
+        found.map(versioned).transpose()
     }
 
     /// Newest first; one item beyond the page is read so that `next_after` is set only when
@@ -104,9 +120,9 @@ impl RegisterStore for DynamoStore {
             .scan_index_forward(false);
         let found = self.query_items(request, limit.saturating_add(1)).await?;
         let mut items = found
-            .iter()
-            .map(customer_from)
-            .collect::<Result<Vec<_>, _>>()?;
+            .into_iter()
+            .map(versioned)
+            .collect::<Result<Vec<Customer>, _>>()?;
         let more = items.len() > limit;
         items.truncate(limit);
         let next_after = more.then(|| items.last().map(Customer::list_key)).flatten();
@@ -114,15 +130,12 @@ impl RegisterStore for DynamoStore {
     }
 
     async fn register_counts(&self) -> Result<RegisterCounts, StoreError> {
-        let found = self.get_item(COUNTS_PK).await?;
-        let field = |name: &str| -> Result<u64, StoreError> {
-            let Some(item) = &found else { return Ok(0) };
-            // ADD keeps them in step; a negative figure can only follow a manual edit.
-            Ok(optional_number::<i64>(item, name)?.map_or(0, |v| u64::try_from(v).unwrap_or(0)))
+        let Some(found) = self.get_item(COUNTS_PK).await? else {
+            return Ok(RegisterCounts::default());
         };
         Ok(RegisterCounts {
-            customers: field("customers")?,
-            vehicles: field("vehicles")?,
+            customers: count(&found, "customers")?,
+            vehicles: count(&found, "vehicles")?,
         })
     }
 
@@ -133,7 +146,7 @@ impl RegisterStore for DynamoStore {
         next: &Customer,
     ) -> Result<(), StoreError> {
         same_id(&current.id, &next.id)?;
-        let (set, mut values) = set_all(customer_item(next));
+        let (set, mut values) = set_all(customer_item(next)?);
         values.insert(":current".into(), n(current.version));
         let update = self.update(
             &customer_pk(&next.id),
@@ -190,16 +203,16 @@ impl RegisterStore for DynamoStore {
         );
         let found = self.query_all(request).await?;
         let mut vehicles = found
-            .iter()
-            .map(vehicle_from)
-            .collect::<Result<Vec<_>, _>>()?;
+            .into_iter()
+            .map(versioned)
+            .collect::<Result<Vec<Vehicle>, _>>()?;
         vehicles.sort_by_key(Vehicle::nopol_key);
         Ok(vehicles)
     }
 
     async fn vehicle(&self, id: &str) -> Result<Option<Vehicle>, StoreError> {
         let found = self.get_kind(&vehicle_pk(id), VEHICLE).await?;
-        found.as_ref().map(vehicle_from).transpose()
+        found.map(versioned).transpose()
     }
 
     /// One GetItem of the nopol's guard.
@@ -228,7 +241,7 @@ impl RegisterStore for DynamoStore {
     async fn replace_vehicle(&self, current: &Vehicle, next: &Vehicle) -> Result<(), StoreError> {
         same_id(&current.id, &next.id)?;
         let mut actions = vec![(
-            self.put_if_version(vehicle_item(next), current.version)?,
+            self.put_if_version(vehicle_item(next)?, current.version)?,
             Check::Version(vehicle_pk(&current.id), current.version),
         )];
         if current.nopol_key() != next.nopol_key() {
@@ -271,27 +284,26 @@ impl RegisterStore for DynamoStore {
         if from > to {
             return Ok(Vec::new());
         }
-        let day = |date: NaiveDate| s(date.format(DATE_FORMAT).to_string());
         let request = self.query_index(
             VISIT_INDEX,
             "#visit = :visit AND #last_visit BETWEEN :from AND :to",
             values([
                 (":visit", s(VEHICLE)),
-                (":from", day(from)),
-                (":to", day(to)),
+                (":from", value(&from)?),
+                (":to", value(&to)?),
             ]),
         );
         let vehicles = self
             .query_all(request)
             .await?
-            .iter()
-            .map(vehicle_from)
-            .collect::<Result<Vec<_>, _>>()?;
+            .into_iter()
+            .map(versioned)
+            .collect::<Result<Vec<Vehicle>, _>>()?;
         let owners: BTreeSet<&str> = vehicles.iter().map(|v| v.id_customer.as_str()).collect();
         let mut customers = HashMap::new();
         for found in self.batch_get(owners.into_iter().map(customer_pk)).await? {
             if is_kind(&found, CUSTOMER) {
-                let customer = customer_from(&found)?;
+                let customer: Customer = versioned(found)?;
                 customers.insert(customer.id.clone(), customer);
             }
         }
@@ -313,19 +325,81 @@ impl DynamoStore {
             return Ok(Err(refusal));
         }
         // 2 + 2 × MAX_VEHICLES actions: well within the 100 of a transaction.
+        let mut actions = self.registration_actions(registration)?;
+        let vehicles = signed(registration.vehicles.len());
+        actions.push((self.adjust_counts(1, vehicles)?, Check::None));
+        self.commit(actions).await
+    }
+
+    /// The registrations `rows` in one transaction with the counts' change of them all. Rows
+    /// refused by name (a taken nopol) are settled and the rest tried again together; a
+    /// refusal naming no row settles each on its own.
+    async fn register_pack(
+        &self,
+        registrations: &[Registration],
+        rows: &[usize],
+        done: &mut [Option<Attempt>],
+    ) -> Result<(), StoreError> {
+        let mut pending = rows.to_vec();
+        while !pending.is_empty() {
+            let mut actions = Vec::new();
+            let mut spans = Vec::with_capacity(pending.len());
+            let mut vehicles = 0;
+            for &row in &pending {
+                let start = actions.len();
+                actions.extend(self.registration_actions(&registrations[row])?);
+                spans.push(start..actions.len());
+                vehicles += registrations[row].vehicles.len();
+            }
+            let counts = self.adjust_counts(signed(pending.len()), signed(vehicles))?;
+            actions.push((counts, Check::None));
+            let (items, checks): (Vec<_>, Vec<_>) = actions.into_iter().unzip();
+            let codes = match self.transact(items).await? {
+                Outcome::Committed => {
+                    pending.iter().for_each(|&row| done[row] = Some(Ok(Ok(()))));
+                    return Ok(());
+                }
+                Outcome::Cancelled(codes) => codes,
+            };
+            let refused: Vec<(usize, StoreError)> = pending
+                .iter()
+                .zip(&spans)
+                .filter_map(|(&row, span)| {
+                    let failed_here = span.clone().filter(|&at| failed(&codes, at));
+                    named_refusal(failed_here.map(|at| &checks[at])).map(|err| (row, err))
+                })
+                .collect();
+            if refused.is_empty() {
+                for &row in &pending {
+                    done[row] = Some(self.register(&registrations[row]).await);
+                }
+                return Ok(());
+            }
+            pending.retain(|row| !refused.iter().any(|(r, _)| r == row));
+            for (row, err) in refused {
+                done[row] = Some(Ok(Err(err)));
+            }
+        }
+        Ok(())
+    }
+
+    /// The customer (with its vehicle count), each vehicle and its guard: the writes of a
+    /// registration but the counts'.
+    fn registration_actions(
+        &self,
+        registration: &Registration,
+    ) -> Result<Vec<(TransactWriteItem, Check)>, StoreError> {
         let customer = &registration.customer;
         let pk = customer_pk(&customer.id);
         // The customer's vehicle count, kept in step by every vehicle added or deleted (not in
         // `customer_item`, which a replace writes back).
-        let mut item = customer_item(customer);
+        let mut item = customer_item(customer)?;
         item.insert("vehicle_count".into(), n(registration.vehicles.len()));
         let mut actions = vec![(self.put_if_absent(item)?, Check::New(pk))];
         for vehicle in &registration.vehicles {
             actions.extend(self.add_vehicle(vehicle)?);
         }
-        let vehicles = signed(registration.vehicles.len());
-        actions.push((self.adjust_counts(1, vehicles)?, Check::None));
-        self.commit(actions).await
+        Ok(actions)
     }
 
     /// A new vehicle and its guard.
@@ -335,7 +409,7 @@ impl DynamoStore {
     ) -> Result<[(TransactWriteItem, Check); 2], StoreError> {
         Ok([
             (
-                self.put_if_absent(vehicle_item(vehicle))?,
+                self.put_if_absent(vehicle_item(vehicle)?)?,
                 Check::New(vehicle_pk(&vehicle.id)),
             ),
             (
@@ -436,8 +510,7 @@ pub(super) enum Check {
 }
 
 impl Check {
-    /// Which refusal is reported when several actions were refused: a moved version first
-    /// (the caller re-reads and then sees the rest).
+    /// Which refusal is reported when several actions were refused ([`named_refusal`]).
     fn rank(&self) -> u8 {
         match self {
             Check::Version(..) | Check::Exists(_) => 0,
@@ -455,6 +528,12 @@ impl Check {
             Check::None => StoreError::Other("an unconditional write was refused".into()),
         }
     }
+}
+
+/// The refusal reported when the actions of `refused` were refused: a moved version first
+/// (the caller re-reads and then sees the rest), then the first taken nopol.
+fn named_refusal<'a>(refused: impl Iterator<Item = &'a Check>) -> Option<StoreError> {
+    refused.min_by_key(|c| c.rank()).map(Check::refusal)
 }
 
 impl DynamoStore {
@@ -479,13 +558,9 @@ impl DynamoStore {
                 }
             }
         }
-        Ok(Err(refused
-            .into_iter()
-            .min_by_key(|c| c.rank())
-            .map_or_else(
-                || StoreError::Other(format!("transaction cancelled: {codes:?}")),
-                Check::refusal,
-            )))
+        Ok(Err(named_refusal(refused.into_iter()).unwrap_or_else(
+            || StoreError::Other(format!("transaction cancelled: {codes:?}")),
+        )))
     }
 
     /// Whether `check`'s condition fails as the table stands now.
@@ -615,11 +690,6 @@ fn is_kind(item: &Item, kind: &str) -> bool {
     matches!(item.get("kind"), Some(AttributeValue::S(found)) if found == kind)
 }
 
-/// A timestamp attribute (RFC 3339 text).
-pub(super) fn stamp(item: &Item, name: &str) -> Result<DateTime<FixedOffset>, StoreError> {
-    time(text(item, name)?)
-}
-
 fn stale_unless(applied: bool) -> Result<(), StoreError> {
     if applied {
         Ok(())
@@ -656,73 +726,40 @@ fn guard_pk(nopol_key: &str) -> String {
     format!("{GUARD_PREFIX}{nopol_key}")
 }
 
-fn attributes<const N: usize>(pk: String, pairs: [(&str, AttributeValue); N]) -> Item {
-    let mut item = key(pk);
-    item.extend(pairs.map(|(name, value)| (name.to_string(), value)));
-    item
+/// The customer as stored: its serde form, its version, and the list order.
+fn customer_item(customer: &Customer) -> Result<Item, StoreError> {
+    let mut item = attributes(customer)?;
+    item.extend(key(customer_pk(&customer.id)));
+    item.insert("kind".into(), s(CUSTOMER));
+    item.insert("list_key".into(), s(customer.list_key()));
+    item.insert("version".into(), n(customer.version));
+    Ok(item)
 }
 
-fn customer_item(customer: &Customer) -> Item {
-    attributes(
-        customer_pk(&customer.id),
-        [
-            ("kind", s(CUSTOMER)),
-            ("list_key", s(customer.list_key())),
-            ("id", s(&customer.id)),
-            ("name", s(&customer.name)),
-            ("no_hp", s(&customer.no_hp)),
-            ("created_at", s(customer.created_at.to_rfc3339())),
-            ("updated_at", s(customer.updated_at.to_rfc3339())),
-            ("version", n(customer.version)),
-        ],
-    )
-}
-
-fn customer_from(item: &Item) -> Result<Customer, StoreError> {
-    Ok(Customer {
-        id: text(item, "id")?.to_string(),
-        name: text(item, "name")?.to_string(),
-        no_hp: text(item, "no_hp")?.to_string(),
-        created_at: stamp(item, "created_at")?,
-        updated_at: stamp(item, "updated_at")?,
-        version: number(item, "version")?,
-    })
-}
-
-/// The vehicle, with none of the attributes the record indexes are built on.
-fn vehicle_item(vehicle: &Vehicle) -> Item {
-    let mut item = attributes(
-        vehicle_pk(&vehicle.id),
-        [
-            ("kind", s(VEHICLE)),
-            ("id", s(&vehicle.id)),
-            ("id_customer", s(&vehicle.id_customer)),
-            ("nopol", s(&vehicle.nopol)),
-            ("model", s(&vehicle.model)),
-            ("created_at", s(vehicle.created_at.to_rfc3339())),
-            ("updated_at", s(vehicle.updated_at.to_rfc3339())),
-            ("version", n(vehicle.version)),
-        ],
-    );
-    // Sparse: only a vehicle with a visit enters `visit-index`.
-    if let Some(day) = vehicle.last_visit {
-        item.insert("last_visit".into(), s(day.format(DATE_FORMAT).to_string()));
+/// The vehicle as stored: its serde form (`id_customer` puts it into `customer-index`), its
+/// version, and none of the attributes the record indexes are built on.
+fn vehicle_item(vehicle: &Vehicle) -> Result<Item, StoreError> {
+    let mut item = attributes(vehicle)?;
+    item.extend(key(vehicle_pk(&vehicle.id)));
+    item.insert("kind".into(), s(VEHICLE));
+    item.insert("version".into(), n(vehicle.version));
+    // Sparse: only a vehicle with a visit (`last_visit`) enters `visit-index`.
+    if vehicle.last_visit.is_some() {
         item.insert("visit".into(), s(VEHICLE));
     }
-    item
+    Ok(item)
 }
 
-fn vehicle_from(item: &Item) -> Result<Vehicle, StoreError> {
-    Ok(Vehicle {
-        id: text(item, "id")?.to_string(),
-        id_customer: text(item, "id_customer")?.to_string(),
-        nopol: text(item, "nopol")?.to_string(),
-        model: text(item, "model")?.to_string(),
-        last_visit: opt_date(item, "last_visit")?,
-        created_at: stamp(item, "created_at")?,
-        updated_at: stamp(item, "updated_at")?,
-        version: number(item, "version")?,
-    })
+impl Versioned for Customer {
+    fn with_version(self, version: u64) -> Self {
+        Customer { version, ..self }
+    }
+}
+
+impl Versioned for Vehicle {
+    fn with_version(self, version: u64) -> Self {
+        Vehicle { version, ..self }
+    }
 }
 
 /// The items a registration writes (but the counts), to tell which rows of a bulk insert
@@ -744,6 +781,27 @@ fn waves(registrations: &[Registration]) -> (Vec<usize>, Vec<usize>) {
         seen.extend(items);
         fresh
     })
+}
+
+/// The most actions of one transaction.
+const MAX_ACTIONS: usize = 100;
+
+/// `rows` in packs whose writes, with the counts' update, fit one transaction.
+fn packs(registrations: &[Registration], rows: &[usize]) -> Vec<Vec<usize>> {
+    let mut packs: Vec<Vec<usize>> = Vec::new();
+    let mut actions = 0;
+    for &row in rows {
+        let needs = 1 + 2 * registrations[row].vehicles.len();
+        match packs.last_mut() {
+            Some(pack) if actions + needs < MAX_ACTIONS => pack.push(row),
+            _ => {
+                packs.push(vec![row]);
+                actions = 0;
+            }
+        }
+        actions += needs;
+    }
+    packs
 }
 
 /// A vehicle id or nopol repeated within one registration, refused as the embedded store
@@ -786,10 +844,9 @@ mod tests {
 
     #[test]
     fn set_all_sets_every_attribute_but_the_key() {
-        let item = attributes(
-            "customer#1".into(),
-            [("name", s("Budi")), ("version", n(2))],
-        );
+        let mut item = key("customer#1");
+        item.insert("name".into(), s("Budi"));
+        item.insert("version".into(), n(2));
         let (set, values) = set_all(item);
         assert!(set.starts_with("SET "));
         assert!(set.contains("#name = :name") && set.contains("#version = :version"));

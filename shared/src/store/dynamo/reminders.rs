@@ -184,7 +184,7 @@ impl DynamoStore {
             .expression_attribute_values(":from", item::s(day(from)))
             .expression_attribute_values(":to", item::s(day(to)));
         let found = self.query_all(request).await?;
-        found.iter().map(item::record_from).collect()
+        found.into_iter().map(item::record_from).collect()
     }
 
     /// `reminder_sent_count + 1`, `version + 1`, `last_reminder_sent` and its epoch (which
@@ -208,7 +208,7 @@ impl DynamoStore {
             .expression_attribute_names("#epoch", "last_reminder_epoch")
             .expression_attribute_values(":rec", item::s(RECORD_KIND))
             .expression_attribute_values(":one", item::n(1))
-            .expression_attribute_values(":at", item::s(at.to_rfc3339()))
+            .expression_attribute_values(":at", item::value(&at)?)
             .expression_attribute_values(":epoch", item::n(item::epoch(at.with_timezone(&Utc))))
             .build()
             .map_err(build_error)?;

@@ -296,7 +296,7 @@ impl DynamoStore {
     }
 
     fn put_new_record(&self, record: &ManualRecord) -> Result<TransactWriteItem, StoreError> {
-        self.put_if_absent(item::record_item(record))
+        self.put_if_absent(item::record_item(record)?)
     }
 
     fn put_guard(&self, record: &ManualRecord) -> Result<TransactWriteItem, StoreError> {
@@ -321,7 +321,7 @@ impl DynamoStore {
     ) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(item::record_item(record)))
+            .set_item(Some(item::record_item(record)?))
             .condition_expression("#version = :version")
             .expression_attribute_names("#version", "version")
             .expression_attribute_values(":version", item::n(version))
@@ -498,18 +498,8 @@ fn id_exists(record: &ManualRecord) -> StoreError {
 fn settle(outcomes: &mut [Option<Result<(), StoreError>>], rows: &[usize], err: &StoreError) {
     for &row in rows {
         if outcomes[row].is_none() {
-            outcomes[row] = Some(Err(copy(err)));
+            outcomes[row] = Some(Err(err.clone()));
         }
-    }
-}
-
-/// The same error again, for the rows a failure left unwritten.
-fn copy(err: &StoreError) -> StoreError {
-    match err {
-        StoreError::NopolTaken(key) => StoreError::NopolTaken(key.clone()),
-        StoreError::Stale => StoreError::Stale,
-        StoreError::Unavailable(text) => StoreError::Unavailable(text.clone()),
-        StoreError::Other(text) => StoreError::Other(text.clone()),
     }
 }
 

@@ -1,5 +1,7 @@
 //! The customer register in the embedded database.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
 
@@ -26,12 +28,36 @@ impl Tables<'_> {
     }
 
     fn insert_registration(&mut self, registration: &Registration) -> Result<(), StoreError> {
-        let customer = &registration.customer;
-        ensure_new(&self.customers, "customer", &customer.id)?;
-        self.change(None, Some(customer))?;
+        self.admit(registration)?;
+        self.write_registration(registration)
+    }
+
+    /// Refuses `registration` before any of it is written, so that a refused one leaves
+    /// nothing behind even inside a transaction that goes on with other registrations.
+    fn admit(&self, registration: &Registration) -> Result<(), StoreError> {
+        ensure_new(&self.customers, "customer", &registration.customer.id)?;
+        let (mut ids, mut nopols) = (HashSet::new(), HashSet::new());
         for vehicle in &registration.vehicles {
             ensure_new(&self.vehicles, "vehicle", &vehicle.id)?;
-            self.put_vehicle(None, vehicle)?;
+            if !ids.insert(vehicle.id.as_str()) {
+                return Err(StoreError::Other(format!(
+                    "vehicle {} exists already",
+                    vehicle.id
+                )));
+            }
+            let key = vehicle.nopol_key();
+            if self.lookup(Index::VehicleNopols, &key)?.is_some() || !nopols.insert(key.clone()) {
+                return Err(StoreError::NopolTaken(key));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes an admitted registration; a failure here fails its whole transaction.
+    fn write_registration(&mut self, registration: &Registration) -> Result<(), StoreError> {
+        self.change(None, Some(&registration.customer))?;
+        for vehicle in &registration.vehicles {
+            self.change(None, Some(vehicle))?;
         }
         Ok(())
     }
@@ -58,17 +84,25 @@ impl RegisterStore for EmbeddedStore {
             .await
     }
 
-    /// One transaction per registration, so that a refused one leaves nothing behind.
+    /// One transaction for them all: each registration is admitted before any of it is
+    /// written, so a refused one leaves nothing behind, and a failed write commits nothing.
     async fn insert_registrations(
         &self,
         registrations: &[Registration],
     ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
         let registrations = registrations.to_vec();
         self.run(move |db| {
-            Ok(registrations
-                .iter()
-                .map(|r| write(db, |t| t.insert_registration(r)))
-                .collect())
+            write(db, |t| {
+                let mut outcomes = Vec::with_capacity(registrations.len());
+                for registration in &registrations {
+                    // A refusal is the row's outcome; a failed write fails them all (`?`).
+                    outcomes.push(match t.admit(registration) {
+                        Ok(()) => Ok(t.write_registration(registration)?),
+                        Err(refusal) => Err(refusal),
+                    });
+                }
+                Ok(outcomes)
+            })
         })
         .await
     }
