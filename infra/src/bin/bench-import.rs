@@ -4,7 +4,6 @@
 //! and the largest records table that fits one Lambda answer, in xlsx and in CSV.
 //! Fails only when a step did not do what it was set up to do.
 
-use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,7 +13,7 @@ use bengkel::App;
 use bengkel::auth::Auth;
 use bengkel::config::Config;
 use bengkel::files::{MAX_ANSWER_BYTES, answer_bytes};
-use bengkel::import::MAX_SHEET_ROWS;
+use bengkel::import::{MAX_SHEET_ROWS, Mode, SheetOptions};
 use bengkel::sheet::{Cell, File, Format, Table};
 use bengkel::store::dynamo::{DynamoStore, ensure_table};
 use chrono::NaiveDate;
@@ -101,8 +100,11 @@ async fn bench(endpoint: &str) -> Result<Vec<String>, BoxError> {
     println!("sheet: {rows} rows, xlsx {} bytes", file.bytes.len());
     let register = File::of(&register_sheet(rows), Format::Xlsx, "bench".into())?;
     for (what, bytes) in [("records", &file.bytes), ("register", &register.bytes)] {
-        for dry_run in ["true", "false"] {
-            let params = HashMap::from([("dry_run".to_string(), dry_run.to_string())]);
+        for dry_run in [true, false] {
+            let params = SheetOptions {
+                mode: if dry_run { Mode::DryRun } else { Mode::Write },
+                sheet: None,
+            };
             meter.take();
             let started = Instant::now();
             let (imported, failed) = if what == "records" {
@@ -130,10 +132,9 @@ async fn bench(endpoint: &str) -> Result<Vec<String>, BoxError> {
     }
 
     for format in [Format::Xlsx, Format::Csv] {
-        let params = HashMap::from([("format".to_string(), format.extension().to_string())]);
         meter.take();
         let started = Instant::now();
-        let export = bengkel::manual::sheet::export(&app, &params).await?;
+        let export = bengkel::manual::sheet::export(&app, format).await?;
         let took = started.elapsed();
         let tally = meter.take();
         let answer = answer_bytes(&export);

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use super::item::{self, Item, PK, optional, text};
 use super::schema::MESSAGES_INDEX;
 use super::{DynamoStore, sdk_error};
-use crate::messages::MessageEntry;
+use crate::messages::model::MessageEntry;
 use crate::store::{MessagePage, MessageQuery, MessageStore, StoreError};
 
 /// `log` of every entry: the hash key of `messages-index`.
@@ -211,7 +211,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::messages::{Source, Status};
+    use crate::messages::model::{Source, Status};
 
     fn sample() -> MessageEntry {
         let at = FixedOffset::east_opt(7 * 3600)
