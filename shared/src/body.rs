@@ -138,6 +138,17 @@ impl<T: Clone> Slot<T> {
     }
 }
 
+/// A JSON number that is a whole number `>= 0`: `3`, or `3.0` as JSON Schema's integer (and
+/// pydantic) take it.
+fn whole_number(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u32::MAX as f64)
+            .map(|f| f as u64)
+    })
+}
+
 /// The fields of one JSON object, taken one by one; what is left over is an unknown field.
 pub struct Fields {
     loc: Vec<Value>,
@@ -247,7 +258,7 @@ impl Fields {
 
     /// 0 or 1.
     pub fn flag(&mut self, name: &str) -> Slot<u8> {
-        self.take(name, |value| match value.as_u64() {
+        self.take(name, |value| match whole_number(value) {
             Some(0) => Ok(0),
             Some(1) => Ok(1),
             _ => Err(("literal_error", "Input should be 0 or 1".to_string())),
@@ -257,7 +268,7 @@ impl Fields {
     /// A whole number from 0 to `max`.
     pub fn whole(&mut self, name: &str, max: u64) -> Slot<u64> {
         self.take(name, |value| {
-            value.as_u64().filter(|n| *n <= max).ok_or((
+            whole_number(value).filter(|n| *n <= max).ok_or((
                 "int_parsing",
                 format!("Input should be a whole number from 0 to {max}"),
             ))

@@ -38,8 +38,18 @@ pub struct Batch<T>(std::marker::PhantomData<T>);
 
 impl<T: utoipa::ToSchema> utoipa::PartialSchema for Batch<T> {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        // A row that is not a valid create body is no error of the request: it is reported
+        // as a failure of that row, so any value is an acceptable row.
+        let row = utoipa::openapi::schema::AnyOfBuilder::new()
+            .item(utoipa::openapi::Ref::from_schema_name(T::name()))
+            .item(utoipa::openapi::schema::Object::with_type(
+                utoipa::openapi::schema::SchemaType::AnyValue,
+            ))
+            .description(Some(
+                "A create body; any other value is reported as that row's failure",
+            ));
         utoipa::openapi::schema::ArrayBuilder::new()
-            .items(utoipa::openapi::Ref::from_schema_name(T::name()))
+            .items(row)
             .max_items(Some(MAX_IMPORT_ROWS))
             .description(Some(
                 "Each row is validated and stored on its own; more rows answer 413",

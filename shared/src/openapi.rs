@@ -11,6 +11,7 @@ use std::sync::{Arc, LazyLock};
 use axum::extract::Path;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use utoipa::openapi::encoding::EncodingBuilder;
 use utoipa::openapi::path::{
     HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn,
 };
@@ -116,7 +117,15 @@ impl Doc {
             )
             .content(
                 "multipart/form-data",
-                ContentBuilder::new().schema(Some(form)).build(),
+                ContentBuilder::new()
+                    .schema(Some(form))
+                    .encoding(
+                        "file",
+                        EncodingBuilder::new()
+                            .content_type(Some(format!("{}, text/csv", Format::XLSX_TYPE)))
+                            .build(),
+                    )
+                    .build(),
             )
             .required(Some(Required::True))
             .build();
@@ -225,11 +234,16 @@ impl Doc {
         } = doc;
         operation = operation.operation_id(Some(function));
         for name in path_parameters(path) {
+            // A plate in a path is read as in a body; every other parameter is an id.
+            let schema = match name {
+                "nopol" => crate::nopol::Nopol::schema(),
+                _ => String::schema(),
+            };
             let parameter = ParameterBuilder::new()
                 .name(name)
                 .parameter_in(ParameterIn::Path)
                 .required(Required::True)
-                .schema(Some(String::schema()))
+                .schema(Some(schema))
                 .build();
             operation = operation.parameter(parameter);
         }

@@ -150,7 +150,9 @@ pub async fn list(app: &App, query: &MessageQuery) -> Result<MessageList, ApiErr
     reason = "the shape MessageQuery is read from, for the document"
 )]
 pub struct LogParams {
+    #[param(inline)]
     status: Option<Status>,
+    #[param(inline)]
     source: Option<Source>,
     /// Entries per page.
     #[param(minimum = 1, maximum = 1000, default = 100)]

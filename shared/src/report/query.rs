@@ -216,7 +216,9 @@ pub struct ExportQuery {
 )]
 pub struct ListParams {
     /// Ranks by this; alone, `order` ranks by frequency.
+    #[param(inline)]
     sort: Option<SortKey>,
+    #[param(inline)]
     order: Option<Order>,
     /// Rows per page; with `limit` or `cursor` the cursor of the next page comes in
     /// `X-Next-Cursor`.
@@ -240,7 +242,9 @@ pub struct DetailParams {
     /// Pairs that received at most this many (0: never messaged), not below `min_frequency`.
     #[param(minimum = 0)]
     max_frequency: Option<u64>,
+    #[param(inline)]
     sort: Option<SortKey>,
+    #[param(inline)]
     order: Option<Order>,
     #[param(minimum = 1, maximum = 1000, default = 1000)]
     limit: Option<u32>,
@@ -262,7 +266,9 @@ pub struct ExportParams {
     min_frequency: Option<u64>,
     #[param(minimum = 0)]
     max_frequency: Option<u64>,
+    #[param(inline)]
     sort: Option<SortKey>,
+    #[param(inline)]
     order: Option<Order>,
 }
 

@@ -282,7 +282,8 @@ impl FromQuery for Scope {
 fn scope(params: &HashMap<String, String>) -> Result<Scope, ApiError> {
     let mut errors = Vec::new();
     let mut id = |name: &str| {
-        let raw = params.get(name).filter(|v| !v.is_empty())?;
+        // Given but empty is refused, not read as "every row": a reset is not undone by itself.
+        let raw = params.get(name)?;
         if Uuid::parse_str(raw).is_err() {
             errors.push(
                 FieldError::new(
