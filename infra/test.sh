@@ -2,7 +2,8 @@
 # Runs every test tier on this machine, installing what it needs first:
 #   lints, unit + API + conformance (embedded and DynamoDB on moto) + template check,
 #   the Lambda tier (cargo lambda watch/invoke), the browser tier (the staff page in headless
-#   Chromium), and cfn-lint.
+#   Chromium), cfn-lint, and the contract tier (schemathesis over /openapi.json against the
+#   local server).
 # A tier that cannot run fails the whole command, loudly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ export VENV="${VENV:-$ROOT/.venv}"
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
 
-step "tools: Python venv with moto, cfn-lint and cargo-lambda ($VENV)"
+step "tools: Python venv with moto, cfn-lint, cargo-lambda and schemathesis ($VENV)"
 command -v cargo >/dev/null || fail "cargo is not installed"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV" || fail "could not create a Python venv (python3 -m venv)"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check -r infra/requirements-test.txt \
@@ -64,6 +65,9 @@ grep -q '^test result: ok. 1 passed' "$BROWSER_LOG" || fail "browser tier: the j
 step "template: cfn-lint, on the template and on its SAM expansion"
 "$VENV/bin/cfn-lint" template.yaml || fail "cfn-lint template.yaml"
 "$VENV/bin/python" infra/sam_validate.py template.yaml || fail "the SAM expansion of template.yaml"
+
+step "contract: schemathesis over /openapi.json against the local server (infra/schemathesis.sh)"
+bash infra/schemathesis.sh || fail "contract tier (schemathesis)"
 
 # One closing line over every tier: the cargo test totals plus the Lambda checks.
 passed=$(cat "$CARGO_LOG" "$LAMBDA_LOG" "$BROWSER_LOG" | sed -nE 's/^(test result: ok\.|lambda:) ([0-9]+) passed.*/\2/p' | awk '{ sum += $1 } END { print sum }')

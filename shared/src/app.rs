@@ -10,7 +10,7 @@ use crate::config::{self, Config};
 use crate::gateway::Gateway;
 use crate::scheduler::eventbridge::{self, EventBridgeSchedule};
 use crate::scheduler::local::LocalSchedule;
-use crate::scheduler::{Job, NoSchedule, ScheduleControl};
+use crate::scheduler::schedule::{Job, NoSchedule, ScheduleControl};
 use crate::store::dynamo::DynamoStore;
 use crate::store::{ManualStore, MessageStore, RegisterStore, ReminderStore, ReportStore, Store};
 

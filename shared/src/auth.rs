@@ -1,18 +1,16 @@
 //! Bearer-token authentication: HS256 JWTs signed with the workshop main application's secret.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Request, State};
-use axum::http::header;
-use axum::middleware::Next;
-use axum::response::Response;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::config::{Config, ConfigError};
-use crate::{ApiError, App};
+use crate::error::ApiError;
+
+/// Seconds a token's `exp` and `nbf` may be off, for clocks that disagree a little.
+pub const CLOCK_SKEW_SECS: u64 = 60;
 
 /// Shorter secrets make HS256 guessable.
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -24,7 +22,8 @@ pub struct Auth {
 }
 
 impl Auth {
-    /// Pins HS256, requires `exp`, and checks `iss`/`aud` when the config names them.
+    /// Pins HS256, requires `exp` (and honours `nbf` when a token has one), and checks
+    /// `iss`/`aud` when the config names them. Both time claims allow a minute of clock skew.
     pub fn new(secret: &[u8], config: &Config) -> Result<Self, ConfigError> {
         if secret.len() < MIN_SECRET_BYTES {
             return Err(ConfigError::Invalid(format!(
@@ -33,6 +32,9 @@ impl Auth {
             )));
         }
         let mut validation = Validation::new(Algorithm::HS256);
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.leeway = CLOCK_SKEW_SECS;
         let mut required = vec!["exp"];
         match &config.jwt_issuer {
             Some(issuer) => {
@@ -83,30 +85,6 @@ impl Auth {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing of a JSON object cannot fail")
     }
-}
-
-/// Refuses the request with 401 unless it carries `Authorization: Bearer <valid JWT>`.
-pub async fn require_bearer(
-    State(app): State<Arc<App>>,
-    request: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| {
-            value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
-        .ok_or(ApiError::Unauthorized("Not authenticated"))?;
-    let claims = app.auth.verify(token)?;
-    let subject = claims.get("sub").cloned().unwrap_or_default();
-    tracing::debug!(sub = %subject, "authenticated");
-    Ok(next.run(request).await)
 }
 
 /// The JSON secret the Lambda functions read from Secrets Manager.

@@ -10,6 +10,36 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, FieldError};
 
+/// Largest request body accepted; larger ones answer 413.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// A text that is not only white space (as `str::trim` sees it), for the OpenAPI document.
+pub const NOT_BLANK: &str = "[^\\t\\n\\u000B\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
+
+/// The schema of a text field of `min..=max` characters (after trimming) that is not blank.
+pub fn text_schema(min: usize, max: usize) -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .min_length(Some(min))
+        .max_length(Some(max))
+        .pattern(Some(NOT_BLANK))
+        .build()
+}
+
+/// A calendar date written exactly `YYYY-MM-DD`, the one form the API takes.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    shaped
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+}
+
 /// A request body parsed as JSON; unreadable JSON is a 422, an oversized body a 413.
 pub struct JsonBody(pub Value);
 
@@ -61,7 +91,7 @@ fn body_rejection(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::TooLarge(format!(
             "Body terlalu besar (maksimal {} byte)",
-            crate::routes::MAX_BODY_BYTES
+            MAX_BODY_BYTES
         ))
     } else {
         ApiError::invalid(FieldError::body_root(
@@ -106,6 +136,17 @@ impl<T: Clone> Slot<T> {
             *field = value.clone();
         }
     }
+}
+
+/// A JSON number that is a whole number `>= 0`: `3`, or `3.0` as JSON Schema's integer (and
+/// pydantic) take it.
+fn whole_number(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u32::MAX as f64)
+            .map(|f| f as u64)
+    })
 }
 
 /// The fields of one JSON object, taken one by one; what is left over is an unknown field.
@@ -208,19 +249,16 @@ impl Fields {
     /// A calendar date, `YYYY-MM-DD`.
     pub fn date(&mut self, name: &str) -> Slot<NaiveDate> {
         self.take(name, |value| {
-            value
-                .as_str()
-                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-                .ok_or((
-                    "date_from_datetime_parsing",
-                    "Input should be a valid date in the format YYYY-MM-DD".to_string(),
-                ))
+            value.as_str().and_then(parse_date).ok_or((
+                "date_from_datetime_parsing",
+                "Input should be a valid date in the format YYYY-MM-DD".to_string(),
+            ))
         })
     }
 
     /// 0 or 1.
     pub fn flag(&mut self, name: &str) -> Slot<u8> {
-        self.take(name, |value| match value.as_u64() {
+        self.take(name, |value| match whole_number(value) {
             Some(0) => Ok(0),
             Some(1) => Ok(1),
             _ => Err(("literal_error", "Input should be 0 or 1".to_string())),
@@ -230,7 +268,7 @@ impl Fields {
     /// A whole number from 0 to `max`.
     pub fn whole(&mut self, name: &str, max: u64) -> Slot<u64> {
         self.take(name, |value| {
-            value.as_u64().filter(|n| *n <= max).ok_or((
+            whole_number(value).filter(|n| *n <= max).ok_or((
                 "int_parsing",
                 format!("Input should be a whole number from 0 to {max}"),
             ))

@@ -8,15 +8,28 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 /// One validation problem, located like pydantic locates it: `["body", "no_hp"]`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"loc": ["body", "no_hp"], "msg": "Nomor HP tidak valid: '0212345678'. Gunakan nomor seluler Indonesia, misalnya 08123456789 atau 628123456789", "type": "value_error", "input": "0212345678"}))]
 pub struct FieldError {
+    /// Where: `body` or `query` or `path`, then field names and row indexes.
+    #[schema(value_type = Vec<LocItem>)]
     pub loc: Vec<Value>,
     pub msg: String,
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// What was given, as pydantic reports it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Value>)]
     pub input: Option<Value>,
+}
+
+/// A step of a [`FieldError`]'s location: a field name or a row index.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "the shape of a location step, for the document")]
+#[serde(untagged)]
+pub enum LocItem {
+    Name(String),
+    Index(u32),
 }
 
 impl FieldError {
@@ -43,6 +56,19 @@ impl FieldError {
     pub fn body(field: &str, kind: &'static str, msg: impl Into<String>) -> Self {
         Self::new(vec![json!("body"), json!(field)], kind, msg)
     }
+}
+
+/// `{"detail": "text"}`: FastAPI's `HTTPException` body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HttpError {
+    #[schema(example = "Data manual WhatsApp tidak ditemukan")]
+    pub detail: String,
+}
+
+/// `{"detail": [{"loc": …, "msg": …, "type": …, "input": …}]}`: FastAPI's validation error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ValidationError {
+    pub detail: Vec<FieldError>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,15 +117,16 @@ impl ApiError {
     }
 
     /// The body a client sees. Server-side failures never carry their internal text.
-    fn detail(&self) -> Value {
-        match self {
-            ApiError::Invalid(errors) => json!(errors),
+    fn body(self) -> Response {
+        let detail = match self {
+            ApiError::Invalid(detail) => return Json(ValidationError { detail }).into_response(),
             ApiError::Unavailable(_) => {
-                json!("Database sedang tidak dapat dihubungi, coba lagi nanti")
+                "Database sedang tidak dapat dihubungi, coba lagi nanti".to_string()
             }
-            ApiError::Internal(_) => json!("Terjadi kesalahan internal server"),
-            other => json!(other.to_string()),
-        }
+            ApiError::Internal(_) => "Terjadi kesalahan internal server".to_string(),
+            other => other.to_string(),
+        };
+        Json(HttpError { detail }).into_response()
     }
 }
 
@@ -111,7 +138,7 @@ impl IntoResponse for ApiError {
         } else {
             tracing::info!(status = status.as_u16(), error = %self, "request rejected");
         }
-        let mut response = (status, Json(json!({ "detail": self.detail() }))).into_response();
+        let mut response = (status, self.body()).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

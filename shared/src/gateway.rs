@@ -9,7 +9,7 @@ use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 
 use crate::config::{Config, ConfigError};
-use crate::messages::Status;
+use crate::messages::model::Status;
 
 /// Connection attempts before giving up; only refused or unreachable connections are retried.
 const CONNECT_ATTEMPTS: u32 = 3;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, FieldError};
+use crate::extract::FromQuery;
 use crate::query::Params;
 use crate::sheet::{self, Column, Format, Located, Row, Sheet, SheetError};
 
@@ -30,6 +31,90 @@ pub fn rows(body: Value) -> Result<Vec<Value>, ApiError> {
         )));
     }
     Ok(rows)
+}
+
+/// A JSON import body of at most [`MAX_IMPORT_ROWS`] rows of `T`, for the OpenAPI document.
+pub struct Batch<T>(std::marker::PhantomData<T>);
+
+impl<T: utoipa::ToSchema> utoipa::PartialSchema for Batch<T> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        // A row that is not a valid create body is no error of the request: it is reported
+        // as a failure of that row, so any value is an acceptable row.
+        let row = utoipa::openapi::schema::AnyOfBuilder::new()
+            .item(utoipa::openapi::Ref::from_schema_name(T::name()))
+            .item(utoipa::openapi::schema::Object::with_type(
+                utoipa::openapi::schema::SchemaType::AnyValue,
+            ))
+            .description(Some(
+                "A create body; any other value is reported as that row's failure",
+            ));
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(row)
+            .max_items(Some(MAX_IMPORT_ROWS))
+            .description(Some(
+                "Each row is validated and stored on its own; more rows answer 413",
+            ))
+            .into()
+    }
+}
+
+impl<T: utoipa::ToSchema> utoipa::ToSchema for Batch<T> {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((T::name().into(), T::schema()));
+        T::schemas(schemas);
+    }
+}
+
+/// The query of a sheet import, as the OpenAPI document shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(
+    dead_code,
+    reason = "the shape SheetOptions is read from, for the document"
+)]
+pub struct SheetQuery {
+    /// `false` to write; by default only checks every row and writes nothing.
+    #[param(default = true)]
+    dry_run: Option<bool>,
+    /// The sheet to read, by name (case ignored); the first one by default.
+    sheet: Option<String>,
+}
+
+impl FromQuery for SheetOptions {
+    type Shape = SheetQuery;
+
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        SheetOptions::parse(raw)
+    }
+}
+
+/// What an export was asked: the file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Export {
+    pub format: Format,
+}
+
+/// The query of an export, as the OpenAPI document shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code, reason = "the shape Export is read from, for the document")]
+pub struct ExportQuery {
+    /// `xlsx` (the default) or `csv`.
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)?$")]
+    format: Option<String>,
+}
+
+impl FromQuery for Export {
+    type Shape = ExportQuery;
+
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        export_format(raw).map(|format| Export { format })
+    }
 }
 
 /// What a sheet import was asked: `?dry_run=` (default true) and `?sheet=`.
@@ -172,7 +257,7 @@ pub enum Mode {
 
 /// One problem of a sheet row, for a person to fix: the row and column as the spreadsheet
 /// shows them, what the cell holds, and why it was refused.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     pub row: usize,
     /// The header of the column, as the sheet writes it; `None` for a problem of the row.
@@ -335,7 +420,7 @@ fn reason(error: &FieldError) -> String {
 }
 
 /// The outcome of a bulk import, as `data` of its answer; `F` names a failing row.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportReport<F> {
     pub total: usize,
     /// Rows stored or, in a dry run, rows that would be.
@@ -346,9 +431,12 @@ pub struct ImportReport<F> {
 
 /// The answer of an import: `{"success": true, "data": …, "message": …}`, and for a sheet
 /// import whether it was a dry run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"success": true, "message": "Import selesai. 3 berhasil, 0 gagal",
+    "data": {"total": 3, "imported": 3, "failed": 0, "failures": []}}))]
 pub struct ImportAnswer<F> {
     pub success: bool,
+    #[schema(inline)]
     pub data: ImportReport<F>,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod cors;
 pub mod error;
+pub mod extract;
 #[cfg(feature = "fake-starsender")]
 pub mod fake_starsender;
 pub mod files;
@@ -18,6 +19,7 @@ pub mod manual;
 pub mod messages;
 pub mod middleware;
 pub mod nopol;
+pub mod openapi;
 pub mod page;
 pub mod phone;
 pub mod query;

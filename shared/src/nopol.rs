@@ -45,11 +45,31 @@ impl fmt::Display for Nopol {
     }
 }
 
+/// What a plate may be written as, for the OpenAPI document: exactly what [`Nopol::parse`]
+/// accepts (letters in any case, ASCII white space anywhere).
+pub const PATTERN: &str = "^[ \\t\\n\\f\\r]*[A-Za-z][ \\t\\n\\f\\r]*([A-Za-z][ \\t\\n\\f\\r]*)?\
+     [0-9][ \\t\\n\\f\\r]*([0-9][ \\t\\n\\f\\r]*){0,3}([A-Za-z][ \\t\\n\\f\\r]*){0,3}$";
+
+impl utoipa::PartialSchema for Nopol {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(PATTERN))
+            .description(Some(
+                "Licence plate in any spelling (b1234xyz, B 1234 XYZ); stored as B 1234 XYZ",
+            ))
+            .examples(["B 1234 XYZ"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Nopol {}
+
 /// The look-up key of a plate in any spelling, the display form included: `B1234XYZ`.
 pub fn key(input: &str) -> String {
     input
         .chars()
-        .filter(|c| !c.is_whitespace())
+        .filter(|c| !c.is_ascii_whitespace())
         .map(|c| c.to_ascii_uppercase())
         .collect()
 }

@@ -1,5 +1,23 @@
 //! Indonesian mobile numbers, normalised to the `628…` form StarSender expects.
 
+/// What a number may be written as, for the OpenAPI document: exactly what [`normalize`]
+/// accepts (`+62…`, `62…`, `0…` or `8…`, with spaces, `-`, `.` or parentheses anywhere).
+pub const PATTERN: &str = "^[ \\t().-]*(\\+[ \\t().-]*)?(0[ \\t().-]*8|8|6[ \\t().-]*2[ \\t().-]*8)\
+     [ \\t().-]*([0-9][ \\t().-]*){7,11}$";
+
+/// The schema of a phone field.
+pub fn schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(PATTERN))
+        .description(Some(
+            "Indonesian mobile number in any common form (08123456789, +62 812-3456-789); \
+             stored as 628…",
+        ))
+        .examples(["08123456789"])
+        .build()
+}
+
 /// Normalises `0812-3456-789`, `+62 812 3456 789`, `812 3456 789` … to `628123456789`.
 /// Returns `None` unless the result is `628` followed by 7 to 11 digits.
 pub fn normalize(input: &str) -> Option<String> {

@@ -69,9 +69,9 @@ impl<'a> Params<'a> {
             .unwrap_or(default)
     }
 
-    /// A whole number `>= 0`.
+    /// A whole number `>= 0`, within a signed 64-bit integer (the document's `int64`).
     pub fn whole(&mut self, name: &str) -> Option<u64> {
-        let parse = |raw: &str| raw.parse().ok();
+        let parse = |raw: &str| raw.parse().ok().filter(|n: &u64| *n <= i64::MAX as u64);
         self.parsed(
             name,
             "int_parsing",

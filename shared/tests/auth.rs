@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bengkel::auth::Auth;
 use bengkel::config::Config;
-use bengkel::routes::routes;
+use bengkel::routes::{Access, routes};
 use common::{SECRET, TestApp};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
@@ -106,9 +106,10 @@ async fn bad_tokens_are_refused() {
 }
 
 #[tokio::test]
-async fn every_route_but_the_staff_page_requires_a_token() {
+async fn every_api_route_requires_a_token() {
     let t = TestApp::new();
-    for route in routes().into_iter().filter(|route| !route.public) {
+    // The docs page and the document are public: they show no data.
+    for route in routes().into_iter().filter(|r| r.access == Access::Bearer) {
         let path = route
             .path
             .replace("{record_id}", &uuid::Uuid::new_v4().to_string())
@@ -125,10 +126,37 @@ async fn every_route_but_the_staff_page_requires_a_token() {
     }
 }
 
+fn now() -> u64 {
+    in_an_hour() - 3600
+}
+
+#[tokio::test]
+async fn time_claims_are_honoured() {
+    let t = TestApp::new();
+    let bearer = |claims: Value| format!("Bearer {}", sign(Algorithm::HS256, &claims, SECRET));
+    let skew = bengkel::auth::CLOCK_SKEW_SECS;
+    // Expired past the allowed clock skew, or not valid yet: refused.
+    let expired = bearer(json!({"sub": "kasir", "exp": now() - skew - 30}));
+    assert_refused(&t, Some(&expired), "exp just past").await;
+    let early = bearer(json!({"sub": "kasir", "exp": in_an_hour(), "nbf": now() + skew + 60}));
+    assert_refused(&t, Some(&early), "nbf in the future").await;
+    // Within their times (nbf past, or a few seconds ahead within the skew): accepted.
+    for nbf in [now() - 60, now() + 5] {
+        let ok = bearer(json!({"sub": "kasir", "exp": in_an_hour(), "nbf": nbf}));
+        let reply = t
+            .send(Method::GET, "/manual-whatsapp/", Some(&ok), None)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "nbf {nbf}");
+    }
+}
+
 #[tokio::test]
 async fn the_staff_page_is_served_without_a_token_and_with_any() {
     let t = TestApp::new();
-    let public: Vec<_> = routes().into_iter().filter(|route| route.public).collect();
+    let public: Vec<_> = routes()
+        .into_iter()
+        .filter(|route| route.access == Access::Public)
+        .collect();
     assert_eq!(
         public.iter().map(|route| route.path).collect::<Vec<_>>(),
         ["/", "/assets/{file}"],

@@ -11,6 +11,7 @@ mod cors;
 mod embedded_store;
 mod functions;
 mod messaging;
+mod openapi;
 mod register;
 mod register_store;
 mod reminders;

@@ -9,7 +9,6 @@
 //! step by step until the export answers 413. `-- --limits-only` measures only those.
 //! Fails only when a step did not do what it was set up to do.
 
-use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,10 +18,11 @@ use bengkel::App;
 use bengkel::auth::Auth;
 use bengkel::config::Config;
 use bengkel::files::{MAX_ANSWER_BYTES, answer_bytes};
-use bengkel::import::MAX_SHEET_ROWS;
+use bengkel::import::{MAX_SHEET_ROWS, Mode, SheetOptions};
 use bengkel::manual::ManualRecord;
 use bengkel::register::{Customer, Registration, Vehicle};
 use bengkel::report::Delivery;
+use bengkel::report::query::ReportQuery;
 use bengkel::sheet::{Cell, File, Format, Table};
 use bengkel::store::dynamo::{DynamoStore, ensure_table};
 use bengkel::store::embedded::EmbeddedStore;
@@ -111,8 +111,11 @@ async fn bench(endpoint: &str) -> Result<Vec<String>, BoxError> {
     println!("sheet: {rows} rows, xlsx {} bytes", file.bytes.len());
     let register = File::of(&register_sheet(rows), Format::Xlsx, "bench".into())?;
     for (what, bytes) in [("records", &file.bytes), ("register", &register.bytes)] {
-        for dry_run in ["true", "false"] {
-            let params = HashMap::from([("dry_run".to_string(), dry_run.to_string())]);
+        for dry_run in [true, false] {
+            let params = SheetOptions {
+                mode: if dry_run { Mode::DryRun } else { Mode::Write },
+                sheet: None,
+            };
             meter.take();
             let started = Instant::now();
             let (imported, failed) = if what == "records" {
@@ -140,10 +143,9 @@ async fn bench(endpoint: &str) -> Result<Vec<String>, BoxError> {
     }
 
     for format in [Format::Xlsx, Format::Csv] {
-        let params = HashMap::from([("format".to_string(), format.extension().to_string())]);
         meter.take();
         let started = Instant::now();
-        let export = bengkel::manual::sheet::export(&app, &params).await?;
+        let export = bengkel::manual::sheet::export(&app, format).await?;
         let took = started.elapsed();
         let tally = meter.take();
         let answer = answer_bytes(&export);
@@ -236,11 +238,12 @@ impl Export {
     }
 
     async fn export(self, app: &App, format: Format) -> Result<File, BoxError> {
-        let params = HashMap::from([("format".to_string(), format.extension().to_string())]);
         Ok(match self {
-            Export::Records => bengkel::manual::sheet::export(app, &params).await?,
-            Export::Register => bengkel::register::sheet::export(app, &params).await?,
-            Export::Report => bengkel::report::service::export(app, &params).await?,
+            Export::Records => bengkel::manual::sheet::export(app, format).await?,
+            Export::Register => bengkel::register::sheet::export(app, format).await?,
+            Export::Report => {
+                bengkel::report::service::export(app, format, &ReportQuery::default()).await?
+            }
         })
     }
 }

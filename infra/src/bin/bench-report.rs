@@ -14,7 +14,7 @@
 //! have left it (moto's consistent scan of 100,000 items takes hours).
 //! Wall times against moto say little about DynamoDB; the calls and items read are the point.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -218,9 +218,8 @@ async fn reset_and_restore(
 ) -> Result<Vec<String>, BoxError> {
     let mut problems = Vec::new();
     let before = rows_by_id(store).await?;
-    let none = HashMap::new();
     let reset = measured(meter, "reset-frequency (all rows)", async {
-        Ok(service::reset(app, &none).await?)
+        Ok(service::reset(app, Scope::default()).await?)
     })
     .await?;
     if reset.reset_count != count {

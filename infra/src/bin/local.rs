@@ -112,6 +112,10 @@ async fn serve(config: Config, auth: Auth, data_dir: &Path) -> Result<(), BoxErr
         "try: curl -H 'Authorization: Bearer {token}' http://{}/manual-whatsapp/",
         listener.local_addr()?
     );
+    tracing::info!(
+        "docs: http://{}/docs (authorise with the token above), the document at /openapi.json",
+        listener.local_addr()?
+    );
     axum::serve(listener, routes::router(app))
         .with_graceful_shutdown(shutdown())
         .await?;

@@ -1,84 +1,98 @@
 //! The HTTP handlers of `/manual-whatsapp`: extract, call the service, shape the answer.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde::Serialize;
 
-use super::service;
-use crate::body::JsonBody;
+use super::service::{self, Dashboard, ImportFailure, ImportRow, RecordList, Summary};
+use super::{ManualRecord, NewRecord, RecordPatch};
+use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
+use crate::import::{Export, ImportAnswer, SheetOptions};
+use crate::store::ListQuery;
 use crate::{ApiError, App};
 
-type Answer = Result<(StatusCode, Json<Value>), ApiError>;
+type Answer<T> = Result<Json<T>, ApiError>;
 
-fn ok(value: impl serde::Serialize) -> Answer {
-    Ok((StatusCode::OK, Json(json!(value))))
+/// `{"success": true, "data": …}`, the envelope of the source's summary.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SummaryAnswer {
+    pub success: bool,
+    pub data: Summary,
 }
 
-/// `{"success": true, "data": …}`, the envelope the source's summary endpoints use.
-fn success(data: impl serde::Serialize) -> Answer {
-    ok(json!({"success": true, "data": data}))
+pub async fn create(
+    State(app): State<Arc<App>>,
+    Valid(new): Valid<NewRecord>,
+) -> Result<(StatusCode, Json<ManualRecord>), ApiError> {
+    let record = service::create(&app, new).await?;
+    Ok((StatusCode::CREATED, Json(record)))
 }
 
-pub async fn create(State(app): State<Arc<App>>, JsonBody(body): JsonBody) -> Answer {
-    let record = service::create(&app, body).await?;
-    Ok((StatusCode::CREATED, Json(json!(record))))
-}
-
-pub async fn bulk_import(State(app): State<Arc<App>>, JsonBody(body): JsonBody) -> Answer {
-    ok(service::bulk_import(&app, body).await?.answer())
+pub async fn bulk_import(
+    State(app): State<Arc<App>>,
+    Valid(rows): Valid<Vec<ImportRow>>,
+) -> Answer<ImportAnswer<ImportFailure>> {
+    Ok(Json(service::bulk_import(&app, rows).await?.answer()))
 }
 
 /// `POST /manual-whatsapp/import?dry_run=&sheet=`: an xlsx or CSV file, or a form with one.
 pub async fn import(
     State(app): State<Arc<App>>,
-    Query(params): Query<HashMap<String, String>>,
+    ValidQuery(options): ValidQuery<SheetOptions>,
     upload: Upload,
-) -> Answer {
-    ok(super::sheet::import(&app, upload.format, &upload.bytes, &params).await?)
+) -> Answer<ImportAnswer<ImportFailure>> {
+    Ok(Json(
+        super::sheet::import(&app, upload.format, &upload.bytes, &options).await?,
+    ))
 }
 
 /// `GET /manual-whatsapp/export?format=xlsx|csv`.
 pub async fn export(
     State(app): State<Arc<App>>,
-    Query(params): Query<HashMap<String, String>>,
+    ValidQuery(export): ValidQuery<Export>,
 ) -> Result<Response, ApiError> {
     files::download(
-        super::sheet::export(&app, &params).await?,
+        super::sheet::export(&app, export.format).await?,
         "Data manual WhatsApp",
     )
 }
 
 pub async fn list(
     State(app): State<Arc<App>>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Answer {
-    ok(service::list(&app, &params).await?)
+    ValidQuery(query): ValidQuery<ListQuery>,
+) -> Answer<RecordList> {
+    Ok(Json(service::list(&app, &query).await?))
 }
 
-pub async fn get(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer {
-    ok(service::get(&app, &id).await?)
+pub async fn get(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer<ManualRecord> {
+    Ok(Json(service::get(&app, &id).await?))
 }
 
-pub async fn get_by_nopol(State(app): State<Arc<App>>, Path(nopol): Path<String>) -> Answer {
-    ok(service::get_by_nopol(&app, &nopol).await?)
+pub async fn get_by_nopol(
+    State(app): State<Arc<App>>,
+    Path(nopol): Path<String>,
+) -> Answer<ManualRecord> {
+    Ok(Json(service::get_by_nopol(&app, &nopol).await?))
 }
 
 pub async fn update(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Answer {
-    ok(service::update(&app, &id, body).await?)
+    Valid(patch): Valid<RecordPatch>,
+) -> Answer<ManualRecord> {
+    Ok(Json(service::update(&app, &id, patch).await?))
 }
 
-pub async fn toggle_active(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer {
-    ok(service::toggle_active(&app, &id).await?)
+pub async fn toggle_active(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+) -> Answer<ManualRecord> {
+    Ok(Json(service::toggle_active(&app, &id).await?))
 }
 
 pub async fn delete(
@@ -89,10 +103,14 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn stats(State(app): State<Arc<App>>) -> Answer {
-    success(service::stats(&app).await?)
+pub async fn stats(State(app): State<Arc<App>>) -> Answer<SummaryAnswer> {
+    let data = service::stats(&app).await?;
+    Ok(Json(SummaryAnswer {
+        success: true,
+        data,
+    }))
 }
 
-pub async fn dashboard(State(app): State<Arc<App>>) -> Answer {
-    ok(service::dashboard(&app).await?)
+pub async fn dashboard(State(app): State<Arc<App>>) -> Answer<Dashboard> {
+    Ok(Json(service::dashboard(&app).await?))
 }

@@ -5,31 +5,75 @@ use serde_json::{Value, json};
 
 use super::ManualRecord;
 use crate::body::{Fields, Slot};
-use crate::error::FieldError;
+use crate::error::{ApiError, FieldError};
+use crate::extract::FromBody;
 use crate::nopol::Nopol;
 use crate::phone;
 
 /// A valid create request (`ManualWhatsAppCreate`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"customer_name": "Bapak Joko", "nopol": "B 1234 XYZ",
+    "no_hp": "08123456789", "last_service": "2025-10-15", "next_service": "2026-01-15",
+    "notes": "Customer VIP"}))]
 pub struct NewRecord {
+    /// 1-255 characters, trimmed.
+    #[schema(schema_with = name_schema)]
     pub customer_name: String,
     pub nopol: Nopol,
+    /// Normalised to `628…`.
+    #[schema(schema_with = crate::phone::schema)]
     pub no_hp: String,
     pub last_service: Option<NaiveDate>,
+    /// Not before `last_service`.
     pub next_service: Option<NaiveDate>,
+    /// At most 500 characters; blank means none.
+    #[schema(max_length = 500)]
     pub notes: Option<String>,
 }
 
-/// A valid partial update (`ManualWhatsAppUpdate`): absent fields stay, `null` clears.
-#[derive(Debug, Clone, PartialEq)]
+/// A valid partial update (`ManualWhatsAppUpdate`): absent fields stay, `null` clears
+/// `last_service`, `next_service` and `notes`.
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"next_service": "2026-04-15", "notes": "Ganti oli"}))]
 pub struct RecordPatch {
+    #[schema(schema_with = name_schema, required = false)]
     customer_name: Slot<String>,
+    #[schema(value_type = Nopol, required = false)]
     nopol: Slot<Nopol>,
+    #[schema(schema_with = crate::phone::schema, required = false)]
     no_hp: Slot<String>,
+    #[schema(value_type = Option<NaiveDate>)]
     last_service: Slot<NaiveDate>,
+    #[schema(value_type = Option<NaiveDate>)]
     next_service: Slot<NaiveDate>,
+    /// 1 active, 0 inactive.
+    #[schema(value_type = u8, required = false, minimum = 0, maximum = 1)]
     is_active: Slot<u8>,
+    #[schema(value_type = Option<String>, max_length = 500)]
     notes: Slot<String>,
+}
+
+impl FromBody for NewRecord {
+    type Shape = NewRecord;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        NewRecord::parse(body, vec![json!("body")]).map_err(ApiError::Invalid)
+    }
+}
+
+impl FromBody for RecordPatch {
+    type Shape = RecordPatch;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        RecordPatch::parse(body).map_err(ApiError::Invalid)
+    }
+}
+
+/// A customer's name: 1-255 characters, trimmed.
+pub fn name_schema() -> utoipa::openapi::schema::Object {
+    crate::body::text_schema(1, 255)
 }
 
 fn customer_name(f: &mut Fields) -> Slot<String> {

@@ -4,7 +4,12 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// One record of the `manual_whatsapp` table, serialised exactly as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": "550e8400-e29b-41d4-a716-446655440000",
+    "customer_name": "Bapak Joko", "nopol": "B 1234 XYZ", "no_hp": "628123456789",
+    "last_service": "2025-10-15", "next_service": "2026-01-15", "is_active": 1,
+    "reminder_sent_count": 0, "last_reminder_sent": null, "notes": "Customer VIP",
+    "created_at": "2026-01-03T10:30:00+07:00", "updated_at": "2026-01-03T10:30:00+07:00"}))]
 pub struct ManualRecord {
     pub id: String,
     pub customer_name: String,
@@ -14,6 +19,8 @@ pub struct ManualRecord {
     pub no_hp: String,
     pub last_service: Option<NaiveDate>,
     pub next_service: Option<NaiveDate>,
+    /// 1 active, 0 inactive.
+    #[schema(minimum = 0, maximum = 1)]
     pub is_active: u8,
     pub reminder_sent_count: u32,
     pub last_reminder_sent: Option<DateTime<FixedOffset>>,

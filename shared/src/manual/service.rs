@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::{ManualRecord, NewRecord, RecordPatch};
 use crate::App;
 use crate::error::{ApiError, FieldError};
+use crate::extract::{FromBody, FromQuery};
 use crate::import::{ImportReport, Mode, Origin, Problem, Refusal};
 use crate::nopol::Nopol;
 use crate::query::{Params, encode_cursor, is_position_key};
@@ -46,8 +47,7 @@ fn record_not_found() -> ApiError {
     ApiError::NotFound("Data manual WhatsApp tidak ditemukan".into())
 }
 
-pub async fn create(app: &App, body: Value) -> Result<ManualRecord, ApiError> {
-    let new = NewRecord::parse(body, vec![json!("body")]).map_err(ApiError::Invalid)?;
+pub async fn create(app: &App, new: NewRecord) -> Result<ManualRecord, ApiError> {
     let record = new.into_record(Uuid::new_v4().to_string(), app.now());
     match app.manual.insert(&record).await {
         Ok(()) => Ok(record),
@@ -58,13 +58,15 @@ pub async fn create(app: &App, body: Value) -> Result<ManualRecord, ApiError> {
 
 /// A row of a records import that failed, named as the row named itself (or, once valid, in
 /// normalised form); a sheet row also by its row number and the cells at fault.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RecordImportFailure)]
 pub struct ImportFailure {
     /// 0-based position of the row in the request.
     pub index: usize,
     /// The sheet row (the header is row 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row: Option<usize>,
+    /// As the row gave it, or normalised once valid.
     pub customer_name: Value,
     pub nopol: Value,
     pub error: String,
@@ -106,23 +108,36 @@ pub struct ImportRow {
     pub parsed: Result<NewRecord, Refusal>,
 }
 
-/// `POST /manual-whatsapp/bulk-import`: a JSON array of create bodies.
-pub async fn bulk_import(app: &App, body: Value) -> Result<ImportReport<ImportFailure>, ApiError> {
-    let rows = crate::import::rows(body)?
-        .into_iter()
-        .enumerate()
-        .map(|(index, row)| {
-            let origin = Origin::json(index);
-            let parsed = NewRecord::parse(row.clone(), vec![json!("body"), json!(index)])
-                .map_err(|errors| Refusal::of_validation(&origin, 2, &errors));
-            ImportRow {
-                origin,
-                customer_name: row["customer_name"].clone(),
-                nopol: row["nopol"].clone(),
-                parsed,
-            }
-        })
-        .collect();
+/// The body of `POST /manual-whatsapp/bulk-import`: a JSON array of create bodies, each
+/// validated on its own.
+impl FromBody for Vec<ImportRow> {
+    type Shape = crate::import::Batch<NewRecord>;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        let rows = crate::import::rows(body)?
+            .into_iter()
+            .enumerate()
+            .map(|(index, row)| {
+                let origin = Origin::json(index);
+                let parsed = NewRecord::parse(row.clone(), vec![json!("body"), json!(index)])
+                    .map_err(|errors| Refusal::of_validation(&origin, 2, &errors));
+                ImportRow {
+                    origin,
+                    customer_name: row["customer_name"].clone(),
+                    nopol: row["nopol"].clone(),
+                    parsed,
+                }
+            })
+            .collect();
+        Ok(rows)
+    }
+}
+
+/// `POST /manual-whatsapp/bulk-import`: each row stored on its own.
+pub async fn bulk_import(
+    app: &App,
+    rows: Vec<ImportRow>,
+) -> Result<ImportReport<ImportFailure>, ApiError> {
     import_rows(app, rows, Mode::Write).await
 }
 
@@ -209,7 +224,7 @@ async fn registered(
 }
 
 /// The answer of the records list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecordList {
     pub total: u64,
     pub active: u64,
@@ -219,11 +234,10 @@ pub struct RecordList {
     pub next_cursor: Option<String>,
 }
 
-/// Lists records newest first. Query: `active_only`, `limit` (1-1000, default 1000), `cursor`.
-pub async fn list(app: &App, params: &HashMap<String, String>) -> Result<RecordList, ApiError> {
-    let query = list_query(params).map_err(ApiError::Invalid)?;
+/// Lists records newest first.
+pub async fn list(app: &App, query: &ListQuery) -> Result<RecordList, ApiError> {
     let counts = app.manual.counts().await?;
-    let page = app.manual.list(&query).await?;
+    let page = app.manual.list(query).await?;
     Ok(RecordList {
         total: counts.total,
         active: counts.active,
@@ -233,14 +247,36 @@ pub async fn list(app: &App, params: &HashMap<String, String>) -> Result<RecordL
     })
 }
 
-fn list_query(params: &HashMap<String, String>) -> Result<ListQuery, Vec<FieldError>> {
-    let mut p = Params::new(params);
-    let query = ListQuery {
-        active_only: p.flag("active_only", false),
-        limit: p.limit(MAX_PAGE, MAX_PAGE),
-        after: p.cursor(is_position_key),
-    };
-    p.finish().map(|()| query)
+/// The query of the records list, as the OpenAPI document shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(
+    dead_code,
+    reason = "the shape ListQuery is read from, for the document"
+)]
+pub struct RecordPage {
+    /// Only active records (`true`/`false`).
+    active_only: Option<bool>,
+    /// Records per page.
+    #[param(minimum = 1, maximum = 1000, default = 1000)]
+    limit: Option<u32>,
+    /// The previous page's `next_cursor`.
+    cursor: Option<String>,
+}
+
+/// `?active_only=&limit=&cursor=`.
+impl FromQuery for ListQuery {
+    type Shape = RecordPage;
+
+    fn from_query(raw: &std::collections::HashMap<String, String>) -> Result<Self, ApiError> {
+        let mut p = Params::new(raw);
+        let query = ListQuery {
+            active_only: p.flag("active_only", false),
+            limit: p.limit(MAX_PAGE, MAX_PAGE),
+            after: p.cursor(is_position_key),
+        };
+        p.finish().map(|()| query).map_err(ApiError::Invalid)
+    }
 }
 
 /// The record `id`; ids that are not UUIDs cannot exist.
@@ -289,8 +325,7 @@ async fn modify(
     Err(StoreError::Stale.into())
 }
 
-pub async fn update(app: &App, id: &str, body: Value) -> Result<ManualRecord, ApiError> {
-    let patch = RecordPatch::parse(body).map_err(ApiError::Invalid)?;
+pub async fn update(app: &App, id: &str, patch: RecordPatch) -> Result<ManualRecord, ApiError> {
     modify(app, id, |current| {
         patch.apply(current, app.now()).map_err(ApiError::Invalid)
     })
@@ -317,7 +352,7 @@ pub async fn delete(app: &App, id: &str) -> Result<(), ApiError> {
     Err(StoreError::Stale.into())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Summary {
     pub total_customers: u64,
     pub active_customers: u64,
@@ -340,7 +375,7 @@ pub async fn stats(app: &App) -> Result<Summary, ApiError> {
     })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     pub total_customers: u64,
     pub active_customers: u64,
@@ -348,7 +383,7 @@ pub struct Dashboard {
     pub top_customers: Vec<TopCustomer>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TopCustomer {
     pub customer_name: String,
     pub nopol: String,

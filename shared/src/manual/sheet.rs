@@ -1,8 +1,6 @@
 //! The records as a spreadsheet: a sheet of customers imported through the same path as the
 //! JSON bulk import, and every record exported with the headers that import reads.
 
-use std::collections::HashMap;
-
 use serde_json::{Value, json};
 
 use super::service::{ImportFailure, ImportRow, import_rows};
@@ -10,8 +8,7 @@ use super::{ManualRecord, NewRecord};
 use crate::App;
 use crate::error::ApiError;
 use crate::import::{
-    ImportAnswer, Origin, Refusal, SheetField, SheetOptions, columns, export_format, field,
-    read_row, read_sheet,
+    ImportAnswer, Origin, Refusal, SheetField, SheetOptions, columns, field, read_row, read_sheet,
 };
 use crate::sheet::{Cell, File, Format, Row, Table};
 use crate::store::ListQuery;
@@ -42,10 +39,9 @@ pub async fn import(
     app: &App,
     format: Format,
     bytes: &[u8],
-    params: &HashMap<String, String>,
+    options: &SheetOptions,
 ) -> Result<ImportAnswer<ImportFailure>, ApiError> {
-    let options = SheetOptions::parse(params)?;
-    let sheet = read_sheet(format, bytes, &options)?;
+    let sheet = read_sheet(format, bytes, options)?;
     let located = sheet.locate(&columns(&FIELDS))?;
     let rows = sheet
         .rows
@@ -87,8 +83,7 @@ fn import_row(index: usize, row: &Row, located: &crate::sheet::Located) -> Impor
 const EXPORT_EXTRA: [&str; 3] = ["Aktif", "Reminder Terkirim", "Reminder Terakhir"];
 
 /// `GET /manual-whatsapp/export`: every record, newest first, as xlsx or CSV.
-pub async fn export(app: &App, params: &HashMap<String, String>) -> Result<File, ApiError> {
-    let format = export_format(params)?;
+pub async fn export(app: &App, format: Format) -> Result<File, ApiError> {
     let mut rows = Vec::new();
     let mut query = ListQuery {
         active_only: false,

@@ -1,33 +1,33 @@
 //! The HTTP handlers of sending and of the message log.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 
-use crate::body::JsonBody;
+use super::{CustomMessage, CustomMessageAnswer, MessageList};
+use crate::extract::{Valid, ValidQuery};
+use crate::store::MessageQuery;
 use crate::{ApiError, App};
 
 /// 200 when sent (or kept in the outbox); 502 with the same body when the gateway failed.
 pub async fn send_custom_message(
     State(app): State<Arc<App>>,
-    JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let answer = super::send_custom(&app, body).await?;
+    Valid(request): Valid<CustomMessage>,
+) -> Result<(StatusCode, Json<CustomMessageAnswer>), ApiError> {
+    let answer = super::send_custom(&app, &request).await?;
     let status = if answer.status == super::Status::Failed {
         StatusCode::BAD_GATEWAY
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(json!(answer))))
+    Ok((status, Json(answer)))
 }
 
 pub async fn list(
     State(app): State<Arc<App>>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!(super::list(&app, &params).await?)))
+    ValidQuery(query): ValidQuery<MessageQuery>,
+) -> Result<Json<MessageList>, ApiError> {
+    Ok(Json(super::list(&app, &query).await?))
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// What started a send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// `POST /manual-whatsapp/send-custom-message`.
@@ -19,8 +19,9 @@ pub enum Source {
 }
 
 /// How a send ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = MessageStatus)]
 pub enum Status {
     /// The gateway accepted it (HTTP 2xx and `"success": true`).
     Sent,
@@ -44,7 +45,7 @@ impl Status {
 }
 
 /// One entry of the log, as `GET /messages` shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MessageEntry {
     pub id: String,
     /// Recipient, normalised `628…`.

@@ -1,74 +1,78 @@
 //! The HTTP handlers of `/customers`: extract, call the service, shape the answer.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Value, json};
 
-use super::service;
-use crate::body::JsonBody;
+use super::VehicleView;
+use super::input::{CustomerPatch, NewCustomer, NewVehicle, VehiclePatch};
+use super::service::{self, CustomerList, CustomerPage, CustomerView, ImportFailure, ImportRow};
+use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
+use crate::import::{Export, ImportAnswer, SheetOptions};
 use crate::{ApiError, App};
 
-type Answer = Result<(StatusCode, Json<Value>), ApiError>;
-
-fn ok(value: Value) -> Answer {
-    Ok((StatusCode::OK, Json(value)))
-}
-
-fn created(value: Value) -> Answer {
-    Ok((StatusCode::CREATED, Json(value)))
-}
+type Answer<T> = Result<Json<T>, ApiError>;
+type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
 
 const NO_CONTENT: StatusCode = StatusCode::NO_CONTENT;
 
-pub async fn create(State(app): State<Arc<App>>, JsonBody(body): JsonBody) -> Answer {
-    created(service::create(&app, body).await?)
+pub async fn create(
+    State(app): State<Arc<App>>,
+    Valid(new): Valid<NewCustomer>,
+) -> Created<CustomerView> {
+    Ok((StatusCode::CREATED, Json(service::create(&app, new).await?)))
 }
 
-pub async fn bulk_import(State(app): State<Arc<App>>, JsonBody(body): JsonBody) -> Answer {
-    ok(json!(service::bulk_import(&app, body).await?.answer()))
+pub async fn bulk_import(
+    State(app): State<Arc<App>>,
+    Valid(rows): Valid<Vec<ImportRow>>,
+) -> Answer<ImportAnswer<ImportFailure>> {
+    Ok(Json(service::bulk_import(&app, rows).await?.answer()))
 }
 
 /// `POST /customers/import?dry_run=&sheet=`: an xlsx or CSV file, or a form with one.
 pub async fn import(
     State(app): State<Arc<App>>,
-    Query(params): Query<HashMap<String, String>>,
+    ValidQuery(options): ValidQuery<SheetOptions>,
     upload: Upload,
-) -> Answer {
-    let answer = super::sheet::import(&app, upload.format, &upload.bytes, &params).await?;
-    ok(json!(answer))
+) -> Answer<ImportAnswer<ImportFailure>> {
+    Ok(Json(
+        super::sheet::import(&app, upload.format, &upload.bytes, &options).await?,
+    ))
 }
 
 /// `GET /customers/export?format=xlsx|csv`.
 pub async fn export(
     State(app): State<Arc<App>>,
-    Query(params): Query<HashMap<String, String>>,
+    ValidQuery(export): ValidQuery<Export>,
 ) -> Result<Response, ApiError> {
-    files::download(super::sheet::export(&app, &params).await?, "Data customer")
+    files::download(
+        super::sheet::export(&app, export.format).await?,
+        "Data customer",
+    )
 }
 
 pub async fn list(
     State(app): State<Arc<App>>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Answer {
-    ok(json!(service::list(&app, &params).await?))
+    ValidQuery(page): ValidQuery<CustomerPage>,
+) -> Answer<CustomerList> {
+    Ok(Json(service::list(&app, &page).await?))
 }
 
-pub async fn get(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer {
-    ok(service::get(&app, &id).await?)
+pub async fn get(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer<CustomerView> {
+    Ok(Json(service::get(&app, &id).await?))
 }
 
 pub async fn update(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Answer {
-    ok(service::update(&app, &id, body).await?)
+    Valid(patch): Valid<CustomerPatch>,
+) -> Answer<CustomerView> {
+    Ok(Json(service::update(&app, &id, patch).await?))
 }
 
 pub async fn delete(
@@ -79,31 +83,39 @@ pub async fn delete(
     Ok(NO_CONTENT)
 }
 
-pub async fn vehicles(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer {
-    ok(service::vehicles(&app, &id).await?)
+pub async fn vehicles(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+) -> Answer<Vec<VehicleView>> {
+    Ok(Json(service::vehicles(&app, &id).await?))
 }
 
 pub async fn add_vehicle(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Answer {
-    created(service::add_vehicle(&app, &id, body).await?)
+    Valid(new): Valid<NewVehicle>,
+) -> Created<VehicleView> {
+    Ok((
+        StatusCode::CREATED,
+        Json(service::add_vehicle(&app, &id, new).await?),
+    ))
 }
 
 pub async fn get_vehicle(
     State(app): State<Arc<App>>,
     Path((id, vehicle_id)): Path<(String, String)>,
-) -> Answer {
-    ok(service::get_vehicle(&app, &id, &vehicle_id).await?)
+) -> Answer<VehicleView> {
+    Ok(Json(service::get_vehicle(&app, &id, &vehicle_id).await?))
 }
 
 pub async fn update_vehicle(
     State(app): State<Arc<App>>,
     Path((id, vehicle_id)): Path<(String, String)>,
-    JsonBody(body): JsonBody,
-) -> Answer {
-    ok(service::update_vehicle(&app, &id, &vehicle_id, body).await?)
+    Valid(patch): Valid<VehiclePatch>,
+) -> Answer<VehicleView> {
+    Ok(Json(
+        service::update_vehicle(&app, &id, &vehicle_id, patch).await?,
+    ))
 }
 
 pub async fn delete_vehicle(

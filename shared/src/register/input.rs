@@ -6,8 +6,9 @@ use uuid::Uuid;
 
 use super::{Customer, Registration, Vehicle};
 use crate::body::{Fields, Slot};
-use crate::error::FieldError;
-use crate::manual::input::{no_hp, nopol};
+use crate::error::{ApiError, FieldError};
+use crate::extract::FromBody;
+use crate::manual::input::{name_schema, no_hp, nopol};
 use crate::nopol::Nopol;
 
 /// Vehicles one customer may have: a delete of the customer removes them in one transaction.
@@ -17,16 +18,34 @@ fn name(f: &mut Fields) -> Slot<String> {
     f.text("name", 1, 255)
 }
 
+/// A vehicle's model: 1-100 characters, trimmed.
+fn model_schema() -> utoipa::openapi::schema::Object {
+    crate::body::text_schema(1, 100)
+}
+
 fn model(f: &mut Fields) -> Slot<String> {
     f.text("model", 1, 100)
 }
 
 /// A valid vehicle of a create request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"nopol": "B 1234 CD", "model": "Avanza", "last_visit": "2025-09-12"}))]
 pub struct NewVehicle {
     pub nopol: Nopol,
+    /// 1-100 characters, trimmed.
+    #[schema(schema_with = model_schema)]
     pub model: String,
+    /// The last visit; the next service is this plus `SERVICE_INTERVAL_MONTHS`.
     pub last_visit: Option<NaiveDate>,
+}
+
+impl FromBody for NewVehicle {
+    type Shape = NewVehicle;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        NewVehicle::parse(body, vec![json!("body")]).map_err(ApiError::Invalid)
+    }
 }
 
 impl NewVehicle {
@@ -63,11 +82,27 @@ impl NewVehicle {
 }
 
 /// A valid customer create (or import row): the customer and its vehicles.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Budi Santoso", "no_hp": "081234567890",
+    "vehicles": [{"nopol": "B 1234 CD", "model": "Avanza", "last_visit": "2025-09-12"}]}))]
 pub struct NewCustomer {
+    /// 1-255 characters, trimmed.
+    #[schema(schema_with = name_schema)]
     pub name: String,
+    #[schema(schema_with = crate::phone::schema)]
     pub no_hp: String,
+    /// At most 20; each nopol once in the whole register.
+    #[schema(value_type = Option<Vec<NewVehicle>>, max_items = 20)]
     pub vehicles: Vec<NewVehicle>,
+}
+
+impl FromBody for NewCustomer {
+    type Shape = NewCustomer;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        NewCustomer::parse(body, vec![json!("body")]).map_err(ApiError::Invalid)
+    }
 }
 
 impl NewCustomer {
@@ -129,10 +164,22 @@ impl NewCustomer {
 }
 
 /// A valid partial update of a customer: absent fields stay.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Budi Santoso"}))]
 pub struct CustomerPatch {
+    #[schema(schema_with = name_schema, required = false)]
     name: Slot<String>,
+    #[schema(schema_with = crate::phone::schema, required = false)]
     no_hp: Slot<String>,
+}
+
+impl FromBody for CustomerPatch {
+    type Shape = CustomerPatch;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        CustomerPatch::parse(body).map_err(ApiError::Invalid)
+    }
 }
 
 impl CustomerPatch {
@@ -156,11 +203,24 @@ impl CustomerPatch {
 }
 
 /// A valid partial update of a vehicle: absent fields stay, `last_visit: null` clears.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"last_visit": "2026-01-10"}))]
 pub struct VehiclePatch {
+    #[schema(value_type = Nopol, required = false)]
     nopol: Slot<Nopol>,
+    #[schema(schema_with = model_schema, required = false)]
     model: Slot<String>,
+    #[schema(value_type = Option<NaiveDate>)]
     last_visit: Slot<NaiveDate>,
+}
+
+impl FromBody for VehiclePatch {
+    type Shape = VehiclePatch;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        VehiclePatch::parse(body).map_err(ApiError::Invalid)
+    }
 }
 
 impl VehiclePatch {

@@ -4,7 +4,7 @@ use chrono::{DateTime, FixedOffset, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// A customer of the register.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Customer {
     pub id: String,
     pub name: String,
@@ -35,7 +35,7 @@ impl Customer {
 }
 
 /// A vehicle of a customer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Vehicle {
     pub id: String,
     pub id_customer: String,
@@ -71,9 +71,9 @@ impl Vehicle {
     }
 
     /// The vehicle as the API shows it: with its next service.
-    pub fn view(&self, months: u32) -> VehicleView<'_> {
+    pub fn view(&self, months: u32) -> VehicleView {
         VehicleView {
-            vehicle: self,
+            vehicle: self.clone(),
             next_service: self.next_service(months),
         }
     }
@@ -83,10 +83,12 @@ pub fn next_service(last_visit: NaiveDate, months: u32) -> Option<NaiveDate> {
     last_visit.checked_add_months(Months::new(months))
 }
 
-#[derive(Debug, Serialize)]
-pub struct VehicleView<'a> {
+/// A vehicle as the API shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VehicleView {
     #[serde(flatten)]
-    pub vehicle: &'a Vehicle,
+    pub vehicle: Vehicle,
+    /// `last_visit` plus the service interval; `null` without a last visit.
     pub next_service: Option<NaiveDate>,
 }
 

@@ -13,6 +13,7 @@ use super::input::{CustomerPatch, MAX_VEHICLES, NewCustomer, NewVehicle, Vehicle
 use super::{Customer, Registration, Vehicle, VehicleView};
 use crate::App;
 use crate::error::ApiError;
+use crate::extract::{FromBody, FromQuery};
 use crate::import::{ImportReport, Mode, Origin, Problem, Refusal};
 use crate::manual::MAX_PAGE;
 use crate::query::{Params, encode_cursor, is_position_key};
@@ -63,19 +64,19 @@ fn written<T>(
 }
 
 /// A customer as the API shows one: its fields and its vehicles.
-#[derive(Debug, Serialize)]
-pub struct CustomerView<'a> {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CustomerView {
     #[serde(flatten)]
-    pub customer: &'a Customer,
-    pub vehicles: Vec<VehicleView<'a>>,
+    pub customer: Customer,
+    pub vehicles: Vec<VehicleView>,
 }
 
-fn view<'a>(app: &App, customer: &'a Customer, vehicles: &'a [Vehicle]) -> Value {
+fn view(app: &App, customer: &Customer, vehicles: &[Vehicle]) -> CustomerView {
     let months = app.config.service_interval_months;
-    json!(CustomerView {
-        customer,
+    CustomerView {
+        customer: customer.clone(),
         vehicles: vehicles.iter().map(|v| v.view(months)).collect(),
-    })
+    }
 }
 
 /// The vehicle that a `NopolTaken(key)` names, in display form.
@@ -94,8 +95,7 @@ fn registration(app: &App, new: NewCustomer) -> Result<Registration, String> {
     Ok(new.into_registration(app.now()))
 }
 
-pub async fn create(app: &App, body: Value) -> Result<Value, ApiError> {
-    let new = NewCustomer::parse(body, vec![json!("body")]).map_err(ApiError::Invalid)?;
+pub async fn create(app: &App, new: NewCustomer) -> Result<CustomerView, ApiError> {
     let registration = registration(app, new).map_err(ApiError::Conflict)?;
     match app.register.insert_registration(&registration).await {
         Ok(()) => Ok(view(app, &registration.customer, &registration.vehicles)),
@@ -108,7 +108,8 @@ pub async fn create(app: &App, body: Value) -> Result<Value, ApiError> {
 
 /// A customer of a register import that failed, named as the row named it (or, once valid, in
 /// normalised form); from a sheet also by its first row and the cells at fault.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = CustomerImportFailure)]
 pub struct ImportFailure {
     /// 0-based position of the customer in the request.
     pub index: usize,
@@ -158,23 +159,36 @@ pub struct ImportRow {
     pub parsed: Result<NewCustomer, Refusal>,
 }
 
-/// `POST /customers/bulk-import`: a JSON array of create bodies.
-pub async fn bulk_import(app: &App, body: Value) -> Result<ImportReport<ImportFailure>, ApiError> {
-    let rows = crate::import::rows(body)?
-        .into_iter()
-        .enumerate()
-        .map(|(index, row)| {
-            let origin = Origin::json(index);
-            let parsed = NewCustomer::parse(row.clone(), vec![json!("body"), json!(index)])
-                .map_err(|errors| Refusal::of_validation(&origin, 2, &errors));
-            ImportRow {
-                origin,
-                name: row["name"].clone(),
-                no_hp: row["no_hp"].clone(),
-                parsed,
-            }
-        })
-        .collect();
+/// The body of `POST /customers/bulk-import`: a JSON array of create bodies, each validated on
+/// its own.
+impl FromBody for Vec<ImportRow> {
+    type Shape = crate::import::Batch<NewCustomer>;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        let rows = crate::import::rows(body)?
+            .into_iter()
+            .enumerate()
+            .map(|(index, row)| {
+                let origin = Origin::json(index);
+                let parsed = NewCustomer::parse(row.clone(), vec![json!("body"), json!(index)])
+                    .map_err(|errors| Refusal::of_validation(&origin, 2, &errors));
+                ImportRow {
+                    origin,
+                    name: row["name"].clone(),
+                    no_hp: row["no_hp"].clone(),
+                    parsed,
+                }
+            })
+            .collect();
+        Ok(rows)
+    }
+}
+
+/// `POST /customers/bulk-import`: each customer stored on its own.
+pub async fn bulk_import(
+    app: &App,
+    rows: Vec<ImportRow>,
+) -> Result<ImportReport<ImportFailure>, ApiError> {
     import_rows(app, rows, Mode::Write).await
 }
 
@@ -308,7 +322,7 @@ async fn registered(
 }
 
 /// The answer of the customers list: `total` counts every customer, whatever the page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomerList {
     pub total: u64,
     pub data: Vec<Customer>,
@@ -316,14 +330,48 @@ pub struct CustomerList {
     pub next_cursor: Option<String>,
 }
 
-/// Customers newest first. Query: `limit` (1-1000, default 1000), `cursor`.
-pub async fn list(app: &App, params: &HashMap<String, String>) -> Result<CustomerList, ApiError> {
-    let mut p = Params::new(params);
-    let limit = p.limit(MAX_PAGE, MAX_PAGE);
-    let after = p.cursor(is_position_key);
-    p.finish().map_err(ApiError::Invalid)?;
+/// A page of the customers list: `?limit=` (1-1000, default 1000) and `?cursor=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerPage {
+    pub limit: usize,
+    /// The position the previous page ended at.
+    pub after: Option<String>,
+}
+
+/// The query of the customers list, as the OpenAPI document shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(
+    dead_code,
+    reason = "the shape CustomerPage is read from, for the document"
+)]
+pub struct CustomerPageQuery {
+    /// Customers per page.
+    #[param(minimum = 1, maximum = 1000, default = 1000)]
+    limit: Option<u32>,
+    /// The previous page's `next_cursor`.
+    cursor: Option<String>,
+}
+
+impl FromQuery for CustomerPage {
+    type Shape = CustomerPageQuery;
+
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        let mut p = Params::new(raw);
+        let limit = p.limit(MAX_PAGE, MAX_PAGE);
+        let after = p.cursor(is_position_key);
+        p.finish().map_err(ApiError::Invalid)?;
+        Ok(CustomerPage { limit, after })
+    }
+}
+
+/// Customers newest first.
+pub async fn list(app: &App, page: &CustomerPage) -> Result<CustomerList, ApiError> {
     let counts = app.register.register_counts().await?;
-    let page = app.register.customers(limit, after.as_deref()).await?;
+    let page = app
+        .register
+        .customers(page.limit, page.after.as_deref())
+        .await?;
     Ok(CustomerList {
         total: counts.customers,
         data: page.items,
@@ -354,14 +402,13 @@ async fn vehicle(app: &App, customer_id: &str, vehicle_id: &str) -> Result<Vehic
     }
 }
 
-pub async fn get(app: &App, id: &str) -> Result<Value, ApiError> {
+pub async fn get(app: &App, id: &str) -> Result<CustomerView, ApiError> {
     let customer = customer(app, id).await?;
     let vehicles = app.register.vehicles_of(id).await?;
     Ok(view(app, &customer, &vehicles))
 }
 
-pub async fn update(app: &App, id: &str, body: Value) -> Result<Value, ApiError> {
-    let patch = CustomerPatch::parse(body).map_err(ApiError::Invalid)?;
+pub async fn update(app: &App, id: &str, patch: CustomerPatch) -> Result<CustomerView, ApiError> {
     let updated = retrying(|| async {
         let current = customer(app, id).await?;
         let next = patch.apply(&current, app.now());
@@ -390,26 +437,27 @@ pub async fn delete(app: &App, id: &str) -> Result<(), ApiError> {
     .await
 }
 
-pub async fn vehicles(app: &App, customer_id: &str) -> Result<Value, ApiError> {
+pub async fn vehicles(app: &App, customer_id: &str) -> Result<Vec<VehicleView>, ApiError> {
     customer(app, customer_id).await?;
     let vehicles = app.register.vehicles_of(customer_id).await?;
     let months = app.config.service_interval_months;
-    Ok(json!(
-        vehicles.iter().map(|v| v.view(months)).collect::<Vec<_>>()
-    ))
+    Ok(vehicles.iter().map(|v| v.view(months)).collect())
 }
 
 pub async fn get_vehicle(
     app: &App,
     customer_id: &str,
     vehicle_id: &str,
-) -> Result<Value, ApiError> {
+) -> Result<VehicleView, ApiError> {
     let vehicle = vehicle(app, customer_id, vehicle_id).await?;
-    Ok(json!(vehicle.view(app.config.service_interval_months)))
+    Ok(vehicle.view(app.config.service_interval_months))
 }
 
-pub async fn add_vehicle(app: &App, customer_id: &str, body: Value) -> Result<Value, ApiError> {
-    let new = NewVehicle::parse(body, vec![json!("body")]).map_err(ApiError::Invalid)?;
+pub async fn add_vehicle(
+    app: &App,
+    customer_id: &str,
+    new: NewVehicle,
+) -> Result<VehicleView, ApiError> {
     let added = retrying(|| async {
         let owner = customer(app, customer_id).await?;
         if app.register.vehicles_of(customer_id).await?.len() >= MAX_VEHICLES {
@@ -423,16 +471,15 @@ pub async fn add_vehicle(app: &App, customer_id: &str, body: Value) -> Result<Va
         written(outcome, vehicle, Some(&nopol))
     })
     .await?;
-    Ok(json!(added.view(app.config.service_interval_months)))
+    Ok(added.view(app.config.service_interval_months))
 }
 
 pub async fn update_vehicle(
     app: &App,
     customer_id: &str,
     vehicle_id: &str,
-    body: Value,
-) -> Result<Value, ApiError> {
-    let patch = VehiclePatch::parse(body).map_err(ApiError::Invalid)?;
+    patch: VehiclePatch,
+) -> Result<VehicleView, ApiError> {
     let updated = retrying(|| async {
         let current = vehicle(app, customer_id, vehicle_id).await?;
         let next = patch.apply(&current, app.now());
@@ -441,7 +488,7 @@ pub async fn update_vehicle(
         written(outcome, next, Some(&nopol))
     })
     .await?;
-    Ok(json!(updated.view(app.config.service_interval_months)))
+    Ok(updated.view(app.config.service_interval_months))
 }
 
 pub async fn delete_vehicle(

@@ -13,7 +13,7 @@ use crate::App;
 use crate::error::ApiError;
 use crate::import::{
     ImportAnswer, Origin, Place, Problem, Refusal, SheetField, SheetOptions, SheetRow, columns,
-    export_format, field, read_row, read_sheet,
+    field, read_row, read_sheet,
 };
 use crate::sheet::{Cell, File, Format, Located, Row, Table};
 
@@ -37,10 +37,9 @@ pub async fn import(
     app: &App,
     format: Format,
     bytes: &[u8],
-    params: &HashMap<String, String>,
+    options: &SheetOptions,
 ) -> Result<ImportAnswer<ImportFailure>, ApiError> {
-    let options = SheetOptions::parse(params)?;
-    let sheet = read_sheet(format, bytes, &options)?;
+    let sheet = read_sheet(format, bytes, options)?;
     let located = sheet.locate(&columns(&FIELDS))?;
     let rows = customers(&sheet.rows, &located)
         .into_iter()
@@ -181,8 +180,7 @@ const READS_IN_FLIGHT: usize = 8;
 
 /// `GET /customers/export`: every customer, newest first, a row per vehicle (a customer
 /// without vehicles is one row with the vehicle's columns blank).
-pub async fn export(app: &App, params: &HashMap<String, String>) -> Result<File, ApiError> {
-    let format = export_format(params)?;
+pub async fn export(app: &App, format: Format) -> Result<File, ApiError> {
     let mut customers = Vec::new();
     let mut after: Option<String> = None;
     loop {

@@ -6,10 +6,12 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Outcome, Reach, Run};
-use crate::body::{Fields, OptionalJsonBody, Slot};
+use super::{Detail, Outcome, Reach, Run, RunReport};
+use crate::body::{Fields, Slot};
+use crate::extract::{FromBody, Valid};
 use crate::messages::Source;
 use crate::{ApiError, App};
 
@@ -17,53 +19,121 @@ use crate::{ApiError, App};
 const API_BUDGET: Duration = Duration::from_secs(25);
 /// Largest `days_threshold` accepted.
 const MAX_DAYS_THRESHOLD: u64 = 365;
+/// The window when the request names none.
+const DEFAULT_DAYS_THRESHOLD: u32 = 3;
 
 /// `{"days_threshold": 3, "only_active": true}`; both optional, an empty body is the defaults.
-/// The register has no inactive vehicles, so its runs take `days_threshold` alone.
-fn run_request(body: Value, started: Instant, reach: Reach) -> Result<Run, ApiError> {
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"days_threshold": 3, "only_active": true}))]
+pub struct SendReminders {
+    /// Days ahead, today included, whose next services are due.
+    #[schema(minimum = 0, maximum = 365, default = 3)]
+    pub days_threshold: Option<u32>,
+    /// Only active records (default `true`).
+    #[schema(default = true)]
+    pub only_active: Option<bool>,
+}
+
+/// `{"days_threshold": 3}`, optional: the register has no inactive vehicles.
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"days_threshold": 3}))]
+pub struct SendMaintenanceReminders {
+    #[schema(minimum = 0, maximum = 365, default = 3)]
+    pub days_threshold: Option<u32>,
+}
+
+/// Reads `days_threshold` and, for the manual records, `only_active`.
+fn read_run(body: Value, reach: Reach) -> Result<(Option<u32>, Option<bool>), ApiError> {
     let mut f = Fields::new(body, vec![json!("body")]).map_err(ApiError::Invalid)?;
-    let days_threshold = f.whole("days_threshold", MAX_DAYS_THRESHOLD);
+    let days_threshold = f.whole("days_threshold", MAX_DAYS_THRESHOLD).given();
     let only_active = match reach {
         Reach::Register => Slot::Absent,
         _ => f.boolean("only_active"),
     };
     f.finish().map_err(ApiError::Invalid)?;
-    Ok(Run {
+    Ok((days_threshold.map(|d| d as u32), only_active.given()))
+}
+
+impl FromBody for SendReminders {
+    type Shape = SendReminders;
+    const OPTIONAL: bool = true;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        let (days_threshold, only_active) = read_run(body, Reach::Manual)?;
+        Ok(SendReminders {
+            days_threshold,
+            only_active,
+        })
+    }
+}
+
+impl FromBody for SendMaintenanceReminders {
+    type Shape = SendMaintenanceReminders;
+    const OPTIONAL: bool = true;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        let (days_threshold, _) = read_run(body, Reach::Register)?;
+        Ok(SendMaintenanceReminders { days_threshold })
+    }
+}
+
+/// The run a request asks for, with the API's time budget from `started`.
+fn api_run(reach: Reach, days_threshold: Option<u32>, only_active: bool, started: Instant) -> Run {
+    Run {
         reach,
-        days_threshold: match days_threshold {
-            Slot::Given(days) => days as u32,
-            _ => 3,
-        },
-        only_active: !matches!(only_active, Slot::Given(false)),
+        days_threshold: days_threshold.unwrap_or(DEFAULT_DAYS_THRESHOLD),
+        only_active,
         source: Source::Bulk,
         explain: true,
         deadline: started + API_BUDGET,
-    })
+    }
 }
 
 /// `POST /manual-whatsapp/send-reminders`: the manual records.
 pub async fn send_reminders(
     State(app): State<Arc<App>>,
-    OptionalJsonBody(body): OptionalJsonBody,
-) -> Result<Json<Value>, ApiError> {
-    let run = run_request(body, Instant::now(), Reach::Manual)?;
-    Ok(Json(json!(super::run(&app, &run).await?)))
+    Valid(request): Valid<SendReminders>,
+) -> Result<Json<RunReport>, ApiError> {
+    let only_active = request.only_active.unwrap_or(true);
+    let run = api_run(
+        Reach::Manual,
+        request.days_threshold,
+        only_active,
+        Instant::now(),
+    );
+    Ok(Json(super::run(&app, &run).await?))
 }
 
 /// `POST /customers/send-maintenance-reminder`: the register's vehicles.
 pub async fn send_maintenance_reminders(
     State(app): State<Arc<App>>,
-    OptionalJsonBody(body): OptionalJsonBody,
-) -> Result<Json<Value>, ApiError> {
-    let run = run_request(body, Instant::now(), Reach::Register)?;
-    Ok(Json(json!(super::run(&app, &run).await?)))
+    Valid(request): Valid<SendMaintenanceReminders>,
+) -> Result<Json<RunReport>, ApiError> {
+    let run = api_run(
+        Reach::Register,
+        request.days_threshold,
+        true,
+        Instant::now(),
+    );
+    Ok(Json(super::run(&app, &run).await?))
+}
+
+/// The answer of a single reminder: `{"success", "data", "message"}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReminderAnswer {
+    pub success: bool,
+    pub data: Detail,
+    #[schema(example = "Reminder berhasil dikirim")]
+    pub message: String,
 }
 
 /// 200 when sent; 502 with the same shape when the gateway failed.
 pub async fn send_reminder(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ReminderAnswer>), ApiError> {
     let detail = super::send_one(&app, &id).await?;
     let (status, success, message) = match detail.status {
         Outcome::Failed => (StatusCode::BAD_GATEWAY, false, "Reminder gagal dikirim"),
@@ -71,6 +141,10 @@ pub async fn send_reminder(
     };
     Ok((
         status,
-        Json(json!({"success": success, "data": detail, "message": message})),
+        Json(ReminderAnswer {
+            success,
+            data: detail,
+            message: message.into(),
+        }),
     ))
 }

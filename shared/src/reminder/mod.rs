@@ -169,8 +169,9 @@ impl Target {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ReminderOutcome)]
 pub enum Outcome {
     Sent,
     Failed,
@@ -178,7 +179,8 @@ pub enum Outcome {
 }
 
 /// One record's line in a run's answer, as the source shows them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ReminderDetail)]
 pub struct Detail {
     /// The record's id, or the vehicle's.
     pub id: String,
@@ -252,7 +254,7 @@ impl Detail {
 }
 
 /// A run's answer (`send-reminders`), and the daily run's summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RunReport {
     /// Manual records plus register vehicles the run served.
     pub total_records: u64,

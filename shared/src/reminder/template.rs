@@ -2,8 +2,6 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::config::ConfigError;
-
 /// The default text, Indonesian, starting with `Halo {customer_name}` as the source's did.
 pub const DEFAULT_TEMPLATE: &str = "Halo {customer_name}, kendaraan {nopol} Anda dijadwalkan service \
 berkala pada {next_service} ({days_left} hari lagi). Hubungi {workshop_name} di {workshop_phone} \
@@ -61,6 +59,14 @@ pub struct Fill<'a> {
     pub days_left: Option<i64>,
 }
 
+/// A template naming a placeholder that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the template uses {{{unknown}}}; known placeholders: {known}")]
+pub struct TemplateError {
+    unknown: String,
+    known: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
     text: String,
@@ -70,12 +76,16 @@ pub struct Template {
 
 impl Template {
     /// Refuses a template naming a placeholder that does not exist (a typo would reach customers).
-    pub fn new(text: &str, workshop_name: &str, workshop_phone: &str) -> Result<Self, ConfigError> {
+    pub fn new(
+        text: &str,
+        workshop_name: &str,
+        workshop_phone: &str,
+    ) -> Result<Self, TemplateError> {
         if let Some(unknown) = placeholders_in(text).find(|name| !PLACEHOLDERS.contains(name)) {
-            return Err(ConfigError::Invalid(format!(
-                "the template uses {{{unknown}}}; known placeholders: {}",
-                PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
-            )));
+            return Err(TemplateError {
+                unknown: unknown.to_string(),
+                known: PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", "),
+            });
         }
         Ok(Template {
             text: text.into(),

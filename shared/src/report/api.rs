@@ -1,20 +1,20 @@
 //! The HTTP handlers of `/whatsapp-report`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::{Value, json};
 
-use super::query::ReportQuery;
-use super::service::{self, Listing};
+use super::query::{DetailQuery, ExportQuery, ListQuery, ReportQuery};
+use super::service::{self, Listing, ResetAnswer, RestoreAnswer, Statistics};
+use super::{Plain, Scope, SnapshotInfo};
+use crate::extract::ValidQuery;
 use crate::{ApiError, App};
 
-type Answer = Result<Json<Value>, ApiError>;
+type Answer<T> = Result<Json<T>, ApiError>;
 
 /// The header that carries the next page's cursor (absent on the last page), so that a paged
 /// body stays the plain array older front ends read.
@@ -27,9 +27,8 @@ pub const MAX_ANSWER_BYTES: usize = 5_000_000;
 /// `GET /whatsapp-report/`: the rows, in the order and page asked for.
 pub async fn list(
     State(app): State<Arc<App>>,
-    Query(params): Query<HashMap<String, String>>,
+    ValidQuery(ListQuery(query)): ValidQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let query = ReportQuery::from_params(&params, false)?;
     let listing = service::entries(&app, &query).await?;
     let rows: Vec<_> = listing.entries.iter().filter_map(|e| e.plain()).collect();
     paged(&rows, &listing, &query, MAX_ANSWER_BYTES)
@@ -38,9 +37,8 @@ pub async fn list(
 /// `GET /whatsapp-report/detail`: the rows with names, filtered, ranked and paged as asked.
 pub async fn detail(
     State(app): State<Arc<App>>,
-    Query(params): Query<HashMap<String, String>>,
+    ValidQuery(DetailQuery(query)): ValidQuery<DetailQuery>,
 ) -> Result<Response, ApiError> {
-    let query = ReportQuery::from_params(&params, true)?;
     let listing = service::entries(&app, &query).await?;
     let rows: Vec<_> = listing.entries.iter().map(|e| e.detail()).collect();
     paged(&rows, &listing, &query, MAX_ANSWER_BYTES)
@@ -74,18 +72,21 @@ fn too_large(rows: usize, bytes: usize) -> ApiError {
     ))
 }
 
-pub async fn statistics(State(app): State<Arc<App>>) -> Answer {
-    Ok(Json(json!(service::statistics(&app).await?)))
+pub async fn statistics(State(app): State<Arc<App>>) -> Answer<Statistics> {
+    Ok(Json(service::statistics(&app).await?))
 }
 
-pub async fn of_customer(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer {
+pub async fn of_customer(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+) -> Answer<Vec<Plain>> {
     Ok(Json(service::of_customer(&app, &id).await?))
 }
 
 pub async fn of_pair(
     State(app): State<Arc<App>>,
     Path((id, vehicle_id)): Path<(String, String)>,
-) -> Answer {
+) -> Answer<Plain> {
     Ok(Json(service::of_pair(&app, &id, &vehicle_id).await?))
 }
 
@@ -99,28 +100,26 @@ pub async fn delete(
 
 pub async fn reset_frequency(
     State(app): State<Arc<App>>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Answer {
-    Ok(Json(json!(service::reset(&app, &params).await?)))
+    ValidQuery(scope): ValidQuery<Scope>,
+) -> Answer<ResetAnswer> {
+    Ok(Json(service::reset(&app, scope).await?))
 }
 
-pub async fn snapshots(State(app): State<Arc<App>>) -> Answer {
-    Ok(Json(json!(service::snapshots(&app).await?)))
+pub async fn snapshots(State(app): State<Arc<App>>) -> Answer<Vec<SnapshotInfo>> {
+    Ok(Json(service::snapshots(&app).await?))
 }
 
-pub async fn restore(
-    State(app): State<Arc<App>>,
-    Path(id): Path<String>,
-) -> Result<Json<service::RestoreAnswer>, ApiError> {
+pub async fn restore(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer<RestoreAnswer> {
     Ok(Json(service::restore(&app, &id).await?))
 }
 
 /// `GET /whatsapp-report/export?format=xlsx|csv`: the detail rows.
 pub async fn export(
     State(app): State<Arc<App>>,
-    Query(params): Query<HashMap<String, String>>,
+    ValidQuery(export): ValidQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    crate::files::download(service::export(&app, &params).await?, "Report WhatsApp")
+    let file = service::export(&app, export.format, &export.query).await?;
+    crate::files::download(file, "Report WhatsApp")
 }
 
 #[cfg(test)]

@@ -38,11 +38,11 @@ pub struct ReportRow {
 }
 
 /// A row as `GET /whatsapp-report/` shows it: the table's columns.
-#[derive(Debug, Serialize)]
-pub struct Plain<'a> {
-    pub id: &'a str,
-    pub id_customer: &'a str,
-    pub id_vehicle: &'a str,
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Plain {
+    pub id: String,
+    pub id_customer: String,
+    pub id_vehicle: String,
     pub last_message_date: Option<DateTime<FixedOffset>>,
     pub frequency: u64,
     pub created_at: DateTime<FixedOffset>,
@@ -51,7 +51,8 @@ pub struct Plain<'a> {
 
 /// A row as `GET /whatsapp-report/detail` shows it. A pair of the register without a row
 /// (listed by a frequency filter) shows the id its row will get and `null` instants.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ReportDetail)]
 pub struct Detail<'a> {
     pub id: &'a str,
     pub customer_name: &'a str,
@@ -124,11 +125,11 @@ impl RegisterPair {
 }
 
 impl ReportRow {
-    pub fn plain(&self) -> Plain<'_> {
+    pub fn plain(&self) -> Plain {
         Plain {
-            id: &self.id,
-            id_customer: &self.id_customer,
-            id_vehicle: &self.id_vehicle,
+            id: self.id.clone(),
+            id_customer: self.id_customer.clone(),
+            id_vehicle: self.id_vehicle.clone(),
             last_message_date: self.last_message_date,
             frequency: self.frequency,
             created_at: self.created_at,
@@ -192,7 +193,7 @@ impl Delivery {
 }
 
 /// Which rows a reset takes: all, one customer's, or one pair's.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Scope {
     pub id_customer: Option<String>,
     pub id_vehicle: Option<String>,
@@ -211,7 +212,7 @@ impl Scope {
 }
 
 /// Where a snapshot's reset stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SnapshotStatus {
     /// Kept, and its reset under way (or interrupted: restoring it undoes what was done).
@@ -224,7 +225,7 @@ pub enum SnapshotStatus {
 }
 
 /// What made a reset: a request, or the monthly schedule.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
     /// `POST /whatsapp-report/reset-frequency` (and every snapshot kept before triggers were).
@@ -250,7 +251,7 @@ impl Trigger {
 }
 
 /// What the snapshots list shows of one snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SnapshotInfo {
     pub id: String,
     pub created_at: DateTime<FixedOffset>,

@@ -9,20 +9,23 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
+use crate::extract::FromQuery;
 use crate::query::{Params, is_position_key};
+use crate::sheet::Format;
 
 /// Rows a page holds at most (and by default, when only `cursor` is given).
 pub const MAX_PAGE: usize = 1000;
 
 /// What `sort` ranks by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
     Frequency,
     LastMessageDate,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `desc` (the default) or `asc`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Order {
     #[default]
@@ -189,6 +192,112 @@ impl ReportQuery {
         }
         params.finish().map_err(ApiError::Invalid)?;
         Ok(query)
+    }
+}
+
+/// `GET /whatsapp-report/`: ranked and paged, not filtered.
+pub struct ListQuery(pub ReportQuery);
+
+/// `GET /whatsapp-report/detail`: filtered, ranked and paged.
+pub struct DetailQuery(pub ReportQuery);
+
+/// `GET /whatsapp-report/export`: the detail's rows, filtered and ranked, whole.
+pub struct ExportQuery {
+    pub format: Format,
+    pub query: ReportQuery,
+}
+
+/// The query of the report list, as the OpenAPI document shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(
+    dead_code,
+    reason = "the shape ListQuery is read from, for the document"
+)]
+pub struct ListParams {
+    /// Ranks by this; alone, `order` ranks by frequency.
+    #[param(inline)]
+    sort: Option<SortKey>,
+    #[param(inline)]
+    order: Option<Order>,
+    /// Rows per page; with `limit` or `cursor` the cursor of the next page comes in
+    /// `X-Next-Cursor`.
+    #[param(minimum = 1, maximum = 1000, default = 1000)]
+    limit: Option<u32>,
+    /// The previous page's `X-Next-Cursor`, with the same other parameters.
+    cursor: Option<String>,
+}
+
+/// The query of the report detail, as the OpenAPI document shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(
+    dead_code,
+    reason = "the shape DetailQuery is read from, for the document"
+)]
+pub struct DetailParams {
+    /// Pairs that received at least this many messages.
+    #[param(minimum = 0)]
+    min_frequency: Option<u64>,
+    /// Pairs that received at most this many (0: never messaged), not below `min_frequency`.
+    #[param(minimum = 0)]
+    max_frequency: Option<u64>,
+    #[param(inline)]
+    sort: Option<SortKey>,
+    #[param(inline)]
+    order: Option<Order>,
+    #[param(minimum = 1, maximum = 1000, default = 1000)]
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// The query of the report export, as the OpenAPI document shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(
+    dead_code,
+    reason = "the shape ExportQuery is read from, for the document"
+)]
+pub struct ExportParams {
+    /// `xlsx` (the default) or `csv`.
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)?$")]
+    format: Option<String>,
+    #[param(minimum = 0)]
+    min_frequency: Option<u64>,
+    #[param(minimum = 0)]
+    max_frequency: Option<u64>,
+    #[param(inline)]
+    sort: Option<SortKey>,
+    #[param(inline)]
+    order: Option<Order>,
+}
+
+impl FromQuery for ListQuery {
+    type Shape = ListParams;
+
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        ReportQuery::from_params(raw, false).map(ListQuery)
+    }
+}
+
+impl FromQuery for DetailQuery {
+    type Shape = DetailParams;
+
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        ReportQuery::from_params(raw, true).map(DetailQuery)
+    }
+}
+
+impl FromQuery for ExportQuery {
+    type Shape = ExportParams;
+
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        let format = crate::import::export_format(raw)?;
+        let query = ReportQuery {
+            page: None,
+            ..ReportQuery::from_params(raw, true)?
+        };
+        Ok(ExportQuery { format, query })
     }
 }
 

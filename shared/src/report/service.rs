@@ -3,9 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use crate::extract::FromQuery;
+
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 use super::query::{Position, Ranking, ReportQuery};
@@ -17,7 +19,7 @@ use crate::App;
 use crate::error::{ApiError, FieldError};
 use crate::query::encode_cursor;
 use crate::register::Customer;
-use crate::sheet::{Cell, File, Table};
+use crate::sheet::{Cell, File, Format, Table};
 use chrono::{DateTime, FixedOffset};
 
 fn report_not_found() -> ApiError {
@@ -72,7 +74,7 @@ impl Entry {
     }
 
     /// As `GET /whatsapp-report/` shows it: the rows only (that list takes no filter).
-    pub fn plain(&self) -> Option<Plain<'_>> {
+    pub fn plain(&self) -> Option<Plain> {
         match self {
             Entry::Row(row) => Some(row.plain()),
             Entry::Unreported(_) => None,
@@ -182,7 +184,10 @@ async fn pairs_of(app: &App, customer: &Customer) -> Result<Vec<RegisterPair>, A
 }
 
 /// The figures of `GET /whatsapp-report/statistics`. A row is one (customer, vehicle) pair.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(example = json!({"total_customers_with_vehicles": 45, "total_messages_sent": 182,
+    "average_messages_per_customer": 4.04,
+    "customers_by_frequency": {"1": 10, "2": 15, "3": 12, "5": 8}}))]
 pub struct Statistics {
     /// Pairs with a report row.
     pub total_customers_with_vehicles: u64,
@@ -224,17 +229,17 @@ pub async fn statistics(app: &App) -> Result<Statistics, ApiError> {
 
 /// `GET /whatsapp-report/customer/{id}`: the customer's rows (none is an empty list: a
 /// customer may not have been reminded yet, or may have been deleted).
-pub async fn of_customer(app: &App, id_customer: &str) -> Result<Value, ApiError> {
+pub async fn of_customer(app: &App, id_customer: &str) -> Result<Vec<Plain>, ApiError> {
     let scope = Scope {
         id_customer: Some(id_customer.to_lowercase()),
         id_vehicle: None,
     };
     let rows = sorted_rows(app, &scope).await?;
-    Ok(json!(rows.iter().map(ReportRow::plain).collect::<Vec<_>>()))
+    Ok(rows.iter().map(ReportRow::plain).collect())
 }
 
 /// `GET /whatsapp-report/customer/{id}/vehicle/{id}`: the pair's row.
-pub async fn of_pair(app: &App, id_customer: &str, id_vehicle: &str) -> Result<Value, ApiError> {
+pub async fn of_pair(app: &App, id_customer: &str, id_vehicle: &str) -> Result<Plain, ApiError> {
     // Ids are stored lower-case; the pair's row id is derived from them.
     let id = super::report_id(&id_customer.to_lowercase(), &id_vehicle.to_lowercase());
     let row = app
@@ -242,7 +247,7 @@ pub async fn of_pair(app: &App, id_customer: &str, id_vehicle: &str) -> Result<V
         .report_row(&id)
         .await?
         .ok_or_else(report_not_found)?;
-    Ok(json!(row.plain()))
+    Ok(row.plain())
 }
 
 pub async fn delete(app: &App, id: &str) -> Result<(), ApiError> {
@@ -252,11 +257,33 @@ pub async fn delete(app: &App, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The query of a reset, as the OpenAPI document shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code, reason = "the shape Scope is read from, for the document")]
+pub struct ScopeParams {
+    /// Only this customer's rows.
+    #[param(format = Uuid)]
+    customer_id: Option<String>,
+    /// Only this pair's row; needs `customer_id`.
+    #[param(format = Uuid)]
+    vehicle_id: Option<String>,
+}
+
 /// The scope of a reset: query `customer_id`, and `vehicle_id` with it for one pair.
+impl FromQuery for Scope {
+    type Shape = ScopeParams;
+
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        scope(raw)
+    }
+}
+
 fn scope(params: &HashMap<String, String>) -> Result<Scope, ApiError> {
     let mut errors = Vec::new();
     let mut id = |name: &str| {
-        let raw = params.get(name).filter(|v| !v.is_empty())?;
+        // Given but empty is refused, not read as "every row": a reset is not undone by itself.
+        let raw = params.get(name)?;
         if Uuid::parse_str(raw).is_err() {
             errors.push(
                 FieldError::new(
@@ -289,7 +316,7 @@ fn scope(params: &HashMap<String, String>) -> Result<Scope, ApiError> {
 }
 
 /// The answer of a reset.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ResetAnswer {
     pub success: bool,
     pub message: String,
@@ -299,8 +326,8 @@ pub struct ResetAnswer {
 }
 
 /// `POST /whatsapp-report/reset-frequency`: a manual reset of the scope the query names.
-pub async fn reset(app: &App, params: &HashMap<String, String>) -> Result<ResetAnswer, ApiError> {
-    reset_scope(app, scope(params)?, Trigger::Manual).await
+pub async fn reset(app: &App, scope: Scope) -> Result<ResetAnswer, ApiError> {
+    reset_scope(app, scope, Trigger::Manual).await
 }
 
 /// Sets the frequency of the rows in `scope` back to zero, after keeping a snapshot of them
@@ -349,7 +376,7 @@ pub async fn snapshots(app: &App) -> Result<Vec<SnapshotInfo>, ApiError> {
 }
 
 /// The answer of a restore.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RestoreAnswer {
     pub success: bool,
     pub message: String,
@@ -389,13 +416,8 @@ pub async fn restore(app: &App, id: &str) -> Result<RestoreAnswer, ApiError> {
 
 /// `GET /whatsapp-report/export`: the detail rows as xlsx or CSV, filtered and ranked as the
 /// detail is (`min_frequency`, `max_frequency`, `sort`, `order`), whole: a file is never paged.
-pub async fn export(app: &App, params: &HashMap<String, String>) -> Result<File, ApiError> {
-    let format = crate::import::export_format(params)?;
-    let query = ReportQuery {
-        page: None,
-        ..ReportQuery::from_params(params, true)?
-    };
-    let listing = entries(app, &query).await?;
+pub async fn export(app: &App, format: Format, query: &ReportQuery) -> Result<File, ApiError> {
+    let listing = entries(app, query).await?;
     let instant = |at: DateTime<FixedOffset>| Cell::DateTime(at.naive_local());
     let table = Table {
         name: "WhatsApp Report",

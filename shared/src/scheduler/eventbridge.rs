@@ -9,7 +9,7 @@ use aws_sdk_scheduler::error::DisplayErrorContext;
 use aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput;
 use aws_sdk_scheduler::types::ScheduleState as AwsState;
 
-use super::{ScheduleControl, ScheduleError, ScheduleState};
+use super::schedule::{ScheduleControl, ScheduleError, ScheduleState};
 
 /// The group of a schedule created without one.
 pub const DEFAULT_GROUP: &str = "default";

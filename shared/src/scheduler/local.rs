@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, watch};
 use tokio::task::JoinHandle;
 
-use super::{Job, ScheduleControl, ScheduleError, ScheduleState, next_run_of};
-use crate::App;
+use super::schedule::{
+    Job, LOCAL_RUN_BUDGET, Runner, ScheduleControl, ScheduleError, ScheduleState, next_run_of,
+};
 
 /// The file, in the data folder, that keeps whether the reminder schedule is enabled.
 pub const STATE_FILE: &str = "scheduler.json";
@@ -102,7 +103,7 @@ impl LocalSchedule {
 
     /// Starts the task that runs the job while the schedule is enabled. It holds the app
     /// weakly (the app holds this schedule) and ends when the app or this schedule is gone.
-    pub fn spawn(&self, app: Weak<App>) -> JoinHandle<()> {
+    pub fn spawn<R: Runner>(&self, app: Weak<R>) -> JoinHandle<()> {
         tokio::spawn(run_schedule(
             app,
             self.job,
@@ -144,8 +145,8 @@ impl ScheduleControl for LocalSchedule {
 }
 
 /// The task: while enabled, sleep until the next run and run; a switch wakes it to look again.
-async fn run_schedule(
-    app: Weak<App>,
+async fn run_schedule<R: Runner>(
+    app: Weak<R>,
     job: Job,
     mut enabled: watch::Receiver<bool>,
     mut state: ScheduleState,
@@ -158,10 +159,10 @@ async fn run_schedule(
             None => return,
             Some(_) if !state.enabled => None,
             Some(app) => {
-                let now = app.clock.now();
+                let now = app.now();
                 let next = next_run_of(&state, last_run.map_or(now, |last| last.max(now)));
                 if let Some(next) = next {
-                    let shown = next.with_timezone(&app.config.timezone).to_rfc3339();
+                    let shown = next.with_timezone(&app.zone()).to_rfc3339();
                     tracing::info!(next_run = %shown, job = job.name(), "local schedule: next run");
                 }
                 next.map(|next| (next, now))
@@ -177,7 +178,7 @@ async fn run_schedule(
         tokio::select! {
             () = tokio::time::sleep((next - now).to_std().unwrap_or_default()) => {
                 let Some(app) = app.upgrade() else { return };
-                if let Err(e) = job.run(&app, std::time::Instant::now() + super::LOCAL_RUN_BUDGET).await {
+                if let Err(e) = app.run(job, std::time::Instant::now() + LOCAL_RUN_BUDGET).await {
                     tracing::error!(error = %e, job = job.name(), "scheduled run failed");
                 }
                 last_run = Some(next);

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 use crate::manual::{Counts, ManualRecord};
-use crate::messages::{MessageEntry, Source, Status};
+use crate::messages::model::{MessageEntry, Source, Status};
 use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
 use crate::report::{Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, Totals};
 

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use super::item::{self, Item, PK, optional};
 use super::schema::MESSAGES_INDEX;
 use super::{DynamoStore, sdk_error};
-use crate::messages::MessageEntry;
+use crate::messages::model::MessageEntry;
 use crate::store::{MessagePage, MessageQuery, MessageStore, StoreError};
 
 /// `log` of every entry: the hash key of `messages-index`.
@@ -178,7 +178,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::messages::{Source, Status};
+    use crate::messages::model::{Source, Status};
 
     fn sample() -> MessageEntry {
         let at = FixedOffset::east_opt(7 * 3600)

@@ -17,7 +17,7 @@ use super::{
     StoreError,
 };
 use crate::manual::{Counts, ManualRecord};
-use crate::messages::MessageEntry;
+use crate::messages::model::MessageEntry;
 
 mod index;
 mod register;

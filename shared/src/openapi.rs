@@ -1,0 +1,413 @@
+//! The OpenAPI 3.1 document, derived from the route table and from the request and answer
+//! types (their `ToSchema` and `IntoParams` derives), and the docs page that shows it.
+//!
+//! Each API route of the route table names a [`Doc`]: its body, query and answer types and
+//! the errors it can answer. Method, path, path parameters, the bearer requirement and the
+//! errors every route shares come from the route itself, so the document lists exactly the
+//! routes the table serves.
+
+use std::sync::{Arc, LazyLock};
+
+use axum::extract::Path;
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use utoipa::openapi::encoding::EncodingBuilder;
+use utoipa::openapi::path::{
+    HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn,
+};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{
+    ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
+    Required, ResponseBuilder, header::HeaderBuilder,
+};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+use crate::error::{ApiError, FieldError, HttpError, ValidationError};
+use crate::extract::{FromBody, FromQuery};
+use crate::sheet::Format;
+
+/// The name of the bearer security scheme in the document.
+const BEARER: &str = "bearer";
+/// Where the local server and the docs function serve the document.
+pub const DOCUMENT_PATH: &str = "/openapi.json";
+
+/// What an operation takes and answers, beyond what its route says.
+pub struct Doc {
+    operation: OperationBuilder,
+    schemas: Vec<(String, RefOr<Schema>)>,
+    /// Statuses answered with FastAPI's error body.
+    errors: Vec<StatusCode>,
+    /// The 422 body is a sentence as well as the field list (a file that cannot be read).
+    unreadable: bool,
+}
+
+impl Doc {
+    pub fn new(tag: &str, summary: &str) -> Doc {
+        Doc {
+            operation: OperationBuilder::new().tag(tag).summary(Some(summary)),
+            schemas: Vec::new(),
+            errors: Vec::new(),
+            unreadable: false,
+        }
+    }
+
+    /// A longer explanation, shown under the summary.
+    pub fn about(mut self, text: &str) -> Doc {
+        self.operation = self.operation.description(Some(text));
+        self
+    }
+
+    fn refer<T: ToSchema>(&mut self) -> RefOr<Schema> {
+        T::schemas(&mut self.schemas);
+        T::schema()
+    }
+
+    fn fails_with(mut self, status: StatusCode) -> Doc {
+        if !self.errors.contains(&status) {
+            self.errors.push(status);
+        }
+        self
+    }
+
+    /// Can answer these statuses with `{"detail": "…"}`.
+    pub fn fails(self, statuses: &[StatusCode]) -> Doc {
+        statuses.iter().fold(self, |doc, s| doc.fails_with(*s))
+    }
+
+    /// A JSON body of type `T` (413 past the body limit, 422 when invalid).
+    pub fn body<T: FromBody>(mut self) -> Doc {
+        let schema = self.refer::<T::Shape>();
+        let required = if T::OPTIONAL {
+            Required::False
+        } else {
+            Required::True
+        };
+        let body = RequestBodyBuilder::new()
+            .content(
+                "application/json",
+                ContentBuilder::new().schema(Some(schema)).build(),
+            )
+            .required(Some(required))
+            .build();
+        self.operation = self.operation.request_body(Some(body));
+        self.fails(&[
+            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ])
+    }
+
+    /// A spreadsheet as the body: the file itself (xlsx or CSV) or a form with one file field.
+    pub fn upload(mut self) -> Doc {
+        let form = ObjectBuilder::new()
+            .property("file", binary())
+            .required("file")
+            .build();
+        let body = RequestBodyBuilder::new()
+            .content(
+                Format::XLSX_TYPE,
+                ContentBuilder::new().schema(Some(binary())).build(),
+            )
+            .content(
+                "text/csv",
+                ContentBuilder::new().schema(Some(binary())).build(),
+            )
+            .content(
+                "multipart/form-data",
+                ContentBuilder::new()
+                    .schema(Some(form))
+                    .encoding(
+                        "file",
+                        EncodingBuilder::new()
+                            .content_type(Some(format!("{}, text/csv", Format::XLSX_TYPE)))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .required(Some(Required::True))
+            .build();
+        self.operation = self.operation.request_body(Some(body));
+        self.unreadable = true;
+        self.fails(&[
+            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ])
+    }
+
+    /// Query parameters of type `Q` (422 when one is refused).
+    pub fn query<Q: FromQuery>(mut self) -> Doc {
+        for parameter in Q::Shape::into_params(|| Some(ParameterIn::Query)) {
+            self.operation = self.operation.parameter(parameter);
+        }
+        self.fails(&[StatusCode::UNPROCESSABLE_ENTITY])
+    }
+
+    /// Answers `status` with a JSON body of type `T`.
+    pub fn json<T: ToSchema>(mut self, status: StatusCode, description: &str) -> Doc {
+        let schema = self.refer::<T>();
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new().schema(Some(schema)).build(),
+            )
+            .build();
+        self.operation = self.operation.response(status.as_str(), response);
+        self
+    }
+
+    /// Answers 200 with a JSON array of `T`, and with `X-Next-Cursor` when a page follows.
+    pub fn paged_list<T: ToSchema>(mut self, description: &str) -> Doc {
+        let item = self.refer::<T>();
+        let list = ArrayBuilder::new().items(item).build();
+        let cursor = HeaderBuilder::new()
+            .schema(Some(String::schema()))
+            .description(Some(
+                "The next page's cursor, to send back as ?cursor=; absent on the last page",
+            ))
+            .build();
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new().schema(Some(list)).build(),
+            )
+            .header(crate::report::api::NEXT_CURSOR_HEADER, cursor)
+            .build();
+        self.operation = self.operation.response("200", response);
+        self
+    }
+
+    /// Answers `status` without a body.
+    pub fn empty(mut self, status: StatusCode, description: &str) -> Doc {
+        let response = ResponseBuilder::new().description(description).build();
+        self.operation = self.operation.response(status.as_str(), response);
+        self
+    }
+
+    /// Answers 200 with a file to download, xlsx or CSV (413 past Lambda's answer limit).
+    pub fn download(mut self) -> Doc {
+        let response = ResponseBuilder::new()
+            .description("The file, as an attachment (Content-Disposition)")
+            .content(
+                Format::XLSX_TYPE,
+                ContentBuilder::new().schema(Some(binary())).build(),
+            )
+            .content(
+                "text/csv",
+                ContentBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .build(),
+            )
+            .build();
+        self.operation = self.operation.response("200", response);
+        self.fails(&[StatusCode::PAYLOAD_TOO_LARGE])
+    }
+
+    /// The operation of the route `function` serves at `path`: its path parameters, its
+    /// security and its error answers completed.
+    fn operation(
+        self,
+        function: &str,
+        path: &str,
+        bearer: bool,
+    ) -> (Operation, Vec<(String, RefOr<Schema>)>) {
+        let mut doc = self;
+        if path.contains('{') {
+            doc = doc.fails(&[StatusCode::NOT_FOUND]);
+        }
+        if bearer {
+            doc = doc.fails(&[StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE]);
+            doc.operation = doc
+                .operation
+                .security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
+        }
+        let Doc {
+            mut operation,
+            schemas,
+            mut errors,
+            unreadable,
+        } = doc;
+        operation = operation.operation_id(Some(function));
+        for name in path_parameters(path) {
+            // A plate in a path is read as in a body; every other parameter is an id.
+            let schema = match name {
+                "nopol" => crate::nopol::Nopol::schema(),
+                _ => String::schema(),
+            };
+            let parameter = ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .schema(Some(schema))
+                .build();
+            operation = operation.parameter(parameter);
+        }
+        errors.sort();
+        for status in errors {
+            operation = operation.response(status.as_str(), error_response(status, unreadable));
+        }
+        (operation.build(), schemas)
+    }
+}
+
+/// `{name}` segments of a route path.
+fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+}
+
+fn binary() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+}
+
+fn error_response(status: StatusCode, unreadable: bool) -> utoipa::openapi::Response {
+    let detail = || Ref::from_schema_name(HttpError::name());
+    let schema: RefOr<Schema> = match status {
+        StatusCode::UNPROCESSABLE_ENTITY if unreadable => OneOfBuilder::new()
+            .item(Ref::from_schema_name(ValidationError::name()))
+            .item(detail())
+            .into(),
+        StatusCode::UNPROCESSABLE_ENTITY => Ref::from_schema_name(ValidationError::name()).into(),
+        _ => detail().into(),
+    };
+    let mut response = ResponseBuilder::new()
+        .description(status.canonical_reason().unwrap_or("Error"))
+        .content(
+            "application/json",
+            ContentBuilder::new().schema(Some(schema)).build(),
+        );
+    if status == StatusCode::UNAUTHORIZED {
+        let challenge = HeaderBuilder::new()
+            .schema(Some(String::schema()))
+            .description(Some("Bearer"))
+            .build();
+        response = response.header("www-authenticate", challenge);
+    }
+    response.build()
+}
+
+/// A route as the document shows it.
+pub struct Entry<'a> {
+    /// The Lambda function serving it: the operation's id.
+    pub function: &'a str,
+    pub method: &'a Method,
+    pub path: &'a str,
+    /// Whether it needs the bearer token.
+    pub bearer: bool,
+    pub doc: Doc,
+}
+
+/// The document of `routes`, and nothing else.
+pub fn document<'a>(routes: impl IntoIterator<Item = Entry<'a>>) -> OpenApi {
+    let mut paths = Paths::new();
+    let mut components = ComponentsBuilder::new()
+        .schema(HttpError::name(), HttpError::schema())
+        .schema(ValidationError::name(), ValidationError::schema())
+        .security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An HS256 JWT with `exp`, signed with the workshop's secret; locally \
+                         `cargo run -- token` prints one",
+                    ))
+                    .build(),
+            ),
+        );
+    let mut schemas = Vec::new();
+    FieldError::schemas(&mut schemas);
+    schemas.push((FieldError::name().into(), FieldError::schema()));
+    for Entry {
+        function,
+        method,
+        path,
+        bearer,
+        doc,
+    } in routes
+    {
+        let (operation, used) = doc.operation(function, path, bearer);
+        schemas.extend(used);
+        paths.add_path_operation(path, vec![http_method(method)], operation);
+    }
+    for (name, schema) in schemas {
+        components = components.schema(name, schema);
+    }
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Bengkel WhatsApp API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Manual WhatsApp customers, the customer register, reminders and the \
+                     WhatsApp report of a workshop. Errors have FastAPI's shape.",
+                ))
+                .build(),
+        )
+        .paths(paths)
+        .components(Some(components.build()))
+        .build()
+}
+
+fn http_method(method: &Method) -> HttpMethod {
+    use Method as M;
+    match *method {
+        M::POST => HttpMethod::Post,
+        M::PUT => HttpMethod::Put,
+        M::PATCH => HttpMethod::Patch,
+        M::DELETE => HttpMethod::Delete,
+        M::HEAD => HttpMethod::Head,
+        M::OPTIONS => HttpMethod::Options,
+        M::TRACE => HttpMethod::Trace,
+        _ => HttpMethod::Get,
+    }
+}
+
+static SWAGGER: LazyLock<Arc<utoipa_swagger_ui::Config<'static>>> = LazyLock::new(|| {
+    Arc::new(
+        utoipa_swagger_ui::Config::from(DOCUMENT_PATH)
+            .persist_authorization(true)
+            .try_it_out_enabled(true)
+            // Swagger UI would ask validator.swagger.io about the document: nothing leaves.
+            .validator_url("none"),
+    )
+});
+
+/// `GET /docs`: the Swagger UI page. Its files are addressed relative to `/docs/`.
+pub async fn docs_page(uri: Uri) -> Response {
+    if !uri.path().ends_with('/') {
+        return Redirect::permanent("/docs/").into_response();
+    }
+    docs_file_named("index.html")
+}
+
+/// `GET /docs/{file}`: a file of Swagger UI, vendored in the binary.
+pub async fn docs_file(Path(file): Path<String>) -> Response {
+    docs_file_named(&file)
+}
+
+fn docs_file_named(file: &str) -> Response {
+    match utoipa_swagger_ui::serve(file, SWAGGER.clone()) {
+        Ok(Some(found)) => {
+            let mut response = found.bytes.into_owned().into_response();
+            let headers = response.headers_mut();
+            if let Ok(value) = HeaderValue::from_str(&found.content_type) {
+                headers.insert(header::CONTENT_TYPE, value);
+            }
+            if found.gzpipped {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            response
+        }
+        Ok(None) => ApiError::NotFound("Not Found".into()).into_response(),
+        Err(e) => ApiError::Internal(e.to_string()).into_response(),
+    }
+}

@@ -1,0 +1,251 @@
+//! The OpenAPI document and the docs page: the document names exactly the API routes of the
+//! route table, each with what it takes and answers; `/docs` serves Swagger UI from the binary.
+
+use crate::common;
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use bengkel::routes::{Access, routes};
+use common::{TestApp, customer};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+async fn document(t: &TestApp) -> Value {
+    let reply = t.send(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "the document needs no token");
+    reply.body
+}
+
+#[tokio::test]
+async fn the_document_names_every_api_route_and_nothing_else() {
+    let t = TestApp::new();
+    let doc = document(&t).await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let api: BTreeSet<_> = routes()
+        .iter()
+        .filter(|r| r.access == Access::Bearer)
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
+    assert_eq!(documented, api);
+    assert!(api.len() >= 45, "{} routes", api.len());
+
+    for route in routes().iter().filter(|r| r.access == Access::Bearer) {
+        let method = route.method.as_str().to_lowercase();
+        let operation = &doc["paths"][route.path][&method];
+        let what = format!("{} {}", route.method, route.path);
+        assert_eq!(operation["operationId"], route.function, "{what}");
+        assert_eq!(operation["security"], json!([{"bearer": []}]), "{what}");
+        let responses = operation["responses"].as_object().unwrap();
+        assert!(responses.contains_key("401"), "{what}: 401");
+        assert!(
+            responses.keys().any(|s| s.starts_with('2')),
+            "{what}: a success answer"
+        );
+        let parameters = operation["parameters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for name in route.path.split('/').filter_map(|s| s.strip_prefix('{')) {
+            let name = name.trim_end_matches('}');
+            assert!(
+                parameters
+                    .iter()
+                    .any(|p| p["name"] == name && p["in"] == "path" && p["required"] == true),
+                "{what}: path parameter {name}"
+            );
+            assert!(responses.contains_key("404"), "{what}: 404");
+        }
+        if operation.get("requestBody").is_some() {
+            assert!(responses.contains_key("422"), "{what}: 422");
+            assert!(responses.contains_key("413"), "{what}: 413");
+        }
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"],
+        json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+               "description": doc["components"]["securitySchemes"]["bearer"]["description"]})
+    );
+}
+
+#[tokio::test]
+async fn shapes_limits_and_errors_are_in_the_document() {
+    let t = TestApp::new();
+    let doc = document(&t).await;
+    let schemas = &doc["components"]["schemas"];
+    let create = &doc["paths"]["/manual-whatsapp"]["post"];
+    let body = &create["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(body["additionalProperties"], false);
+    assert_eq!(body["required"], json!(["customer_name", "nopol", "no_hp"]));
+    let name = &body["properties"]["customer_name"];
+    assert_eq!(
+        (&name["minLength"], &name["maxLength"]),
+        (&json!(1), &json!(255))
+    );
+    assert_eq!(body["properties"]["notes"]["maxLength"], 500);
+    assert_eq!(schemas["Nopol"]["pattern"], bengkel::nopol::PATTERN);
+    assert_eq!(
+        body["properties"]["no_hp"]["pattern"],
+        bengkel::phone::PATTERN
+    );
+    assert_eq!(body["properties"]["last_service"]["format"], "date");
+    // The example of the source document, and the answer's shape.
+    assert_eq!(body["example"]["customer_name"], "Bapak Joko");
+    let created = &create["responses"]["201"]["content"]["application/json"]["schema"];
+    assert!(created["properties"]["reminder_sent_count"].is_object());
+    // FastAPI's error shapes.
+    assert_eq!(
+        create["responses"]["422"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ValidationError"
+    );
+    assert_eq!(
+        create["responses"]["409"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/HttpError"
+    );
+    assert!(schemas["FieldError"]["properties"]["loc"].is_object());
+    // 1-1,000 rows, and pages of 1-1,000.
+    let bulk = &doc["paths"]["/manual-whatsapp/bulk-import"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"];
+    assert_eq!(bulk["maxItems"], 1000);
+    let limit = doc["paths"]["/manual-whatsapp"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&limit["schema"]["minimum"], &limit["schema"]["maximum"]),
+        (&json!(1), &json!(1000))
+    );
+    // The send endpoints' own 502 shapes.
+    let send = &doc["paths"]["/manual-whatsapp/send-custom-message"]["post"]["responses"];
+    assert_eq!(
+        send["502"]["content"], send["200"]["content"],
+        "502 has the 200's body"
+    );
+    let one = &doc["paths"]["/manual-whatsapp/{record_id}/send-reminder"]["post"]["responses"];
+    assert_eq!(
+        one["502"]["content"], one["200"]["content"],
+        "502 has the 200's body"
+    );
+    // The spreadsheet routes: the file in, the file out.
+    let import = &doc["paths"]["/manual-whatsapp/import"]["post"]["requestBody"]["content"];
+    for kind in [
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "text/csv",
+        "multipart/form-data",
+    ] {
+        assert!(import.get(kind).is_some(), "import takes {kind}");
+    }
+    let export = &doc["paths"]["/manual-whatsapp/export"]["get"]["responses"]["200"]["content"];
+    assert_eq!(
+        export["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]["schema"]["format"],
+        "binary"
+    );
+    assert!(export.get("text/csv").is_some());
+}
+
+#[tokio::test]
+async fn documented_answers_match_what_the_api_answers() {
+    let t = TestApp::new();
+    let doc = document(&t).await;
+    let record = t
+        .create(customer("Bapak Joko", "B 1234 XYZ", "08123456789"))
+        .await;
+    let schema = &doc["paths"]["/manual-whatsapp"]["post"]["responses"]["201"]["content"]["application/json"]
+        ["schema"]["properties"];
+    let fields: BTreeSet<_> = schema.as_object().unwrap().keys().cloned().collect();
+    let answered: BTreeSet<_> = record.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(fields, answered);
+}
+
+/// `GET path` without a token: the status, a header and the body as text.
+async fn get(t: &TestApp, path: &str) -> (StatusCode, String, String) {
+    let request = Request::get(path).body(Body::empty()).unwrap();
+    let response = t.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let location = header(header::LOCATION);
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        location,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_docs_page_is_served_from_the_binary_without_a_token() {
+    let t = TestApp::new();
+    let (status, location, _) = get(&t, "/docs").await;
+    assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(location, "/docs/");
+    let (status, _, html) = get(&t, "/docs/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("swagger-ui"), "{html}");
+    // Every file the page loads is served here, none from elsewhere.
+    let links = regex_lite::Regex::new(r#"(?:href|src)="([^"]+)""#).unwrap();
+    let assets: Vec<&str> = links
+        .captures_iter(&html)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    assert!(assets.len() >= 5, "{assets:?}");
+    for asset in assets {
+        assert!(!asset.contains("//"), "{asset} is loaded from elsewhere");
+        let path = format!("/docs/{}", asset.trim_start_matches("./"));
+        let (status, _, body) = get(&t, &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(!body.is_empty(), "{path} has content");
+    }
+    let (_, _, init) = get(&t, "/docs/swagger-initializer.js").await;
+    assert!(init.contains("\"/openapi.json\""), "{init}");
+    assert!(init.contains("\"validatorUrl\": \"none\""), "{init}");
+    let (status, _, _) = get(&t, "/docs/nothing.js").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn dates_are_taken_only_as_yyyy_mm_dd() {
+    let t = TestApp::new();
+    for (i, date) in [
+        "2026-1-15",
+        "2026-01-5",
+        "15/01/2026",
+        "2026-01-15T00:00:00",
+        "+2026-01-15",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut body = customer("Bapak Joko", &format!("B {} XYZ", i + 1), "08123456789");
+        body["next_service"] = json!(date);
+        let reply = t.call(Method::POST, "/manual-whatsapp", Some(body)).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{date}");
+        assert_eq!(
+            reply.body["detail"][0]["loc"],
+            json!(["body", "next_service"]),
+            "{date}"
+        );
+    }
+    let mut body = customer("Bapak Joko", "B 9 XYZ", "08123456789");
+    body["next_service"] = json!("2026-01-15");
+    let reply = t.call(Method::POST, "/manual-whatsapp", Some(body)).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+}
