@@ -41,6 +41,7 @@ status=0
 "$ST" --config-file infra/schemathesis.toml run "$URL/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
   --seed "$SEED" --max-examples "$EXAMPLES" --workers 1 --generation-database none \
+  --request-timeout 60 \
   --no-color || status=$?
 echo "schemathesis wall time: $(( $(date +%s) - started )) s"
 if ! kill -0 $SERVER 2>/dev/null; then
