@@ -158,9 +158,18 @@ async fn the_staff_page_is_served_without_a_token_and_with_any() {
         .filter(|route| route.access == Access::Public)
         .collect();
     assert_eq!(
-        public.iter().map(|route| route.path).collect::<Vec<_>>(),
-        ["/", "/assets/{file}"],
-        "only the page and its files are public"
+        public
+            .iter()
+            .map(|route| (route.function, route.path))
+            .collect::<Vec<_>>(),
+        [
+            ("api-docs", "/openapi.json"),
+            ("api-docs", "/docs"),
+            ("api-docs", "/docs/{file}"),
+            ("staff-page", "/"),
+            ("staff-page", "/assets/{file}"),
+        ],
+        "only the docs, the document, the page and their files are public"
     );
     // A refused token must not keep the sign-in form from loading.
     for authorization in [None, Some("Bearer expired.or.wrong")] {
