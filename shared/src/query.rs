@@ -37,7 +37,8 @@ impl<'a> Params<'a> {
         msg: &str,
         parse: impl FnOnce(&str) -> Option<T>,
     ) -> Option<T> {
-        let raw = self.raw.get(name).filter(|v| !v.is_empty())?;
+        // An empty number or flag (`?limit=`) is no number: refused, as FastAPI does.
+        let raw = self.raw.get(name)?;
         let parsed = parse(raw);
         if parsed.is_none() {
             self.reject(name, kind, msg, raw);
@@ -80,9 +81,14 @@ impl<'a> Params<'a> {
         )
     }
 
-    /// Whether the request names parameter `name` at all (empty counts as absent).
+    /// Whether `name` is given empty (`?format=`): for a text, a cursor or a choice, as if absent.
+    fn is_empty(&self, name: &str) -> bool {
+        self.raw.get(name).is_some_and(|v| v.is_empty())
+    }
+
+    /// Whether the request names parameter `name` at all, even with an empty value.
     pub fn has(&self, name: &str) -> bool {
-        self.raw.get(name).is_some_and(|v| !v.is_empty())
+        self.raw.contains_key(name)
     }
 
     /// Refuses `name` with `msg` (`kind` `value_error`), for rules between parameters.
@@ -94,6 +100,9 @@ impl<'a> Params<'a> {
     /// The key a `cursor` stands for; `valid` tells a key this list could have made.
     pub fn cursor(&mut self, valid: impl FnOnce(&str) -> bool) -> Option<String> {
         let msg = "Cursor tidak valid; gunakan next_cursor dari halaman sebelumnya";
+        if self.is_empty("cursor") {
+            return None;
+        }
         self.parsed("cursor", "value_error", msg, |raw| {
             decode_cursor(raw).filter(|key| valid(key))
         })
@@ -112,6 +121,9 @@ impl<'a> Params<'a> {
             .collect();
         let msg = format!("Input should be one of: {}", names.join(", "));
         let parse = |raw: &str| names.iter().position(|n| n == raw).map(|i| choices[i]);
+        if self.is_empty(name) {
+            return None;
+        }
         self.parsed(name, "enum", &msg, parse)
     }
 
