@@ -33,6 +33,24 @@ pub fn rows(body: Value) -> Result<Vec<Value>, ApiError> {
     Ok(rows)
 }
 
+/// A row of an import body: where it stands, the row as sent, and what its validation made of it.
+pub type JsonRow<T> = (Origin, Value, Result<T, Refusal>);
+
+/// The rows of an import body, each with the create body `parse` reads from it at
+/// `body.<index>` (or the refusal naming its fields).
+pub fn json_rows<T>(
+    body: Value,
+    parse: impl Fn(Value, Vec<Value>) -> Result<T, Vec<FieldError>>,
+) -> Result<Vec<JsonRow<T>>, ApiError> {
+    let rows = rows(body)?.into_iter().enumerate().map(|(index, row)| {
+        let origin = Origin::json(index);
+        let parsed = parse(row.clone(), vec![json!("body"), json!(index)])
+            .map_err(|errors| Refusal::of_validation(&origin, 2, &errors));
+        (origin, row, parsed)
+    });
+    Ok(rows.collect())
+}
+
 /// A JSON import body of at most [`MAX_IMPORT_ROWS`] rows of `T`, for the OpenAPI document.
 pub struct Batch<T>(std::marker::PhantomData<T>);
 

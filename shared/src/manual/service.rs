@@ -114,22 +114,14 @@ impl FromBody for Vec<ImportRow> {
     type Shape = crate::import::Batch<NewRecord>;
 
     fn from_body(body: Value) -> Result<Self, ApiError> {
-        let rows = crate::import::rows(body)?
-            .into_iter()
-            .enumerate()
-            .map(|(index, row)| {
-                let origin = Origin::json(index);
-                let parsed = NewRecord::parse(row.clone(), vec![json!("body"), json!(index)])
-                    .map_err(|errors| Refusal::of_validation(&origin, 2, &errors));
-                ImportRow {
-                    origin,
-                    customer_name: row["customer_name"].clone(),
-                    nopol: row["nopol"].clone(),
-                    parsed,
-                }
-            })
-            .collect();
-        Ok(rows)
+        let rows = crate::import::json_rows(body, NewRecord::parse)?;
+        let rows = rows.into_iter().map(|(origin, row, parsed)| ImportRow {
+            origin,
+            customer_name: row["customer_name"].clone(),
+            nopol: row["nopol"].clone(),
+            parsed,
+        });
+        Ok(rows.collect())
     }
 }
 

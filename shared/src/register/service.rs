@@ -165,26 +165,18 @@ impl FromBody for Vec<ImportRow> {
     type Shape = crate::import::Batch<NewCustomer>;
 
     fn from_body(body: Value) -> Result<Self, ApiError> {
-        let rows = crate::import::rows(body)?
-            .into_iter()
-            .enumerate()
-            .map(|(index, row)| {
-                let origin = Origin::json(index);
-                let parsed = NewCustomer::parse(row.clone(), vec![json!("body"), json!(index)])
-                    .map_err(|errors| Refusal::of_validation(&origin, 2, &errors));
-                ImportRow {
-                    origin,
-                    name: row["name"].clone(),
-                    no_hp: row["no_hp"].clone(),
-                    parsed,
-                }
-            })
-            .collect();
-        Ok(rows)
+        let rows = crate::import::json_rows(body, NewCustomer::parse)?;
+        let rows = rows.into_iter().map(|(origin, row, parsed)| ImportRow {
+            origin,
+            name: row["name"].clone(),
+            no_hp: row["no_hp"].clone(),
+            parsed,
+        });
+        Ok(rows.collect())
     }
 }
 
-/// `POST /customers/bulk-import`: each customer stored on its own.
+/// `POST /customers/bulk-import`: the customers stored in packed transactions, each refused on its own.
 pub async fn bulk_import(
     app: &App,
     rows: Vec<ImportRow>,
