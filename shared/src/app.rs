@@ -2,10 +2,8 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SubsecRound};
-
 use crate::auth::Auth;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, SystemClock, WorkshopClock};
 use crate::config::{self, Config};
 use crate::gateway::Gateway;
 use crate::scheduler::eventbridge::{self, EventBridgeSchedule};
@@ -19,7 +17,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub struct App {
     pub config: Config,
     pub auth: Auth,
-    pub clock: Arc<dyn Clock>,
+    /// Now and today, in the workshop's zone.
+    pub time: WorkshopClock,
     pub gateway: Gateway,
     pub manual: Arc<dyn ManualStore>,
     pub messages: Arc<dyn MessageStore>,
@@ -47,9 +46,9 @@ impl App {
                 Job::MonthlyReportReset,
                 config.timezone,
             )),
+            time: WorkshopClock::new(Arc::new(SystemClock), config.timezone),
             config,
             auth,
-            clock: Arc::new(SystemClock),
             manual: store.clone(),
             messages: store.clone(),
             reminders: store.clone(),
@@ -59,7 +58,7 @@ impl App {
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.time = WorkshopClock::new(clock, self.config.timezone);
         self
     }
 
@@ -73,32 +72,20 @@ impl App {
         self
     }
 
+    /// The records' service on this app's store and clock.
+    pub fn records(&self) -> crate::manual::Records<'_> {
+        crate::manual::Records {
+            store: self.manual.as_ref(),
+            time: &self.time,
+        }
+    }
+
     /// The schedule of `job`.
     pub fn schedule_of(&self, job: Job) -> &dyn ScheduleControl {
         match job {
             Job::DailyReminders => self.schedule.as_ref(),
             Job::MonthlyReportReset => self.report_reset_schedule.as_ref(),
         }
-    }
-
-    /// Now, to the second, in the workshop's zone: the form every timestamp is stored and shown in.
-    pub fn now(&self) -> DateTime<FixedOffset> {
-        self.now_to(0)
-    }
-
-    /// Now, to the millisecond, in the workshop's zone: for logs, where order within a second matters.
-    pub fn now_precise(&self) -> DateTime<FixedOffset> {
-        self.now_to(3)
-    }
-
-    fn now_to(&self, subsec_digits: u16) -> DateTime<FixedOffset> {
-        let local = self.clock.now().with_timezone(&self.config.timezone);
-        local.fixed_offset().trunc_subsecs(subsec_digits)
-    }
-
-    /// Today in the workshop's zone.
-    pub fn today(&self) -> NaiveDate {
-        self.now().date_naive()
     }
 
     /// Builds the app of a Lambda function: DynamoDB table `TABLE_NAME`, and the JWT secret

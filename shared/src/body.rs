@@ -8,7 +8,8 @@ use bytes::Bytes;
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
+use crate::validation::FieldError;
 
 /// Largest request body accepted; larger ones answer 413.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;

@@ -1,62 +1,18 @@
 //! Errors in the shape FastAPI gives them, because existing front ends read that shape:
 //! `{"detail": "text"}`, or for validation `{"detail": [{"loc": [...], "msg": ..., "type": ...}]}`.
+//!
+//! This is the one place where a domain's error becomes an HTTP status and a detail: each
+//! domain error enum has its `From` here. A failure of ours keeps its source for the log and
+//! shows the caller a fixed sentence.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::{Value, json};
 
-/// One validation problem, located like pydantic locates it: `["body", "no_hp"]`.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"loc": ["body", "no_hp"], "msg": "Nomor HP tidak valid: '0212345678'. Gunakan nomor seluler Indonesia, misalnya 08123456789 atau 628123456789", "type": "value_error", "input": "0212345678"}))]
-pub struct FieldError {
-    /// Where: `body` or `query` or `path`, then field names and row indexes.
-    #[schema(value_type = Vec<LocItem>)]
-    pub loc: Vec<Value>,
-    pub msg: String,
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    /// What was given, as pydantic reports it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Value>)]
-    pub input: Option<Value>,
-}
-
-/// A step of a [`FieldError`]'s location: a field name or a row index.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code, reason = "the shape of a location step, for the document")]
-#[serde(untagged)]
-pub enum LocItem {
-    Name(String),
-    Index(u32),
-}
-
-impl FieldError {
-    pub fn new(loc: Vec<Value>, kind: &'static str, msg: impl Into<String>) -> Self {
-        Self {
-            loc,
-            msg: msg.into(),
-            kind,
-            input: None,
-        }
-    }
-
-    /// A problem with the body as a whole.
-    pub fn body_root(kind: &'static str, msg: impl Into<String>) -> Self {
-        Self::new(vec![json!("body")], kind, msg)
-    }
-
-    pub fn with_input(mut self, input: Value) -> Self {
-        self.input = Some(input);
-        self
-    }
-
-    /// A problem with a field of the JSON body.
-    pub fn body(field: &str, kind: &'static str, msg: impl Into<String>) -> Self {
-        Self::new(vec![json!("body"), json!(field)], kind, msg)
-    }
-}
+use crate::manual::RecordError;
+use crate::store::{self, StoreError};
+use crate::validation::FieldError;
 
 /// `{"detail": "text"}`: FastAPI's `HTTPException` body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -120,10 +76,8 @@ impl ApiError {
     fn body(self) -> Response {
         let detail = match self {
             ApiError::Invalid(detail) => return Json(ValidationError { detail }).into_response(),
-            ApiError::Unavailable(_) => {
-                "Database sedang tidak dapat dihubungi, coba lagi nanti".to_string()
-            }
-            ApiError::Internal(_) => "Terjadi kesalahan internal server".to_string(),
+            ApiError::Unavailable(_) => store::UNAVAILABLE.to_string(),
+            ApiError::Internal(_) => store::INTERNAL.to_string(),
             other => other.to_string(),
         };
         Json(HttpError { detail }).into_response()
@@ -145,5 +99,28 @@ impl IntoResponse for ApiError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NopolTaken(_) | StoreError::Stale => ApiError::Conflict(error.reason()),
+            StoreError::Unavailable(e) => ApiError::Unavailable(e),
+            StoreError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<RecordError> for ApiError {
+    fn from(error: RecordError) -> Self {
+        match error {
+            RecordError::NotFound | RecordError::NopolNotFound(_) => {
+                ApiError::NotFound(error.to_string())
+            }
+            RecordError::NopolTaken(_) => ApiError::Conflict(error.to_string()),
+            RecordError::Invalid(detail) => ApiError::Invalid(detail),
+            RecordError::Store(e) => e.into(),
+        }
     }
 }

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::extract::FromQuery;
 use crate::query::Params;
 use crate::sheet::{self, Column, Format, Located, Row, Sheet, SheetError};
+use crate::validation::FieldError;
 
 /// Rows accepted by one JSON bulk import; more is a 413.
 pub const MAX_IMPORT_ROWS: usize = 1000;

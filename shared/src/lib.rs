@@ -31,6 +31,7 @@ pub mod scheduler;
 pub mod sheet;
 pub mod store;
 pub mod telemetry;
+pub mod validation;
 
 pub use app::App;
 pub use error::ApiError;

@@ -26,9 +26,10 @@ use utoipa::openapi::{
 };
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
-use crate::error::{ApiError, FieldError, HttpError, ValidationError};
+use crate::error::{ApiError, HttpError, ValidationError};
 use crate::extract::{FromBody, FromQuery};
 use crate::sheet::Format;
+use crate::validation::FieldError;
 
 /// The name of the bearer security scheme in the document.
 const BEARER: &str = "bearer";

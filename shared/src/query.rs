@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 
-use crate::error::FieldError;
+use crate::validation::FieldError;
 
 /// The query parameters of one request, read one by one; problems are collected.
 pub struct Params<'a> {

@@ -641,7 +641,7 @@ async fn upcoming_uses_today_in_jakarta_not_in_utc(backend: Backend) {
 
 async fn dashboard_shows_this_months_reminders_and_the_most_reminded(backend: Backend) {
     let t = TestApp::on(backend, Config::default()).await;
-    let now = t.app.now();
+    let now = t.app.time.now();
     let reminded = [
         ("Bapak Joko", 5, "2026-01-05T09:00:00+07:00"),
         ("Ibu Siti", 2, "2025-12-31T23:59:00+07:00"),

@@ -63,7 +63,7 @@ async fn deliver(t: &TestApp, pair: &Pair, times: usize) {
         customer_phone: "6281234567890".into(),
         vehicle_model: "Avanza".into(),
         vehicle_nopol: pair.nopol.into(),
-        at: t.app.now(),
+        at: t.app.time.now(),
     };
     for _ in 0..times {
         t.app

@@ -38,7 +38,7 @@ struct Pair {
 
 fn delivery(t: &TestApp, pair: &Pair) -> Delivery {
     Delivery {
-        at: t.app.now(),
+        at: t.app.time.now(),
         ..delivery_to(pair)
     }
 }
@@ -157,7 +157,10 @@ async fn never_messaged_pairs_appear_until_their_first_reminder(backend: Backend
         "at most once, fewest first"
     );
     assert_eq!(rarely[1]["frequency"], json!(1));
-    assert_eq!(rarely[1]["created_at"], json!(t.app.now().to_rfc3339()));
+    assert_eq!(
+        rarely[1]["created_at"],
+        json!(t.app.time.now().to_rfc3339())
+    );
     let often = get(&t, &format!("{REPORT}/detail?min_frequency=1"))
         .await
         .body;

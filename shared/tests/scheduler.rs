@@ -546,7 +546,7 @@ async fn the_local_task_resets_the_report_on_the_first_only_while_started() {
         customer_phone: "6281234567890".into(),
         vehicle_model: "Avanza".into(),
         vehicle_nopol: "B 1 AA".into(),
-        at: s.app.now(),
+        at: s.app.time.now(),
     };
     for _ in 0..3 {
         s.app

@@ -119,8 +119,7 @@ async fn bench(endpoint: &str) -> Result<Vec<String>, BoxError> {
             meter.take();
             let started = Instant::now();
             let (imported, failed) = if what == "records" {
-                let answer =
-                    bengkel::manual::sheet::import(&app, Format::Xlsx, bytes, &params).await?;
+                let answer = app.records().import(Format::Xlsx, bytes, &params).await?;
                 (answer.data.imported, answer.data.failed)
             } else {
                 let answer =
@@ -145,7 +144,7 @@ async fn bench(endpoint: &str) -> Result<Vec<String>, BoxError> {
     for format in [Format::Xlsx, Format::Csv] {
         meter.take();
         let started = Instant::now();
-        let export = bengkel::manual::sheet::export(&app, format).await?;
+        let export = app.records().export(format).await?;
         let took = started.elapsed();
         let tally = meter.take();
         let answer = answer_bytes(&export);
@@ -239,7 +238,7 @@ impl Export {
 
     async fn export(self, app: &App, format: Format) -> Result<File, BoxError> {
         Ok(match self {
-            Export::Records => bengkel::manual::sheet::export(app, format).await?,
+            Export::Records => app.records().export(format).await?,
             Export::Register => bengkel::register::sheet::export(app, format).await?,
             Export::Report => {
                 bengkel::report::service::export(app, format, &ReportQuery::default()).await?

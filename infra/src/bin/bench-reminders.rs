@@ -229,8 +229,8 @@ async fn daily_run_over_a_big_table(bench: &mut Bench) -> Result<(), BoxError> {
     let store = bench.fresh_store("daily").await?;
     let app = bench.app(Arc::new(store.clone()))?;
     let window = app.config.reminder_days_threshold;
-    let today = app.today();
-    let records = population(TABLE_RECORDS, TABLE_DUE, today, window, app.now());
+    let today = app.time.today();
+    let records = population(TABLE_RECORDS, TABLE_DUE, today, window, app.time.now());
     let started = Instant::now();
     bench.load(&store, &records).await?;
     let load = bench.meter.take();
@@ -292,9 +292,9 @@ async fn paced_by_the_gateway(bench: &mut Bench) -> Result<(), BoxError> {
     let records = population(
         PACED_DUE,
         PACED_DUE,
-        app.today(),
+        app.time.today(),
         app.config.reminder_days_threshold,
-        app.now(),
+        app.time.now(),
     );
     let refused = store
         .insert_many(&records)
@@ -323,9 +323,9 @@ async fn paced_by_the_gateway(bench: &mut Bench) -> Result<(), BoxError> {
     let records = population(
         PACED_DUE,
         PACED_DUE,
-        app.today(),
+        app.time.today(),
         app.config.reminder_days_threshold,
-        app.now(),
+        app.time.now(),
     );
     bench.load(&store, &records).await?;
     bench.meter.take();

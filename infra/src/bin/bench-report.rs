@@ -104,7 +104,7 @@ async fn bench(
     let auth = Auth::new(JWT_SECRET, &config)?;
     let app = App::new(config, auth, store.clone())?;
 
-    let now = app.now();
+    let now = app.time.now();
     let rows: Vec<ReportRow> = (0..count).map(|i| row(i, now)).collect();
     let mut items = rows
         .iter()

@@ -8,7 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 
-use super::service::{self, Dashboard, ImportFailure, ImportRow, RecordList, Summary};
+use super::input::ImportRow;
+use super::service::{Dashboard, ImportFailure, RecordList, Summary};
 use super::{ManualRecord, NewRecord, RecordPatch};
 use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
@@ -29,7 +30,7 @@ pub async fn create(
     State(app): State<Arc<App>>,
     Valid(new): Valid<NewRecord>,
 ) -> Result<(StatusCode, Json<ManualRecord>), ApiError> {
-    let record = service::create(&app, new).await?;
+    let record = app.records().create(new).await?;
     Ok((StatusCode::CREATED, Json(record)))
 }
 
@@ -37,7 +38,7 @@ pub async fn bulk_import(
     State(app): State<Arc<App>>,
     Valid(rows): Valid<Vec<ImportRow>>,
 ) -> Answer<ImportAnswer<ImportFailure>> {
-    Ok(Json(service::bulk_import(&app, rows).await?.answer()))
+    Ok(Json(app.records().bulk_import(rows).await?.answer()))
 }
 
 /// `POST /manual-whatsapp/import?dry_run=&sheet=`: an xlsx or CSV file, or a form with one.
@@ -47,7 +48,9 @@ pub async fn import(
     upload: Upload,
 ) -> Answer<ImportAnswer<ImportFailure>> {
     Ok(Json(
-        super::sheet::import(&app, upload.format, &upload.bytes, &options).await?,
+        app.records()
+            .import(upload.format, &upload.bytes, &options)
+            .await?,
     ))
 }
 
@@ -57,7 +60,7 @@ pub async fn export(
     ValidQuery(export): ValidQuery<Export>,
 ) -> Result<Response, ApiError> {
     files::download(
-        super::sheet::export(&app, export.format).await?,
+        app.records().export(export.format).await?,
         "Data manual WhatsApp",
     )
 }
@@ -66,18 +69,18 @@ pub async fn list(
     State(app): State<Arc<App>>,
     ValidQuery(query): ValidQuery<ListQuery>,
 ) -> Answer<RecordList> {
-    Ok(Json(service::list(&app, &query).await?))
+    Ok(Json(app.records().list(&query).await?))
 }
 
 pub async fn get(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer<ManualRecord> {
-    Ok(Json(service::get(&app, &id).await?))
+    Ok(Json(app.records().get(&id).await?))
 }
 
 pub async fn get_by_nopol(
     State(app): State<Arc<App>>,
     Path(nopol): Path<String>,
 ) -> Answer<ManualRecord> {
-    Ok(Json(service::get_by_nopol(&app, &nopol).await?))
+    Ok(Json(app.records().get_by_nopol(&nopol).await?))
 }
 
 pub async fn update(
@@ -85,26 +88,26 @@ pub async fn update(
     Path(id): Path<String>,
     Valid(patch): Valid<RecordPatch>,
 ) -> Answer<ManualRecord> {
-    Ok(Json(service::update(&app, &id, patch).await?))
+    Ok(Json(app.records().update(&id, patch).await?))
 }
 
 pub async fn toggle_active(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
 ) -> Answer<ManualRecord> {
-    Ok(Json(service::toggle_active(&app, &id).await?))
+    Ok(Json(app.records().toggle_active(&id).await?))
 }
 
 pub async fn delete(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    service::delete(&app, &id).await?;
+    app.records().delete(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn stats(State(app): State<Arc<App>>) -> Answer<SummaryAnswer> {
-    let data = service::stats(&app).await?;
+    let data = app.records().stats().await?;
     Ok(Json(SummaryAnswer {
         success: true,
         data,
@@ -112,5 +115,5 @@ pub async fn stats(State(app): State<Arc<App>>) -> Answer<SummaryAnswer> {
 }
 
 pub async fn dashboard(State(app): State<Arc<App>>) -> Answer<Dashboard> {
-    Ok(Json(service::dashboard(&app).await?))
+    Ok(Json(app.records().dashboard().await?))
 }

@@ -5,10 +5,14 @@ use serde_json::{Value, json};
 
 use super::ManualRecord;
 use crate::body::{Fields, Slot};
-use crate::error::{ApiError, FieldError};
-use crate::extract::FromBody;
+use crate::error::ApiError;
+use crate::extract::{FromBody, FromQuery};
+use crate::import::{Origin, Refusal};
 use crate::nopol::Nopol;
 use crate::phone;
+use crate::query::{Params, is_position_key};
+use crate::store::ListQuery;
+use crate::validation::FieldError;
 
 /// A valid create request (`ManualWhatsAppCreate`).
 #[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
@@ -68,6 +72,68 @@ impl FromBody for RecordPatch {
 
     fn from_body(body: Value) -> Result<Self, ApiError> {
         RecordPatch::parse(body).map_err(ApiError::Invalid)
+    }
+}
+
+/// One row of a records import, parsed: where it came from, what it named itself, and the
+/// record it asks for or why it cannot be one.
+#[derive(Debug)]
+pub struct ImportRow {
+    pub origin: Origin,
+    pub customer_name: Value,
+    pub nopol: Value,
+    pub parsed: Result<NewRecord, Refusal>,
+}
+
+/// The body of `POST /manual-whatsapp/bulk-import`: a JSON array of create bodies, each
+/// validated on its own.
+impl FromBody for Vec<ImportRow> {
+    type Shape = crate::import::Batch<NewRecord>;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        let rows = crate::import::json_rows(body, NewRecord::parse)?;
+        let rows = rows.into_iter().map(|(origin, row, parsed)| ImportRow {
+            origin,
+            customer_name: row["customer_name"].clone(),
+            nopol: row["nopol"].clone(),
+            parsed,
+        });
+        Ok(rows.collect())
+    }
+}
+
+/// Records per list page, by default and at most: well inside Lambda's 6 MB response limit.
+pub const MAX_PAGE: usize = 1000;
+
+/// The query of the records list, as the OpenAPI document shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(
+    dead_code,
+    reason = "the shape ListQuery is read from, for the document"
+)]
+pub struct RecordPage {
+    /// Only active records (`true`/`false`).
+    active_only: Option<bool>,
+    /// Records per page.
+    #[param(minimum = 1, maximum = 1000, default = 1000)]
+    limit: Option<u32>,
+    /// The previous page's `next_cursor`.
+    cursor: Option<String>,
+}
+
+/// `?active_only=&limit=&cursor=`.
+impl FromQuery for ListQuery {
+    type Shape = RecordPage;
+
+    fn from_query(raw: &std::collections::HashMap<String, String>) -> Result<Self, ApiError> {
+        let mut p = Params::new(raw);
+        let query = ListQuery {
+            active_only: p.flag("active_only", false),
+            limit: p.limit(MAX_PAGE, MAX_PAGE),
+            after: p.cursor(is_position_key),
+        };
+        p.finish().map(|()| query).map_err(ApiError::Invalid)
     }
 }
 

@@ -6,6 +6,6 @@ mod model;
 mod service;
 pub mod sheet;
 
-pub use input::{NewRecord, RecordPatch};
+pub use input::{ImportRow, MAX_PAGE, NewRecord, RecordPage, RecordPatch};
 pub use model::{Counts, ManualRecord};
 pub use service::*;

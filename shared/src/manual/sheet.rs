@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::service::{ImportFailure, ImportRow, import_rows};
+use super::input::ImportRow;
+use super::service::{ImportFailure, Records};
 use super::{ManualRecord, NewRecord};
-use crate::App;
 use crate::error::ApiError;
 use crate::import::{
     ImportAnswer, Origin, Refusal, SheetField, SheetOptions, columns, field, read_row, read_sheet,
@@ -33,26 +33,6 @@ pub const FIELDS: [SheetField; 6] = [
     },
     field("notes", &["Notes", "notes", "Catatan"], false),
 ];
-
-/// `POST /manual-whatsapp/import`: the rows of a sheet, each a create body.
-pub async fn import(
-    app: &App,
-    format: Format,
-    bytes: &[u8],
-    options: &SheetOptions,
-) -> Result<ImportAnswer<ImportFailure>, ApiError> {
-    let sheet = read_sheet(format, bytes, options)?;
-    let located = sheet.locate(&columns(&FIELDS))?;
-    let rows = sheet
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(index, row)| import_row(index, row, &located))
-        .collect();
-    Ok(import_rows(app, rows, options.mode)
-        .await?
-        .sheet_answer(options.mode))
-}
 
 fn import_row(index: usize, row: &Row, located: &crate::sheet::Located) -> ImportRow {
     let read = read_row(located, row, &FIELDS, &[]);
@@ -82,36 +62,6 @@ fn import_row(index: usize, row: &Row, located: &crate::sheet::Located) -> Impor
 /// ignores those).
 const EXPORT_EXTRA: [&str; 3] = ["Aktif", "Reminder Terkirim", "Reminder Terakhir"];
 
-/// `GET /manual-whatsapp/export`: every record, newest first, as xlsx or CSV.
-pub async fn export(app: &App, format: Format) -> Result<File, ApiError> {
-    let mut rows = Vec::new();
-    let mut query = ListQuery {
-        active_only: false,
-        limit: super::MAX_PAGE,
-        after: None,
-    };
-    loop {
-        let page = app.manual.list(&query).await?;
-        rows.extend(page.items.iter().map(export_row));
-        match page.next_after {
-            Some(after) => query.after = Some(after),
-            None => break,
-        }
-    }
-    let headers = FIELDS
-        .iter()
-        .map(|f| f.column.headers[0])
-        .chain(EXPORT_EXTRA)
-        .collect();
-    let table = Table {
-        name: "Manual WhatsApp",
-        headers,
-        rows,
-    };
-    let stem = format!("manual-whatsapp-{}", app.today());
-    Ok(File::of(&table, format, stem)?)
-}
-
 fn export_row(record: &ManualRecord) -> Vec<Cell> {
     let date = |day: Option<chrono::NaiveDate>| day.map_or(Cell::Empty, Cell::Date);
     vec![
@@ -127,4 +77,57 @@ fn export_row(record: &ManualRecord) -> Vec<Cell> {
             .last_reminder_sent
             .map_or(Cell::Empty, |at| Cell::DateTime(at.naive_local())),
     ]
+}
+
+impl Records<'_> {
+    /// `POST /manual-whatsapp/import`: the rows of a sheet, each a create body.
+    pub async fn import(
+        &self,
+        format: Format,
+        bytes: &[u8],
+        options: &SheetOptions,
+    ) -> Result<ImportAnswer<ImportFailure>, ApiError> {
+        let sheet = read_sheet(format, bytes, options)?;
+        let located = sheet.locate(&columns(&FIELDS))?;
+        let rows = sheet
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(index, row)| import_row(index, row, &located))
+            .collect();
+        Ok(self
+            .import_rows(rows, options.mode)
+            .await?
+            .sheet_answer(options.mode))
+    }
+
+    /// `GET /manual-whatsapp/export`: every record, newest first, as xlsx or CSV.
+    pub async fn export(&self, format: Format) -> Result<File, ApiError> {
+        let mut rows = Vec::new();
+        let mut query = ListQuery {
+            active_only: false,
+            limit: super::MAX_PAGE,
+            after: None,
+        };
+        loop {
+            let page = self.store.list(&query).await?;
+            rows.extend(page.items.iter().map(export_row));
+            match page.next_after {
+                Some(after) => query.after = Some(after),
+                None => break,
+            }
+        }
+        let headers = FIELDS
+            .iter()
+            .map(|f| f.column.headers[0])
+            .chain(EXPORT_EXTRA)
+            .collect();
+        let table = Table {
+            name: "Manual WhatsApp",
+            headers,
+            rows,
+        };
+        let stem = format!("manual-whatsapp-{}", self.time.today());
+        Ok(File::of(&table, format, stem)?)
+    }
 }

@@ -52,7 +52,7 @@ pub async fn send_and_log(
         record_id: record_id.map(str::to_string),
         api_response,
         error,
-        created_at: app.now_precise(),
+        created_at: app.time.now_precise(),
     };
     if let Err(e) = app.messages.append(&entry).await {
         tracing::error!(error = %e, message_id = %entry.id, status = ?entry.status, "message log write failed");

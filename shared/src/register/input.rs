@@ -6,10 +6,11 @@ use uuid::Uuid;
 
 use super::{Customer, Registration, Vehicle};
 use crate::body::{Fields, Slot};
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::extract::FromBody;
 use crate::manual::input::{name_schema, no_hp, nopol};
 use crate::nopol::Nopol;
+use crate::validation::FieldError;
 
 /// Vehicles one customer may have: a delete of the customer removes them in one transaction.
 pub const MAX_VEHICLES: usize = 20;

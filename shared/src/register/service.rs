@@ -92,7 +92,7 @@ fn registration(app: &App, new: NewCustomer) -> Result<Registration, String> {
     if let Some(plate) = new.repeated_nopol() {
         return Err(format!("Nopol {plate} muncul lebih dari sekali"));
     }
-    Ok(new.into_registration(app.now()))
+    Ok(new.into_registration(app.time.now()))
 }
 
 pub async fn create(app: &App, new: NewCustomer) -> Result<CustomerView, ApiError> {
@@ -209,7 +209,7 @@ pub async fn import_rows(
                 continue;
             }
         };
-        let registration = new.into_registration(app.now());
+        let registration = new.into_registration(app.time.now());
         match repeated_vehicle(&registration, &seen, &row.origin) {
             Some((vehicle, reason)) => failures.push(ImportFailure::of_vehicle(
                 &row.origin,
@@ -403,7 +403,7 @@ pub async fn get(app: &App, id: &str) -> Result<CustomerView, ApiError> {
 pub async fn update(app: &App, id: &str, patch: CustomerPatch) -> Result<CustomerView, ApiError> {
     let updated = retrying(|| async {
         let current = customer(app, id).await?;
-        let next = patch.apply(&current, app.now());
+        let next = patch.apply(&current, app.time.now());
         written(
             app.register.replace_customer(&current, &next).await,
             next,
@@ -457,7 +457,7 @@ pub async fn add_vehicle(
                 "Customer sudah memiliki {MAX_VEHICLES} kendaraan, batas maksimal"
             )));
         }
-        let vehicle = new.clone().into_vehicle(customer_id, app.now());
+        let vehicle = new.clone().into_vehicle(customer_id, app.time.now());
         let outcome = app.register.insert_vehicle(&owner, &vehicle).await;
         let nopol = vehicle.nopol.clone();
         written(outcome, vehicle, Some(&nopol))
@@ -474,7 +474,7 @@ pub async fn update_vehicle(
 ) -> Result<VehicleView, ApiError> {
     let updated = retrying(|| async {
         let current = vehicle(app, customer_id, vehicle_id).await?;
-        let next = patch.apply(&current, app.now());
+        let next = patch.apply(&current, app.time.now());
         let outcome = app.register.replace_vehicle(&current, &next).await;
         let nopol = next.nopol.clone();
         written(outcome, next, Some(&nopol))

@@ -238,6 +238,6 @@ pub async fn export(app: &App, format: Format) -> Result<File, ApiError> {
     Ok(File::of(
         &table,
         format,
-        format!("customers-{}", app.today()),
+        format!("customers-{}", app.time.today()),
     )?)
 }

@@ -273,7 +273,7 @@ pub fn claim_key(record_id: &str, next_service: NaiveDate) -> String {
 
 /// Sends the reminders due in the run's window, a few at a time, each claimed before sending.
 pub async fn run(app: &App, run: &Run) -> Result<RunReport, ApiError> {
-    let today = app.today();
+    let today = app.time.today();
     let last = today + Days::new(run.days_threshold.into());
     let (from, to) = if run.explain {
         (
@@ -371,7 +371,7 @@ async fn remind(app: &App, run: &Run, target: &Target, today: NaiveDate) -> Deta
         };
     }
     let key = target.claim_key(next_service);
-    let now = app.clock.now();
+    let now = app.time.instant();
     match app.reminders.claim(&key, now, now + CLAIM_LEASE).await {
         Ok(Claim::Won) => {}
         Ok(Claim::AlreadySent) => {
@@ -411,7 +411,7 @@ async fn send(
     if entry.status != Status::Failed {
         // The message went out: a count that cannot be written is logged, never reported as a
         // failed send (the message log keeps the attempt either way).
-        if let Err(e) = target.count(app, app.now(), claim).await {
+        if let Err(e) = target.count(app, app.time.now(), claim).await {
             tracing::error!(target = %target.id, error = %e, "reminder sent but not counted");
         }
     }
@@ -420,10 +420,10 @@ async fn send(
 
 /// `POST /{record_id}/send-reminder`: sends now, whatever the date ("tanpa melihat threshold").
 pub async fn send_one(app: &App, id: &str) -> Result<Detail, ApiError> {
-    let record = crate::manual::get(app, id).await?;
+    let record = app.records().get(id).await?;
     let days_left = record
         .next_service
-        .map(|next| (next - app.today()).num_days());
+        .map(|next| (next - app.time.today()).num_days());
     Ok(send(
         app,
         &Target::manual(&record),

@@ -16,10 +16,11 @@ use super::{
     Trigger,
 };
 use crate::App;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::query::encode_cursor;
 use crate::register::Customer;
 use crate::sheet::{Cell, File, Format, Table};
+use crate::validation::FieldError;
 use chrono::{DateTime, FixedOffset};
 
 fn report_not_found() -> ApiError {
@@ -352,8 +353,8 @@ pub async fn reset_scope(
             snapshot_id: None,
         });
     }
-    let snapshot =
-        Snapshot::new(Uuid::new_v4().to_string(), app.now(), scope, rows).triggered_by(trigger);
+    let snapshot = Snapshot::new(Uuid::new_v4().to_string(), app.time.now(), scope, rows)
+        .triggered_by(trigger);
     let id = snapshot.info.id.clone();
     let reset_count = app.reports.reset(&snapshot).await.map_err(|e| {
         tracing::error!(snapshot = %id, error = %e, "reset interrupted");
@@ -399,7 +400,7 @@ pub async fn restore(app: &App, id: &str) -> Result<RestoreAnswer, ApiError> {
             "Snapshot {id} sudah dipulihkan"
         )));
     }
-    let restored = app.reports.restore(&snapshot, app.now()).await.map_err(|e| {
+    let restored = app.reports.restore(&snapshot, app.time.now()).await.map_err(|e| {
         tracing::error!(snapshot = %id, error = %e, "restore interrupted");
         ApiError::Interrupted(format!(
             "Pemulihan terhenti sebelum selesai; ulangi POST /whatsapp-report/snapshots/{id}/restore \
@@ -452,6 +453,6 @@ pub async fn export(app: &App, format: Format, query: &ReportQuery) -> Result<Fi
     Ok(File::of(
         &table,
         format,
-        format!("whatsapp-report-{}", app.today()),
+        format!("whatsapp-report-{}", app.time.today()),
     )?)
 }

@@ -30,7 +30,7 @@ impl Scheduled for ReportReset {
 fn answer(app: &App, state: ScheduleState) -> Json<ScheduleStatus> {
     Json(ScheduleStatus::of(
         state,
-        app.clock.now(),
+        app.time.instant(),
         app.config.timezone,
     ))
 }

@@ -127,7 +127,7 @@ impl From<ScheduleError> for ApiError {
 #[async_trait]
 impl Runner for App {
     fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
+        self.time.instant()
     }
 
     fn zone(&self) -> Tz {

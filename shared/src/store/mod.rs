@@ -27,6 +27,24 @@ pub enum StoreError {
     Other(String),
 }
 
+impl StoreError {
+    /// What a caller is told of this failure, in Indonesian: never the database's own words,
+    /// which stay in the log.
+    pub fn reason(&self) -> String {
+        match self {
+            StoreError::NopolTaken(key) => format!("Nopol {key} sudah terdaftar"),
+            StoreError::Stale => "Data sedang diubah oleh permintaan lain, coba lagi".into(),
+            StoreError::Unavailable(_) => UNAVAILABLE.into(),
+            StoreError::Other(_) => INTERNAL.into(),
+        }
+    }
+}
+
+/// What a caller is told when the database cannot be reached.
+pub const UNAVAILABLE: &str = "Database sedang tidak dapat dihubungi, coba lagi nanti";
+/// What a caller is told of a failure that is ours, not theirs.
+pub const INTERNAL: &str = "Terjadi kesalahan internal server";
+
 /// One page of the records list, newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListQuery {
