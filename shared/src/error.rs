@@ -10,7 +10,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::import::{ExportError, ImportError};
 use crate::manual::RecordError;
+use crate::sheet::SheetError;
 use crate::store::{self, StoreError};
 use crate::validation::FieldError;
 
@@ -102,12 +104,51 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Every problem of a request's fields at once: a 422.
+impl From<Vec<FieldError>> for ApiError {
+    fn from(detail: Vec<FieldError>) -> Self {
+        ApiError::Invalid(detail)
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NopolTaken(_) | StoreError::Stale => ApiError::Conflict(error.reason()),
             StoreError::Unavailable(e) => ApiError::Unavailable(e),
             StoreError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+/// A file that cannot be read is the caller's to mend (422); one we cannot write is ours.
+impl From<SheetError> for ApiError {
+    fn from(error: SheetError) -> Self {
+        match error {
+            SheetError::Write(e) => ApiError::Internal(e),
+            other => ApiError::Unreadable(other.to_string()),
+        }
+    }
+}
+
+impl From<ImportError> for ApiError {
+    fn from(error: ImportError) -> Self {
+        match error {
+            ImportError::Invalid(detail) => ApiError::Invalid(detail),
+            ImportError::TooManyRows(_) | ImportError::TooManySheetRows(_) => {
+                ApiError::TooLarge(error.to_string())
+            }
+            ImportError::Sheet(e) => e.into(),
+            ImportError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ExportError> for ApiError {
+    fn from(error: ExportError) -> Self {
+        match error {
+            ExportError::Sheet(e) => e.into(),
+            ExportError::Store(e) => e.into(),
         }
     }
 }

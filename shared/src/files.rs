@@ -6,7 +6,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
+use std::collections::HashMap;
+
 use crate::error::ApiError;
+use crate::extract::FromQuery;
+use crate::import::{Export, ExportQuery, SheetOptions, SheetQuery, export_format};
 use crate::sheet::{File, Format};
 
 /// The largest file an import takes: API Gateway delivers a binary body base64-encoded, a
@@ -22,6 +26,26 @@ pub const MAX_ANSWER_BYTES: usize = 6 * 1024 * 1024 - 16 * 1024;
 pub struct Upload {
     pub format: Format,
     pub bytes: Bytes,
+}
+
+/// `?dry_run=&sheet=` of a sheet import.
+impl FromQuery for SheetOptions {
+    type Shape = SheetQuery;
+
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        Ok(SheetOptions::parse(raw)?)
+    }
+}
+
+/// `?format=` of an export.
+impl FromQuery for Export {
+    type Shape = ExportQuery;
+
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        Ok(Export {
+            format: export_format(raw)?,
+        })
+    }
 }
 
 fn too_large() -> ApiError {

@@ -6,10 +6,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::error::ApiError;
-use crate::extract::FromQuery;
 use crate::query::Params;
 use crate::sheet::{self, Column, Format, Located, Row, Sheet, SheetError};
+use crate::store::StoreError;
 use crate::validation::FieldError;
 
 /// Rows accepted by one JSON bulk import; more is a 413.
@@ -17,19 +16,41 @@ pub const MAX_IMPORT_ROWS: usize = 1000;
 /// Data rows accepted by one sheet import; more is a 413.
 pub const MAX_SHEET_ROWS: usize = 5000;
 
+/// Why an import was refused as a whole, or could not finish. A row's own problem is no
+/// error of the import: it is reported as that row's failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("validation failed")]
+    Invalid(Vec<FieldError>),
+    #[error("Maksimal {MAX_IMPORT_ROWS} baris per import, diterima {0}")]
+    TooManyRows(usize),
+    #[error("Maksimal {MAX_SHEET_ROWS} baris data per import, berkas berisi {0}")]
+    TooManySheetRows(usize),
+    #[error(transparent)]
+    Sheet(#[from] SheetError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why an export could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Sheet(#[from] SheetError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// The rows of an import body: a JSON array of at most [`MAX_IMPORT_ROWS`].
-pub fn rows(body: Value) -> Result<Vec<Value>, ApiError> {
+pub fn rows(body: Value) -> Result<Vec<Value>, ImportError> {
     let Value::Array(rows) = body else {
-        return Err(ApiError::invalid(FieldError::body_root(
+        return Err(ImportError::Invalid(vec![FieldError::body_root(
             "list_type",
             "Input should be a valid list",
-        )));
+        )]));
     };
     if rows.len() > MAX_IMPORT_ROWS {
-        return Err(ApiError::TooLarge(format!(
-            "Maksimal {MAX_IMPORT_ROWS} baris per import, diterima {}",
-            rows.len()
-        )));
+        return Err(ImportError::TooManyRows(rows.len()));
     }
     Ok(rows)
 }
@@ -42,7 +63,7 @@ pub type JsonRow<T> = (Origin, Value, Result<T, Refusal>);
 pub fn json_rows<T>(
     body: Value,
     parse: impl Fn(Value, Vec<Value>) -> Result<T, Vec<FieldError>>,
-) -> Result<Vec<JsonRow<T>>, ApiError> {
+) -> Result<Vec<JsonRow<T>>, ImportError> {
     let rows = rows(body)?.into_iter().enumerate().map(|(index, row)| {
         let origin = Origin::json(index);
         let parsed = parse(row.clone(), vec![json!("body"), json!(index)])
@@ -104,14 +125,6 @@ pub struct SheetQuery {
     sheet: Option<String>,
 }
 
-impl FromQuery for SheetOptions {
-    type Shape = SheetQuery;
-
-    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
-        SheetOptions::parse(raw)
-    }
-}
-
 /// What an export was asked: the file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Export {
@@ -128,14 +141,6 @@ pub struct ExportQuery {
     format: Option<String>,
 }
 
-impl FromQuery for Export {
-    type Shape = ExportQuery;
-
-    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
-        export_format(raw).map(|format| Export { format })
-    }
-}
-
 /// What a sheet import was asked: `?dry_run=` (default true) and `?sheet=`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SheetOptions {
@@ -147,11 +152,11 @@ pub struct SheetOptions {
 impl SheetOptions {
     /// A dry run unless `dry_run=false`: an import cannot be undone in one step, so writing is
     /// what the caller must ask for.
-    pub fn parse(params: &HashMap<String, String>) -> Result<Self, ApiError> {
+    pub fn parse(params: &HashMap<String, String>) -> Result<Self, Vec<FieldError>> {
         let mut p = Params::new(params);
         let dry_run = p.flag("dry_run", true);
         let sheet = p.text("sheet");
-        p.finish().map_err(ApiError::Invalid)?;
+        p.finish()?;
         Ok(SheetOptions {
             mode: if dry_run { Mode::DryRun } else { Mode::Write },
             sheet,
@@ -159,32 +164,24 @@ impl SheetOptions {
     }
 }
 
-impl From<SheetError> for ApiError {
-    fn from(error: SheetError) -> Self {
-        match error {
-            SheetError::Write(e) => ApiError::Internal(e),
-            other => ApiError::Unreadable(other.to_string()),
-        }
-    }
-}
-
 /// The sheet of an uploaded file, of at most [`MAX_SHEET_ROWS`] data rows.
-pub fn read_sheet(format: Format, bytes: &[u8], options: &SheetOptions) -> Result<Sheet, ApiError> {
+pub fn read_sheet(
+    format: Format,
+    bytes: &[u8],
+    options: &SheetOptions,
+) -> Result<Sheet, ImportError> {
     let sheet = sheet::read(format, bytes, options.sheet.as_deref())?;
     if sheet.rows.len() > MAX_SHEET_ROWS {
-        return Err(ApiError::TooLarge(format!(
-            "Maksimal {MAX_SHEET_ROWS} baris data per import, berkas berisi {}",
-            sheet.rows.len()
-        )));
+        return Err(ImportError::TooManySheetRows(sheet.rows.len()));
     }
     Ok(sheet)
 }
 
 /// The format an export is asked for: `?format=xlsx|csv`, xlsx by default.
-pub fn export_format(params: &HashMap<String, String>) -> Result<Format, ApiError> {
+pub fn export_format(params: &HashMap<String, String>) -> Result<Format, Vec<FieldError>> {
     let mut p = Params::new(params);
     let format = p.choice("format", &[Format::Xlsx, Format::Csv]);
-    p.finish().map_err(ApiError::Invalid)?;
+    p.finish()?;
     Ok(format.unwrap_or(Format::Xlsx))
 }
 

@@ -1,8 +1,8 @@
-//! What wraps every request: a request id for the logs and the answer, one access log line,
-//! and JSON bodies on every error, including those raised before a handler runs.
+//! What wraps every request: a request id for the logs and the answer, one access log line
+//! (tower-http's, in [`crate::routes`]), JSON bodies on every error, including those raised
+//! before a handler runs, and the bearer check.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -10,41 +10,26 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use tracing::Instrument;
+use tower_http::request_id::RequestId;
+use tracing::Span;
 
 use crate::{ApiError, App};
 
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// Tags the request with an id (the caller's `x-request-id`, else a new one), logs it with every
-/// line of the request, and returns it in the `x-request-id` header.
-pub async fn request_id(request: Request, next: Next) -> Response {
+/// The span every log line of a request is written in: its id (set by tower-http's
+/// `SetRequestIdLayer`: the caller's `x-request-id`, else a new UUID), method and path.
+pub fn request_span(request: &Request) -> Span {
     let id = request
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128)
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
-    let span = tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path());
-    async move {
-        let started = Instant::now();
-        let mut response = json_errors(next.run(request).await);
-        tracing::info!(
-            status = response.status().as_u16(),
-            ms = started.elapsed().as_millis() as u64,
-            "served"
-        );
-        if let Ok(value) = HeaderValue::from_str(&id) {
-            response.headers_mut().insert(REQUEST_ID, value);
-        }
-        response
-    }
-    .instrument(span)
-    .await
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
 }
 
 /// Gives a JSON `{"detail": …}` body to error answers that have another (framework rejections).
-fn json_errors(response: Response) -> Response {
+pub async fn json_errors(response: Response) -> Response {
     let status = response.status();
     let is_json = response
         .headers()

@@ -11,6 +11,9 @@ use axum::http::Method;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
+use tower_http::LatencyUnit;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::app::App;
 use crate::cors::{self, Cors};
@@ -675,6 +678,20 @@ pub fn router_for(app: Arc<App>, wanted: impl Fn(&Route) -> bool) -> Router {
         // answer they give carries the CORS headers. Inside the request id: preflights are
         // logged and answered with one like every request.
         .layer(axum::middleware::from_fn_with_state(cors, cors::apply))
-        .layer(axum::middleware::from_fn(middleware::request_id))
+        .layer(axum::middleware::map_response(middleware::json_errors))
+        // One line per answer, with its status and time, in the request's span. A server
+        // error is logged where it is answered (`ApiError`), with its cause, so not here.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(middleware::request_span)
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(LatencyUnit::Millis),
+                )
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(app)
 }

@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 use super::input::ImportRow;
 use super::service::{ImportFailure, Records};
 use super::{ManualRecord, NewRecord};
-use crate::error::ApiError;
 use crate::import::{
-    ImportAnswer, Origin, Refusal, SheetField, SheetOptions, columns, field, read_row, read_sheet,
+    ExportError, ImportAnswer, ImportError, Origin, Refusal, SheetField, SheetOptions, columns,
+    field, read_row, read_sheet,
 };
 use crate::sheet::{Cell, File, Format, Row, Table};
 use crate::store::ListQuery;
@@ -86,7 +86,7 @@ impl Records<'_> {
         format: Format,
         bytes: &[u8],
         options: &SheetOptions,
-    ) -> Result<ImportAnswer<ImportFailure>, ApiError> {
+    ) -> Result<ImportAnswer<ImportFailure>, ImportError> {
         let sheet = read_sheet(format, bytes, options)?;
         let located = sheet.locate(&columns(&FIELDS))?;
         let rows = sheet
@@ -102,7 +102,7 @@ impl Records<'_> {
     }
 
     /// `GET /manual-whatsapp/export`: every record, newest first, as xlsx or CSV.
-    pub async fn export(&self, format: Format) -> Result<File, ApiError> {
+    pub async fn export(&self, format: Format) -> Result<File, ExportError> {
         let mut rows = Vec::new();
         let mut query = ListQuery {
             active_only: false,
