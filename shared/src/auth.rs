@@ -7,13 +7,22 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::config::{Config, ConfigError};
-use crate::error::ApiError;
 
 /// Seconds a token's `exp` and `nbf` may be off, for clocks that disagree a little.
 pub const CLOCK_SKEW_SECS: u64 = 60;
 
 /// Shorter secrets make HS256 guessable.
 pub const MIN_SECRET_BYTES: usize = 32;
+
+/// A token that is not valid now. Why (its signature, its time, its issuer) is logged where it is
+/// refused; the caller is told only this.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", TokenRefused::DETAIL)]
+pub struct TokenRefused;
+
+impl TokenRefused {
+    pub const DETAIL: &'static str = "Token tidak valid atau sudah kedaluwarsa";
+}
 
 pub struct Auth {
     decoding: DecodingKey,
@@ -59,12 +68,12 @@ impl Auth {
     }
 
     /// The claims of a valid token.
-    pub fn verify(&self, token: &str) -> Result<Value, ApiError> {
+    pub fn verify(&self, token: &str) -> Result<Value, TokenRefused> {
         jsonwebtoken::decode::<Value>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| {
                 tracing::info!(reason = %e, "token refused");
-                ApiError::Unauthorized("Token tidak valid atau sudah kedaluwarsa")
+                TokenRefused
             })
     }
 

@@ -1,19 +1,15 @@
 //! Errors in the shape FastAPI gives them, because existing front ends read that shape:
 //! `{"detail": "text"}`, or for validation `{"detail": [{"loc": [...], "msg": ..., "type": ...}]}`.
 //!
-//! This is the one place where a domain's error becomes an HTTP status and a detail: each
-//! domain error enum has its `From` here. A failure of ours keeps its source for the log and
-//! shows the caller a fixed sentence.
+//! A domain's own errors become these in one place, [`crate::domain_errors`]. A failure of ours
+//! keeps its source for the log and shows the caller a fixed sentence.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::import::{ExportError, ImportError};
-use crate::manual::RecordError;
-use crate::sheet::SheetError;
-use crate::store::{self, StoreError};
+use crate::store;
 use crate::validation::FieldError;
 
 /// `{"detail": "text"}`: FastAPI's `HTTPException` body.
@@ -108,60 +104,5 @@ impl IntoResponse for ApiError {
 impl From<Vec<FieldError>> for ApiError {
     fn from(detail: Vec<FieldError>) -> Self {
         ApiError::Invalid(detail)
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::NopolTaken(_) | StoreError::Stale => ApiError::Conflict(error.reason()),
-            StoreError::Unavailable(e) => ApiError::Unavailable(e),
-            StoreError::Other(e) => ApiError::Internal(e),
-        }
-    }
-}
-
-/// A file that cannot be read is the caller's to mend (422); one we cannot write is ours.
-impl From<SheetError> for ApiError {
-    fn from(error: SheetError) -> Self {
-        match error {
-            SheetError::Write(e) => ApiError::Internal(e),
-            other => ApiError::Unreadable(other.to_string()),
-        }
-    }
-}
-
-impl From<ImportError> for ApiError {
-    fn from(error: ImportError) -> Self {
-        match error {
-            ImportError::Invalid(detail) => ApiError::Invalid(detail),
-            ImportError::TooManyRows(_) | ImportError::TooManySheetRows(_) => {
-                ApiError::TooLarge(error.to_string())
-            }
-            ImportError::Sheet(e) => e.into(),
-            ImportError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<ExportError> for ApiError {
-    fn from(error: ExportError) -> Self {
-        match error {
-            ExportError::Sheet(e) => e.into(),
-            ExportError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<RecordError> for ApiError {
-    fn from(error: RecordError) -> Self {
-        match error {
-            RecordError::NotFound | RecordError::NopolNotFound(_) => {
-                ApiError::NotFound(error.to_string())
-            }
-            RecordError::NopolTaken(_) => ApiError::Conflict(error.to_string()),
-            RecordError::Invalid(detail) => ApiError::Invalid(detail),
-            RecordError::Store(e) => e.into(),
-        }
     }
 }

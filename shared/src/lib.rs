@@ -7,6 +7,7 @@ pub mod body;
 pub mod clock;
 pub mod config;
 pub mod cors;
+pub mod domain_errors;
 pub mod error;
 pub mod extract;
 #[cfg(feature = "fake-starsender")]

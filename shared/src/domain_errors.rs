@@ -1,0 +1,72 @@
+//! Each domain's errors as HTTP answers: the one place where a refusal of the records, the
+//! register, the report, an import or a run gets its status and its detail. The detail is the
+//! domain error's own Indonesian sentence; a source error (the database's, the gateway's) is
+//! kept in [`ApiError`] for the log and never shown.
+
+use crate::auth::TokenRefused;
+use crate::error::ApiError;
+use crate::import::{ExportError, ImportError};
+use crate::manual::RecordError;
+use crate::sheet::SheetError;
+use crate::store::StoreError;
+
+impl From<TokenRefused> for ApiError {
+    fn from(_: TokenRefused) -> Self {
+        ApiError::Unauthorized(TokenRefused::DETAIL)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NopolTaken(_) | StoreError::Stale => ApiError::Conflict(error.reason()),
+            StoreError::Unavailable(e) => ApiError::Unavailable(e),
+            StoreError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+/// A file that cannot be read is the caller's to mend (422); one we cannot write is ours.
+impl From<SheetError> for ApiError {
+    fn from(error: SheetError) -> Self {
+        match error {
+            SheetError::Write(e) => ApiError::Internal(e),
+            other => ApiError::Unreadable(other.to_string()),
+        }
+    }
+}
+
+impl From<ImportError> for ApiError {
+    fn from(error: ImportError) -> Self {
+        match error {
+            ImportError::Invalid(detail) => ApiError::Invalid(detail),
+            ImportError::TooManyRows(_) | ImportError::TooManySheetRows(_) => {
+                ApiError::TooLarge(error.to_string())
+            }
+            ImportError::Sheet(e) => e.into(),
+            ImportError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ExportError> for ApiError {
+    fn from(error: ExportError) -> Self {
+        match error {
+            ExportError::Sheet(e) => e.into(),
+            ExportError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<RecordError> for ApiError {
+    fn from(error: RecordError) -> Self {
+        match error {
+            RecordError::NotFound | RecordError::NopolNotFound(_) => {
+                ApiError::NotFound(error.to_string())
+            }
+            RecordError::NopolTaken(_) => ApiError::Conflict(error.to_string()),
+            RecordError::Invalid(detail) => ApiError::Invalid(detail),
+            RecordError::Store(e) => e.into(),
+        }
+    }
+}
