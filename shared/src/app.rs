@@ -80,6 +80,15 @@ impl App {
         }
     }
 
+    /// The register's service on this app's store and clock, and its service interval.
+    pub fn register_service(&self) -> crate::register::Register<'_> {
+        crate::register::Register {
+            store: self.register.as_ref(),
+            time: &self.time,
+            service_interval_months: self.config.service_interval_months,
+        }
+    }
+
     /// The schedule of `job`.
     pub fn schedule_of(&self, job: Job) -> &dyn ScheduleControl {
         match job {

@@ -122,8 +122,10 @@ async fn bench(endpoint: &str) -> Result<Vec<String>, BoxError> {
                 let answer = app.records().import(Format::Xlsx, bytes, &params).await?;
                 (answer.data.imported, answer.data.failed)
             } else {
-                let answer =
-                    bengkel::register::sheet::import(&app, Format::Xlsx, bytes, &params).await?;
+                let answer = app
+                    .register_service()
+                    .import(Format::Xlsx, bytes, &params)
+                    .await?;
                 (answer.data.imported, answer.data.failed)
             };
             let took = started.elapsed();
@@ -239,7 +241,7 @@ impl Export {
     async fn export(self, app: &App, format: Format) -> Result<File, BoxError> {
         Ok(match self {
             Export::Records => app.records().export(format).await?,
-            Export::Register => bengkel::register::sheet::export(app, format).await?,
+            Export::Register => app.register_service().export(format).await?,
             Export::Report => {
                 bengkel::report::service::export(app, format, &ReportQuery::default()).await?
             }

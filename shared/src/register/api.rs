@@ -8,8 +8,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::VehicleView;
+use super::input::{CustomerPage, ImportRow};
 use super::input::{CustomerPatch, NewCustomer, NewVehicle, VehiclePatch};
-use super::service::{self, CustomerList, CustomerPage, CustomerView, ImportFailure, ImportRow};
+use super::service::{CustomerList, CustomerView, ImportFailure};
 use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
 use crate::import::{Export, ImportAnswer, SheetOptions};
@@ -24,14 +25,19 @@ pub async fn create(
     State(app): State<Arc<App>>,
     Valid(new): Valid<NewCustomer>,
 ) -> Created<CustomerView> {
-    Ok((StatusCode::CREATED, Json(service::create(&app, new).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(app.register_service().create(new).await?),
+    ))
 }
 
 pub async fn bulk_import(
     State(app): State<Arc<App>>,
     Valid(rows): Valid<Vec<ImportRow>>,
 ) -> Answer<ImportAnswer<ImportFailure>> {
-    Ok(Json(service::bulk_import(&app, rows).await?.answer()))
+    Ok(Json(
+        app.register_service().bulk_import(rows).await?.answer(),
+    ))
 }
 
 /// `POST /customers/import?dry_run=&sheet=`: an xlsx or CSV file, or a form with one.
@@ -41,7 +47,9 @@ pub async fn import(
     upload: Upload,
 ) -> Answer<ImportAnswer<ImportFailure>> {
     Ok(Json(
-        super::sheet::import(&app, upload.format, &upload.bytes, &options).await?,
+        app.register_service()
+            .import(upload.format, &upload.bytes, &options)
+            .await?,
     ))
 }
 
@@ -51,7 +59,7 @@ pub async fn export(
     ValidQuery(export): ValidQuery<Export>,
 ) -> Result<Response, ApiError> {
     files::download(
-        super::sheet::export(&app, export.format).await?,
+        app.register_service().export(export.format).await?,
         "Data customer",
     )
 }
@@ -60,11 +68,11 @@ pub async fn list(
     State(app): State<Arc<App>>,
     ValidQuery(page): ValidQuery<CustomerPage>,
 ) -> Answer<CustomerList> {
-    Ok(Json(service::list(&app, &page).await?))
+    Ok(Json(app.register_service().list(&page).await?))
 }
 
 pub async fn get(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer<CustomerView> {
-    Ok(Json(service::get(&app, &id).await?))
+    Ok(Json(app.register_service().get(&id).await?))
 }
 
 pub async fn update(
@@ -72,14 +80,14 @@ pub async fn update(
     Path(id): Path<String>,
     Valid(patch): Valid<CustomerPatch>,
 ) -> Answer<CustomerView> {
-    Ok(Json(service::update(&app, &id, patch).await?))
+    Ok(Json(app.register_service().update(&id, patch).await?))
 }
 
 pub async fn delete(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    service::delete(&app, &id).await?;
+    app.register_service().delete(&id).await?;
     Ok(NO_CONTENT)
 }
 
@@ -87,7 +95,7 @@ pub async fn vehicles(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
 ) -> Answer<Vec<VehicleView>> {
-    Ok(Json(service::vehicles(&app, &id).await?))
+    Ok(Json(app.register_service().vehicles(&id).await?))
 }
 
 pub async fn add_vehicle(
@@ -97,7 +105,7 @@ pub async fn add_vehicle(
 ) -> Created<VehicleView> {
     Ok((
         StatusCode::CREATED,
-        Json(service::add_vehicle(&app, &id, new).await?),
+        Json(app.register_service().add_vehicle(&id, new).await?),
     ))
 }
 
@@ -105,7 +113,9 @@ pub async fn get_vehicle(
     State(app): State<Arc<App>>,
     Path((id, vehicle_id)): Path<(String, String)>,
 ) -> Answer<VehicleView> {
-    Ok(Json(service::get_vehicle(&app, &id, &vehicle_id).await?))
+    Ok(Json(
+        app.register_service().get_vehicle(&id, &vehicle_id).await?,
+    ))
 }
 
 pub async fn update_vehicle(
@@ -114,7 +124,9 @@ pub async fn update_vehicle(
     Valid(patch): Valid<VehiclePatch>,
 ) -> Answer<VehicleView> {
     Ok(Json(
-        service::update_vehicle(&app, &id, &vehicle_id, patch).await?,
+        app.register_service()
+            .update_vehicle(&id, &vehicle_id, patch)
+            .await?,
     ))
 }
 
@@ -122,6 +134,8 @@ pub async fn delete_vehicle(
     State(app): State<Arc<App>>,
     Path((id, vehicle_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    service::delete_vehicle(&app, &id, &vehicle_id).await?;
+    app.register_service()
+        .delete_vehicle(&id, &vehicle_id)
+        .await?;
     Ok(NO_CONTENT)
 }

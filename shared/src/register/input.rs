@@ -1,4 +1,7 @@
-//! The bodies of the register's create, import and update requests, validated field by field.
+//! The bodies of the register's create, import and update requests, validated field by field,
+//! and the customers list's query.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::{Value, json};
@@ -7,9 +10,12 @@ use uuid::Uuid;
 use super::{Customer, Registration, Vehicle};
 use crate::body::{Fields, Slot};
 use crate::error::ApiError;
-use crate::extract::FromBody;
+use crate::extract::{FromBody, FromQuery};
+use crate::import::{Origin, Refusal};
+use crate::manual::MAX_PAGE;
 use crate::manual::input::{name_schema, no_hp, nopol};
 use crate::nopol::Nopol;
+use crate::query::{Params, is_position_key};
 use crate::validation::FieldError;
 
 /// Vehicles one customer may have: a delete of the customer removes them in one transaction.
@@ -245,5 +251,67 @@ impl VehiclePatch {
         self.model.replace(&mut next.model);
         self.last_visit.update(&mut next.last_visit);
         next
+    }
+}
+
+/// One customer of a register import, parsed: where it came from, what it named itself, and
+/// the customer (with its vehicles) it asks for or why it cannot be one.
+#[derive(Debug)]
+pub struct ImportRow {
+    pub origin: Origin,
+    pub name: Value,
+    pub no_hp: Value,
+    pub parsed: Result<NewCustomer, Refusal>,
+}
+
+/// The body of `POST /customers/bulk-import`: a JSON array of create bodies, each validated on
+/// its own.
+impl FromBody for Vec<ImportRow> {
+    type Shape = crate::import::Batch<NewCustomer>;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        let rows = crate::import::json_rows(body, NewCustomer::parse)?;
+        let rows = rows.into_iter().map(|(origin, row, parsed)| ImportRow {
+            origin,
+            name: row["name"].clone(),
+            no_hp: row["no_hp"].clone(),
+            parsed,
+        });
+        Ok(rows.collect())
+    }
+}
+
+/// A page of the customers list: `?limit=` (1-1000, default 1000) and `?cursor=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerPage {
+    pub limit: usize,
+    /// The position the previous page ended at.
+    pub after: Option<String>,
+}
+
+/// The query of the customers list, as the OpenAPI document shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(
+    dead_code,
+    reason = "the shape CustomerPage is read from, for the document"
+)]
+pub struct CustomerPageQuery {
+    /// Customers per page.
+    #[param(minimum = 1, maximum = 1000, default = 1000)]
+    limit: Option<u32>,
+    /// The previous page's `next_cursor`.
+    cursor: Option<String>,
+}
+
+impl FromQuery for CustomerPage {
+    type Shape = CustomerPageQuery;
+
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        let mut p = Params::new(raw);
+        let limit = p.limit(MAX_PAGE, MAX_PAGE);
+        let after = p.cursor(is_position_key);
+        p.finish().map_err(ApiError::Invalid)?;
+        Ok(CustomerPage { limit, after })
     }
 }

@@ -6,7 +6,7 @@ mod model;
 mod service;
 pub mod sheet;
 
-pub use input::MAX_VEHICLES;
+pub use input::{CustomerPage, CustomerPageQuery, ImportRow, MAX_VEHICLES};
 pub use model::{
     Customer, DueVehicle, RegisterCounts, Registration, Vehicle, VehicleView, next_service,
 };

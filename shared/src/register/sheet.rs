@@ -6,16 +6,16 @@ use std::collections::HashMap;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use super::input::NewCustomer;
-use super::service::{ImportFailure, ImportRow, import_rows};
+use super::input::{ImportRow, NewCustomer};
+use super::service::{ImportFailure, Register};
 use super::{Customer, Vehicle};
-use crate::App;
 use crate::error::ApiError;
 use crate::import::{
     ImportAnswer, Origin, Place, Problem, Refusal, SheetField, SheetOptions, SheetRow, columns,
     field, read_row, read_sheet,
 };
 use crate::sheet::{Cell, File, Format, Located, Row, Table};
+use crate::store::StoreError;
 
 /// The customer's columns, then the vehicle's (see [`VEHICLE_AT`]). The first header of each
 /// is the one exports write.
@@ -31,25 +31,6 @@ pub const FIELDS: [SheetField; 5] = [
 ];
 /// Where the vehicle's columns start in [`FIELDS`].
 const VEHICLE_AT: usize = 2;
-
-/// `POST /customers/import`: the rows of a sheet grouped into customers, each a create body.
-pub async fn import(
-    app: &App,
-    format: Format,
-    bytes: &[u8],
-    options: &SheetOptions,
-) -> Result<ImportAnswer<ImportFailure>, ApiError> {
-    let sheet = read_sheet(format, bytes, options)?;
-    let located = sheet.locate(&columns(&FIELDS))?;
-    let rows = customers(&sheet.rows, &located)
-        .into_iter()
-        .enumerate()
-        .map(|(index, rows)| import_row(index, &rows))
-        .collect();
-    Ok(import_rows(app, rows, options.mode)
-        .await?
-        .sheet_answer(options.mode))
-}
 
 /// One row read: the customer's fields and, unless its vehicle cells are blank, a vehicle's.
 struct Read {
@@ -178,66 +159,89 @@ fn other_name(first: &Read, later: &Read) -> Option<Problem> {
 /// Customers whose vehicles an export reads side by side.
 const READS_IN_FLIGHT: usize = 8;
 
-/// `GET /customers/export`: every customer, newest first, a row per vehicle (a customer
-/// without vehicles is one row with the vehicle's columns blank).
-pub async fn export(app: &App, format: Format) -> Result<File, ApiError> {
-    let mut customers = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = app
-            .register
-            .customers(crate::manual::MAX_PAGE, after.as_deref())
-            .await?;
-        customers.extend(page.items);
-        match page.next_after {
-            Some(next) => after = Some(next),
-            None => break,
-        }
+impl Register<'_> {
+    /// `POST /customers/import`: the rows of a sheet grouped into customers, each a create body.
+    pub async fn import(
+        &self,
+        format: Format,
+        bytes: &[u8],
+        options: &SheetOptions,
+    ) -> Result<ImportAnswer<ImportFailure>, ApiError> {
+        let sheet = read_sheet(format, bytes, options)?;
+        let located = sheet.locate(&columns(&FIELDS))?;
+        let rows = customers(&sheet.rows, &located)
+            .into_iter()
+            .enumerate()
+            .map(|(index, rows)| import_row(index, &rows))
+            .collect();
+        Ok(self
+            .import_rows(rows, options.mode)
+            .await?
+            .sheet_answer(options.mode))
     }
-    let owned: Vec<Result<(Customer, Vec<Vehicle>), ApiError>> = futures::stream::iter(customers)
-        .map(|customer| async move {
-            let vehicles = app.register.vehicles_of(&customer.id).await?;
-            Ok((customer, vehicles))
-        })
-        .buffered(READS_IN_FLIGHT)
-        .collect()
-        .await;
-    let owned = owned.into_iter().collect::<Result<Vec<_>, _>>()?;
-    let months = app.config.service_interval_months;
-    let mut rows = Vec::new();
-    for (customer, vehicles) in &owned {
-        let person = [
-            Cell::Text(customer.name.clone()),
-            Cell::Text(customer.no_hp.clone()),
-        ];
-        if vehicles.is_empty() {
-            rows.push(person.to_vec());
+
+    /// `GET /customers/export`: every customer, newest first, a row per vehicle (a customer
+    /// without vehicles is one row with the vehicle's columns blank).
+    pub async fn export(&self, format: Format) -> Result<File, ApiError> {
+        let mut customers = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .store
+                .customers(crate::manual::MAX_PAGE, after.as_deref())
+                .await?;
+            customers.extend(page.items);
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
         }
-        for vehicle in vehicles {
-            let date = |day: Option<chrono::NaiveDate>| day.map_or(Cell::Empty, Cell::Date);
-            let mut row = person.to_vec();
-            row.extend([
-                Cell::Text(vehicle.nopol.clone()),
-                Cell::Text(vehicle.model.clone()),
-                date(vehicle.last_visit),
-                date(vehicle.next_service(months)),
-            ]);
-            rows.push(row);
+        let owned: Vec<Result<(Customer, Vec<Vehicle>), StoreError>> =
+            futures::stream::iter(customers)
+                .map(|customer| async move {
+                    let vehicles = self.store.vehicles_of(&customer.id).await?;
+                    Ok((customer, vehicles))
+                })
+                .buffered(READS_IN_FLIGHT)
+                .collect()
+                .await;
+        let owned = owned.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let months = self.service_interval_months;
+        let mut rows = Vec::new();
+        for (customer, vehicles) in &owned {
+            let person = [
+                Cell::Text(customer.name.clone()),
+                Cell::Text(customer.no_hp.clone()),
+            ];
+            if vehicles.is_empty() {
+                rows.push(person.to_vec());
+            }
+            for vehicle in vehicles {
+                let date = |day: Option<chrono::NaiveDate>| day.map_or(Cell::Empty, Cell::Date);
+                let mut row = person.to_vec();
+                row.extend([
+                    Cell::Text(vehicle.nopol.clone()),
+                    Cell::Text(vehicle.model.clone()),
+                    date(vehicle.last_visit),
+                    date(vehicle.next_service(months)),
+                ]);
+                rows.push(row);
+            }
         }
+        let headers = FIELDS
+            .iter()
+            .map(|f| f.column.headers[0])
+            .chain(["Next Service"])
+            .collect();
+        let table = Table {
+            name: "Customers",
+            headers,
+            rows,
+        };
+        Ok(File::of(
+            &table,
+            format,
+            format!("customers-{}", self.time.today()),
+        )?)
     }
-    let headers = FIELDS
-        .iter()
-        .map(|f| f.column.headers[0])
-        .chain(["Next Service"])
-        .collect();
-    let table = Table {
-        name: "Customers",
-        headers,
-        rows,
-    };
-    Ok(File::of(
-        &table,
-        format,
-        format!("customers-{}", app.time.today()),
-    )?)
 }
