@@ -7,6 +7,7 @@ use crate::auth::TokenRefused;
 use crate::error::ApiError;
 use crate::import::{ExportError, ImportError};
 use crate::manual::RecordError;
+use crate::register::RegisterError;
 use crate::sheet::SheetError;
 use crate::store::StoreError;
 
@@ -67,6 +68,20 @@ impl From<RecordError> for ApiError {
             RecordError::NopolTaken(_) => ApiError::Conflict(error.to_string()),
             RecordError::Invalid(detail) => ApiError::Invalid(detail),
             RecordError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<RegisterError> for ApiError {
+    fn from(error: RegisterError) -> Self {
+        match error {
+            RegisterError::CustomerNotFound | RegisterError::VehicleNotFound => {
+                ApiError::NotFound(error.to_string())
+            }
+            RegisterError::NopolTaken(_)
+            | RegisterError::NopolRepeated(_)
+            | RegisterError::TooManyVehicles => ApiError::Conflict(error.to_string()),
+            RegisterError::Store(e) => e.into(),
         }
     }
 }

@@ -106,21 +106,3 @@ impl From<Vec<FieldError>> for ApiError {
         ApiError::Invalid(detail)
     }
 }
-
-// The register.
-
-use crate::register::RegisterError;
-
-impl From<RegisterError> for ApiError {
-    fn from(error: RegisterError) -> Self {
-        match error {
-            RegisterError::CustomerNotFound | RegisterError::VehicleNotFound => {
-                ApiError::NotFound(error.to_string())
-            }
-            RegisterError::NopolTaken(_)
-            | RegisterError::NopolRepeated(_)
-            | RegisterError::TooManyVehicles => ApiError::Conflict(error.to_string()),
-            RegisterError::Store(e) => e.into(),
-        }
-    }
-}
