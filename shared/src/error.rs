@@ -124,3 +124,23 @@ impl From<RecordError> for ApiError {
         }
     }
 }
+
+// The report.
+
+use crate::report::ReportError;
+
+impl From<ReportError> for ApiError {
+    fn from(error: ReportError) -> Self {
+        match error {
+            ReportError::NotFound | ReportError::SnapshotNotFound => {
+                ApiError::NotFound(error.to_string())
+            }
+            ReportError::AlreadyRestored(_) => ApiError::Conflict(error.to_string()),
+            ReportError::ResetInterrupted { .. } | ReportError::RestoreInterrupted { .. } => {
+                ApiError::Interrupted(error.to_string())
+            }
+            ReportError::Export(e) => ApiError::Internal(e.to_string()),
+            ReportError::Store(e) => e.into(),
+        }
+    }
+}
