@@ -89,6 +89,15 @@ impl App {
         }
     }
 
+    /// The report's service on this app's report store, register and clock.
+    pub fn report(&self) -> crate::report::Report<'_> {
+        crate::report::Report {
+            store: self.reports.as_ref(),
+            register: self.register.as_ref(),
+            time: &self.time,
+        }
+    }
+
     /// The schedule of `job`.
     pub fn schedule_of(&self, job: Job) -> &dyn ScheduleControl {
         match job {

@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::import::{ExportError, ImportError};
 use crate::manual::RecordError;
 use crate::register::RegisterError;
+use crate::report::ReportError;
 use crate::sheet::SheetError;
 use crate::store::StoreError;
 
@@ -82,6 +83,22 @@ impl From<RegisterError> for ApiError {
             | RegisterError::NopolRepeated(_)
             | RegisterError::TooManyVehicles => ApiError::Conflict(error.to_string()),
             RegisterError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ReportError> for ApiError {
+    fn from(error: ReportError) -> Self {
+        match error {
+            ReportError::NotFound | ReportError::SnapshotNotFound => {
+                ApiError::NotFound(error.to_string())
+            }
+            ReportError::AlreadyRestored(_) => ApiError::Conflict(error.to_string()),
+            ReportError::ResetInterrupted { .. } | ReportError::RestoreInterrupted { .. } => {
+                ApiError::Interrupted(error.to_string())
+            }
+            ReportError::Export(e) => ApiError::Internal(e.to_string()),
+            ReportError::Store(e) => e.into(),
         }
     }
 }

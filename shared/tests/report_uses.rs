@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use axum::http::{Method, StatusCode};
 use bengkel::config::Config;
-use bengkel::report::service::{self, Statistics};
+use bengkel::report::service::Statistics;
 use bengkel::report::{Delivery, ReportRow, Scope, Trigger, report_id};
 use common::{Backend, TestApp};
 use futures::StreamExt;
@@ -402,15 +402,17 @@ async fn statistics_equal_a_recount_after_concurrent_writes(backend: Backend) {
                             },
                             _ => Scope::default(),
                         };
-                        service::reset_scope(&t.app, scope, Trigger::Manual)
+                        t.app
+                            .report()
+                            .reset_scope(scope, Trigger::Manual)
                             .await
                             .unwrap();
                     }
                     Op::RestoreLatest => {
-                        let snapshots = service::snapshots(&t.app).await.unwrap();
+                        let snapshots = t.app.report().snapshots().await.unwrap();
                         if let Some(latest) = snapshots.first() {
                             // Another worker may have restored it already: a 409, nothing changed.
-                            let _ = service::restore(&t.app, &latest.id).await;
+                            let _ = t.app.report().restore(&latest.id).await;
                         }
                     }
                 }
@@ -422,7 +424,7 @@ async fn statistics_equal_a_recount_after_concurrent_writes(backend: Backend) {
     let rows = t.app.reports.report_rows(&Scope::default()).await.unwrap();
     assert!(!rows.is_empty());
     let recount = Statistics::of(&rows);
-    assert_eq!(service::statistics(&t.app).await.unwrap(), recount);
+    assert_eq!(t.app.report().statistics().await.unwrap(), recount);
     let answered = get(&t, &format!("{REPORT}/statistics")).await.body;
     assert_eq!(answered, json!(recount));
 }

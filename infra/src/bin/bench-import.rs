@@ -242,9 +242,7 @@ impl Export {
         Ok(match self {
             Export::Records => app.records().export(format).await?,
             Export::Register => app.register_service().export(format).await?,
-            Export::Report => {
-                bengkel::report::service::export(app, format, &ReportQuery::default()).await?
-            }
+            Export::Report => app.report().export(format, &ReportQuery::default()).await?,
         })
     }
 }

@@ -26,7 +26,7 @@ use bengkel::config::Config;
 use bengkel::report::Totals;
 use bengkel::report::query::{PageRequest, ReportQuery};
 use bengkel::report::service::Statistics;
-use bengkel::report::{ReportRow, Scope, report_id, service};
+use bengkel::report::{ReportRow, Scope, report_id};
 use bengkel::store::ReportStore;
 use bengkel::store::dynamo::{DynamoStore, ensure_table, report_item, totals_item};
 use chrono::{DateTime, Duration as Span, FixedOffset};
@@ -131,7 +131,7 @@ async fn bench(
         }
     }
     let stats = measured(&meter, "statistics", async {
-        Ok(service::statistics(&app).await?)
+        Ok(app.report().statistics().await?)
     })
     .await?;
     if stats != expected {
@@ -145,7 +145,7 @@ async fn bench(
         return Ok(problems);
     }
     let whole = measured(&meter, "detail (whole)", async {
-        Ok(service::entries(&app, &ReportQuery::default()).await?)
+        Ok(app.report().entries(&ReportQuery::default()).await?)
     })
     .await?;
     let details: Vec<_> = whole.entries.iter().map(|e| e.detail()).collect();
@@ -181,7 +181,7 @@ async fn paged_detail(app: &App, meter: &Meter, count: usize) -> Result<Vec<Stri
         };
         meter.take();
         let started = Instant::now();
-        let listing = service::entries(app, &query).await?;
+        let listing = app.report().entries(&query).await?;
         let took = started.elapsed();
         let tally = meter.take();
         let details: Vec<_> = listing.entries.iter().map(|e| e.detail()).collect();
@@ -219,7 +219,7 @@ async fn reset_and_restore(
     let mut problems = Vec::new();
     let before = rows_by_id(store).await?;
     let reset = measured(meter, "reset-frequency (all rows)", async {
-        Ok(service::reset(app, Scope::default()).await?)
+        Ok(app.report().reset(Scope::default()).await?)
     })
     .await?;
     if reset.reset_count != count {
@@ -227,14 +227,14 @@ async fn reset_and_restore(
     }
     let snapshot = reset.snapshot_id.ok_or("the reset kept no snapshot")?;
     measured(meter, "restore", async {
-        Ok(service::restore(app, &snapshot).await?)
+        Ok(app.report().restore(&snapshot).await?)
     })
     .await?;
     let after = rows_by_id(store).await?;
     if after != before {
         problems.push("the restored rows differ from the rows before the reset".into());
     }
-    if service::statistics(app).await? != Statistics::of(&after) {
+    if app.report().statistics().await? != Statistics::of(&after) {
         problems.push("the totals differ from a recount after the reset and restore".into());
     }
     Ok(problems)

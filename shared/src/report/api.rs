@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::query::{DetailQuery, ExportQuery, ListQuery, ReportQuery};
-use super::service::{self, Listing, ResetAnswer, RestoreAnswer, Statistics};
+use super::service::{Listing, ResetAnswer, RestoreAnswer, Statistics};
 use super::{Plain, Scope, SnapshotInfo};
 use crate::extract::ValidQuery;
 use crate::{ApiError, App};
@@ -29,7 +29,7 @@ pub async fn list(
     State(app): State<Arc<App>>,
     ValidQuery(ListQuery(query)): ValidQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let listing = service::entries(&app, &query).await?;
+    let listing = app.report().entries(&query).await?;
     let rows: Vec<_> = listing.entries.iter().filter_map(|e| e.plain()).collect();
     paged(&rows, &listing, &query, MAX_ANSWER_BYTES)
 }
@@ -39,7 +39,7 @@ pub async fn detail(
     State(app): State<Arc<App>>,
     ValidQuery(DetailQuery(query)): ValidQuery<DetailQuery>,
 ) -> Result<Response, ApiError> {
-    let listing = service::entries(&app, &query).await?;
+    let listing = app.report().entries(&query).await?;
     let rows: Vec<_> = listing.entries.iter().map(|e| e.detail()).collect();
     paged(&rows, &listing, &query, MAX_ANSWER_BYTES)
 }
@@ -73,28 +73,28 @@ fn too_large(rows: usize, bytes: usize) -> ApiError {
 }
 
 pub async fn statistics(State(app): State<Arc<App>>) -> Answer<Statistics> {
-    Ok(Json(service::statistics(&app).await?))
+    Ok(Json(app.report().statistics().await?))
 }
 
 pub async fn of_customer(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
 ) -> Answer<Vec<Plain>> {
-    Ok(Json(service::of_customer(&app, &id).await?))
+    Ok(Json(app.report().of_customer(&id).await?))
 }
 
 pub async fn of_pair(
     State(app): State<Arc<App>>,
     Path((id, vehicle_id)): Path<(String, String)>,
 ) -> Answer<Plain> {
-    Ok(Json(service::of_pair(&app, &id, &vehicle_id).await?))
+    Ok(Json(app.report().of_pair(&id, &vehicle_id).await?))
 }
 
 pub async fn delete(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    service::delete(&app, &id).await?;
+    app.report().delete(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -102,15 +102,15 @@ pub async fn reset_frequency(
     State(app): State<Arc<App>>,
     ValidQuery(scope): ValidQuery<Scope>,
 ) -> Answer<ResetAnswer> {
-    Ok(Json(service::reset(&app, scope).await?))
+    Ok(Json(app.report().reset(scope).await?))
 }
 
 pub async fn snapshots(State(app): State<Arc<App>>) -> Answer<Vec<SnapshotInfo>> {
-    Ok(Json(service::snapshots(&app).await?))
+    Ok(Json(app.report().snapshots().await?))
 }
 
 pub async fn restore(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer<RestoreAnswer> {
-    Ok(Json(service::restore(&app, &id).await?))
+    Ok(Json(app.report().restore(&id).await?))
 }
 
 /// `GET /whatsapp-report/export?format=xlsx|csv`: the detail rows.
@@ -118,7 +118,7 @@ pub async fn export(
     State(app): State<Arc<App>>,
     ValidQuery(export): ValidQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let file = service::export(&app, export.format, &export.query).await?;
+    let file = app.report().export(export.format, &export.query).await?;
     crate::files::download(file, "Report WhatsApp")
 }
 
@@ -148,5 +148,33 @@ mod tests {
             ..whole
         };
         assert!(paged(&items, &listing, &page, 500).is_ok());
+    }
+
+    #[test]
+    fn a_write_stopped_part_way_answers_503_with_how_to_finish_it() {
+        use crate::report::ReportError;
+        use crate::store::StoreError;
+        let lost = || StoreError::Unavailable("connection reset".into());
+        let reset = ApiError::from(ReportError::ResetInterrupted {
+            snapshot: "s1".into(),
+            source: lost(),
+        });
+        assert_eq!(reset.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            reset.to_string(),
+            "Reset terhenti sebelum selesai. Snapshot s1 menyimpan nilai sebelumnya: batalkan \
+             dengan POST /whatsapp-report/snapshots/s1/restore, atau ulangi reset untuk \
+             menyelesaikannya"
+        );
+        let restore = ApiError::from(ReportError::RestoreInterrupted {
+            snapshot: "s1".into(),
+            source: lost(),
+        });
+        assert_eq!(restore.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            restore.to_string(),
+            "Pemulihan terhenti sebelum selesai; ulangi POST /whatsapp-report/snapshots/s1/restore \
+             untuk menyelesaikannya"
+        );
     }
 }

@@ -11,4 +11,5 @@ pub use model::{
     Delivery, Detail, Plain, RegisterPair, ReportRow, Scope, Snapshot, SnapshotInfo,
     SnapshotStatus, Trigger, report_id, reset_row, restore_row,
 };
+pub use service::{Report, ReportError};
 pub use totals::{Totals, TotalsChange};

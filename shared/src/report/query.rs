@@ -1,17 +1,21 @@
 //! The typed queries of the report's lists: which pairs by frequency, in which order, and which
 //! page. Read from the query string once; the list, the detail and an export take the same
-//! values.
+//! values; and the scope of a reset.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
 
+use super::Scope;
 use crate::error::ApiError;
 use crate::extract::FromQuery;
 use crate::query::{Params, is_position_key};
 use crate::sheet::Format;
+use crate::validation::FieldError;
 
 /// Rows a page holds at most (and by default, when only `cursor` is given).
 pub const MAX_PAGE: usize = 1000;
@@ -91,7 +95,7 @@ impl Position {
             at => Some(DateTime::parse_from_rfc3339(at).ok()?),
         };
         let id = parts.next()?;
-        uuid::Uuid::parse_str(id).ok()?;
+        Uuid::parse_str(id).ok()?;
         Some(Position {
             frequency,
             last_message_date,
@@ -298,6 +302,64 @@ impl FromQuery for ExportQuery {
             ..ReportQuery::from_params(raw, true)?
         };
         Ok(ExportQuery { format, query })
+    }
+}
+
+/// The query of a reset, as the OpenAPI document shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code, reason = "the shape Scope is read from, for the document")]
+pub struct ScopeParams {
+    /// Only this customer's rows.
+    #[param(format = Uuid)]
+    customer_id: Option<String>,
+    /// Only this pair's row; needs `customer_id`.
+    #[param(format = Uuid)]
+    vehicle_id: Option<String>,
+}
+
+/// The scope of a reset: query `customer_id`, and `vehicle_id` with it for one pair.
+impl FromQuery for Scope {
+    type Shape = ScopeParams;
+
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        scope(raw)
+    }
+}
+
+fn scope(params: &HashMap<String, String>) -> Result<Scope, ApiError> {
+    let mut errors = Vec::new();
+    let mut id = |name: &str| {
+        // Given but empty is refused, not read as "every row": a reset is not undone by itself.
+        let raw = params.get(name)?;
+        if Uuid::parse_str(raw).is_err() {
+            errors.push(
+                FieldError::new(
+                    vec![json!("query"), json!(name)],
+                    "uuid_parsing",
+                    "Input should be a valid UUID",
+                )
+                .with_input(json!(raw)),
+            );
+            return None;
+        }
+        Some(raw.to_lowercase())
+    };
+    let scope = Scope {
+        id_customer: id("customer_id"),
+        id_vehicle: id("vehicle_id"),
+    };
+    if scope.id_vehicle.is_some() && scope.id_customer.is_none() && errors.is_empty() {
+        errors.push(FieldError::new(
+            vec![json!("query"), json!("customer_id")],
+            "missing",
+            "vehicle_id membutuhkan customer_id",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(scope)
+    } else {
+        Err(ApiError::Invalid(errors))
     }
 }
 

@@ -1,13 +1,11 @@
 //! What the report's endpoints do: read the rows, work out the statistics, reset with a
 //! snapshot and restore one.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
-use crate::extract::FromQuery;
-
+use chrono::{DateTime, FixedOffset};
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::query::{Position, Ranking, ReportQuery};
@@ -15,28 +13,55 @@ use super::{
     Detail, Plain, RegisterPair, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, Totals,
     Trigger,
 };
-use crate::App;
-use crate::error::ApiError;
+use crate::clock::WorkshopClock;
 use crate::query::encode_cursor;
 use crate::register::Customer;
-use crate::sheet::{Cell, File, Format, Table};
-use crate::validation::FieldError;
-use chrono::{DateTime, FixedOffset};
+use crate::sheet::{Cell, File, Format, SheetError, Table};
+use crate::store::{RegisterStore, ReportStore, StoreError};
 
-fn report_not_found() -> ApiError {
-    ApiError::NotFound("Report tidak ditemukan".into())
+/// What the report's service works with: the report's store, the register (whose pairs
+/// without a row a frequency filter takes in), and the workshop's clock.
+#[derive(Clone, Copy)]
+pub struct Report<'a> {
+    pub store: &'a dyn ReportStore,
+    pub register: &'a dyn RegisterStore,
+    pub time: &'a WorkshopClock,
 }
 
-fn snapshot_not_found() -> ApiError {
-    ApiError::NotFound("Snapshot tidak ditemukan".into())
-}
-
-/// The rows in `scope`, most messages first, then the latest message first, then by id.
-async fn sorted_rows(app: &App, scope: &Scope) -> Result<Vec<ReportRow>, ApiError> {
-    let mut rows = app.reports.report_rows(scope).await?;
-    let ranking = Ranking::default();
-    rows.sort_by(|a, b| ranking.compare(&position(a), &position(b)));
-    Ok(rows)
+/// Why a report request was refused or stopped. Each says, in Indonesian, what the caller can
+/// do; a stopped write keeps the store's error for the log.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("Report tidak ditemukan")]
+    NotFound,
+    #[error("Snapshot tidak ditemukan")]
+    SnapshotNotFound,
+    #[error("Snapshot {0} sudah dipulihkan")]
+    AlreadyRestored(String),
+    /// A reset stopped part-way; its snapshot holds the values from before it.
+    #[error(
+        "Reset terhenti sebelum selesai. Snapshot {snapshot} menyimpan nilai sebelumnya: \
+         batalkan dengan POST /whatsapp-report/snapshots/{snapshot}/restore, atau ulangi reset \
+         untuk menyelesaikannya"
+    )]
+    ResetInterrupted {
+        snapshot: String,
+        source: StoreError,
+    },
+    /// A restore stopped part-way; repeating it finishes it.
+    #[error(
+        "Pemulihan terhenti sebelum selesai; ulangi POST \
+         /whatsapp-report/snapshots/{snapshot}/restore untuk menyelesaikannya"
+    )]
+    RestoreInterrupted {
+        snapshot: String,
+        source: StoreError,
+    },
+    /// The export's file could not be written: a failure of ours.
+    #[error("report export not written: {0}")]
+    Export(#[source] SheetError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 fn position(row: &ReportRow) -> Position {
@@ -90,99 +115,9 @@ pub struct Listing {
     pub next_cursor: Option<String>,
 }
 
-/// The entries of the list or the detail that `query` asks for. Unfiltered, unranked pages are
-/// read page by page in the store's list order; anything filtered or ranked reads every row
-/// (and, for never-messaged pairs, the register), then ranks and pages in memory.
-pub async fn entries(app: &App, query: &ReportQuery) -> Result<Listing, ApiError> {
-    if let Some(page) = query.page.as_ref().filter(|_| query.in_store_order()) {
-        let found = app
-            .reports
-            .report_page(page.limit, page.after.as_deref())
-            .await?;
-        return Ok(Listing {
-            entries: found.rows.into_iter().map(Entry::Row).collect(),
-            next_cursor: found.next_after.as_deref().map(encode_cursor),
-        });
-    }
-    let rows = app.reports.report_rows(&Scope::default()).await?;
-    // Every pair with a row, filtered in or out: the pairs of the register beyond them have none.
-    let reported: HashSet<String> = rows.iter().map(|row| row.id.clone()).collect();
-    let mut entries: Vec<Entry> = rows
-        .into_iter()
-        .filter(|row| query.filter.admits(row.frequency))
-        .map(Entry::Row)
-        .collect();
-    if query.filter.wants_unreported() {
-        let pairs = register_pairs(app).await?;
-        let unreported = pairs
-            .into_iter()
-            .filter(|pair| !reported.contains(&pair.id));
-        entries.extend(unreported.map(Entry::Unreported));
-    }
-    let mut ranked: Vec<(Position, Entry)> =
-        entries.into_iter().map(|e| (e.position(), e)).collect();
-    let ranking = query.ranking;
-    ranked.sort_by(|(a, _), (b, _)| ranking.compare(a, b));
-    let Some(page) = &query.page else {
-        return Ok(Listing {
-            entries: ranked.into_iter().map(|(_, e)| e).collect(),
-            next_cursor: None,
-        });
-    };
-    let after = page.after.as_deref().and_then(Position::from_key);
-    let mut rest = ranked.into_iter().skip_while(|(at, _)| {
-        after
-            .as_ref()
-            .is_some_and(|after| ranking.compare(at, after).is_le())
-    });
-    let entries: Vec<(Position, Entry)> = rest.by_ref().take(page.limit).collect();
-    let next_cursor = match rest.next() {
-        Some(_) => entries.last().map(|(at, _)| encode_cursor(&at.key())),
-        None => None,
-    };
-    Ok(Listing {
-        entries: entries.into_iter().map(|(_, e)| e).collect(),
-        next_cursor,
-    })
-}
-
 /// Customers read per page of the register, and customers whose vehicles are read at once.
 const CUSTOMER_PAGE: usize = 1000;
 const VEHICLE_READS_IN_FLIGHT: usize = 8;
-
-/// Every (customer, vehicle) pair of the register: its customers page by page, and each
-/// customer's vehicles (one read per customer, a few at once).
-async fn register_pairs(app: &App) -> Result<Vec<RegisterPair>, ApiError> {
-    let mut customers = Vec::new();
-    let mut after = None;
-    loop {
-        let page = app
-            .register
-            .customers(CUSTOMER_PAGE, after.as_deref())
-            .await?;
-        customers.extend(page.items);
-        match page.next_after {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
-    // Collected first: a closure held across the awaits would make the handler's future not
-    // `Send`.
-    let reads: Vec<_> = customers.iter().map(|c| pairs_of(app, c)).collect();
-    let owned: Vec<Vec<RegisterPair>> = futures::stream::iter(reads)
-        .buffered(VEHICLE_READS_IN_FLIGHT)
-        .try_collect()
-        .await?;
-    Ok(owned.into_iter().flatten().collect())
-}
-
-async fn pairs_of(app: &App, customer: &Customer) -> Result<Vec<RegisterPair>, ApiError> {
-    let vehicles = app.register.vehicles_of(&customer.id).await?;
-    Ok(vehicles
-        .iter()
-        .map(|vehicle| RegisterPair::of(customer, vehicle))
-        .collect())
-}
 
 /// The figures of `GET /whatsapp-report/statistics`. A row is one (customer, vehicle) pair.
 #[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
@@ -223,99 +158,6 @@ impl Statistics {
     }
 }
 
-/// From the totals kept with the rows: one read whatever the table's size.
-pub async fn statistics(app: &App) -> Result<Statistics, ApiError> {
-    Ok(Statistics::from(&app.reports.report_totals().await?))
-}
-
-/// `GET /whatsapp-report/customer/{id}`: the customer's rows (none is an empty list: a
-/// customer may not have been reminded yet, or may have been deleted).
-pub async fn of_customer(app: &App, id_customer: &str) -> Result<Vec<Plain>, ApiError> {
-    let scope = Scope {
-        id_customer: Some(id_customer.to_lowercase()),
-        id_vehicle: None,
-    };
-    let rows = sorted_rows(app, &scope).await?;
-    Ok(rows.iter().map(ReportRow::plain).collect())
-}
-
-/// `GET /whatsapp-report/customer/{id}/vehicle/{id}`: the pair's row.
-pub async fn of_pair(app: &App, id_customer: &str, id_vehicle: &str) -> Result<Plain, ApiError> {
-    // Ids are stored lower-case; the pair's row id is derived from them.
-    let id = super::report_id(&id_customer.to_lowercase(), &id_vehicle.to_lowercase());
-    let row = app
-        .reports
-        .report_row(&id)
-        .await?
-        .ok_or_else(report_not_found)?;
-    Ok(row.plain())
-}
-
-pub async fn delete(app: &App, id: &str) -> Result<(), ApiError> {
-    if Uuid::parse_str(id).is_err() || !app.reports.delete_report_row(id).await? {
-        return Err(report_not_found());
-    }
-    Ok(())
-}
-
-/// The query of a reset, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code, reason = "the shape Scope is read from, for the document")]
-pub struct ScopeParams {
-    /// Only this customer's rows.
-    #[param(format = Uuid)]
-    customer_id: Option<String>,
-    /// Only this pair's row; needs `customer_id`.
-    #[param(format = Uuid)]
-    vehicle_id: Option<String>,
-}
-
-/// The scope of a reset: query `customer_id`, and `vehicle_id` with it for one pair.
-impl FromQuery for Scope {
-    type Shape = ScopeParams;
-
-    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
-        scope(raw)
-    }
-}
-
-fn scope(params: &HashMap<String, String>) -> Result<Scope, ApiError> {
-    let mut errors = Vec::new();
-    let mut id = |name: &str| {
-        // Given but empty is refused, not read as "every row": a reset is not undone by itself.
-        let raw = params.get(name)?;
-        if Uuid::parse_str(raw).is_err() {
-            errors.push(
-                FieldError::new(
-                    vec![json!("query"), json!(name)],
-                    "uuid_parsing",
-                    "Input should be a valid UUID",
-                )
-                .with_input(json!(raw)),
-            );
-            return None;
-        }
-        Some(raw.to_lowercase())
-    };
-    let scope = Scope {
-        id_customer: id("customer_id"),
-        id_vehicle: id("vehicle_id"),
-    };
-    if scope.id_vehicle.is_some() && scope.id_customer.is_none() && errors.is_empty() {
-        errors.push(FieldError::new(
-            vec![json!("query"), json!("customer_id")],
-            "missing",
-            "vehicle_id membutuhkan customer_id",
-        ));
-    }
-    if errors.is_empty() {
-        Ok(scope)
-    } else {
-        Err(ApiError::Invalid(errors))
-    }
-}
-
 /// The answer of a reset.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ResetAnswer {
@@ -324,56 +166,6 @@ pub struct ResetAnswer {
     pub reset_count: usize,
     /// The snapshot that can undo this reset; `null` when nothing needed resetting.
     pub snapshot_id: Option<String>,
-}
-
-/// `POST /whatsapp-report/reset-frequency`: a manual reset of the scope the query names.
-pub async fn reset(app: &App, scope: Scope) -> Result<ResetAnswer, ApiError> {
-    reset_scope(app, scope, Trigger::Manual).await
-}
-
-/// Sets the frequency of the rows in `scope` back to zero, after keeping a snapshot of them
-/// (marked with what made the reset).
-pub async fn reset_scope(
-    app: &App,
-    scope: Scope,
-    trigger: Trigger,
-) -> Result<ResetAnswer, ApiError> {
-    let rows: Vec<ReportRow> = app
-        .reports
-        .report_rows(&scope)
-        .await?
-        .into_iter()
-        .filter(|row| row.frequency > 0)
-        .collect();
-    if rows.is_empty() {
-        return Ok(ResetAnswer {
-            success: true,
-            message: "Tidak ada frequency yang perlu direset".into(),
-            reset_count: 0,
-            snapshot_id: None,
-        });
-    }
-    let snapshot = Snapshot::new(Uuid::new_v4().to_string(), app.time.now(), scope, rows)
-        .triggered_by(trigger);
-    let id = snapshot.info.id.clone();
-    let reset_count = app.reports.reset(&snapshot).await.map_err(|e| {
-        tracing::error!(snapshot = %id, error = %e, "reset interrupted");
-        ApiError::Interrupted(format!(
-            "Reset terhenti sebelum selesai. Snapshot {id} menyimpan nilai sebelumnya: batalkan \
-             dengan POST /whatsapp-report/snapshots/{id}/restore, atau ulangi reset untuk \
-             menyelesaikannya"
-        ))
-    })?;
-    Ok(ResetAnswer {
-        success: true,
-        message: format!("Frequency {reset_count} report direset"),
-        reset_count,
-        snapshot_id: Some(id),
-    })
-}
-
-pub async fn snapshots(app: &App) -> Result<Vec<SnapshotInfo>, ApiError> {
-    Ok(app.reports.snapshots().await?)
 }
 
 /// The answer of a restore.
@@ -385,74 +177,259 @@ pub struct RestoreAnswer {
     pub snapshot_id: String,
 }
 
-/// Gives the rows of snapshot `id` back what its reset took.
-pub async fn restore(app: &App, id: &str) -> Result<RestoreAnswer, ApiError> {
-    if Uuid::parse_str(id).is_err() {
-        return Err(snapshot_not_found());
+impl Report<'_> {
+    /// The rows in `scope`, most messages first, then the latest message first, then by id.
+    async fn sorted_rows(&self, scope: &Scope) -> Result<Vec<ReportRow>, StoreError> {
+        let mut rows = self.store.report_rows(scope).await?;
+        let ranking = Ranking::default();
+        rows.sort_by(|a, b| ranking.compare(&position(a), &position(b)));
+        Ok(rows)
     }
-    let snapshot = app
-        .reports
-        .snapshot(id)
-        .await?
-        .ok_or_else(snapshot_not_found)?;
-    if snapshot.info.status == SnapshotStatus::Restored {
-        return Err(ApiError::Conflict(format!(
-            "Snapshot {id} sudah dipulihkan"
-        )));
-    }
-    let restored = app.reports.restore(&snapshot, app.time.now()).await.map_err(|e| {
-        tracing::error!(snapshot = %id, error = %e, "restore interrupted");
-        ApiError::Interrupted(format!(
-            "Pemulihan terhenti sebelum selesai; ulangi POST /whatsapp-report/snapshots/{id}/restore \
-             untuk menyelesaikannya"
-        ))
-    })?;
-    Ok(RestoreAnswer {
-        success: true,
-        message: format!("{restored} report dipulihkan dari snapshot {id}"),
-        restored_count: restored,
-        snapshot_id: id.to_string(),
-    })
-}
 
-/// `GET /whatsapp-report/export`: the detail rows as xlsx or CSV, filtered and ranked as the
-/// detail is (`min_frequency`, `max_frequency`, `sort`, `order`), whole: a file is never paged.
-pub async fn export(app: &App, format: Format, query: &ReportQuery) -> Result<File, ApiError> {
-    let listing = entries(app, query).await?;
-    let instant = |at: DateTime<FixedOffset>| Cell::DateTime(at.naive_local());
-    let table = Table {
-        name: "WhatsApp Report",
-        headers: vec![
-            "Nama",
-            "No HP",
-            "Model",
-            "No Pol",
-            "Jumlah Pesan",
-            "Pesan Terakhir",
-            "Dibuat",
-            "Diperbarui",
-        ],
-        rows: listing
-            .entries
+    /// The entries of the list or the detail that `query` asks for. Unfiltered, unranked pages
+    /// are read page by page in the store's list order; anything filtered or ranked reads every
+    /// row (and, for never-messaged pairs, the register), then ranks and pages in memory.
+    pub async fn entries(&self, query: &ReportQuery) -> Result<Listing, StoreError> {
+        if let Some(page) = query.page.as_ref().filter(|_| query.in_store_order()) {
+            let found = self
+                .store
+                .report_page(page.limit, page.after.as_deref())
+                .await?;
+            return Ok(Listing {
+                entries: found.rows.into_iter().map(Entry::Row).collect(),
+                next_cursor: found.next_after.as_deref().map(encode_cursor),
+            });
+        }
+        let rows = self.store.report_rows(&Scope::default()).await?;
+        // Every pair with a row, filtered in or out: the pairs of the register beyond them
+        // have none.
+        let reported: HashSet<String> = rows.iter().map(|row| row.id.clone()).collect();
+        let mut entries: Vec<Entry> = rows
+            .into_iter()
+            .filter(|row| query.filter.admits(row.frequency))
+            .map(Entry::Row)
+            .collect();
+        if query.filter.wants_unreported() {
+            let pairs = self.register_pairs().await?;
+            let unreported = pairs
+                .into_iter()
+                .filter(|pair| !reported.contains(&pair.id));
+            entries.extend(unreported.map(Entry::Unreported));
+        }
+        let mut ranked: Vec<(Position, Entry)> =
+            entries.into_iter().map(|e| (e.position(), e)).collect();
+        let ranking = query.ranking;
+        ranked.sort_by(|(a, _), (b, _)| ranking.compare(a, b));
+        let Some(page) = &query.page else {
+            return Ok(Listing {
+                entries: ranked.into_iter().map(|(_, e)| e).collect(),
+                next_cursor: None,
+            });
+        };
+        let after = page.after.as_deref().and_then(Position::from_key);
+        let mut rest = ranked.into_iter().skip_while(|(at, _)| {
+            after
+                .as_ref()
+                .is_some_and(|after| ranking.compare(at, after).is_le())
+        });
+        let entries: Vec<(Position, Entry)> = rest.by_ref().take(page.limit).collect();
+        let next_cursor = match rest.next() {
+            Some(_) => entries.last().map(|(at, _)| encode_cursor(&at.key())),
+            None => None,
+        };
+        Ok(Listing {
+            entries: entries.into_iter().map(|(_, e)| e).collect(),
+            next_cursor,
+        })
+    }
+
+    /// Every (customer, vehicle) pair of the register: its customers page by page, and each
+    /// customer's vehicles (one read per customer, a few at once).
+    async fn register_pairs(&self) -> Result<Vec<RegisterPair>, StoreError> {
+        let mut customers = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .register
+                .customers(CUSTOMER_PAGE, after.as_deref())
+                .await?;
+            customers.extend(page.items);
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        // Collected first: a closure held across the awaits would make the handler's future
+        // not `Send`.
+        let reads: Vec<_> = customers.iter().map(|c| self.pairs_of(c)).collect();
+        let owned: Vec<Vec<RegisterPair>> = futures::stream::iter(reads)
+            .buffered(VEHICLE_READS_IN_FLIGHT)
+            .try_collect()
+            .await?;
+        Ok(owned.into_iter().flatten().collect())
+    }
+
+    async fn pairs_of(&self, customer: &Customer) -> Result<Vec<RegisterPair>, StoreError> {
+        let vehicles = self.register.vehicles_of(&customer.id).await?;
+        Ok(vehicles
             .iter()
-            .map(|entry| {
-                let row = entry.detail();
-                vec![
-                    Cell::Text(row.customer_name.to_string()),
-                    Cell::Text(row.customer_phone.to_string()),
-                    Cell::Text(row.vehicle_model.to_string()),
-                    Cell::Text(row.vehicle_nopol.to_string()),
-                    Cell::Number(row.frequency as f64),
-                    row.last_message_date.map_or(Cell::Empty, instant),
-                    row.created_at.map_or(Cell::Empty, instant),
-                    row.updated_at.map_or(Cell::Empty, instant),
-                ]
-            })
-            .collect(),
-    };
-    Ok(File::of(
-        &table,
-        format,
-        format!("whatsapp-report-{}", app.time.today()),
-    )?)
+            .map(|vehicle| RegisterPair::of(customer, vehicle))
+            .collect())
+    }
+
+    /// From the totals kept with the rows: one read whatever the table's size.
+    pub async fn statistics(&self) -> Result<Statistics, StoreError> {
+        Ok(Statistics::from(&self.store.report_totals().await?))
+    }
+
+    /// `GET /whatsapp-report/customer/{id}`: the customer's rows (none is an empty list: a
+    /// customer may not have been reminded yet, or may have been deleted).
+    pub async fn of_customer(&self, id_customer: &str) -> Result<Vec<Plain>, StoreError> {
+        let scope = Scope {
+            id_customer: Some(id_customer.to_lowercase()),
+            id_vehicle: None,
+        };
+        let rows = self.sorted_rows(&scope).await?;
+        Ok(rows.iter().map(ReportRow::plain).collect())
+    }
+
+    /// `GET /whatsapp-report/customer/{id}/vehicle/{id}`: the pair's row.
+    pub async fn of_pair(&self, id_customer: &str, id_vehicle: &str) -> Result<Plain, ReportError> {
+        // Ids are stored lower-case; the pair's row id is derived from them.
+        let id = super::report_id(&id_customer.to_lowercase(), &id_vehicle.to_lowercase());
+        let row = self
+            .store
+            .report_row(&id)
+            .await?
+            .ok_or(ReportError::NotFound)?;
+        Ok(row.plain())
+    }
+
+    pub async fn delete(&self, id: &str) -> Result<(), ReportError> {
+        if Uuid::parse_str(id).is_err() || !self.store.delete_report_row(id).await? {
+            return Err(ReportError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// `POST /whatsapp-report/reset-frequency`: a manual reset of the scope the query names.
+    pub async fn reset(&self, scope: Scope) -> Result<ResetAnswer, ReportError> {
+        self.reset_scope(scope, Trigger::Manual).await
+    }
+
+    /// Sets the frequency of the rows in `scope` back to zero, after keeping a snapshot of them
+    /// (marked with what made the reset).
+    pub async fn reset_scope(
+        &self,
+        scope: Scope,
+        trigger: Trigger,
+    ) -> Result<ResetAnswer, ReportError> {
+        let rows: Vec<ReportRow> = self
+            .store
+            .report_rows(&scope)
+            .await?
+            .into_iter()
+            .filter(|row| row.frequency > 0)
+            .collect();
+        if rows.is_empty() {
+            return Ok(ResetAnswer {
+                success: true,
+                message: "Tidak ada frequency yang perlu direset".into(),
+                reset_count: 0,
+                snapshot_id: None,
+            });
+        }
+        let snapshot = Snapshot::new(Uuid::new_v4().to_string(), self.time.now(), scope, rows)
+            .triggered_by(trigger);
+        let id = snapshot.info.id.clone();
+        let reset_count = self.store.reset(&snapshot).await.map_err(|source| {
+            tracing::error!(snapshot = %id, error = %source, "reset interrupted");
+            ReportError::ResetInterrupted {
+                snapshot: id.clone(),
+                source,
+            }
+        })?;
+        Ok(ResetAnswer {
+            success: true,
+            message: format!("Frequency {reset_count} report direset"),
+            reset_count,
+            snapshot_id: Some(id),
+        })
+    }
+
+    pub async fn snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
+        self.store.snapshots().await
+    }
+
+    /// Gives the rows of snapshot `id` back what its reset took.
+    pub async fn restore(&self, id: &str) -> Result<RestoreAnswer, ReportError> {
+        if Uuid::parse_str(id).is_err() {
+            return Err(ReportError::SnapshotNotFound);
+        }
+        let snapshot = self
+            .store
+            .snapshot(id)
+            .await?
+            .ok_or(ReportError::SnapshotNotFound)?;
+        if snapshot.info.status == SnapshotStatus::Restored {
+            return Err(ReportError::AlreadyRestored(id.to_string()));
+        }
+        let restored = self
+            .store
+            .restore(&snapshot, self.time.now())
+            .await
+            .map_err(|source| {
+                tracing::error!(snapshot = %id, error = %source, "restore interrupted");
+                ReportError::RestoreInterrupted {
+                    snapshot: id.to_string(),
+                    source,
+                }
+            })?;
+        Ok(RestoreAnswer {
+            success: true,
+            message: format!("{restored} report dipulihkan dari snapshot {id}"),
+            restored_count: restored,
+            snapshot_id: id.to_string(),
+        })
+    }
+
+    /// `GET /whatsapp-report/export`: the detail rows as xlsx or CSV, filtered and ranked as
+    /// the detail is (`min_frequency`, `max_frequency`, `sort`, `order`), whole: a file is
+    /// never paged.
+    pub async fn export(&self, format: Format, query: &ReportQuery) -> Result<File, ReportError> {
+        let listing = self.entries(query).await?;
+        let instant = |at: DateTime<FixedOffset>| Cell::DateTime(at.naive_local());
+        let table = Table {
+            name: "WhatsApp Report",
+            headers: vec![
+                "Nama",
+                "No HP",
+                "Model",
+                "No Pol",
+                "Jumlah Pesan",
+                "Pesan Terakhir",
+                "Dibuat",
+                "Diperbarui",
+            ],
+            rows: listing
+                .entries
+                .iter()
+                .map(|entry| {
+                    let row = entry.detail();
+                    vec![
+                        Cell::Text(row.customer_name.to_string()),
+                        Cell::Text(row.customer_phone.to_string()),
+                        Cell::Text(row.vehicle_model.to_string()),
+                        Cell::Text(row.vehicle_nopol.to_string()),
+                        Cell::Number(row.frequency as f64),
+                        row.last_message_date.map_or(Cell::Empty, instant),
+                        row.created_at.map_or(Cell::Empty, instant),
+                        row.updated_at.map_or(Cell::Empty, instant),
+                    ]
+                })
+                .collect(),
+        };
+        let stem = format!("whatsapp-report-{}", self.time.today());
+        File::of(&table, format, stem).map_err(ReportError::Export)
+    }
 }

@@ -46,8 +46,10 @@ pub enum JobOutcome {
 /// snapshot marked as scheduled, and logs the outcome. A second delivery of the same run finds
 /// nothing left to reset (`snapshot_id: null`).
 pub async fn run_monthly_reset(app: &App) -> Result<crate::report::service::ResetAnswer, ApiError> {
-    let answer =
-        crate::report::service::reset_scope(app, Scope::default(), Trigger::Scheduled).await?;
+    let answer = app
+        .report()
+        .reset_scope(Scope::default(), Trigger::Scheduled)
+        .await?;
     tracing::info!(
         reset_count = answer.reset_count,
         snapshot_id = answer.snapshot_id.as_deref().unwrap_or("-"),
