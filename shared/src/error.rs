@@ -11,6 +11,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::manual::RecordError;
+use crate::messages::MessageError;
+use crate::reminder::ReminderError;
+use crate::scheduler::schedule::ScheduleError;
 use crate::store::{self, StoreError};
 use crate::validation::FieldError;
 
@@ -122,5 +125,31 @@ impl From<RecordError> for ApiError {
             RecordError::Invalid(detail) => ApiError::Invalid(detail),
             RecordError::Store(e) => e.into(),
         }
+    }
+}
+
+// Messages, reminders and schedules.
+
+impl From<MessageError> for ApiError {
+    fn from(error: MessageError) -> Self {
+        match error {
+            MessageError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ReminderError> for ApiError {
+    fn from(error: ReminderError) -> Self {
+        match error {
+            ReminderError::Record(e) => e.into(),
+            ReminderError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ScheduleError> for ApiError {
+    fn from(error: ScheduleError) -> Self {
+        // The caller can do nothing about either; the log keeps the reason, the answer hides it.
+        ApiError::Internal(error.to_string())
     }
 }
