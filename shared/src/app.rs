@@ -98,6 +98,45 @@ impl App {
         }
     }
 
+    /// Sending and the message log, on this app's gateway, log and clock.
+    pub fn messenger(&self) -> crate::messages::Messenger<'_> {
+        crate::messages::Messenger {
+            gateway: &self.gateway,
+            log: self.messages.as_ref(),
+            time: &self.time,
+        }
+    }
+
+    /// The reminders' service: the stores it reads and counts in, the messenger, and what it
+    /// reads of the configuration.
+    pub fn reminders(&self) -> crate::reminder::Reminders<'_> {
+        let config = &self.config;
+        crate::reminder::Reminders {
+            records: self.manual.as_ref(),
+            register: self.register.as_ref(),
+            claims: self.reminders.as_ref(),
+            reports: self.reports.as_ref(),
+            messenger: self.messenger(),
+            settings: crate::reminder::ReminderSettings {
+                manual_template: &config.reminder_template,
+                register_template: &config.register_template,
+                days_threshold: config.reminder_days_threshold,
+                concurrency: config.reminder_concurrency,
+                gateway_timeout: config.gateway_timeout,
+                service_interval_months: config.service_interval_months,
+            },
+            time: &self.time,
+        }
+    }
+
+    /// The `start`, `stop` and `status` of `job`'s schedule.
+    pub fn job_schedule(&self, job: Job) -> crate::scheduler::JobSchedule<'_> {
+        crate::scheduler::JobSchedule {
+            control: self.schedule_of(job),
+            time: &self.time,
+        }
+    }
+
     /// The schedule of `job`.
     pub fn schedule_of(&self, job: Job) -> &dyn ScheduleControl {
         match job {

@@ -7,8 +7,11 @@ use crate::auth::TokenRefused;
 use crate::error::ApiError;
 use crate::import::{ExportError, ImportError};
 use crate::manual::RecordError;
+use crate::messages::MessageError;
 use crate::register::RegisterError;
+use crate::reminder::ReminderError;
 use crate::report::ReportError;
+use crate::scheduler::schedule::ScheduleError;
 use crate::sheet::SheetError;
 use crate::store::StoreError;
 
@@ -100,5 +103,29 @@ impl From<ReportError> for ApiError {
             ReportError::Export(e) => ApiError::Internal(e.to_string()),
             ReportError::Store(e) => e.into(),
         }
+    }
+}
+
+impl From<MessageError> for ApiError {
+    fn from(error: MessageError) -> Self {
+        match error {
+            MessageError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ReminderError> for ApiError {
+    fn from(error: ReminderError) -> Self {
+        match error {
+            ReminderError::Record(e) => e.into(),
+            ReminderError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ScheduleError> for ApiError {
+    fn from(error: ScheduleError) -> Self {
+        // The caller can do nothing about either; the log keeps the reason, the answer hides it.
+        ApiError::Internal(error.to_string())
     }
 }

@@ -184,7 +184,10 @@ async fn scheduled(app: &App, job: Job, event: LambdaEvent<Value>) -> Result<Job
     );
     // An error fails the invocation, so Lambda retries it: claims keep a reminder retry from
     // resending, and a reset retried finds only what the first attempt left (a reset resumed).
-    Ok(job.run(app, deadline).await?)
+    job.run(app, deadline).await.map_err(|error| {
+        tracing::error!(%error, job = job.name(), "scheduled run failed");
+        error.into()
+    })
 }
 
 /// The instant to stop starting sends: the invocation's deadline less the margin.

@@ -11,7 +11,7 @@ use axum::http::{Method, StatusCode};
 use bengkel::config::Config;
 use bengkel::fake_starsender::{Behaviour, FakeStarSender};
 use bengkel::messages::Source;
-use bengkel::reminder::{self, Reach, Run};
+use bengkel::reminder::{Reach, Run};
 use common::{Backend, TestApp, customer};
 use serde_json::{Value, json};
 
@@ -351,19 +351,21 @@ async fn a_run_out_of_time_defers_instead_of_sending(backend: Backend) {
         explain: false,
         deadline: Instant::now(),
     };
-    let report = reminder::run(&t.app, &spent).await.unwrap();
+    let reminders = t.app.reminders();
+    let report = reminders.run(&spent).await.unwrap();
     assert_eq!((report.reminder_sent, report.deferred), (0, 1));
     assert_eq!(
         report.details[0].reason.as_deref(),
         Some("Waktu run habis; dikirim pada run berikutnya")
     );
     assert!(fake.received().is_empty());
-    let daily = reminder::run(
-        &t.app,
-        &Run::daily(&t.app, Instant::now() + Duration::from_secs(60)),
-    )
-    .await
-    .unwrap();
+    let daily = reminders
+        .run(&Run::daily(
+            &reminders.settings,
+            Instant::now() + Duration::from_secs(60),
+        ))
+        .await
+        .unwrap();
     assert_eq!((daily.reminder_sent, daily.deferred), (1, 0));
     assert_eq!(
         t.call(Method::GET, "/messages?source=scheduled", None)

@@ -26,7 +26,7 @@ use bengkel::auth::Auth;
 use bengkel::config::Config;
 use bengkel::fake_starsender::FakeStarSender;
 use bengkel::manual::ManualRecord;
-use bengkel::reminder::{self, Run, RunReport};
+use bengkel::reminder::{Run, RunReport};
 use bengkel::store::ManualStore;
 use bengkel::store::dynamo::{DynamoStore, ensure_table, record_item};
 use bengkel::store::embedded::EmbeddedStore;
@@ -95,7 +95,9 @@ impl Bench {
     /// The daily run, timed.
     async fn daily_run(&self, app: &App) -> Result<(RunReport, Duration), BoxError> {
         let started = Instant::now();
-        let report = reminder::run(app, &Run::daily(app, started + RUN_BUDGET)).await?;
+        let reminders = app.reminders();
+        let daily = Run::daily(&reminders.settings, started + RUN_BUDGET);
+        let report = reminders.run(&daily).await?;
         Ok((report, started.elapsed()))
     }
 

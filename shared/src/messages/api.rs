@@ -15,19 +15,19 @@ use crate::{ApiError, App};
 pub async fn send_custom_message(
     State(app): State<Arc<App>>,
     Valid(request): Valid<CustomMessage>,
-) -> Result<(StatusCode, Json<CustomMessageAnswer>), ApiError> {
-    let answer = super::send_custom(&app, &request).await?;
+) -> (StatusCode, Json<CustomMessageAnswer>) {
+    let answer = app.messenger().send_custom(&request).await;
     let status = if answer.status == super::Status::Failed {
         StatusCode::BAD_GATEWAY
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(answer)))
+    (status, Json(answer))
 }
 
 pub async fn list(
     State(app): State<Arc<App>>,
     ValidQuery(query): ValidQuery<MessageQuery>,
 ) -> Result<Json<MessageList>, ApiError> {
-    Ok(Json(super::list(&app, &query).await?))
+    Ok(Json(app.messenger().list(&query).await?))
 }

@@ -103,7 +103,7 @@ pub async fn send_reminders(
         only_active,
         Instant::now(),
     );
-    Ok(Json(super::run(&app, &run).await?))
+    Ok(Json(app.reminders().run(&run).await?))
 }
 
 /// `POST /customers/send-maintenance-reminder`: the register's vehicles.
@@ -117,7 +117,7 @@ pub async fn send_maintenance_reminders(
         true,
         Instant::now(),
     );
-    Ok(Json(super::run(&app, &run).await?))
+    Ok(Json(app.reminders().run(&run).await?))
 }
 
 /// The answer of a single reminder: `{"success", "data", "message"}`.
@@ -134,7 +134,7 @@ pub async fn send_reminder(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<ReminderAnswer>), ApiError> {
-    let detail = super::send_one(&app, &id).await?;
+    let detail = app.reminders().send_one(&id).await?;
     let (status, success, message) = match detail.status {
         Outcome::Failed => (StatusCode::BAD_GATEWAY, false, "Reminder gagal dikirim"),
         _ => (StatusCode::OK, true, "Reminder berhasil dikirim"),

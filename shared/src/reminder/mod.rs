@@ -11,13 +11,13 @@ use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::manual::ManualRecord;
-use crate::messages::{MessageEntry, Source, Status, send_and_log};
+use crate::clock::WorkshopClock;
+use crate::manual::{ManualRecord, RecordError, Records};
+use crate::messages::{MessageEntry, Messenger, Source, Status};
 use crate::register::DueVehicle;
 use crate::report::Delivery;
-use crate::store::{Claim, StoreError};
-use crate::{ApiError, App};
-use template::Fill;
+use crate::store::{Claim, ManualStore, RegisterStore, ReminderStore, ReportStore, StoreError};
+use template::{Fill, Template};
 
 /// Days around the window that `send-reminders` also reads, to explain near misses.
 const EXPLAINED_DAYS: u64 = 7;
@@ -25,6 +25,47 @@ const EXPLAINED_DAYS: u64 = 7;
 const CLAIM_LEASE: Duration = Duration::from_secs(15 * 60);
 /// Time kept in hand at the end of a run's budget, beyond one send's worst case.
 const BUDGET_MARGIN: Duration = Duration::from_secs(2);
+
+/// What the reminders work with: the records and the register they remind of, the claims that
+/// keep each automatic reminder to one send, the report that counts the register's, the
+/// messenger that sends and logs, their settings, and the workshop's clock.
+#[derive(Clone, Copy)]
+pub struct Reminders<'a> {
+    pub records: &'a dyn ManualStore,
+    pub register: &'a dyn RegisterStore,
+    pub claims: &'a dyn ReminderStore,
+    pub reports: &'a dyn ReportStore,
+    pub messenger: Messenger<'a>,
+    pub settings: ReminderSettings<'a>,
+    pub time: &'a WorkshopClock,
+}
+
+/// What the reminders read of the configuration.
+#[derive(Clone, Copy)]
+pub struct ReminderSettings<'a> {
+    /// The text of a manual record's reminder.
+    pub manual_template: &'a Template,
+    /// The text of a register vehicle's reminder.
+    pub register_template: &'a Template,
+    /// Days ahead the daily run reminds of.
+    pub days_threshold: u32,
+    /// Reminders sent at the same time by one run.
+    pub concurrency: usize,
+    /// The longest one send can take: no send starts that could not finish before a deadline.
+    pub gateway_timeout: Duration,
+    /// Months from a vehicle's last visit to its next service.
+    pub service_interval_months: u32,
+}
+
+/// Why a reminder request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReminderError {
+    /// The record to remind (`send-reminder`) is not there, or could not be read.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// Which reminders a run serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,10 +105,10 @@ pub struct Run {
 impl Run {
     /// The daily run: the configured window, active records and the register's vehicles,
     /// exactly the due ones read.
-    pub fn daily(app: &App, deadline: Instant) -> Self {
+    pub fn daily(settings: &ReminderSettings<'_>, deadline: Instant) -> Self {
         Run {
             reach: Reach::Both,
-            days_threshold: app.config.reminder_days_threshold,
+            days_threshold: settings.days_threshold,
             only_active: true,
             source: Source::Scheduled,
             explain: false,
@@ -129,10 +170,10 @@ impl Target {
         }
     }
 
-    fn text(&self, app: &App, days_left: Option<i64>) -> String {
+    fn text(&self, settings: &ReminderSettings<'_>, days_left: Option<i64>) -> String {
         let (template, model) = match &self.owner {
-            Owner::Manual => (&app.config.reminder_template, None),
-            Owner::Vehicle { model, .. } => (&app.config.register_template, Some(model.as_str())),
+            Owner::Manual => (settings.manual_template, None),
+            Owner::Vehicle { model, .. } => (settings.register_template, Some(model.as_str())),
         };
         template.render(&Fill {
             customer_name: &self.customer_name,
@@ -147,12 +188,12 @@ impl Target {
     /// vehicle's report row.
     async fn count(
         &self,
-        app: &App,
+        reminders: &Reminders<'_>,
         at: DateTime<FixedOffset>,
         claim: Option<&str>,
     ) -> Result<(), StoreError> {
         match &self.owner {
-            Owner::Manual => app.reminders.record_sent(&self.id, at, claim).await,
+            Owner::Manual => reminders.claims.record_sent(&self.id, at, claim).await,
             Owner::Vehicle { id_customer, model } => {
                 let delivery = Delivery {
                     id_customer: id_customer.clone(),
@@ -163,7 +204,7 @@ impl Target {
                     vehicle_nopol: self.nopol.clone(),
                     at,
                 };
-                app.reports.record_delivery(&delivery, claim).await
+                reminders.reports.record_delivery(&delivery, claim).await
             }
         }
     }
@@ -271,165 +312,177 @@ pub fn claim_key(record_id: &str, next_service: NaiveDate) -> String {
     format!("manual#{record_id}#{next_service}")
 }
 
-/// Sends the reminders due in the run's window, a few at a time, each claimed before sending.
-pub async fn run(app: &App, run: &Run) -> Result<RunReport, ApiError> {
-    let today = app.time.today();
-    let last = today + Days::new(run.days_threshold.into());
-    let (from, to) = if run.explain {
-        (
-            today - Days::new(EXPLAINED_DAYS),
-            last + Days::new(EXPLAINED_DAYS),
-        )
-    } else {
-        (today, last)
-    };
-    let (candidates, total_records) = candidates(app, run, from, to).await?;
-    let details: Vec<Detail> = futures::stream::iter(candidates)
-        .map(|target| async move { remind(app, run, &target, today).await })
-        .buffered(app.config.reminder_concurrency)
-        .collect()
-        .await;
-    let count = |status| details.iter().filter(|d| d.status == status).count();
-    Ok(RunReport {
-        total_records,
-        reminder_sent: count(Outcome::Sent),
-        reminder_failed: count(Outcome::Failed),
-        reminder_skipped: count(Outcome::Skipped),
-        deferred: details.iter().filter(|d| d.deferred).count(),
-        details,
-    })
-}
-
-/// Whom the run considers, soonest service first, and how many records and vehicles it serves.
-async fn candidates(
-    app: &App,
-    run: &Run,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<(Vec<Target>, u64), ApiError> {
-    let mut targets = Vec::new();
-    let mut total = 0;
-    if run.reach.manual() {
-        let records = app.reminders.due_between(from, to, run.only_active).await?;
-        targets.extend(records.iter().map(Target::manual));
-        total += app.manual.counts().await?.total;
-    }
-    if run.reach.register() {
-        targets.extend(due_vehicles(app, from, to).await?);
-        total += app.register.register_counts().await?.vehicles;
-    }
-    targets.sort_by(|a, b| (a.next_service, &a.id).cmp(&(b.next_service, &b.id)));
-    Ok((targets, total))
-}
-
 /// Days a month's end can move a next service: `last_visit` is read this much wider, and the
 /// exact next service then decides.
 const MONTH_END_SLACK: Days = Days::new(3);
 
-/// The register's vehicles whose next service lies in `from..=to`, read through their last visit.
-async fn due_vehicles(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Vec<Target>, ApiError> {
-    let months = app.config.service_interval_months;
-    let back = |date: NaiveDate| date.checked_sub_months(Months::new(months)).unwrap_or(date);
-    let visited = app
-        .register
-        .visited_between(back(from) - MONTH_END_SLACK, back(to) + MONTH_END_SLACK)
-        .await?;
-    Ok(visited
-        .iter()
-        .map(|due| Target::vehicle(due, months))
-        .filter(|t| {
-            t.next_service
-                .is_some_and(|next| next >= from && next <= to)
-        })
-        .collect())
-}
-
-/// Decides, claims and sends one reminder.
-async fn remind(app: &App, run: &Run, target: &Target, today: NaiveDate) -> Detail {
-    let Some(next_service) = target.next_service else {
-        return Detail::skipped(target, "Next service belum diisi".into());
-    };
-    let days_left = (next_service - today).num_days();
-    if days_left < 0 {
-        return Detail::skipped(
-            target,
-            format!("Next service sudah lewat {} hari", -days_left),
-        );
-    }
-    if days_left > i64::from(run.days_threshold) {
-        let reason = format!(
-            "Next service tidak dalam {} hari (dalam {days_left} hari)",
-            run.days_threshold
-        );
-        return Detail::skipped(target, reason);
-    }
-    if Instant::now() + app.config.gateway_timeout + BUDGET_MARGIN > run.deadline {
-        let reason = "Waktu run habis; dikirim pada run berikutnya".to_string();
-        return Detail {
-            deferred: true,
-            ..Detail::skipped(target, reason)
+impl Reminders<'_> {
+    /// Sends the reminders due in the run's window, a few at a time, each claimed before sending.
+    pub async fn run(&self, run: &Run) -> Result<RunReport, ReminderError> {
+        let today = self.time.today();
+        let last = today + Days::new(run.days_threshold.into());
+        let (from, to) = if run.explain {
+            (
+                today - Days::new(EXPLAINED_DAYS),
+                last + Days::new(EXPLAINED_DAYS),
+            )
+        } else {
+            (today, last)
         };
+        let (candidates, total_records) = self.candidates(run, from, to).await?;
+        let details: Vec<Detail> = futures::stream::iter(candidates)
+            .map(|target| async move { self.remind(run, &target, today).await })
+            .buffered(self.settings.concurrency)
+            .collect()
+            .await;
+        let count = |status| details.iter().filter(|d| d.status == status).count();
+        Ok(RunReport {
+            total_records,
+            reminder_sent: count(Outcome::Sent),
+            reminder_failed: count(Outcome::Failed),
+            reminder_skipped: count(Outcome::Skipped),
+            deferred: details.iter().filter(|d| d.deferred).count(),
+            details,
+        })
     }
-    let key = target.claim_key(next_service);
-    let now = app.time.instant();
-    match app.reminders.claim(&key, now, now + CLAIM_LEASE).await {
-        Ok(Claim::Won) => {}
-        Ok(Claim::AlreadySent) => {
-            let reason = format!("Reminder untuk service {next_service} sudah dikirim");
+
+    /// `POST /{record_id}/send-reminder`: sends now, whatever the date ("tanpa melihat threshold").
+    pub async fn send_one(&self, id: &str) -> Result<Detail, ReminderError> {
+        let records = Records {
+            store: self.records,
+            time: self.time,
+        };
+        let record = records.get(id).await?;
+        let days_left = record
+            .next_service
+            .map(|next| (next - self.time.today()).num_days());
+        Ok(self
+            .send(&Target::manual(&record), days_left, Source::Single, None)
+            .await)
+    }
+
+    /// Whom the run considers, soonest service first, and how many records and vehicles it
+    /// serves.
+    async fn candidates(
+        &self,
+        run: &Run,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<(Vec<Target>, u64), StoreError> {
+        let mut targets = Vec::new();
+        let mut total = 0;
+        if run.reach.manual() {
+            let records = self.claims.due_between(from, to, run.only_active).await?;
+            targets.extend(records.iter().map(Target::manual));
+            total += self.records.counts().await?.total;
+        }
+        if run.reach.register() {
+            targets.extend(self.due_vehicles(from, to).await?);
+            total += self.register.register_counts().await?.vehicles;
+        }
+        targets.sort_by(|a, b| (a.next_service, &a.id).cmp(&(b.next_service, &b.id)));
+        Ok((targets, total))
+    }
+
+    /// The register's vehicles whose next service lies in `from..=to`, read through their last
+    /// visit.
+    async fn due_vehicles(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Target>, StoreError> {
+        let months = self.settings.service_interval_months;
+        let back = |date: NaiveDate| date.checked_sub_months(Months::new(months)).unwrap_or(date);
+        let visited = self
+            .register
+            .visited_between(back(from) - MONTH_END_SLACK, back(to) + MONTH_END_SLACK)
+            .await?;
+        Ok(visited
+            .iter()
+            .map(|due| Target::vehicle(due, months))
+            .filter(|t| {
+                t.next_service
+                    .is_some_and(|next| next >= from && next <= to)
+            })
+            .collect())
+    }
+
+    /// Decides, claims and sends one reminder.
+    async fn remind(&self, run: &Run, target: &Target, today: NaiveDate) -> Detail {
+        let Some(next_service) = target.next_service else {
+            return Detail::skipped(target, "Next service belum diisi".into());
+        };
+        let days_left = (next_service - today).num_days();
+        if days_left < 0 {
+            return Detail::skipped(
+                target,
+                format!("Next service sudah lewat {} hari", -days_left),
+            );
+        }
+        if days_left > i64::from(run.days_threshold) {
+            let reason = format!(
+                "Next service tidak dalam {} hari (dalam {days_left} hari)",
+                run.days_threshold
+            );
             return Detail::skipped(target, reason);
         }
-        Ok(Claim::Busy) => {
-            return Detail::skipped(target, "Reminder sedang dikirim oleh run lain".into());
-        }
-        Err(e) => {
-            tracing::error!(target = %target.id, error = %e, "claim failed");
+        if Instant::now() + self.settings.gateway_timeout + BUDGET_MARGIN > run.deadline {
+            let reason = "Waktu run habis; dikirim pada run berikutnya".to_string();
             return Detail {
-                reason: Some(ApiError::from(e).to_string()),
-                ..Detail::of(target, Outcome::Failed)
+                deferred: true,
+                ..Detail::skipped(target, reason)
             };
         }
-    }
-    let detail = send(app, target, Some(days_left), run.source, Some(&key)).await;
-    if detail.status == Outcome::Failed
-        && let Err(e) = app.reminders.release(&key).await
-    {
-        tracing::error!(target = %target.id, error = %e, "claim not released; it frees when its lease ends");
-    }
-    detail
-}
-
-/// Renders and sends the reminder of `target`, and counts it when it went out.
-async fn send(
-    app: &App,
-    target: &Target,
-    days_left: Option<i64>,
-    source: Source,
-    claim: Option<&str>,
-) -> Detail {
-    let text = target.text(app, days_left);
-    let entry = send_and_log(app, &target.no_hp, &text, source, Some(&target.id)).await;
-    if entry.status != Status::Failed {
-        // The message went out: a count that cannot be written is logged, never reported as a
-        // failed send (the message log keeps the attempt either way).
-        if let Err(e) = target.count(app, app.time.now(), claim).await {
-            tracing::error!(target = %target.id, error = %e, "reminder sent but not counted");
+        let key = target.claim_key(next_service);
+        let now = self.time.instant();
+        match self.claims.claim(&key, now, now + CLAIM_LEASE).await {
+            Ok(Claim::Won) => {}
+            Ok(Claim::AlreadySent) => {
+                let reason = format!("Reminder untuk service {next_service} sudah dikirim");
+                return Detail::skipped(target, reason);
+            }
+            Ok(Claim::Busy) => {
+                return Detail::skipped(target, "Reminder sedang dikirim oleh run lain".into());
+            }
+            Err(e) => {
+                tracing::error!(target = %target.id, error = %e, "claim failed");
+                return Detail {
+                    reason: Some(e.reason()),
+                    ..Detail::of(target, Outcome::Failed)
+                };
+            }
         }
+        let detail = self
+            .send(target, Some(days_left), run.source, Some(&key))
+            .await;
+        if detail.status == Outcome::Failed
+            && let Err(e) = self.claims.release(&key).await
+        {
+            tracing::error!(target = %target.id, error = %e, "claim not released; it frees when its lease ends");
+        }
+        detail
     }
-    Detail::attempted(target, entry)
-}
 
-/// `POST /{record_id}/send-reminder`: sends now, whatever the date ("tanpa melihat threshold").
-pub async fn send_one(app: &App, id: &str) -> Result<Detail, ApiError> {
-    let record = app.records().get(id).await?;
-    let days_left = record
-        .next_service
-        .map(|next| (next - app.time.today()).num_days());
-    Ok(send(
-        app,
-        &Target::manual(&record),
-        days_left,
-        Source::Single,
-        None,
-    )
-    .await)
+    /// Renders and sends the reminder of `target`, and counts it when it went out.
+    async fn send(
+        &self,
+        target: &Target,
+        days_left: Option<i64>,
+        source: Source,
+        claim: Option<&str>,
+    ) -> Detail {
+        let text = target.text(&self.settings, days_left);
+        let entry = self
+            .messenger
+            .send_and_log(&target.no_hp, &text, source, Some(&target.id))
+            .await;
+        if entry.status != Status::Failed {
+            // The message went out: a count that cannot be written is logged, never reported as
+            // a failed send (the message log keeps the attempt either way).
+            if let Err(e) = target.count(self, self.time.now(), claim).await {
+                tracing::error!(target = %target.id, error = %e, "reminder sent but not counted");
+            }
+        }
+        Detail::attempted(target, entry)
+    }
 }

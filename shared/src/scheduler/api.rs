@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 
-use super::{Job, ScheduleState, ScheduleStatus};
+use super::{Job, ScheduleStatus};
 use crate::{ApiError, App};
 
 /// Names the job of a set of handlers in the route table (`start::<Reminders>`).
@@ -27,34 +27,23 @@ impl Scheduled for ReportReset {
     const JOB: Job = Job::MonthlyReportReset;
 }
 
-fn answer(app: &App, state: ScheduleState) -> Json<ScheduleStatus> {
-    Json(ScheduleStatus::of(
-        state,
-        app.time.instant(),
-        app.config.timezone,
-    ))
-}
-
 /// `POST /scheduler/<job>/start`
 pub async fn start<J: Scheduled>(
     State(app): State<Arc<App>>,
 ) -> Result<Json<ScheduleStatus>, ApiError> {
-    let state = app.schedule_of(J::JOB).set_enabled(true).await?;
-    Ok(answer(&app, state))
+    Ok(Json(app.job_schedule(J::JOB).start().await?))
 }
 
 /// `POST /scheduler/<job>/stop`
 pub async fn stop<J: Scheduled>(
     State(app): State<Arc<App>>,
 ) -> Result<Json<ScheduleStatus>, ApiError> {
-    let state = app.schedule_of(J::JOB).set_enabled(false).await?;
-    Ok(answer(&app, state))
+    Ok(Json(app.job_schedule(J::JOB).stop().await?))
 }
 
 /// `GET /scheduler/<job>/status`
 pub async fn status<J: Scheduled>(
     State(app): State<Arc<App>>,
 ) -> Result<Json<ScheduleStatus>, ApiError> {
-    let state = app.schedule_of(J::JOB).status().await?;
-    Ok(answer(&app, state))
+    Ok(Json(app.job_schedule(J::JOB).status().await?))
 }

@@ -20,17 +20,36 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::reminder::{self, Outcome, Run, RunReport};
+use crate::App;
+use crate::reminder::{Outcome, ReminderError, Reminders, Run, RunReport};
 use crate::report::{Scope, Trigger};
-use crate::{ApiError, App};
 
 impl Job {
-    /// One scheduled run, with no new reminder started after `deadline`.
-    pub async fn run(self, app: &App, deadline: Instant) -> Result<JobOutcome, ApiError> {
+    /// One scheduled run, with no new reminder started after `deadline`: the services it
+    /// composes, each on its context from `app`.
+    pub async fn run(self, app: &App, deadline: Instant) -> Result<JobOutcome, RunError> {
         Ok(match self {
-            Job::DailyReminders => JobOutcome::Reminders(run_daily(app, deadline).await?),
+            Job::DailyReminders => {
+                JobOutcome::Reminders(run_daily(app.reminders(), deadline).await?)
+            }
             Job::MonthlyReportReset => JobOutcome::ReportReset(run_monthly_reset(app).await?),
         })
+    }
+}
+
+/// Why a scheduled run failed: told to the log and to Lambda, which retries the invocation.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("daily reminder run: {0}")]
+    Reminders(#[from] ReminderError),
+    /// The report's own error, whatever its type: a run error names no HTTP status.
+    #[error("monthly report reset: {0}")]
+    ReportReset(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl RunError {
+    fn report_reset(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        RunError::ReportReset(error.into())
     }
 }
 
@@ -45,11 +64,12 @@ pub enum JobOutcome {
 /// The monthly run: resets every row as `POST /whatsapp-report/reset-frequency` does, its
 /// snapshot marked as scheduled, and logs the outcome. A second delivery of the same run finds
 /// nothing left to reset (`snapshot_id: null`).
-pub async fn run_monthly_reset(app: &App) -> Result<crate::report::service::ResetAnswer, ApiError> {
+pub async fn run_monthly_reset(app: &App) -> Result<crate::report::service::ResetAnswer, RunError> {
     let answer = app
         .report()
         .reset_scope(Scope::default(), Trigger::Scheduled)
-        .await?;
+        .await
+        .map_err(RunError::report_reset)?;
     tracing::info!(
         reset_count = answer.reset_count,
         snapshot_id = answer.snapshot_id.as_deref().unwrap_or("-"),
@@ -90,8 +110,13 @@ impl From<&RunReport> for RunSummary {
 
 /// The scheduled run: sends the due reminders with no new send started after `deadline`, and
 /// logs its counts (the details stay in the message log).
-pub async fn run_daily(app: &App, deadline: Instant) -> Result<RunSummary, ApiError> {
-    let report = reminder::run(app, &Run::daily(app, deadline)).await?;
+pub async fn run_daily(
+    reminders: Reminders<'_>,
+    deadline: Instant,
+) -> Result<RunSummary, ReminderError> {
+    let report = reminders
+        .run(&Run::daily(&reminders.settings, deadline))
+        .await?;
     let summary = RunSummary::from(&report);
     let RunSummary {
         total_records,
@@ -117,13 +142,6 @@ pub async fn run_daily(app: &App, deadline: Instant) -> Result<RunSummary, ApiEr
         );
     }
     Ok(summary)
-}
-
-impl From<ScheduleError> for ApiError {
-    fn from(e: ScheduleError) -> Self {
-        // The caller can do nothing about either; the log keeps the reason, the answer hides it.
-        ApiError::Internal(e.to_string())
-    }
 }
 
 #[async_trait]

@@ -9,6 +9,8 @@ use chrono::{DateTime, Datelike, Days, FixedOffset, Months, NaiveDate, NaiveTime
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use crate::clock::WorkshopClock;
+
 /// The reminder schedule the stack deploys and the local server runs: every day at 09:00.
 pub const DEFAULT_EXPRESSION: &str = "cron(0 9 * * ? *)";
 /// The report's reset schedule: 00:05 on the first of every month.
@@ -134,6 +136,35 @@ impl ScheduleStatus {
             timezone: state.timezone,
             next_run: next_run.map(|t| t.with_timezone(&shown_in).fixed_offset()),
         }
+    }
+}
+
+/// What a job's `start`, `stop` and `status` work with: its schedule, and the workshop's clock
+/// that the next run is computed from and shown in.
+#[derive(Clone, Copy)]
+pub struct JobSchedule<'a> {
+    pub control: &'a dyn ScheduleControl,
+    pub time: &'a WorkshopClock,
+}
+
+impl JobSchedule<'_> {
+    pub async fn status(&self) -> Result<ScheduleStatus, ScheduleError> {
+        let state = self.control.status().await?;
+        Ok(self.answer(state))
+    }
+
+    pub async fn start(&self) -> Result<ScheduleStatus, ScheduleError> {
+        let state = self.control.set_enabled(true).await?;
+        Ok(self.answer(state))
+    }
+
+    pub async fn stop(&self) -> Result<ScheduleStatus, ScheduleError> {
+        let state = self.control.set_enabled(false).await?;
+        Ok(self.answer(state))
+    }
+
+    fn answer(&self, state: ScheduleState) -> ScheduleStatus {
+        ScheduleStatus::of(state, self.time.instant(), self.time.zone())
     }
 }
 

@@ -1,0 +1,88 @@
+//! The typed edge of sending and of the log: the send body and the log's query, read as the
+//! HTTP layer reads them.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use super::{Source, Status};
+use crate::body::Fields;
+use crate::error::ApiError;
+use crate::extract::{FromBody, FromQuery};
+use crate::manual::input::no_hp;
+use crate::query::{Params, is_position_key};
+use crate::store::MessageQuery;
+
+/// Longest custom message accepted, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+/// Log entries per page, by default and at most.
+pub const DEFAULT_PAGE: usize = 100;
+pub const MAX_PAGE: usize = 1000;
+
+fn message_schema() -> utoipa::openapi::schema::Object {
+    crate::body::text_schema(1, MAX_MESSAGE_CHARS)
+}
+
+/// A valid `send-custom-message` request (`SendCustomMessageRequest`).
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"no_hp": "08123456789",
+    "message": "Halo, ada promo service gratis minggu ini!"}))]
+pub struct CustomMessage {
+    #[schema(schema_with = crate::phone::schema)]
+    pub no_hp: String,
+    /// 1-2000 characters, trimmed.
+    #[schema(schema_with = message_schema)]
+    pub message: String,
+}
+
+impl FromBody for CustomMessage {
+    type Shape = CustomMessage;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        let mut f = Fields::new(body, vec![json!("body")]).map_err(ApiError::Invalid)?;
+        let phone = no_hp(&mut f);
+        let phone = f.required("no_hp", phone);
+        let text = f.text("message", 1, MAX_MESSAGE_CHARS);
+        let text = f.required("message", text);
+        match (f.finish(), phone, text) {
+            (Ok(()), Some(no_hp), Some(message)) => Ok(CustomMessage { no_hp, message }),
+            (outcome, ..) => Err(ApiError::Invalid(outcome.err().unwrap_or_default())),
+        }
+    }
+}
+
+/// The query of the log, as the OpenAPI document shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(
+    dead_code,
+    reason = "the shape MessageQuery is read from, for the document"
+)]
+pub struct LogParams {
+    #[param(inline)]
+    status: Option<Status>,
+    #[param(inline)]
+    source: Option<Source>,
+    /// Entries per page.
+    #[param(minimum = 1, maximum = 1000, default = 100)]
+    limit: Option<u32>,
+    /// The previous page's `next_cursor`.
+    cursor: Option<String>,
+}
+
+/// `?status=&source=&limit=&cursor=`.
+impl FromQuery for MessageQuery {
+    type Shape = LogParams;
+
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        let mut p = Params::new(raw);
+        let query = MessageQuery {
+            status: p.choice("status", &Status::ALL),
+            source: p.choice("source", &Source::ALL),
+            limit: p.limit(DEFAULT_PAGE, MAX_PAGE),
+            after: p.cursor(is_position_key),
+        };
+        p.finish().map(|()| query).map_err(ApiError::Invalid)
+    }
+}
