@@ -9,7 +9,6 @@ use crate::error::ApiError;
 use crate::extract::{FromBody, FromQuery};
 use crate::import::{Origin, Refusal};
 use crate::nopol::Nopol;
-use crate::phone;
 use crate::query::{Params, is_position_key};
 use crate::store::ListQuery;
 use crate::validation::FieldError;
@@ -146,20 +145,6 @@ fn customer_name(f: &mut Fields) -> Slot<String> {
     f.text("customer_name", 1, 255)
 }
 
-/// The plate field, in any spelling.
-pub fn nopol(f: &mut Fields) -> Slot<Nopol> {
-    f.parsed("nopol", Nopol::parse, |input| {
-        format!("Nopol tidak valid: '{input}'. Format: 1-2 huruf, 1-4 angka, 0-3 huruf, misalnya B 1234 XYZ")
-    })
-}
-
-/// The phone field, normalised to `628…`.
-pub fn no_hp(f: &mut Fields) -> Slot<String> {
-    f.parsed("no_hp", phone::normalize, |input| {
-        format!("Nomor HP tidak valid: '{input}'. Gunakan nomor seluler Indonesia, misalnya 08123456789 atau 628123456789")
-    })
-}
-
 /// Notes of at most 500 characters; blank notes are no notes.
 fn notes(f: &mut Fields) -> Slot<String> {
     match f.text("notes", 0, 500) {
@@ -197,9 +182,9 @@ impl NewRecord {
         let mut f = Fields::new(value, loc.clone())?;
         let name = customer_name(&mut f);
         let name = f.required("customer_name", name);
-        let plate = nopol(&mut f);
+        let plate = crate::nopol::field(&mut f);
         let plate = f.required("nopol", plate);
-        let phone = no_hp(&mut f);
+        let phone = crate::phone::field(&mut f);
         let phone = f.required("no_hp", phone);
         let last_service = f.date("last_service").given();
         let next_service = f.date("next_service").given();
@@ -249,8 +234,8 @@ impl RecordPatch {
         let mut f = Fields::new(value, vec![json!("body")])?;
         let patch = RecordPatch {
             customer_name: customer_name(&mut f),
-            nopol: nopol(&mut f),
-            no_hp: no_hp(&mut f),
+            nopol: crate::nopol::field(&mut f),
+            no_hp: crate::phone::field(&mut f),
             last_service: f.date("last_service"),
             next_service: f.date("next_service"),
             is_active: f.flag("is_active"),

@@ -9,7 +9,6 @@ use super::{Source, Status};
 use crate::body::Fields;
 use crate::error::ApiError;
 use crate::extract::{FromBody, FromQuery};
-use crate::manual::input::no_hp;
 use crate::query::{Params, is_position_key};
 use crate::store::MessageQuery;
 
@@ -41,7 +40,7 @@ impl FromBody for CustomMessage {
 
     fn from_body(body: Value) -> Result<Self, ApiError> {
         let mut f = Fields::new(body, vec![json!("body")]).map_err(ApiError::Invalid)?;
-        let phone = no_hp(&mut f);
+        let phone = crate::phone::field(&mut f);
         let phone = f.required("no_hp", phone);
         let text = f.text("message", 1, MAX_MESSAGE_CHARS);
         let text = f.required("message", text);

@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::extract::{FromBody, FromQuery};
 use crate::import::{Origin, Refusal};
 use crate::manual::MAX_PAGE;
-use crate::manual::input::{name_schema, no_hp, nopol};
+use crate::manual::input::name_schema;
 use crate::nopol::Nopol;
 use crate::query::{Params, is_position_key};
 use crate::validation::FieldError;
@@ -59,7 +59,7 @@ impl NewVehicle {
     /// Validates `{"nopol", "model", "last_visit"}` located at `loc`.
     pub fn parse(value: Value, loc: Vec<Value>) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(value, loc)?;
-        let plate = nopol(&mut f);
+        let plate = crate::nopol::field(&mut f);
         let plate = f.required("nopol", plate);
         let model = model(&mut f);
         let model = f.required("model", model);
@@ -118,7 +118,7 @@ impl NewCustomer {
         let mut f = Fields::new(value, loc)?;
         let name = name(&mut f);
         let name = f.required("name", name);
-        let phone = no_hp(&mut f);
+        let phone = crate::phone::field(&mut f);
         let phone = f.required("no_hp", phone);
         let mut vehicles = Vec::new();
         if let Slot::Given(items) = f.list("vehicles", MAX_VEHICLES) {
@@ -193,7 +193,7 @@ impl CustomerPatch {
     pub fn parse(value: Value) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(value, vec![json!("body")])?;
         let name = name(&mut f);
-        let phone = no_hp(&mut f);
+        let phone = crate::phone::field(&mut f);
         let patch = CustomerPatch {
             name: f.not_null("name", name),
             no_hp: f.not_null("no_hp", phone),
@@ -233,7 +233,7 @@ impl FromBody for VehiclePatch {
 impl VehiclePatch {
     pub fn parse(value: Value) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(value, vec![json!("body")])?;
-        let plate = nopol(&mut f);
+        let plate = crate::nopol::field(&mut f);
         let model = model(&mut f);
         let patch = VehiclePatch {
             nopol: f.not_null("nopol", plate),

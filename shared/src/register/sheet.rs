@@ -9,10 +9,9 @@ use serde_json::{Value, json};
 use super::input::{ImportRow, NewCustomer};
 use super::service::{ImportFailure, Register};
 use super::{Customer, Vehicle};
-use crate::error::ApiError;
 use crate::import::{
-    ImportAnswer, Origin, Place, Problem, Refusal, SheetField, SheetOptions, SheetRow, columns,
-    field, read_row, read_sheet,
+    ExportError, ImportAnswer, ImportError, Origin, Place, Problem, Refusal, SheetField,
+    SheetOptions, SheetRow, columns, field, read_row, read_sheet,
 };
 use crate::sheet::{Cell, File, Format, Located, Row, Table};
 use crate::store::StoreError;
@@ -166,7 +165,7 @@ impl Register<'_> {
         format: Format,
         bytes: &[u8],
         options: &SheetOptions,
-    ) -> Result<ImportAnswer<ImportFailure>, ApiError> {
+    ) -> Result<ImportAnswer<ImportFailure>, ImportError> {
         let sheet = read_sheet(format, bytes, options)?;
         let located = sheet.locate(&columns(&FIELDS))?;
         let rows = customers(&sheet.rows, &located)
@@ -182,7 +181,7 @@ impl Register<'_> {
 
     /// `GET /customers/export`: every customer, newest first, a row per vehicle (a customer
     /// without vehicles is one row with the vehicle's columns blank).
-    pub async fn export(&self, format: Format) -> Result<File, ApiError> {
+    pub async fn export(&self, format: Format) -> Result<File, ExportError> {
         let mut customers = Vec::new();
         let mut after: Option<String> = None;
         loop {
