@@ -9,8 +9,12 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::store;
 use crate::validation::FieldError;
+
+/// What a caller is told when the database cannot be reached.
+pub const UNAVAILABLE: &str = "Database sedang tidak dapat dihubungi, coba lagi nanti";
+/// What a caller is told of a failure that is ours, not theirs.
+pub const INTERNAL: &str = "Terjadi kesalahan internal server";
 
 /// `{"detail": "text"}`: FastAPI's `HTTPException` body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -74,8 +78,8 @@ impl ApiError {
     fn body(self) -> Response {
         let detail = match self {
             ApiError::Invalid(detail) => return Json(ValidationError { detail }).into_response(),
-            ApiError::Unavailable(_) => store::UNAVAILABLE.to_string(),
-            ApiError::Internal(_) => store::INTERNAL.to_string(),
+            ApiError::Unavailable(_) => UNAVAILABLE.to_string(),
+            ApiError::Internal(_) => INTERNAL.to_string(),
             other => other.to_string(),
         };
         Json(HttpError { detail }).into_response()

@@ -471,7 +471,7 @@ mod tests {
     use super::*;
     use crate::clock::SystemClock;
     use crate::register::{DueVehicle, RegisterCounts};
-    use crate::store::{self, CustomerPage as StorePage};
+    use crate::store::CustomerPage as StorePage;
 
     /// A register whose bulk insert fails each registration with the database's own words;
     /// nothing else is asked of it.
@@ -557,6 +557,6 @@ mod tests {
         };
         let report = register.bulk_import(vec![row]).await.unwrap();
         assert_eq!((report.imported, report.failed), (0, 1));
-        assert_eq!(report.failures[0].error, store::UNAVAILABLE);
+        assert_eq!(report.failures[0].error, crate::error::UNAVAILABLE);
     }
 }

@@ -34,16 +34,11 @@ impl StoreError {
         match self {
             StoreError::NopolTaken(key) => format!("Nopol {key} sudah terdaftar"),
             StoreError::Stale => "Data sedang diubah oleh permintaan lain, coba lagi".into(),
-            StoreError::Unavailable(_) => UNAVAILABLE.into(),
-            StoreError::Other(_) => INTERNAL.into(),
+            StoreError::Unavailable(_) => crate::error::UNAVAILABLE.into(),
+            StoreError::Other(_) => crate::error::INTERNAL.into(),
         }
     }
 }
-
-/// What a caller is told when the database cannot be reached.
-pub const UNAVAILABLE: &str = "Database sedang tidak dapat dihubungi, coba lagi nanti";
-/// What a caller is told of a failure that is ours, not theirs.
-pub const INTERNAL: &str = "Terjadi kesalahan internal server";
 
 /// One page of the records list, newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
