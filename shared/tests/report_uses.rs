@@ -436,7 +436,9 @@ async fn the_monthly_run_resets_with_a_scheduled_snapshot(backend: Backend) {
     deliver(&t, &b, 1).await;
     let before = get(&t, &format!("{REPORT}/")).await.body;
 
-    let done = bengkel::scheduler::run_monthly_reset(&t.app).await.unwrap();
+    let done = bengkel::scheduler::run_monthly_reset(t.app.report())
+        .await
+        .unwrap();
     assert_eq!(done.reset_count, 2);
     let snapshot = done.snapshot_id.clone().unwrap();
     let rows = get(&t, &format!("{REPORT}/")).await.body;
@@ -452,7 +454,9 @@ async fn the_monthly_run_resets_with_a_scheduled_snapshot(backend: Backend) {
     assert_eq!(stats["customers_by_frequency"], json!({"0": 2}));
 
     // The same run delivered twice finds nothing left to reset.
-    let again = bengkel::scheduler::run_monthly_reset(&t.app).await.unwrap();
+    let again = bengkel::scheduler::run_monthly_reset(t.app.report())
+        .await
+        .unwrap();
     assert_eq!((again.reset_count, again.snapshot_id), (0, None));
 
     // A manual reset beside it: the list tells them apart.

@@ -22,7 +22,8 @@ use serde::Serialize;
 
 use crate::App;
 use crate::reminder::{Outcome, ReminderError, Reminders, Run, RunReport};
-use crate::report::{Scope, Trigger};
+use crate::report::service::ResetAnswer;
+use crate::report::{Report, ReportError, Scope, Trigger};
 
 impl Job {
     /// One scheduled run, with no new reminder started after `deadline`: the services it
@@ -32,7 +33,9 @@ impl Job {
             Job::DailyReminders => {
                 JobOutcome::Reminders(run_daily(app.reminders(), deadline).await?)
             }
-            Job::MonthlyReportReset => JobOutcome::ReportReset(run_monthly_reset(app).await?),
+            Job::MonthlyReportReset => {
+                JobOutcome::ReportReset(run_monthly_reset(app.report()).await?)
+            }
         })
     }
 }
@@ -42,15 +45,8 @@ impl Job {
 pub enum RunError {
     #[error("daily reminder run: {0}")]
     Reminders(#[from] ReminderError),
-    /// The report's own error, whatever its type: a run error names no HTTP status.
     #[error("monthly report reset: {0}")]
-    ReportReset(Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl RunError {
-    fn report_reset(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        RunError::ReportReset(error.into())
-    }
+    ReportReset(#[from] ReportError),
 }
 
 /// What a scheduled run answers (the Lambda function's result): its counts.
@@ -58,18 +54,16 @@ impl RunError {
 #[serde(untagged)]
 pub enum JobOutcome {
     Reminders(RunSummary),
-    ReportReset(crate::report::service::ResetAnswer),
+    ReportReset(ResetAnswer),
 }
 
 /// The monthly run: resets every row as `POST /whatsapp-report/reset-frequency` does, its
 /// snapshot marked as scheduled, and logs the outcome. A second delivery of the same run finds
 /// nothing left to reset (`snapshot_id: null`).
-pub async fn run_monthly_reset(app: &App) -> Result<crate::report::service::ResetAnswer, RunError> {
-    let answer = app
-        .report()
+pub async fn run_monthly_reset(report: Report<'_>) -> Result<ResetAnswer, RunError> {
+    let answer = report
         .reset_scope(Scope::default(), Trigger::Scheduled)
-        .await
-        .map_err(RunError::report_reset)?;
+        .await?;
     tracing::info!(
         reset_count = answer.reset_count,
         snapshot_id = answer.snapshot_id.as_deref().unwrap_or("-"),
