@@ -17,6 +17,23 @@ use crate::{ApiError, App};
 
 pub const REQUEST_ID: &str = "x-request-id";
 
+/// Longest caller's request id kept; a longer or empty one is replaced by a new id.
+pub const MAX_REQUEST_ID_BYTES: usize = 128;
+
+/// Takes away a caller's `x-request-id` no log could use (empty or over
+/// [`MAX_REQUEST_ID_BYTES`]), so that `SetRequestIdLayer` gives the request a new one.
+pub async fn drop_unusable_request_id(mut request: Request) -> Request {
+    let usable = |id: &HeaderValue| !id.is_empty() && id.len() <= MAX_REQUEST_ID_BYTES;
+    if request
+        .headers()
+        .get(REQUEST_ID)
+        .is_some_and(|id| !usable(id))
+    {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    request
+}
+
 /// The span every log line of a request is written in: its id (set by tower-http's
 /// `SetRequestIdLayer`: the caller's `x-request-id`, else a new UUID), method and path.
 pub fn request_span(request: &Request) -> Span {

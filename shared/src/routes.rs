@@ -693,5 +693,8 @@ pub fn router_for(app: Arc<App>, wanted: impl Fn(&Route) -> bool) -> Router {
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::map_request(
+            middleware::drop_unusable_request_id,
+        ))
         .with_state(app)
 }

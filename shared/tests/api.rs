@@ -847,4 +847,19 @@ async fn every_answer_carries_a_request_id(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.headers()["x-request-id"], "trace-me-42");
+    // An id no log could use (empty, or longer than 128 bytes) is replaced by a new one.
+    for unusable in [String::new(), "x".repeat(129)] {
+        let request = axum::http::Request::get(BASE)
+            .header("x-request-id", unusable.as_str())
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = tower::ServiceExt::oneshot(t.router.clone(), request)
+            .await
+            .unwrap();
+        let id = response.headers()["x-request-id"].to_str().unwrap();
+        assert!(
+            uuid::Uuid::parse_str(id).is_ok(),
+            "{unusable:?} answered {id:?}"
+        );
+    }
 }
