@@ -1,6 +1,6 @@
 //! Each domain's errors as HTTP answers: the one place where a refusal of the records, the
 //! register, the report, an import or a run gets its status and its detail. The detail is the
-//! domain error's own Indonesian sentence; a source error (the database's, the gateway's) is
+//! domain error's own Indonesian sentence; a source error (the database's, a sheet writer's) is
 //! kept in [`ApiError`] for the log and never shown.
 
 use crate::auth::TokenRefused;
@@ -100,7 +100,6 @@ impl From<ReportError> for ApiError {
             ReportError::ResetInterrupted { .. } | ReportError::RestoreInterrupted { .. } => {
                 ApiError::Interrupted(error.to_string())
             }
-            ReportError::Export(e) => ApiError::Internal(e.to_string()),
             ReportError::Store(e) => e.into(),
         }
     }

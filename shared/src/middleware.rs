@@ -20,10 +20,13 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// Longest caller's request id kept; a longer or empty one is replaced by a new id.
 pub const MAX_REQUEST_ID_BYTES: usize = 128;
 
-/// Takes away a caller's `x-request-id` no log could use (empty or over
-/// [`MAX_REQUEST_ID_BYTES`]), so that `SetRequestIdLayer` gives the request a new one.
+/// Takes away a caller's `x-request-id` no log could use (empty, over
+/// [`MAX_REQUEST_ID_BYTES`], or not visible ASCII), so that `SetRequestIdLayer` gives the
+/// request a new one.
 pub async fn drop_unusable_request_id(mut request: Request) -> Request {
-    let usable = |id: &HeaderValue| !id.is_empty() && id.len() <= MAX_REQUEST_ID_BYTES;
+    let usable = |id: &HeaderValue| {
+        !id.is_empty() && id.len() <= MAX_REQUEST_ID_BYTES && id.to_str().is_ok()
+    };
     if request
         .headers()
         .get(REQUEST_ID)

@@ -14,9 +14,10 @@ use super::{
     Trigger,
 };
 use crate::clock::WorkshopClock;
+use crate::import::ExportError;
 use crate::query::encode_cursor;
 use crate::register::Customer;
-use crate::sheet::{Cell, File, Format, SheetError, Table};
+use crate::sheet::{Cell, File, Format, Table};
 use crate::store::{RegisterStore, ReportStore, StoreError};
 
 /// What the report's service works with: the report's store, the register (whose pairs
@@ -57,9 +58,6 @@ pub enum ReportError {
         snapshot: String,
         source: StoreError,
     },
-    /// The export's file could not be written: a failure of ours.
-    #[error("report export not written: {0}")]
-    Export(#[source] SheetError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -396,7 +394,7 @@ impl Report<'_> {
     /// `GET /whatsapp-report/export`: the detail rows as xlsx or CSV, filtered and ranked as
     /// the detail is (`min_frequency`, `max_frequency`, `sort`, `order`), whole: a file is
     /// never paged.
-    pub async fn export(&self, format: Format, query: &ReportQuery) -> Result<File, ReportError> {
+    pub async fn export(&self, format: Format, query: &ReportQuery) -> Result<File, ExportError> {
         let listing = self.entries(query).await?;
         let instant = |at: DateTime<FixedOffset>| Cell::DateTime(at.naive_local());
         let table = Table {
@@ -430,6 +428,6 @@ impl Report<'_> {
                 .collect(),
         };
         let stem = format!("whatsapp-report-{}", self.time.today());
-        File::of(&table, format, stem).map_err(ReportError::Export)
+        Ok(File::of(&table, format, stem)?)
     }
 }
