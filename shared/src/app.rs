@@ -112,7 +112,7 @@ impl App {
     pub fn reminders(&self) -> crate::reminder::Reminders<'_> {
         let config = &self.config;
         crate::reminder::Reminders {
-            records: self.manual.as_ref(),
+            records: self.records(),
             register: self.register.as_ref(),
             claims: self.reminders.as_ref(),
             reports: self.reports.as_ref(),

@@ -16,7 +16,7 @@ use crate::manual::{ManualRecord, RecordError, Records};
 use crate::messages::{MessageEntry, Messenger, Source, Status};
 use crate::register::DueVehicle;
 use crate::report::Delivery;
-use crate::store::{Claim, ManualStore, RegisterStore, ReminderStore, ReportStore, StoreError};
+use crate::store::{Claim, RegisterStore, ReminderStore, ReportStore, StoreError};
 use template::{Fill, Template};
 
 /// Days around the window that `send-reminders` also reads, to explain near misses.
@@ -31,7 +31,7 @@ const BUDGET_MARGIN: Duration = Duration::from_secs(2);
 /// messenger that sends and logs, their settings, and the workshop's clock.
 #[derive(Clone, Copy)]
 pub struct Reminders<'a> {
-    pub records: &'a dyn ManualStore,
+    pub records: Records<'a>,
     pub register: &'a dyn RegisterStore,
     pub claims: &'a dyn ReminderStore,
     pub reports: &'a dyn ReportStore,
@@ -348,11 +348,7 @@ impl Reminders<'_> {
 
     /// `POST /{record_id}/send-reminder`: sends now, whatever the date ("tanpa melihat threshold").
     pub async fn send_one(&self, id: &str) -> Result<Detail, ReminderError> {
-        let records = Records {
-            store: self.records,
-            time: self.time,
-        };
-        let record = records.get(id).await?;
+        let record = self.records.get(id).await?;
         let days_left = record
             .next_service
             .map(|next| (next - self.time.today()).num_days());
@@ -374,7 +370,7 @@ impl Reminders<'_> {
         if run.reach.manual() {
             let records = self.claims.due_between(from, to, run.only_active).await?;
             targets.extend(records.iter().map(Target::manual));
-            total += self.records.counts().await?.total;
+            total += self.records.store.counts().await?.total;
         }
         if run.reach.register() {
             targets.extend(self.due_vehicles(from, to).await?);

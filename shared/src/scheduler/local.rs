@@ -159,10 +159,10 @@ async fn run_schedule<R: Runner>(
             None => return,
             Some(_) if !state.enabled => None,
             Some(app) => {
-                let now = app.now();
+                let now = app.clock().instant();
                 let next = next_run_of(&state, last_run.map_or(now, |last| last.max(now)));
                 if let Some(next) = next {
-                    let shown = next.with_timezone(&app.zone()).to_rfc3339();
+                    let shown = next.with_timezone(&app.clock().zone()).to_rfc3339();
                     tracing::info!(next_run = %shown, job = job.name(), "local schedule: next run");
                 }
                 next.map(|next| (next, now))

@@ -15,9 +15,8 @@ pub use schedule::*;
 
 use std::time::Instant;
 
+use crate::clock::WorkshopClock;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::App;
@@ -140,12 +139,8 @@ pub async fn run_daily(
 
 #[async_trait]
 impl Runner for App {
-    fn now(&self) -> DateTime<Utc> {
-        self.time.instant()
-    }
-
-    fn zone(&self) -> Tz {
-        self.config.timezone
+    fn clock(&self) -> &WorkshopClock {
+        &self.time
     }
 
     async fn run(&self, job: Job, deadline: Instant) -> Result<(), String> {

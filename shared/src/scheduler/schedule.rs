@@ -56,10 +56,8 @@ impl Job {
 /// What runs a schedule's job: the app, as the local schedule's task sees it.
 #[async_trait]
 pub trait Runner: Send + Sync + 'static {
-    /// Now, by the app's clock.
-    fn now(&self) -> DateTime<Utc>;
-    /// The workshop's zone, in which runs are logged.
-    fn zone(&self) -> Tz;
+    /// The app's clock, in the workshop's zone (in which runs are logged).
+    fn clock(&self) -> &WorkshopClock;
     /// One run of `job`, starting nothing new after `deadline`; the error says why it failed.
     async fn run(&self, job: Job, deadline: Instant) -> Result<(), String>;
 }
