@@ -14,13 +14,11 @@ use crate::clock::WorkshopClock;
 use crate::import::{ImportReport, Mode, Origin, Problem, Refusal};
 use crate::nopol::Nopol;
 use crate::query::encode_cursor;
-use crate::store::{ListQuery, ManualStore, StoreError};
+use crate::store::{ListQuery, ManualStore, StoreError, retry_while_stale};
 use crate::validation::FieldError;
 
 /// Days, today included, in which a next service counts as upcoming.
 pub const UPCOMING_DAYS: u64 = 7;
-/// Reads and writes of a record retried when another request changed it in between.
-const WRITE_ATTEMPTS: usize = 5;
 
 /// What the records' service works with: their store, and the workshop's clock.
 #[derive(Clone, Copy)]
@@ -272,17 +270,17 @@ impl Records<'_> {
         id: &str,
         change: impl Fn(&ManualRecord) -> Result<ManualRecord, RecordError>,
     ) -> Result<ManualRecord, RecordError> {
-        for _ in 0..WRITE_ATTEMPTS {
+        retry_while_stale(|| async {
             let current = self.get(id).await?;
             let next = change(&current)?;
             match self.store.replace(&current, &next).await {
-                Ok(()) => return Ok(next),
-                Err(StoreError::Stale) => continue,
-                Err(StoreError::NopolTaken(_)) => return Err(RecordError::NopolTaken(next.nopol)),
-                Err(e) => return Err(e.into()),
+                Ok(()) => Ok(Some(next)),
+                Err(StoreError::Stale) => Ok(None),
+                Err(StoreError::NopolTaken(_)) => Err(RecordError::NopolTaken(next.nopol)),
+                Err(e) => Err(e.into()),
             }
-        }
-        Err(StoreError::Stale.into())
+        })
+        .await
     }
 
     pub async fn update(&self, id: &str, patch: RecordPatch) -> Result<ManualRecord, RecordError> {
@@ -304,14 +302,14 @@ impl Records<'_> {
     }
 
     pub async fn delete(&self, id: &str) -> Result<(), RecordError> {
-        for _ in 0..WRITE_ATTEMPTS {
+        retry_while_stale(|| async {
             let current = self.get(id).await?;
             match self.store.delete(&current).await {
-                Err(StoreError::Stale) => continue,
-                outcome => return Ok(outcome?),
+                Err(StoreError::Stale) => Ok(None),
+                outcome => Ok(Some(outcome?)),
             }
-        }
-        Err(StoreError::Stale.into())
+        })
+        .await
     }
 
     pub async fn stats(&self) -> Result<Summary, StoreError> {

@@ -1,7 +1,6 @@
 //! What the register's endpoints do, apart from HTTP: validation, the store calls, the answer.
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
 
 use futures::StreamExt;
 use serde::Serialize;
@@ -16,10 +15,7 @@ use crate::clock::WorkshopClock;
 use crate::import::{ImportReport, Mode, Origin, Problem, Refusal};
 use crate::nopol::Nopol;
 use crate::query::encode_cursor;
-use crate::store::{RegisterStore, StoreError};
-
-/// Reads and writes retried when another request changed the same customer in between.
-const WRITE_ATTEMPTS: usize = 5;
+use crate::store::{RegisterStore, StoreError, retry_while_stale};
 
 /// What the register's service works with: its store, the workshop's clock, and the months
 /// between services that a vehicle's next service is reckoned by.
@@ -49,21 +45,7 @@ pub enum RegisterError {
     Store(#[from] StoreError),
 }
 
-/// Runs `attempt` again while it finds its data changed under it (`Ok(None)`).
-async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T, RegisterError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Option<T>, RegisterError>>,
-{
-    for _ in 0..WRITE_ATTEMPTS {
-        if let Some(done) = attempt().await? {
-            return Ok(done);
-        }
-    }
-    Err(StoreError::Stale.into())
-}
-
-/// What a conditional write means to `retrying`: done with `value`, or try again when `Stale`.
+/// What a conditional write means to `retry_while_stale`: done with `value`, or try again when `Stale`.
 /// `nopol` names the plate a refused nopol stands for.
 fn written<T>(
     outcome: Result<(), StoreError>,
@@ -369,7 +351,7 @@ impl Register<'_> {
         id: &str,
         patch: CustomerPatch,
     ) -> Result<CustomerView, RegisterError> {
-        let updated = retrying(|| async {
+        let updated = retry_while_stale(|| async {
             let current = self.customer(id).await?;
             let next = patch.apply(&current, self.time.now());
             written(
@@ -385,7 +367,7 @@ impl Register<'_> {
 
     /// Deletes the customer and its vehicles; its report rows stay, as history.
     pub async fn delete(&self, id: &str) -> Result<(), RegisterError> {
-        retrying(|| async {
+        retry_while_stale(|| async {
             let current = self.customer(id).await?;
             let vehicles = self.store.vehicles_of(id).await?;
             written(
@@ -417,7 +399,7 @@ impl Register<'_> {
         customer_id: &str,
         new: NewVehicle,
     ) -> Result<VehicleView, RegisterError> {
-        let added = retrying(|| async {
+        let added = retry_while_stale(|| async {
             let owner = self.customer(customer_id).await?;
             if self.store.vehicles_of(customer_id).await?.len() >= MAX_VEHICLES {
                 return Err(RegisterError::TooManyVehicles);
@@ -437,7 +419,7 @@ impl Register<'_> {
         vehicle_id: &str,
         patch: VehiclePatch,
     ) -> Result<VehicleView, RegisterError> {
-        let updated = retrying(|| async {
+        let updated = retry_while_stale(|| async {
             let current = self.vehicle(customer_id, vehicle_id).await?;
             let next = patch.apply(&current, self.time.now());
             let outcome = self.store.replace_vehicle(&current, &next).await;
@@ -453,7 +435,7 @@ impl Register<'_> {
         customer_id: &str,
         vehicle_id: &str,
     ) -> Result<(), RegisterError> {
-        retrying(|| async {
+        retry_while_stale(|| async {
             let current = self.vehicle(customer_id, vehicle_id).await?;
             written(self.store.delete_vehicle(&current).await, (), None)
         })

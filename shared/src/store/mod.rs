@@ -40,6 +40,26 @@ impl StoreError {
     }
 }
 
+/// Reads and writes tried again, at most, when another request changed the same data in
+/// between.
+const WRITE_ATTEMPTS: usize = 5;
+
+/// Runs `attempt` (a read, then a conditional write) again while it finds the data changed
+/// under it (`Ok(None)`); after [`WRITE_ATTEMPTS`] it gives up with `Stale`.
+pub async fn retry_while_stale<T, E, F, Fut>(mut attempt: F) -> Result<T, E>
+where
+    E: From<StoreError>,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, E>>,
+{
+    for _ in 0..WRITE_ATTEMPTS {
+        if let Some(done) = attempt().await? {
+            return Ok(done);
+        }
+    }
+    Err(StoreError::Stale.into())
+}
+
 /// One page of the records list, newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListQuery {
