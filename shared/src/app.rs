@@ -6,11 +6,15 @@ use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock, WorkshopClock};
 use crate::config::{self, Config};
 use crate::gateway::Gateway;
+use crate::manual::store::ManualStore;
+use crate::messages::store::MessageStore;
+use crate::register::store::RegisterStore;
+use crate::reminder::store::ReminderStore;
+use crate::report::store::ReportStore;
 use crate::scheduler::eventbridge::{self, EventBridgeSchedule};
 use crate::scheduler::local::LocalSchedule;
 use crate::scheduler::schedule::{Job, NoSchedule, ScheduleControl};
 use crate::store::dynamo::DynamoStore;
-use crate::store::{ManualStore, MessageStore, RegisterStore, ReminderStore, ReportStore, Store};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -183,4 +187,15 @@ impl App {
 
 fn required_var(name: &'static str) -> Result<String, config::ConfigError> {
     config::var(name).ok_or_else(|| config::ConfigError::Invalid(format!("{name} must be set")))
+}
+
+/// Everything a deployment keeps: what an [`App`] is built on.
+pub trait Store:
+    ManualStore + MessageStore + ReminderStore + RegisterStore + ReportStore + 'static
+{
+}
+
+impl<T> Store for T where
+    T: ManualStore + MessageStore + ReminderStore + RegisterStore + ReportStore + 'static
+{
 }

@@ -13,7 +13,7 @@ use crate::reminder::ReminderError;
 use crate::report::ReportError;
 use crate::scheduler::schedule::ScheduleError;
 use crate::sheet::SheetError;
-use crate::store::StoreError;
+use crate::store_error::StoreError;
 
 impl From<TokenRefused> for ApiError {
     fn from(_: TokenRefused) -> Self {

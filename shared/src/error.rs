@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::store_error::StoreError;
 use crate::validation::FieldError;
 
 /// What a caller is told when the database cannot be reached.
@@ -108,5 +109,18 @@ impl IntoResponse for ApiError {
 impl From<Vec<FieldError>> for ApiError {
     fn from(detail: Vec<FieldError>) -> Self {
         ApiError::Invalid(detail)
+    }
+}
+
+impl StoreError {
+    /// What a caller is told of this failure, in Indonesian: never the database's own words,
+    /// which stay in the log.
+    pub fn reason(&self) -> String {
+        match self {
+            StoreError::NopolTaken(key) => format!("Nopol {key} sudah terdaftar"),
+            StoreError::Stale => "Data sedang diubah oleh permintaan lain, coba lagi".into(),
+            StoreError::Unavailable(_) => UNAVAILABLE.into(),
+            StoreError::Other(_) => INTERNAL.into(),
+        }
     }
 }

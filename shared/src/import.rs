@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::query::Params;
 use crate::sheet::{self, Column, Format, Located, Row, Sheet, SheetError};
-use crate::store::StoreError;
+use crate::store_error::StoreError;
 use crate::validation::FieldError;
 
 /// Rows accepted by one JSON bulk import; more is a 413.

@@ -31,6 +31,7 @@ pub mod routes;
 pub mod scheduler;
 pub mod sheet;
 pub mod store;
+pub mod store_error;
 pub mod telemetry;
 pub mod validation;
 

@@ -18,10 +18,11 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use crate::app::App;
 use crate::cors::{self, Cors};
 use crate::import::{Export, ImportAnswer, SheetOptions};
+use crate::manual::store::ListQuery;
+use crate::messages::store::MessageQuery;
 use crate::openapi::{self, Doc, Entry};
 use crate::report::Scope;
 use crate::scheduler::api::{Reminders, ReportReset};
-use crate::store::{ListQuery, MessageQuery};
 use crate::{manual, messages, middleware, page, register, reminder, report, scheduler};
 
 pub use crate::body::MAX_BODY_BYTES;

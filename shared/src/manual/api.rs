@@ -14,7 +14,7 @@ use super::{ManualRecord, NewRecord, RecordPatch};
 use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
 use crate::import::{Export, ImportAnswer, SheetOptions};
-use crate::store::ListQuery;
+use crate::manual::store::ListQuery;
 use crate::{ApiError, App};
 
 type Answer<T> = Result<Json<T>, ApiError>;

@@ -8,9 +8,9 @@ use crate::body::{Fields, Slot};
 use crate::error::ApiError;
 use crate::extract::{FromBody, FromQuery};
 use crate::import::{Origin, Refusal};
+use crate::manual::store::ListQuery;
 use crate::nopol::Nopol;
 use crate::query::{Params, is_position_key};
-use crate::store::ListQuery;
 use crate::validation::FieldError;
 
 /// A valid create request (`ManualWhatsAppCreate`).

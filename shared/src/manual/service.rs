@@ -12,9 +12,10 @@ use super::input::ImportRow;
 use super::{ManualRecord, NewRecord, RecordPatch};
 use crate::clock::WorkshopClock;
 use crate::import::{ImportReport, Mode, Origin, Problem, Refusal};
+use crate::manual::store::{ListQuery, ManualStore};
 use crate::nopol::Nopol;
 use crate::query::encode_cursor;
-use crate::store::{ListQuery, ManualStore, StoreError, retry_while_stale};
+use crate::store_error::{StoreError, retry_while_stale};
 use crate::validation::FieldError;
 
 /// Days, today included, in which a next service counts as upcoming.

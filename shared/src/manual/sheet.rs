@@ -10,8 +10,8 @@ use crate::import::{
     ExportError, ImportAnswer, ImportError, Origin, Refusal, SheetField, SheetOptions, columns,
     field, read_row, read_sheet,
 };
+use crate::manual::store::ListQuery;
 use crate::sheet::{Cell, File, Format, Row, Table};
-use crate::store::ListQuery;
 
 /// The columns of a records sheet: the source's Indonesian headers (which exports write) or
 /// the API's field names, and a few other spellings workshops use.

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 
 use super::{CustomMessage, CustomMessageAnswer, MessageList};
 use crate::extract::{Valid, ValidQuery};
-use crate::store::MessageQuery;
+use crate::messages::store::MessageQuery;
 use crate::{ApiError, App};
 
 /// 200 when sent (or kept in the outbox); 502 with the same body when the gateway failed.

@@ -9,8 +9,8 @@ use super::{Source, Status};
 use crate::body::Fields;
 use crate::error::ApiError;
 use crate::extract::{FromBody, FromQuery};
+use crate::messages::store::MessageQuery;
 use crate::query::{Params, is_position_key};
-use crate::store::MessageQuery;
 
 /// Longest custom message accepted, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2000;

@@ -3,9 +3,11 @@
 pub mod api;
 mod input;
 pub mod model;
+pub mod store;
 
 pub use input::{CustomMessage, DEFAULT_PAGE, LogParams, MAX_MESSAGE_CHARS, MAX_PAGE};
 pub use model::*;
+pub use store::{MessagePage, MessageQuery, MessageStore};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -14,7 +16,7 @@ use uuid::Uuid;
 use crate::clock::WorkshopClock;
 use crate::gateway::{Failure, Gateway};
 use crate::query::encode_cursor;
-use crate::store::{MessageQuery, MessageStore, StoreError};
+use crate::store_error::StoreError;
 
 /// What sending works with: the gateway, the log every attempt is written to, and the
 /// workshop's clock that dates each entry.

@@ -15,7 +15,8 @@ use crate::clock::WorkshopClock;
 use crate::import::{ImportReport, Mode, Origin, Problem, Refusal};
 use crate::nopol::Nopol;
 use crate::query::encode_cursor;
-use crate::store::{RegisterStore, StoreError, retry_while_stale};
+use crate::register::store::RegisterStore;
+use crate::store_error::{StoreError, retry_while_stale};
 
 /// What the register's service works with: its store, the workshop's clock, and the months
 /// between services that a vehicle's next service is reckoned by.
@@ -452,8 +453,8 @@ mod tests {
 
     use super::*;
     use crate::clock::SystemClock;
+    use crate::register::store::CustomerPage as StorePage;
     use crate::register::{DueVehicle, RegisterCounts};
-    use crate::store::CustomerPage as StorePage;
 
     /// A register whose bulk insert fails each registration with the database's own words;
     /// nothing else is asked of it.

@@ -14,7 +14,7 @@ use crate::import::{
     SheetOptions, SheetRow, columns, field, read_row, read_sheet,
 };
 use crate::sheet::{Cell, File, Format, Located, Row, Table};
-use crate::store::StoreError;
+use crate::store_error::StoreError;
 
 /// The customer's columns, then the vehicle's (see [`VEHICLE_AT`]). The first header of each
 /// is the one exports write.

@@ -153,7 +153,7 @@ mod tests {
     #[test]
     fn a_write_stopped_part_way_answers_503_with_how_to_finish_it() {
         use crate::report::ReportError;
-        use crate::store::StoreError;
+        use crate::store_error::StoreError;
         let lost = || StoreError::Unavailable("connection reset".into());
         let reset = ApiError::from(ReportError::ResetInterrupted {
             snapshot: "s1".into(),

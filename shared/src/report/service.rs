@@ -17,8 +17,10 @@ use crate::clock::WorkshopClock;
 use crate::import::ExportError;
 use crate::query::encode_cursor;
 use crate::register::Customer;
+use crate::register::store::RegisterStore;
+use crate::report::store::ReportStore;
 use crate::sheet::{Cell, File, Format, Table};
-use crate::store::{RegisterStore, ReportStore, StoreError};
+use crate::store_error::StoreError;
 
 /// What the report's service works with: the report's store, the register (whose pairs
 /// without a row a frequency filter takes in), and the workshop's clock.

@@ -29,11 +29,12 @@ use super::read::is_key;
 use super::schema::{CUSTOMER_INDEX, LIST_INDEX};
 use super::write::{CONDITION_FAILED, Outcome};
 use super::{DynamoStore, build_error, sdk_error};
+use crate::report::store::{ReportPage, ReportStore};
 use crate::report::{
     Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, Totals, TotalsChange,
     report_id, reset_row, restore_row,
 };
-use crate::store::{ReportPage, ReportStore, StoreError};
+use crate::store_error::StoreError;
 
 const REPORT: &str = "report";
 const SNAPSHOT: &str = "snapshot";
