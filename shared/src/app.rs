@@ -44,7 +44,8 @@ impl App {
         store: Arc<S>,
     ) -> Result<Self, config::ConfigError> {
         Ok(App {
-            gateway: Gateway::new(&config)?,
+            gateway: Gateway::new(config.gateway())
+                .map_err(|e| config::ConfigError::Invalid(format!("HTTP client: {e}")))?,
             schedule: Arc::new(LocalSchedule::in_memory(config.timezone)),
             report_reset_schedule: Arc::new(LocalSchedule::in_memory_for(
                 Job::MonthlyReportReset,

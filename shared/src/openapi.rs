@@ -177,7 +177,7 @@ impl Doc {
                 "application/json",
                 ContentBuilder::new().schema(Some(list)).build(),
             )
-            .header(crate::report::api::NEXT_CURSOR_HEADER, cursor)
+            .header(crate::query::NEXT_CURSOR_HEADER, cursor)
             .build();
         self.operation = self.operation.response("200", response);
         self

@@ -182,9 +182,9 @@ impl NewRecord {
         let mut f = Fields::new(value, loc.clone())?;
         let name = customer_name(&mut f);
         let name = f.required("customer_name", name);
-        let plate = crate::nopol::field(&mut f);
+        let plate = f.nopol();
         let plate = f.required("nopol", plate);
-        let phone = crate::phone::field(&mut f);
+        let phone = f.no_hp();
         let phone = f.required("no_hp", phone);
         let last_service = f.date("last_service").given();
         let next_service = f.date("next_service").given();
@@ -234,8 +234,8 @@ impl RecordPatch {
         let mut f = Fields::new(value, vec![json!("body")])?;
         let patch = RecordPatch {
             customer_name: customer_name(&mut f),
-            nopol: crate::nopol::field(&mut f),
-            no_hp: crate::phone::field(&mut f),
+            nopol: f.nopol(),
+            no_hp: f.no_hp(),
             last_service: f.date("last_service"),
             next_service: f.date("next_service"),
             is_active: f.flag("is_active"),

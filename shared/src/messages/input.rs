@@ -40,7 +40,7 @@ impl FromBody for CustomMessage {
 
     fn from_body(body: Value) -> Result<Self, ApiError> {
         let mut f = Fields::new(body, vec![json!("body")]).map_err(ApiError::Invalid)?;
-        let phone = crate::phone::field(&mut f);
+        let phone = f.no_hp();
         let phone = f.required("no_hp", phone);
         let text = f.text("message", 1, MAX_MESSAGE_CHARS);
         let text = f.required("message", text);

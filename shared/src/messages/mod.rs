@@ -1,6 +1,7 @@
 //! Sending WhatsApp messages and keeping the log of every attempt.
 
 pub mod api;
+pub mod gateway;
 mod input;
 pub mod model;
 pub mod store;
@@ -14,15 +15,15 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::clock::WorkshopClock;
-use crate::gateway::{Failure, Gateway};
 use crate::query::encode_cursor;
 use crate::store_error::StoreError;
+use gateway::{Failure, MessageGateway};
 
 /// What sending works with: the gateway, the log every attempt is written to, and the
 /// workshop's clock that dates each entry.
 #[derive(Clone, Copy)]
 pub struct Messenger<'a> {
-    pub gateway: &'a Gateway,
+    pub gateway: &'a dyn MessageGateway,
     pub log: &'a dyn MessageStore,
     pub time: &'a WorkshopClock,
 }

@@ -59,7 +59,7 @@ impl NewVehicle {
     /// Validates `{"nopol", "model", "last_visit"}` located at `loc`.
     pub fn parse(value: Value, loc: Vec<Value>) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(value, loc)?;
-        let plate = crate::nopol::field(&mut f);
+        let plate = f.nopol();
         let plate = f.required("nopol", plate);
         let model = model(&mut f);
         let model = f.required("model", model);
@@ -118,7 +118,7 @@ impl NewCustomer {
         let mut f = Fields::new(value, loc)?;
         let name = name(&mut f);
         let name = f.required("name", name);
-        let phone = crate::phone::field(&mut f);
+        let phone = f.no_hp();
         let phone = f.required("no_hp", phone);
         let mut vehicles = Vec::new();
         if let Slot::Given(items) = f.list("vehicles", MAX_VEHICLES) {
@@ -193,7 +193,7 @@ impl CustomerPatch {
     pub fn parse(value: Value) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(value, vec![json!("body")])?;
         let name = name(&mut f);
-        let phone = crate::phone::field(&mut f);
+        let phone = f.no_hp();
         let patch = CustomerPatch {
             name: f.not_null("name", name),
             no_hp: f.not_null("no_hp", phone),
@@ -233,7 +233,7 @@ impl FromBody for VehiclePatch {
 impl VehiclePatch {
     pub fn parse(value: Value) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(value, vec![json!("body")])?;
-        let plate = crate::nopol::field(&mut f);
+        let plate = f.nopol();
         let model = model(&mut f);
         let patch = VehiclePatch {
             nopol: f.not_null("nopol", plate),

@@ -12,13 +12,10 @@ use super::query::{DetailQuery, ExportQuery, ListQuery, ReportQuery};
 use super::service::{Listing, ResetAnswer, RestoreAnswer, Statistics};
 use super::{Plain, Scope, SnapshotInfo};
 use crate::extract::ValidQuery;
+use crate::query::NEXT_CURSOR_HEADER;
 use crate::{ApiError, App};
 
 type Answer<T> = Result<Json<T>, ApiError>;
-
-/// The header that carries the next page's cursor (absent on the last page), so that a paged
-/// body stays the plain array older front ends read.
-pub const NEXT_CURSOR_HEADER: &str = "x-next-cursor";
 
 /// The largest body answered whole. Lambda refuses answers over 6 MB, counted on the JSON
 /// envelope in which every `"` of the body is escaped; 5 MB of body leaves room for that.
