@@ -184,7 +184,7 @@ async fn scheduled(app: &App, job: Job, event: LambdaEvent<Value>) -> Result<Job
     );
     // An error fails the invocation, so Lambda retries it: claims keep a reminder retry from
     // resending, and a reset retried finds only what the first attempt left (a reset resumed).
-    job.run(app, deadline).await.map_err(|error| {
+    app.run(job, deadline).await.map_err(|error| {
         tracing::error!(%error, job = job.name(), "scheduled run failed");
         error.into()
     })

@@ -27,6 +27,7 @@ pub mod query;
 pub mod register;
 pub mod reminder;
 pub mod report;
+pub mod route;
 pub mod routes;
 pub mod scheduler;
 pub mod sheet;

@@ -10,6 +10,7 @@ mod conformance;
 mod cors;
 mod embedded_store;
 mod functions;
+mod layers;
 mod messaging;
 mod openapi;
 mod register;

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use bengkel::routes::{Access, routes};
+use bengkel::route::Access;
+use bengkel::routes::routes;
 use common::{TestApp, customer};
 use serde_json::{Value, json};
 use tower::ServiceExt;

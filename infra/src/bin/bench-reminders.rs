@@ -27,6 +27,7 @@ use bengkel::config::Config;
 use bengkel::fake_starsender::FakeStarSender;
 use bengkel::manual::ManualRecord;
 use bengkel::manual::store::ManualStore;
+use bengkel::reminder::api::HasReminders;
 use bengkel::reminder::{Run, RunReport};
 use bengkel::store::dynamo::{DynamoStore, ensure_table, record_item};
 use bengkel::store::embedded::EmbeddedStore;

@@ -24,6 +24,7 @@ use bengkel::App;
 use bengkel::auth::Auth;
 use bengkel::config::Config;
 use bengkel::report::Totals;
+use bengkel::report::api::HasReport;
 use bengkel::report::query::{PageRequest, ReportQuery};
 use bengkel::report::service::Statistics;
 use bengkel::report::store::ReportStore;
