@@ -22,16 +22,30 @@ const WRITE_ATTEMPTS: usize = 5;
 
 /// Runs `attempt` (a read, then a conditional write) again while it finds the data changed
 /// under it (`Ok(None)`); after [`WRITE_ATTEMPTS`] it gives up with `Stale`.
-pub async fn retry_while_stale<T, E, F, Fut>(mut attempt: F) -> Result<T, E>
+pub async fn retry_while_stale<T, E, F, Fut>(attempt: F) -> Result<T, E>
 where
     E: From<StoreError>,
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<Option<T>, E>>,
 {
-    for _ in 0..WRITE_ATTEMPTS {
+    retry_while_changed(WRITE_ATTEMPTS, || StoreError::Stale.into(), attempt).await
+}
+
+/// Runs `attempt` again while it finds the data changed under it (`Ok(None)`), at most
+/// `attempts` times; then gives up with `gave_up()`.
+pub async fn retry_while_changed<T, E, F, Fut>(
+    attempts: usize,
+    gave_up: impl FnOnce() -> E,
+    mut attempt: F,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, E>>,
+{
+    for _ in 0..attempts {
         if let Some(done) = attempt().await? {
             return Ok(done);
         }
     }
-    Err(StoreError::Stale.into())
+    Err(gave_up())
 }
