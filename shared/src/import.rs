@@ -508,6 +508,117 @@ impl<F: Serialize> ImportReport<F> {
     }
 }
 
+/// One domain's side of an import: what a row stores, the nopols it claims, how its items are
+/// written or checked, and how each refusal is named in that domain's failure.
+#[async_trait::async_trait]
+pub trait Importer: Sync {
+    /// A row as read, valid or not.
+    type Row: Send;
+    /// What a valid row stores.
+    type Item: Send + Sync;
+    type Failure: Send;
+
+    /// Where the row stands, and its item, or its failure when it is invalid.
+    fn item(&self, row: Self::Row) -> (Origin, Result<Self::Item, Self::Failure>);
+    /// The nopols `item` claims, in order.
+    fn nopols(origin: &Origin, item: &Self::Item) -> Vec<Claimed>;
+    /// The failure of `item`, whose nopol `which` (of [`Self::nopols`]) is refused for `reason`.
+    fn refused_nopol(
+        origin: &Origin,
+        item: &Self::Item,
+        which: usize,
+        reason: String,
+    ) -> Self::Failure;
+    /// The failure of `item` when the store refused it (or, in a dry run, would).
+    fn refused(origin: &Origin, item: &Self::Item, error: StoreError) -> Self::Failure;
+    /// Stores `items`, each on its own: one outcome per item, in order.
+    async fn write(&self, items: &[Self::Item]) -> Result<Vec<Result<(), StoreError>>, StoreError>;
+    /// What [`Self::write`] would answer, read without writing.
+    async fn check(&self, items: &[Self::Item]) -> Result<Vec<Result<(), StoreError>>, StoreError>;
+    /// The failure's position in the request, by which the report orders failures.
+    fn index(failure: &Self::Failure) -> usize;
+}
+
+/// A nopol an imported item claims: compact (the key of uniqueness), as shown, and the sheet
+/// row that names it.
+pub struct Claimed {
+    pub key: String,
+    pub shown: String,
+    pub row: Option<usize>,
+}
+
+/// An import: each row on its own (a failing row never stops the others) or, in a dry run,
+/// which would fail: invalid, a nopol repeated in the import, or one registered already.
+pub async fn import<I: Importer>(
+    importer: &I,
+    rows: Vec<I::Row>,
+    mode: Mode,
+) -> Result<ImportReport<I::Failure>, StoreError>
+where
+    I::Failure: Serialize,
+{
+    let total = rows.len();
+    let mut failures = Vec::new();
+    let mut accepted = Vec::new();
+    // Compact nopol -> the sheet row that has it first.
+    let mut seen: HashMap<String, Option<usize>> = HashMap::new();
+    for row in rows {
+        let (origin, item) = importer.item(row);
+        let item = match item {
+            Ok(item) => item,
+            Err(failure) => {
+                failures.push(failure);
+                continue;
+            }
+        };
+        match first_repeat(&seen, I::nopols(&origin, &item)) {
+            Err((which, reason)) => {
+                failures.push(I::refused_nopol(&origin, &item, which, reason));
+            }
+            Ok(claimed) => {
+                seen.extend(claimed);
+                accepted.push((origin, item));
+            }
+        }
+    }
+    let (origins, items): (Vec<Origin>, Vec<I::Item>) = accepted.into_iter().unzip();
+    let outcomes = match mode {
+        Mode::Write => importer.write(&items).await?,
+        Mode::DryRun => importer.check(&items).await?,
+    };
+    for ((origin, item), outcome) in origins.iter().zip(&items).zip(outcomes) {
+        if let Err(error) = outcome {
+            failures.push(I::refused(origin, item, error));
+        }
+    }
+    Ok(ImportReport::new(total, failures, I::index))
+}
+
+/// The nopols an item claims when none repeats one seen before (or one of its own), else the
+/// first that does, with why.
+fn first_repeat(
+    seen: &HashMap<String, Option<usize>>,
+    nopols: Vec<Claimed>,
+) -> Result<HashMap<String, Option<usize>>, (usize, String)> {
+    let mut own = HashMap::new();
+    for (which, nopol) in nopols.into_iter().enumerate() {
+        if let Some(first) = seen.get(&nopol.key).or_else(|| own.get(&nopol.key)) {
+            return Err((which, repeated(&nopol.shown, *first)));
+        }
+        own.insert(nopol.key, nopol.row);
+    }
+    Ok(own)
+}
+
+/// `Nopol … muncul lebih dari sekali dalam import ini`, with the sheet row that has it first.
+fn repeated(nopol: &str, first_row: Option<usize>) -> String {
+    let reason = format!("Nopol {nopol} muncul lebih dari sekali dalam import ini");
+    match first_row {
+        Some(row) => format!("{reason} (pertama di baris {row})"),
+        None => reason,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
