@@ -539,6 +539,32 @@ pub trait Importer: Sync {
     fn index(failure: &Self::Failure) -> usize;
 }
 
+/// The sheet side of an [`Importer`]: the columns its sheet has, and how the sheet's data rows
+/// become import rows.
+pub trait SheetImporter: Importer {
+    const FIELDS: &'static [SheetField];
+
+    fn rows(sheet: &[Row], located: &Located) -> Vec<Self::Row>;
+}
+
+/// A sheet import: the file read within its limits, its columns found by their headers, its
+/// rows imported (by default only checked: a dry run).
+pub async fn import_sheet<I: SheetImporter>(
+    importer: &I,
+    format: Format,
+    bytes: &[u8],
+    options: &SheetOptions,
+) -> Result<ImportAnswer<I::Failure>, ImportError>
+where
+    I::Failure: Serialize,
+{
+    let sheet = read_sheet(format, bytes, options)?;
+    let located = sheet.locate(&columns(I::FIELDS))?;
+    let rows = I::rows(&sheet.rows, &located);
+    let report = import(importer, rows, options.mode).await?;
+    Ok(report.sheet_answer(options.mode))
+}
+
 /// A nopol an imported item claims: compact (the key of uniqueness), as shown, and the sheet
 /// row that names it.
 pub struct Claimed {
