@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::error::ApiError;
 use crate::extract::FromQuery;
-use crate::import::{Export, ExportQuery, SheetOptions, SheetQuery, export_format};
+use crate::import::{Export, SheetOptions, export_format};
 use crate::sheet::{File, Format};
 
 /// The largest file an import takes: API Gateway delivers a binary body base64-encoded, a
@@ -30,8 +30,6 @@ pub struct Upload {
 
 /// `?dry_run=&sheet=` of a sheet import.
 impl FromQuery for SheetOptions {
-    type Shape = SheetQuery;
-
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
         Ok(SheetOptions::parse(raw)?)
     }
@@ -39,8 +37,6 @@ impl FromQuery for SheetOptions {
 
 /// `?format=` of an export.
 impl FromQuery for Export {
-    type Shape = ExportQuery;
-
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
         Ok(Export {
             format: export_format(raw)?,

@@ -110,42 +110,23 @@ impl<T: utoipa::ToSchema> utoipa::ToSchema for Batch<T> {
     }
 }
 
-/// The query of a sheet import, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
+/// What an export was asked: the file's format, `?format=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(
-    dead_code,
-    reason = "the shape SheetOptions is read from, for the document"
-)]
-pub struct SheetQuery {
-    /// `false` to write; by default only checks every row and writes nothing.
-    #[param(default = true)]
-    dry_run: Option<bool>,
-    /// The sheet to read, by name (case ignored); the first one by default.
-    sheet: Option<String>,
-}
-
-/// What an export was asked: the file's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Export {
+    /// `xlsx` (the default) or `csv`.
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)?$")]
     pub format: Format,
 }
 
-/// The query of an export, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code, reason = "the shape Export is read from, for the document")]
-pub struct ExportQuery {
-    /// `xlsx` (the default) or `csv`.
-    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)?$")]
-    format: Option<String>,
-}
-
 /// What a sheet import was asked: `?dry_run=` (default true) and `?sheet=`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SheetOptions {
+    /// `false` to write; by default only checks every row and writes nothing.
+    #[param(rename = "dry_run", value_type = Option<bool>, default = true)]
     pub mode: Mode,
-    /// The sheet to read, by name; the first one when `None`.
+    /// The sheet to read, by name (case ignored); the first one by default.
     pub sheet: Option<String>,
 }
 

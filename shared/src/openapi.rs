@@ -24,7 +24,7 @@ use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
     Required, ResponseBuilder, header::HeaderBuilder,
 };
-use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::error::{ApiError, HttpError, ValidationError};
 use crate::extract::{FromBody, FromQuery};
@@ -141,7 +141,7 @@ impl Doc {
 
     /// Query parameters of type `Q` (422 when one is refused).
     pub fn query<Q: FromQuery>(mut self) -> Doc {
-        for parameter in Q::Shape::into_params(|| Some(ParameterIn::Query)) {
+        for parameter in Q::into_params(|| Some(ParameterIn::Query)) {
             self.operation = self.operation.parameter(parameter);
         }
         self.fails(&[StatusCode::UNPROCESSABLE_ENTITY])

@@ -104,27 +104,8 @@ impl FromBody for Vec<ImportRow> {
 /// Records per list page, by default and at most: well inside Lambda's 6 MB response limit.
 pub const MAX_PAGE: usize = 1000;
 
-/// The query of the records list, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(
-    dead_code,
-    reason = "the shape ListQuery is read from, for the document"
-)]
-pub struct RecordPage {
-    /// Only active records (`true`/`false`).
-    active_only: Option<bool>,
-    /// Records per page.
-    #[param(minimum = 1, maximum = 1000, default = 1000)]
-    limit: Option<u32>,
-    /// The previous page's `next_cursor`.
-    cursor: Option<String>,
-}
-
 /// `?active_only=&limit=&cursor=`.
 impl FromQuery for ListQuery {
-    type Shape = RecordPage;
-
     fn from_query(raw: &std::collections::HashMap<String, String>) -> Result<Self, ApiError> {
         let mut p = Params::new(raw);
         let query = ListQuery {

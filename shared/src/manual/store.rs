@@ -7,12 +7,18 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{Counts, ManualRecord};
 use crate::store_error::StoreError;
 
-/// One page of the records list, newest first.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// One page of the records list, newest first: `?active_only=&limit=&cursor=`.
+#[derive(Debug, Clone, Default, PartialEq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only active records (`true`/`false`).
+    #[param(required = false, default = false)]
     pub active_only: bool,
+    /// Records per page.
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 1000)]
     pub limit: usize,
-    /// The `list_key` of the last record of the previous page.
+    /// The previous page's `next_cursor` (the `list_key` of its last record, once read).
+    #[param(rename = "cursor", value_type = Option<String>)]
     pub after: Option<String>,
 }
 

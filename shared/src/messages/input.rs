@@ -51,29 +51,8 @@ impl FromBody for CustomMessage {
     }
 }
 
-/// The query of the log, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(
-    dead_code,
-    reason = "the shape MessageQuery is read from, for the document"
-)]
-pub struct LogParams {
-    #[param(inline)]
-    status: Option<Status>,
-    #[param(inline)]
-    source: Option<Source>,
-    /// Entries per page.
-    #[param(minimum = 1, maximum = 1000, default = 100)]
-    limit: Option<u32>,
-    /// The previous page's `next_cursor`.
-    cursor: Option<String>,
-}
-
 /// `?status=&source=&limit=&cursor=`.
 impl FromQuery for MessageQuery {
-    type Shape = LogParams;
-
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
         let mut p = Params::new(raw);
         let query = MessageQuery {

@@ -6,7 +6,7 @@ mod input;
 pub mod model;
 pub mod store;
 
-pub use input::{CustomMessage, DEFAULT_PAGE, LogParams, MAX_MESSAGE_CHARS, MAX_PAGE};
+pub use input::{CustomMessage, DEFAULT_PAGE, MAX_MESSAGE_CHARS, MAX_PAGE};
 pub use model::*;
 pub use store::{MessagePage, MessageQuery, MessageStore};
 

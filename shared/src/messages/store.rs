@@ -5,13 +5,19 @@ use async_trait::async_trait;
 use super::model::{MessageEntry, Source, Status};
 use crate::store_error::StoreError;
 
-/// One page of the message log, newest first.
-#[derive(Debug, Clone, PartialEq)]
+/// One page of the message log, newest first: `?status=&source=&limit=&cursor=`.
+#[derive(Debug, Clone, PartialEq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MessageQuery {
+    #[param(inline)]
     pub status: Option<Status>,
+    #[param(inline)]
     pub source: Option<Source>,
+    /// Entries per page.
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 100)]
     pub limit: usize,
-    /// The `log_key` of the last entry of the previous page.
+    /// The previous page's `next_cursor` (the `log_key` of its last entry, once read).
+    #[param(rename = "cursor", value_type = Option<String>)]
     pub after: Option<String>,
 }
 

@@ -282,31 +282,18 @@ impl FromBody for Vec<ImportRow> {
 }
 
 /// A page of the customers list: `?limit=` (1-1000, default 1000) and `?cursor=`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CustomerPage {
+    /// Customers per page.
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 1000)]
     pub limit: usize,
-    /// The position the previous page ended at.
+    /// The previous page's `next_cursor` (the position it ended at, once read).
+    #[param(rename = "cursor", value_type = Option<String>)]
     pub after: Option<String>,
 }
 
-/// The query of the customers list, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(
-    dead_code,
-    reason = "the shape CustomerPage is read from, for the document"
-)]
-pub struct CustomerPageQuery {
-    /// Customers per page.
-    #[param(minimum = 1, maximum = 1000, default = 1000)]
-    limit: Option<u32>,
-    /// The previous page's `next_cursor`.
-    cursor: Option<String>,
-}
-
 impl FromQuery for CustomerPage {
-    type Shape = CustomerPageQuery;
-
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
         let mut p = Params::new(raw);
         let limit = p.limit(MAX_PAGE, MAX_PAGE);

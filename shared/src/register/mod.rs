@@ -7,7 +7,7 @@ mod service;
 pub mod sheet;
 pub mod store;
 
-pub use input::{CustomerPage, CustomerPageQuery, ImportRow, MAX_VEHICLES};
+pub use input::{CustomerPage, ImportRow, MAX_VEHICLES};
 pub use model::{
     Customer, DueVehicle, RegisterCounts, Registration, Vehicle, VehicleView, next_service,
 };
