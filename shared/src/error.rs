@@ -1,7 +1,7 @@
 //! Errors in the shape FastAPI gives them, because existing front ends read that shape:
 //! `{"detail": "text"}`, or for validation `{"detail": [{"loc": [...], "msg": ..., "type": ...}]}`.
 //!
-//! A domain's own errors become these in one place, [`crate::domain_errors`]. A failure of ours
+//! A domain's own errors become these in one place, `domain_errors`. A failure of ours
 //! keeps its source for the log and shows the caller a fixed sentence.
 
 use axum::Json;

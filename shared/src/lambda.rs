@@ -12,8 +12,9 @@ use axum::Router;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
+use crate::app::App;
 use crate::scheduler::{Job, JobOutcome};
-use crate::{App, routes, telemetry};
+use crate::{routes, telemetry};
 
 /// Time kept back from the invocation's deadline: to log, answer, and let the last send finish.
 const DAILY_MARGIN: Duration = Duration::from_secs(10);

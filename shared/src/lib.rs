@@ -35,6 +35,3 @@ pub mod store;
 pub mod store_error;
 pub mod telemetry;
 pub mod validation;
-
-pub use app::App;
-pub use error::ApiError;

@@ -10,7 +10,7 @@ use serde_json::json;
 use tower_http::request_id::RequestId;
 use tracing::Span;
 
-use crate::ApiError;
+use crate::error::ApiError;
 
 pub const REQUEST_ID: &str = "x-request-id";
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use aws_sdk_dynamodb::error::BoxError;
-use bengkel::App;
+use bengkel::app::App;
 use bengkel::auth::Auth;
 use bengkel::config::Config;
 use bengkel::files::{MAX_ANSWER_BYTES, answer_bytes};

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use bengkel::App;
+use bengkel::app::App;
 use bengkel::auth::Auth;
 use bengkel::config::Config;
 use bengkel::fake_starsender::FakeStarSender;

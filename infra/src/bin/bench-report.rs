@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::error::BoxError;
-use bengkel::App;
+use bengkel::app::App;
 use bengkel::auth::Auth;
 use bengkel::config::Config;
 use bengkel::report::Totals;

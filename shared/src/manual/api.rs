@@ -12,7 +12,7 @@ use super::Records;
 use super::input::ImportRow;
 use super::service::{Dashboard, ImportFailure, RecordList, Summary};
 use super::{ManualRecord, NewRecord, RecordPatch};
-use crate::ApiError;
+use crate::error::ApiError;
 use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
 use crate::import::{Export, ImportAnswer, SheetOptions};

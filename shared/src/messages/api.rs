@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 
 use super::Messenger;
 use super::{CustomMessage, CustomMessageAnswer, MessageList};
-use crate::ApiError;
+use crate::error::ApiError;
 use crate::extract::{Valid, ValidQuery};
 use crate::messages::store::MessageQuery;
 use crate::openapi::Doc;

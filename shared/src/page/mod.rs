@@ -13,7 +13,7 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::ApiError;
+use crate::error::ApiError;
 
 /// Only the page's own files and API; no inline script or style, no frames, no other host.
 /// `img-src data:` is the empty icon of `index.html` (no `/favicon.ico` request).

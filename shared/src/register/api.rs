@@ -12,7 +12,7 @@ use super::VehicleView;
 use super::input::{CustomerPage, ImportRow};
 use super::input::{CustomerPatch, NewCustomer, NewVehicle, VehiclePatch};
 use super::service::{CustomerList, CustomerView, ImportFailure};
-use crate::ApiError;
+use crate::error::ApiError;
 use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
 use crate::import::{Export, ImportAnswer, SheetOptions};

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 
 use super::Reminders;
 use super::{Detail, Outcome, Reach, Run, RunReport};
-use crate::ApiError;
 use crate::body::{Fields, Slot};
+use crate::error::ApiError;
 use crate::extract::{FromBody, Valid};
 use crate::messages::Source;
 use crate::openapi::Doc;

@@ -12,7 +12,7 @@ use super::Report;
 use super::query::{DetailQuery, ExportQuery, ListQuery, ReportQuery};
 use super::service::{Listing, ResetAnswer, RestoreAnswer, Statistics};
 use super::{Plain, Scope, SnapshotInfo};
-use crate::ApiError;
+use crate::error::ApiError;
 use crate::extract::ValidQuery;
 use crate::openapi::Doc;
 use crate::query::NEXT_CURSOR_HEADER;

@@ -195,7 +195,15 @@ impl Delivery {
 /// Which rows a reset takes: all, one customer's (`?customer_id=`), or one pair's (with
 /// `?vehicle_id=`).
 #[derive(
-    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, utoipa::IntoParams,
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    utoipa::IntoParams,
 )]
 #[into_params(parameter_in = Query)]
 pub struct Scope {

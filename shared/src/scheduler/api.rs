@@ -8,7 +8,7 @@ use axum::extract::State;
 
 use super::JobSchedule;
 use super::{Job, ScheduleStatus};
-use crate::ApiError;
+use crate::error::ApiError;
 use crate::openapi::Doc;
 use crate::route::{Route, route};
 use axum::http::Method;
