@@ -14,6 +14,7 @@ pub mod extract;
 pub mod fake_starsender;
 pub mod files;
 pub mod gateway;
+pub mod headers;
 pub mod import;
 pub mod lambda;
 pub mod manual;

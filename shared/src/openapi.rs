@@ -374,8 +374,9 @@ fn http_method(method: &Method) -> HttpMethod {
 
 static SWAGGER: LazyLock<Arc<utoipa_swagger_ui::Config<'static>>> = LazyLock::new(|| {
     Arc::new(
+        // No `persist_authorization`: a token typed into the page stays in the tab's memory,
+        // never in the origin's `localStorage`, as on the staff page.
         utoipa_swagger_ui::Config::from(DOCUMENT_PATH)
-            .persist_authorization(true)
             .try_it_out_enabled(true)
             // Swagger UI would ask validator.swagger.io about the document: nothing leaves.
             .validator_url("none"),
@@ -385,7 +386,7 @@ static SWAGGER: LazyLock<Arc<utoipa_swagger_ui::Config<'static>>> = LazyLock::ne
 /// `GET /docs`: the Swagger UI page. Its files are addressed relative to `/docs/`.
 pub async fn docs_page(uri: Uri) -> Response {
     if !uri.path().ends_with('/') {
-        return Redirect::permanent("/docs/").into_response();
+        return locked(Redirect::permanent("/docs/").into_response());
     }
     docs_file_named("index.html")
 }
@@ -396,7 +397,7 @@ pub async fn docs_file(Path(file): Path<String>) -> Response {
 }
 
 fn docs_file_named(file: &str) -> Response {
-    match utoipa_swagger_ui::serve(file, SWAGGER.clone()) {
+    let response = match utoipa_swagger_ui::serve(file, SWAGGER.clone()) {
         Ok(Some(found)) => {
             let mut response = found.bytes.into_owned().into_response();
             let headers = response.headers_mut();
@@ -410,5 +411,14 @@ fn docs_file_named(file: &str) -> Response {
         }
         Ok(None) => ApiError::NotFound("Not Found".into()).into_response(),
         Err(e) => ApiError::Internal(e.to_string()).into_response(),
-    }
+    };
+    locked(response)
+}
+
+/// Every answer under `/docs` carries the staff page's headers: a token is typed into this
+/// page too. Swagger UI's `index.html` loads its script and style from files, so the policy
+/// needs no inline allowance.
+fn locked(mut response: Response) -> Response {
+    crate::headers::lock_page(response.headers_mut());
+    response
 }

@@ -22,7 +22,7 @@ use crate::openapi::{self, Doc, Entry};
 use crate::report::Scope;
 use crate::scheduler::api::{Reminders, ReportReset};
 use crate::store::{ListQuery, MessageQuery};
-use crate::{manual, messages, middleware, page, register, reminder, report, scheduler};
+use crate::{headers, manual, messages, middleware, page, register, reminder, report, scheduler};
 
 pub use crate::body::MAX_BODY_BYTES;
 /// The body limit of the sheet imports: the file, and a multipart form's few lines around it.
@@ -660,10 +660,14 @@ pub fn router_for(app: Arc<App>, wanted: impl Fn(&Route) -> bool) -> Router {
         let paths = r.paths();
         let service = match r.access {
             // On the route's own methods only: another method is a 405, with or without a token.
-            Access::Bearer => r.service.route_layer(axum::middleware::from_fn_with_state(
-                app.clone(),
-                middleware::require_bearer,
-            )),
+            // Every answer, the 401 included, is kept out of caches (`headers::private_answer`).
+            Access::Bearer => r
+                .service
+                .route_layer(axum::middleware::from_fn_with_state(
+                    app.clone(),
+                    middleware::require_bearer,
+                ))
+                .route_layer(axum::middleware::map_response(headers::private_answer)),
             Access::Public => r.service,
         };
         for path in paths {
