@@ -416,9 +416,36 @@ fn docs_file_named(file: &str) -> Response {
 }
 
 /// Every answer under `/docs` carries the staff page's headers: a token is typed into this
-/// page too. Swagger UI's `index.html` loads its script and style from files, so the policy
-/// needs no inline allowance.
+/// page too.
 fn locked(mut response: Response) -> Response {
-    crate::headers::lock_page(response.headers_mut());
+    crate::headers::lock_page(response.headers_mut(), DOCS_POLICY.clone());
     response
+}
+
+/// The staff page's policy, which also allows the one inline style Swagger UI needs: its
+/// standalone preset adds a `<style>` element with its logo's colours. Swagger UI's
+/// `index.html` loads every script and style from files. The style's text is read from the
+/// file as served, so the hash follows an update of Swagger UI.
+static DOCS_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
+    let preset = match utoipa_swagger_ui::serve("swagger-ui-standalone-preset.js", SWAGGER.clone())
+    {
+        Ok(Some(file)) => String::from_utf8_lossy(&file.bytes).into_owned(),
+        _ => String::new(),
+    };
+    let policy = crate::headers::policy_allowing_styles(&inline_styles(&preset));
+    HeaderValue::from_str(&policy).expect("a policy is visible ASCII")
+});
+
+/// The text of each `<style>` element a minified React script creates:
+/// `createElement("style",null,"<text>")`, the text a JavaScript string literal.
+fn inline_styles(script: &str) -> Vec<String> {
+    const OPENING: &str = "createElement(\"style\",null,";
+    script
+        .split(OPENING)
+        .skip(1)
+        .filter_map(|rest| {
+            let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<String>();
+            stream.next()?.ok()
+        })
+        .collect()
 }

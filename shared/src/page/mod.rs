@@ -89,7 +89,10 @@ fn serve(asset: &'static Asset, request: &HeaderMap) -> Response {
     if let Ok(value) = HeaderValue::from_str(etag) {
         headers.insert(header::ETAG, value);
     }
-    headers::lock_page(headers);
+    headers::lock_page(
+        headers,
+        HeaderValue::from_static(headers::CONTENT_SECURITY_POLICY),
+    );
     response
 }
 
