@@ -1,6 +1,7 @@
 //! Core of the bengkel WhatsApp backend: the domain, its validation, storage adapters,
 //! authentication and the HTTP API that every Lambda function and the local server serve.
 
+pub mod answer;
 pub mod app;
 pub mod auth;
 pub mod body;

@@ -114,7 +114,8 @@ pub const MAX_PAGE: usize = 1000;
 pub struct RecordPage {
     /// Only active records (`true`/`false`).
     active_only: Option<bool>,
-    /// Records per page.
+    /// Records per page, at most; fewer when that many would outgrow one answer (6 MB):
+    /// go on with `next_cursor`.
     #[param(minimum = 1, maximum = 1000, default = 1000)]
     limit: Option<u32>,
     /// The previous page's `next_cursor`.

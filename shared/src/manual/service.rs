@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::input::ImportRow;
 use super::{ManualRecord, NewRecord, RecordPatch};
+use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
 use crate::import::{ImportReport, Mode, Origin, Problem, Refusal};
 use crate::nopol::Nopol;
@@ -224,16 +225,17 @@ impl Records<'_> {
             .collect()
     }
 
-    /// Lists records newest first.
+    /// Lists records newest first, a page at most as large as one answer carries.
     pub async fn list(&self, query: &ListQuery) -> Result<RecordList, StoreError> {
         let counts = self.store.counts().await?;
         let page = self.store.list(query).await?;
+        let (data, next_after) = fit_page(page.items, page.next_after, ManualRecord::list_key);
         Ok(RecordList {
             total: counts.total,
             active: counts.active,
             inactive: counts.inactive(),
-            data: page.items,
-            next_cursor: page.next_after.as_deref().map(encode_cursor),
+            data,
+            next_cursor: next_after.as_deref().map(encode_cursor),
         })
     }
 

@@ -63,7 +63,8 @@ pub struct LogParams {
     status: Option<Status>,
     #[param(inline)]
     source: Option<Source>,
-    /// Entries per page.
+    /// Entries per page, at most; fewer when that many would outgrow one answer (6 MB): go
+    /// on with `next_cursor`.
     #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<u32>,
     /// The previous page's `next_cursor`.

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
 use crate::gateway::{Failure, Gateway};
 use crate::query::encode_cursor;
@@ -107,12 +108,13 @@ impl Messenger<'_> {
         }
     }
 
-    /// The log, newest first.
+    /// The log, newest first, a page at most as large as one answer carries.
     pub async fn list(&self, query: &MessageQuery) -> Result<MessageList, MessageError> {
         let page = self.log.list(query).await?;
+        let (data, next_after) = fit_page(page.items, page.next_after, MessageEntry::log_key);
         Ok(MessageList {
-            data: page.items,
-            next_cursor: page.next_after.as_deref().map(encode_cursor),
+            data,
+            next_cursor: next_after.as_deref().map(encode_cursor),
         })
     }
 }

@@ -297,7 +297,8 @@ pub struct CustomerPage {
     reason = "the shape CustomerPage is read from, for the document"
 )]
 pub struct CustomerPageQuery {
-    /// Customers per page.
+    /// Customers per page, at most; fewer when that many would outgrow one answer (6 MB):
+    /// go on with `next_cursor`.
     #[param(minimum = 1, maximum = 1000, default = 1000)]
     limit: Option<u32>,
     /// The previous page's `next_cursor`.

@@ -224,8 +224,8 @@ pub struct ListParams {
     sort: Option<SortKey>,
     #[param(inline)]
     order: Option<Order>,
-    /// Rows per page; with `limit` or `cursor` the cursor of the next page comes in
-    /// `X-Next-Cursor`.
+    /// Rows per page, at most (fewer when that many would outgrow one answer, 6 MB); with
+    /// `limit` or `cursor` the cursor of the next page comes in `X-Next-Cursor`.
     #[param(minimum = 1, maximum = 1000, default = 1000)]
     limit: Option<u32>,
     /// The previous page's `X-Next-Cursor`, with the same other parameters.
@@ -250,6 +250,8 @@ pub struct DetailParams {
     sort: Option<SortKey>,
     #[param(inline)]
     order: Option<Order>,
+    /// Rows per page, at most (fewer when that many would outgrow one answer, 6 MB); the
+    /// cursor of the next page comes in `X-Next-Cursor`.
     #[param(minimum = 1, maximum = 1000, default = 1000)]
     limit: Option<u32>,
     cursor: Option<String>,
