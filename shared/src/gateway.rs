@@ -15,6 +15,10 @@ use crate::messages::model::Status;
 const CONNECT_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 
+/// The most of an answer read from the gateway. StarSender answers with a few hundred bytes;
+/// the answer is kept in the message log, whose pages must fit in one Lambda answer.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
 pub struct Gateway {
     target: Target,
     /// StarSender's `delay` (seconds) on every message, when configured.
@@ -133,8 +137,17 @@ async fn post_once_delivered(
 /// Success is HTTP 2xx and `"success": true`: StarSender answers 200 with `false` on failure.
 async fn read_answer(response: reqwest::Response) -> Result<Delivery, Failure> {
     let status = response.status();
-    let text = response.text().await.map_err(|e| transport_failure(&e))?;
-    let answer: Option<Value> = serde_json::from_str(&text).ok();
+    let Some(body) = read_capped(response).await? else {
+        return Err(Failure {
+            reason: format!(
+                "Gateway menjawab HTTP {} dengan isi lebih dari {} KiB; jawaban tidak dibaca",
+                status.as_u16(),
+                MAX_ANSWER_BYTES / 1024
+            ),
+            api_response: None,
+        });
+    };
+    let answer: Option<Value> = serde_json::from_slice(&body).ok();
     match answer {
         Some(answer) if status.is_success() && answer["success"] == json!(true) => Ok(Delivery {
             status: Status::Sent,
@@ -160,6 +173,23 @@ async fn read_answer(response: reqwest::Response) -> Result<Delivery, Failure> {
             api_response: None,
         }),
     }
+}
+
+/// The answer's body, or `None` when it is longer than [`MAX_ANSWER_BYTES`]: read no further
+/// than that, whatever the gateway sends or says it will send.
+async fn read_capped(mut response: reqwest::Response) -> Result<Option<Vec<u8>>, Failure> {
+    let too_long = |bytes: u64| bytes > MAX_ANSWER_BYTES as u64;
+    if response.content_length().is_some_and(too_long) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_failure(&e))? {
+        body.extend_from_slice(&chunk);
+        if too_long(body.len() as u64) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(body))
 }
 
 fn transport_failure(error: &reqwest::Error) -> Failure {

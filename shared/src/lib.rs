@@ -1,6 +1,7 @@
 //! Core of the bengkel WhatsApp backend: the domain, its validation, storage adapters,
 //! authentication and the HTTP API that every Lambda function and the local server serve.
 
+pub mod answer;
 pub mod app;
 pub mod auth;
 pub mod body;
@@ -14,6 +15,7 @@ pub mod extract;
 pub mod fake_starsender;
 pub mod files;
 pub mod gateway;
+pub mod headers;
 pub mod import;
 pub mod lambda;
 pub mod manual;

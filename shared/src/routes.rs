@@ -18,7 +18,7 @@ use crate::cors::{self, Cors};
 use crate::error::ApiError;
 use crate::openapi::{self, Entry};
 use crate::route::{Access, Route, public};
-use crate::{manual, messages, middleware, page, register, reminder, report, scheduler};
+use crate::{headers, manual, messages, middleware, page, register, reminder, report, scheduler};
 
 pub use crate::body::MAX_BODY_BYTES;
 
@@ -104,10 +104,14 @@ pub fn router_for(app: Arc<App>, wanted: impl Fn(&Route<Arc<App>>) -> bool) -> R
         let paths = r.paths();
         let service = match r.access {
             // On the route's own methods only: another method is a 405, with or without a token.
-            Access::Bearer => r.service.route_layer(axum::middleware::from_fn_with_state(
-                app.clone(),
-                require_bearer,
-            )),
+            // Every answer, the 401 included, is kept out of caches (`headers::private_answer`).
+            Access::Bearer => r
+                .service
+                .route_layer(axum::middleware::from_fn_with_state(
+                    app.clone(),
+                    require_bearer,
+                ))
+                .route_layer(axum::middleware::map_response(headers::private_answer)),
             Access::Public => r.service,
         };
         for path in paths {

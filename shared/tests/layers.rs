@@ -26,11 +26,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "http core",
         &[
+            "answer",
             "body",
             "cors",
             "error",
             "extract",
             "files",
+            "headers",
             "import",
             "middleware",
             "openapi",

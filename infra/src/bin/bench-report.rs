@@ -151,10 +151,10 @@ async fn bench(
     .await?;
     let details: Vec<_> = whole.entries.iter().map(|e| e.detail()).collect();
     println!(
-        "detail (whole): {} rows, {} bytes of JSON (over {} bytes answers 413)",
+        "detail (whole): {} rows, {} bytes in Lambda's answer (over {} bytes answers 413)",
         details.len(),
-        serde_json::to_vec(&details)?.len(),
-        bengkel::report::api::MAX_ANSWER_BYTES
+        bengkel::answer::json_bytes(&details),
+        bengkel::answer::MAX_ANSWER_BYTES
     );
     if details.len() != count {
         problems.push(format!("detail showed {} rows", details.len()));

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::input::ImportRow;
 use super::{ManualRecord, NewRecord, RecordPatch};
+use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
 use crate::import::{Claimed, ImportReport, Importer, Mode, Origin, Problem, Refusal};
 use crate::manual::store::{ListQuery, ManualStore};
@@ -153,16 +154,17 @@ impl Records<'_> {
         crate::import::import(self, rows, mode).await
     }
 
-    /// Lists records newest first.
+    /// Lists records newest first, a page at most as large as one answer carries.
     pub async fn list(&self, query: &ListQuery) -> Result<RecordList, StoreError> {
         let counts = self.store.counts().await?;
         let page = self.store.list(query).await?;
+        let (data, next_after) = fit_page(page.items, page.next_after, ManualRecord::list_key);
         Ok(RecordList {
             total: counts.total,
             active: counts.active,
             inactive: counts.inactive(),
-            data: page.items,
-            next_cursor: page.next_after.as_deref().map(encode_cursor),
+            data,
+            next_cursor: next_after.as_deref().map(encode_cursor),
         })
     }
 

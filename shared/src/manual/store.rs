@@ -14,7 +14,8 @@ pub struct ListQuery {
     /// Only active records (`true`/`false`).
     #[param(required = false, default = false)]
     pub active_only: bool,
-    /// Records per page.
+    /// Records per page, at most; fewer when that many would outgrow one answer (6 MB): go on
+    /// with `next_cursor`.
     #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 1000)]
     pub limit: usize,
     /// The previous page's `next_cursor` (the `list_key` of its last record, once read).

@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
 use crate::query::encode_cursor;
 use crate::store_error::StoreError;
@@ -110,12 +111,13 @@ impl Messenger<'_> {
         }
     }
 
-    /// The log, newest first.
+    /// The log, newest first, a page at most as large as one answer carries.
     pub async fn list(&self, query: &MessageQuery) -> Result<MessageList, MessageError> {
         let page = self.log.list(query).await?;
+        let (data, next_after) = fit_page(page.items, page.next_after, MessageEntry::log_key);
         Ok(MessageList {
-            data: page.items,
-            next_cursor: page.next_after.as_deref().map(encode_cursor),
+            data,
+            next_cursor: next_after.as_deref().map(encode_cursor),
         })
     }
 }

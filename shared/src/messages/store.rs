@@ -13,7 +13,8 @@ pub struct MessageQuery {
     pub status: Option<Status>,
     #[param(inline)]
     pub source: Option<Source>,
-    /// Entries per page.
+    /// Entries per page, at most; fewer when that many would outgrow one answer (6 MB): go on
+    /// with `next_cursor`.
     #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 100)]
     pub limit: usize,
     /// The previous page's `next_cursor` (the `log_key` of its last entry, once read).

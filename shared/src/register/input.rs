@@ -285,7 +285,8 @@ impl FromBody for Vec<ImportRow> {
 #[derive(Debug, Clone, PartialEq, Eq, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerPage {
-    /// Customers per page.
+    /// Customers per page, at most; fewer when that many would outgrow one answer (6 MB): go
+    /// on with `next_cursor`.
     #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 1000)]
     pub limit: usize,
     /// The previous page's `next_cursor` (the position it ended at, once read).

@@ -11,6 +11,7 @@ use super::input::{
     CustomerPage, CustomerPatch, ImportRow, MAX_VEHICLES, NewCustomer, NewVehicle, VehiclePatch,
 };
 use super::{Customer, Registration, Vehicle, VehicleView};
+use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
 use crate::import::{Claimed, ImportReport, Importer, Mode, Origin, Problem, Refusal};
 use crate::nopol::Nopol;
@@ -189,17 +190,18 @@ impl Register<'_> {
         crate::import::import(self, rows, mode).await
     }
 
-    /// Customers newest first.
+    /// Customers newest first, a page at most as large as one answer carries.
     pub async fn list(&self, page: &CustomerPage) -> Result<CustomerList, StoreError> {
         let counts = self.store.register_counts().await?;
         let page = self
             .store
             .customers(page.limit, page.after.as_deref())
             .await?;
+        let (data, next_after) = fit_page(page.items, page.next_after, Customer::list_key);
         Ok(CustomerList {
             total: counts.customers,
-            data: page.items,
-            next_cursor: page.next_after.as_deref().map(encode_cursor),
+            data,
+            next_cursor: next_after.as_deref().map(encode_cursor),
         })
     }
 

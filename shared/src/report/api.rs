@@ -12,6 +12,7 @@ use super::Report;
 use super::query::{DetailQuery, ExportQuery, ListQuery, ReportQuery};
 use super::service::{Listing, ResetAnswer, RestoreAnswer, Statistics};
 use super::{Plain, Scope, SnapshotInfo};
+use crate::answer::{MAX_ANSWER_BYTES, text_bytes};
 use crate::error::ApiError;
 use crate::extract::ValidQuery;
 use crate::openapi::Doc;
@@ -25,10 +26,6 @@ pub trait HasReport: Send + Sync + 'static {
 }
 
 type Answer<T> = Result<Json<T>, ApiError>;
-
-/// The largest body answered whole. Lambda refuses answers over 6 MB, counted on the JSON
-/// envelope in which every `"` of the body is escaped; 5 MB of body leaves room for that.
-pub const MAX_ANSWER_BYTES: usize = 5_000_000;
 
 /// `GET /whatsapp-report/`: the rows, in the order and page asked for.
 pub async fn list<A: HasReport>(
@@ -51,16 +48,18 @@ pub async fn detail<A: HasReport>(
 }
 
 /// `items` as a JSON array, with the next cursor in [`NEXT_CURSOR_HEADER`]. A whole list
-/// (no paging asked) over `max_bytes` is refused with 413 rather than cut or failed.
+/// (no paging asked) over `max_bytes` in Lambda's answer is refused with 413 rather than cut
+/// or failed; a page was cut to fit already ([`crate::answer::fit_page`]).
 fn paged<T: Serialize>(
     items: &[T],
     listing: &Listing,
     query: &ReportQuery,
     max_bytes: usize,
 ) -> Result<Response, ApiError> {
-    let body = serde_json::to_vec(items).map_err(|e| ApiError::Internal(e.to_string()))?;
-    if query.page.is_none() && body.len() > max_bytes {
-        return Err(too_large(items.len(), body.len()));
+    let body = serde_json::to_string(items).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let size = text_bytes(&body);
+    if query.page.is_none() && size > max_bytes {
+        return Err(too_large(items.len(), size));
     }
     let mut response = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
     if let Some(cursor) = &listing.next_cursor {

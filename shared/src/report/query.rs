@@ -138,8 +138,8 @@ impl Ranking {
 #[derive(Debug, Clone, PartialEq, Eq, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageRequest {
-    /// Rows per page; with `limit` or `cursor` the cursor of the next page comes in
-    /// `X-Next-Cursor`.
+    /// Rows per page, at most (fewer when that many would outgrow one answer, 6 MB); with
+    /// `limit` or `cursor` the cursor of the next page comes in `X-Next-Cursor`.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000, default = 1000)]
     pub limit: usize,
     /// The previous page's `X-Next-Cursor`, with the same other parameters.
