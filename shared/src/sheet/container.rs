@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::io::{self, BufReader, Cursor, Read};
 
+use calamine::{Reader as _, Xlsx, XlsxError};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use zip::ZipArchive;
@@ -19,7 +20,18 @@ use super::{Limits, SheetError};
 /// Refuses an xlsx file that passes one of `limits` or whose cell references are not Excel's;
 /// reads every part to its end, so nothing calamine reads afterwards is unbounded.
 pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
-    let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(malformed)?;
+    let mut zip = match ZipArchive::new(Cursor::new(bytes)) {
+        Ok(zip) => zip,
+        // A password-protected xlsx is an OLE compound file around the encrypted zip: calamine
+        // tells it from other files that are no zip (and, their zip failing as here, reads
+        // nothing of them).
+        Err(error) => {
+            return Err(match Xlsx::new(Cursor::new(bytes)) {
+                Err(XlsxError::Password) => SheetError::Encrypted,
+                _ => malformed(error),
+            });
+        }
+    };
     if zip.len() > limits.parts {
         return Err(SheetError::TooManyParts(limits.parts));
     }
