@@ -16,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
 MAX_SECONDS=1
+STARTED=$(date +%s)
 MAX_RSS_KB=$((256 * 1024))
 fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
 
@@ -124,4 +125,5 @@ if [ ${#problems[@]} -gt 0 ]; then
   printf '\nFAILED: %s\n' "${problems[@]}" >&2
   exit 1
 fi
+echo "hostile wall time (build, corpus, requests): $(( $(date +%s) - STARTED )) s"
 printf '\nhostile: %s passed\n' "$passed"
