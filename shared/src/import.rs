@@ -13,8 +13,8 @@ use crate::validation::FieldError;
 
 /// Rows accepted by one JSON bulk import; more is a 413.
 pub const MAX_IMPORT_ROWS: usize = 1000;
-/// Data rows accepted by one sheet import; more is a 413.
-pub const MAX_SHEET_ROWS: usize = 5000;
+/// Data rows accepted by one sheet import; more is a 413, as soon as the reading reaches one.
+pub const MAX_SHEET_ROWS: usize = sheet::Limits::UPLOAD.data_rows;
 
 /// Why an import was refused as a whole, or could not finish. A row's own problem is no
 /// error of the import: it is reported as that row's failure.
@@ -24,8 +24,6 @@ pub enum ImportError {
     Invalid(Vec<FieldError>),
     #[error("Maksimal {MAX_IMPORT_ROWS} baris per import, diterima {0}")]
     TooManyRows(usize),
-    #[error("Maksimal {MAX_SHEET_ROWS} baris data per import, berkas berisi {0}")]
-    TooManySheetRows(usize),
     #[error(transparent)]
     Sheet(#[from] SheetError),
     #[error(transparent)]
@@ -145,17 +143,14 @@ impl SheetOptions {
     }
 }
 
-/// The sheet of an uploaded file, of at most [`MAX_SHEET_ROWS`] data rows.
+/// The sheet of an uploaded file, within [`sheet::Limits::UPLOAD`] (at most
+/// [`MAX_SHEET_ROWS`] data rows).
 pub fn read_sheet(
     format: Format,
     bytes: &[u8],
     options: &SheetOptions,
 ) -> Result<Sheet, ImportError> {
-    let sheet = sheet::read(format, bytes, options.sheet.as_deref())?;
-    if sheet.rows.len() > MAX_SHEET_ROWS {
-        return Err(ImportError::TooManySheetRows(sheet.rows.len()));
-    }
-    Ok(sheet)
+    Ok(sheet::read(format, bytes, options.sheet.as_deref())?)
 }
 
 /// The format an export is asked for: `?format=xlsx|csv`, xlsx by default.
