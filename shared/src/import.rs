@@ -1,7 +1,9 @@
 //! Bulk imports: the rows of a request (a JSON array or a sheet), where each came from, and the
 //! answer that reports each failing one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use futures::StreamExt;
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -509,8 +511,8 @@ pub trait Importer: Sync {
     fn refused(origin: &Origin, item: &Self::Item, error: StoreError) -> Self::Failure;
     /// Stores `items`, each on its own: one outcome per item, in order.
     async fn write(&self, items: &[Self::Item]) -> Result<Vec<Result<(), StoreError>>, StoreError>;
-    /// What [`Self::write`] would answer, read without writing.
-    async fn check(&self, items: &[Self::Item]) -> Result<Vec<Result<(), StoreError>>, StoreError>;
+    /// Whether the nopol `key` (compact) is registered already: what a dry run reads.
+    async fn nopol_taken(&self, key: &str) -> Result<bool, StoreError>;
     /// The failure's position in the request, by which the report orders failures.
     fn index(failure: &Self::Failure) -> usize;
 }
@@ -586,7 +588,7 @@ where
     let (origins, items): (Vec<Origin>, Vec<I::Item>) = accepted.into_iter().unzip();
     let outcomes = match mode {
         Mode::Write => importer.write(&items).await?,
-        Mode::DryRun => importer.check(&items).await?,
+        Mode::DryRun => check(importer, &origins, &items).await?,
     };
     for ((origin, item), outcome) in origins.iter().zip(&items).zip(outcomes) {
         if let Err(error) = outcome {
@@ -594,6 +596,47 @@ where
         }
     }
     Ok(ImportReport::new(total, failures, I::index))
+}
+
+/// Lookups of registered nopols a dry run makes side by side.
+const LOOKUPS_IN_FLIGHT: usize = 16;
+
+/// What writing `items` would answer, read without writing: `NopolTaken` naming the first
+/// registered nopol of each item that has one.
+async fn check<I: Importer>(
+    importer: &I,
+    origins: &[Origin],
+    items: &[I::Item],
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    let claims = || {
+        origins
+            .iter()
+            .zip(items)
+            .map(|(o, item)| I::nopols(o, item))
+    };
+    let keys: Vec<String> = claims().flatten().map(|nopol| nopol.key).collect();
+    let lookups: Vec<Result<(String, bool), StoreError>> = futures::stream::iter(keys)
+        .map(|key| async move {
+            let taken = importer.nopol_taken(&key).await?;
+            Ok((key, taken))
+        })
+        .buffered(LOOKUPS_IN_FLIGHT)
+        .collect()
+        .await;
+    let mut taken = HashSet::new();
+    for lookup in lookups {
+        let (key, is_taken) = lookup?;
+        if is_taken {
+            taken.insert(key);
+        }
+    }
+    let first_taken = |nopols: Vec<Claimed>| nopols.into_iter().find(|n| taken.contains(&n.key));
+    Ok(claims()
+        .map(|nopols| match first_taken(nopols) {
+            Some(nopol) => Err(StoreError::NopolTaken(nopol.key)),
+            None => Ok(()),
+        })
+        .collect())
 }
 
 /// The nopols an item claims when none repeats one seen before (or one of its own), else the

@@ -1,7 +1,6 @@
 //! What each endpoint does, apart from HTTP: validation, the store calls, the answer.
 
 use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
-use futures::StreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -84,9 +83,6 @@ impl ImportFailure {
         )
     }
 }
-
-/// Lookups of registered nopols a dry run makes side by side.
-pub(crate) const LOOKUPS_IN_FLIGHT: usize = 16;
 
 /// The answer of the records list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -344,25 +340,8 @@ impl Importer for Records<'_> {
         self.store.insert_many(records).await
     }
 
-    /// What inserting `records` would answer, read without writing: `NopolTaken` for each whose
-    /// nopol is registered.
-    async fn check(
-        &self,
-        records: &[ManualRecord],
-    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-        let keys: Vec<String> = records.iter().map(ManualRecord::nopol_key).collect();
-        futures::stream::iter(keys)
-            .map(|key| async move {
-                Ok(match self.store.find_by_nopol(&key).await? {
-                    Some(_) => Err(StoreError::NopolTaken(key)),
-                    None => Ok(()),
-                })
-            })
-            .buffered(LOOKUPS_IN_FLIGHT)
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .collect()
+    async fn nopol_taken(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.store.find_by_nopol(key).await?.is_some())
     }
 
     fn index(failure: &ImportFailure) -> usize {

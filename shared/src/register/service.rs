@@ -1,8 +1,5 @@
 //! What the register's endpoints do, apart from HTTP: validation, the store calls, the answer.
 
-use std::collections::HashSet;
-
-use futures::StreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -395,40 +392,8 @@ impl Importer for Register<'_> {
         self.store.insert_registrations(registrations).await
     }
 
-    /// What inserting `registrations` would answer, read without writing: `NopolTaken` naming
-    /// the first registered nopol of each that has one.
-    async fn check(
-        &self,
-        registrations: &[Registration],
-    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-        let keys: Vec<String> = registrations
-            .iter()
-            .flat_map(|r| r.vehicles.iter().map(Vehicle::nopol_key))
-            .collect();
-        let lookups: Vec<Result<(String, bool), StoreError>> = futures::stream::iter(keys)
-            .map(|key| async move {
-                let taken = self.store.vehicle_nopol_taken(&key).await?;
-                Ok((key, taken))
-            })
-            .buffered(crate::manual::LOOKUPS_IN_FLIGHT)
-            .collect()
-            .await;
-        let mut taken = HashSet::new();
-        for lookup in lookups {
-            let (key, is_taken) = lookup?;
-            if is_taken {
-                taken.insert(key);
-            }
-        }
-        Ok(registrations
-            .iter()
-            .map(
-                |r| match r.vehicles.iter().find(|v| taken.contains(&v.nopol_key())) {
-                    Some(vehicle) => Err(StoreError::NopolTaken(vehicle.nopol_key())),
-                    None => Ok(()),
-                },
-            )
-            .collect())
+    async fn nopol_taken(&self, key: &str) -> Result<bool, StoreError> {
+        self.store.vehicle_nopol_taken(key).await
     }
 
     fn index(failure: &ImportFailure) -> usize {
