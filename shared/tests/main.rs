@@ -9,6 +9,7 @@ mod auth;
 mod conformance;
 mod cors;
 mod embedded_store;
+mod formulas;
 mod functions;
 mod messaging;
 mod openapi;
