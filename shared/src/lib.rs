@@ -32,6 +32,7 @@ pub mod scheduler;
 pub mod sheet;
 pub mod store;
 pub mod telemetry;
+pub mod text;
 pub mod validation;
 
 pub use app::App;
