@@ -15,14 +15,14 @@ use crate::{ApiError, App};
 pub async fn send_custom_message(
     State(app): State<Arc<App>>,
     Valid(request): Valid<CustomMessage>,
-) -> (StatusCode, Json<CustomMessageAnswer>) {
-    let answer = app.messenger().send_custom(&request).await;
+) -> Result<(StatusCode, Json<CustomMessageAnswer>), ApiError> {
+    let answer = app.messenger().send_custom(&request).await?;
     let status = if answer.status == super::Status::Failed {
         StatusCode::BAD_GATEWAY
     } else {
         StatusCode::OK
     };
-    (status, Json(answer))
+    Ok((status, Json(answer)))
 }
 
 pub async fn list(
