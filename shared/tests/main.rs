@@ -21,3 +21,4 @@ mod report_uses;
 mod scheduler;
 mod sheets;
 mod template;
+mod texts;
