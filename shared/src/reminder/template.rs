@@ -272,13 +272,14 @@ fn parse(text: &str) -> Result<Vec<Part>, TemplateError> {
         }
         let piece = match c {
             '{' => {
-                let name: String = chars
-                    .by_ref()
-                    .map(|(_, c)| c)
-                    .take_while(|c| *c != '}')
-                    .collect();
-                // `take_while` ate the `}`, unless the text ended first.
-                let closed = text.chars().nth(at + name.chars().count()) == Some('}');
+                let mut name = String::new();
+                let closed = loop {
+                    match chars.next() {
+                        Some((_, '}')) => break true,
+                        Some((_, c)) => name.push(c),
+                        None => break false,
+                    }
+                };
                 if !closed {
                     return Err(syntax("`{`", at, "is never closed (write `{{` for a `{`)"));
                 }
