@@ -54,7 +54,7 @@ pub struct RecordPatch {
     /// 1 active, 0 inactive.
     #[schema(value_type = u8, required = false, minimum = 0, maximum = 1)]
     is_active: Slot<u8>,
-    #[schema(schema_with = notes_schema)]
+    #[schema(schema_with = notes_schema, required = false)]
     notes: Slot<String>,
 }
 
