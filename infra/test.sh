@@ -2,8 +2,9 @@
 # Runs every test tier on this machine, installing what it needs first:
 #   lints, unit + API + conformance (embedded and DynamoDB on moto) + template check,
 #   the Lambda tier (cargo lambda watch/invoke), the browser tier (the staff page in headless
-#   Chromium), cfn-lint, and the contract tier (schemathesis over /openapi.json against the
-#   local server).
+#   Chromium), cfn-lint, the hostile tier (crafted files posted to the local server built with
+#   panic = abort), and the contract tier (schemathesis over /openapi.json against the local
+#   server).
 # A tier that cannot run fails the whole command, loudly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,9 +67,15 @@ step "template: cfn-lint, on the template and on its SAM expansion"
 "$VENV/bin/cfn-lint" template.yaml || fail "cfn-lint template.yaml"
 "$VENV/bin/python" infra/sam_validate.py template.yaml || fail "the SAM expansion of template.yaml"
 
+step "hostile files: the corpus posted to both imports of the local server built with panic = abort (infra/hostile.sh)"
+HOSTILE_LOG=$(mktemp)
+bash infra/hostile.sh 2>&1 | tee "$HOSTILE_LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "hostile tier"
+grep -q '^hostile: [0-9]* passed' "$HOSTILE_LOG" || fail "hostile tier: the files were not posted"
+
 step "contract: schemathesis over /openapi.json against the local server (infra/schemathesis.sh)"
 bash infra/schemathesis.sh || fail "contract tier (schemathesis)"
 
-# One closing line over every tier: the cargo test totals plus the Lambda checks.
-passed=$(cat "$CARGO_LOG" "$LAMBDA_LOG" "$BROWSER_LOG" | sed -nE 's/^(test result: ok\.|lambda:) ([0-9]+) passed.*/\2/p' | awk '{ sum += $1 } END { print sum }')
+# One closing line over every tier: the cargo test totals plus the Lambda and hostile checks.
+passed=$(cat "$CARGO_LOG" "$LAMBDA_LOG" "$BROWSER_LOG" "$HOSTILE_LOG" | sed -nE 's/^(test result: ok\.|lambda:|hostile:) ([0-9]+) passed.*/\2/p' | awk '{ sum += $1 } END { print sum }')
 printf '\nAll test tiers passed.\ntests: %s passed, 0 failed\n' "$passed"

@@ -2,15 +2,30 @@
 
 use std::sync::Arc;
 
+use std::time::Instant;
+
+use async_trait::async_trait;
+
 use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock, WorkshopClock};
 use crate::config::{self, Config};
 use crate::gateway::Gateway;
+use crate::manual::api::HasRecords;
+use crate::manual::store::ManualStore;
+use crate::messages::api::HasMessenger;
+use crate::messages::store::MessageStore;
+use crate::register::api::HasRegister;
+use crate::register::store::RegisterStore;
+use crate::reminder::api::HasReminders;
+use crate::reminder::store::ReminderStore;
+use crate::report::api::HasReport;
+use crate::report::store::ReportStore;
+use crate::scheduler::api::HasSchedules;
 use crate::scheduler::eventbridge::{self, EventBridgeSchedule};
 use crate::scheduler::local::LocalSchedule;
-use crate::scheduler::schedule::{Job, NoSchedule, ScheduleControl};
+use crate::scheduler::schedule::{Job, NoSchedule, Runner, ScheduleControl};
 use crate::store::dynamo::DynamoStore;
-use crate::store::{ManualStore, MessageStore, RegisterStore, ReminderStore, ReportStore, Store};
+use crate::{manual, messages, register, reminder, report, scheduler};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -42,7 +57,8 @@ impl App {
         store: Arc<S>,
     ) -> Result<Self, config::ConfigError> {
         Ok(App {
-            gateway: Gateway::new(&config)?,
+            gateway: Gateway::new(config.gateway())
+                .map_err(|e| config::ConfigError::Invalid(format!("HTTP client: {e}")))?,
             schedule: Arc::new(LocalSchedule::in_memory(config.timezone)),
             report_reset_schedule: Arc::new(LocalSchedule::in_memory_for(
                 Job::MonthlyReportReset,
@@ -73,73 +89,6 @@ impl App {
     pub fn with_report_reset_schedule(mut self, schedule: Arc<dyn ScheduleControl>) -> Self {
         self.report_reset_schedule = schedule;
         self
-    }
-
-    /// The records' service on this app's store and clock.
-    pub fn records(&self) -> crate::manual::Records<'_> {
-        crate::manual::Records {
-            store: self.manual.as_ref(),
-            time: &self.time,
-        }
-    }
-
-    /// The register's service on this app's store and clock, and its service interval.
-    pub fn register_service(&self) -> crate::register::Register<'_> {
-        crate::register::Register {
-            store: self.register.as_ref(),
-            time: &self.time,
-            service_interval_months: self.config.service_interval_months,
-        }
-    }
-
-    /// The report's service on this app's report store, register and clock.
-    pub fn report(&self) -> crate::report::Report<'_> {
-        crate::report::Report {
-            store: self.reports.as_ref(),
-            register: self.register.as_ref(),
-            time: &self.time,
-        }
-    }
-
-    /// Sending and the message log, on this app's gateway, log and clock.
-    pub fn messenger(&self) -> crate::messages::Messenger<'_> {
-        crate::messages::Messenger {
-            gateway: &self.gateway,
-            log: self.messages.as_ref(),
-            time: &self.time,
-            unset: &self.unset_for_sending,
-        }
-    }
-
-    /// The reminders' service: the stores it reads and counts in, the messenger, and what it
-    /// reads of the configuration.
-    pub fn reminders(&self) -> crate::reminder::Reminders<'_> {
-        let config = &self.config;
-        crate::reminder::Reminders {
-            records: self.records(),
-            register: self.register.as_ref(),
-            claims: self.reminders.as_ref(),
-            reports: self.reports.as_ref(),
-            messenger: self.messenger(),
-            settings: crate::reminder::ReminderSettings {
-                manual_template: &config.reminder_template,
-                register_template: &config.register_template,
-                undated_template: &config.undated_template,
-                days_threshold: config.reminder_days_threshold,
-                concurrency: config.reminder_concurrency,
-                gateway_timeout: config.gateway_timeout,
-                service_interval_months: config.service_interval_months,
-            },
-            time: &self.time,
-        }
-    }
-
-    /// The `start`, `stop` and `status` of `job`'s schedule.
-    pub fn job_schedule(&self, job: Job) -> crate::scheduler::JobSchedule<'_> {
-        crate::scheduler::JobSchedule {
-            control: self.schedule_of(job),
-            time: &self.time,
-        }
     }
 
     /// The schedule of `job`.
@@ -195,6 +144,129 @@ impl App {
     }
 }
 
+impl HasRecords for App {
+    /// The records' service on this app's store and clock.
+    fn records(&self) -> manual::Records<'_> {
+        manual::Records {
+            store: self.manual.as_ref(),
+            time: &self.time,
+        }
+    }
+}
+
+impl HasRegister for App {
+    /// The register's service on this app's store and clock, and its service interval.
+    fn register_service(&self) -> register::Register<'_> {
+        register::Register {
+            store: self.register.as_ref(),
+            time: &self.time,
+            service_interval_months: self.config.service_interval_months,
+        }
+    }
+}
+
+impl HasReport for App {
+    /// The report's service on this app's report store, register and clock.
+    fn report(&self) -> report::Report<'_> {
+        report::Report {
+            store: self.reports.as_ref(),
+            register: self.register.as_ref(),
+            time: &self.time,
+        }
+    }
+}
+
+impl HasMessenger for App {
+    /// Sending and the message log, on this app's gateway, log and clock.
+    fn messenger(&self) -> messages::Messenger<'_> {
+        messages::Messenger {
+            gateway: &self.gateway,
+            log: self.messages.as_ref(),
+            time: &self.time,
+            unset: &self.unset_for_sending,
+        }
+    }
+}
+
+impl HasReminders for App {
+    /// The reminders' service: the stores it reads and counts in, the messenger, and what it
+    /// reads of the configuration.
+    fn reminders(&self) -> reminder::Reminders<'_> {
+        let config = &self.config;
+        reminder::Reminders {
+            records: self.records(),
+            register: self.register.as_ref(),
+            claims: self.reminders.as_ref(),
+            reports: self.reports.as_ref(),
+            messenger: self.messenger(),
+            settings: reminder::ReminderSettings {
+                manual_template: &config.reminder_template,
+                register_template: &config.register_template,
+                undated_template: &config.undated_template,
+                days_threshold: config.reminder_days_threshold,
+                concurrency: config.reminder_concurrency,
+                gateway_timeout: config.gateway_timeout,
+                service_interval_months: config.service_interval_months,
+            },
+            time: &self.time,
+        }
+    }
+}
+
+impl HasSchedules for App {
+    /// The `start`, `stop` and `status` of `job`'s schedule.
+    fn job_schedule(&self, job: Job) -> scheduler::JobSchedule<'_> {
+        scheduler::JobSchedule {
+            control: self.schedule_of(job),
+            time: &self.time,
+        }
+    }
+}
+
+impl App {
+    /// One scheduled run of `job`, with no new reminder started after `deadline`: the services
+    /// it composes, each on its context from this app.
+    pub async fn run(
+        &self,
+        job: Job,
+        deadline: Instant,
+    ) -> Result<scheduler::JobOutcome, scheduler::RunError> {
+        Ok(match job {
+            Job::DailyReminders => scheduler::JobOutcome::Reminders(
+                scheduler::run_daily(self.reminders(), deadline).await?,
+            ),
+            Job::MonthlyReportReset => scheduler::JobOutcome::ReportReset(
+                scheduler::run_monthly_reset(self.report()).await?,
+            ),
+        })
+    }
+}
+
+#[async_trait]
+impl Runner for App {
+    fn clock(&self) -> &WorkshopClock {
+        &self.time
+    }
+
+    async fn run(&self, job: Job, deadline: Instant) -> Result<(), String> {
+        App::run(self, job, deadline)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+}
+
 fn required_var(name: &'static str) -> Result<String, config::ConfigError> {
     config::var(name).ok_or_else(|| config::ConfigError::Invalid(format!("{name} must be set")))
+}
+
+/// Everything a deployment keeps: what an [`App`] is built on.
+pub trait Store:
+    ManualStore + MessageStore + ReminderStore + RegisterStore + ReportStore + 'static
+{
+}
+
+impl<T> Store for T where
+    T: ManualStore + MessageStore + ReminderStore + RegisterStore + ReportStore + 'static
+{
 }

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
+use crate::nopol::Nopol;
 use crate::text::Lines;
 use crate::validation::FieldError;
 
@@ -363,5 +364,22 @@ impl Fields {
         } else {
             Err(self.errors)
         }
+    }
+}
+
+/// The readers of the two values most bodies carry, in any spelling a person types them.
+impl Fields {
+    /// The `nopol` field of a body, in any spelling.
+    pub fn nopol(&mut self) -> Slot<Nopol> {
+        self.parsed("nopol", Nopol::parse, |input| {
+            format!("Nopol tidak valid: '{input}'. Format: 1-2 huruf, 1-4 angka, 0-3 huruf, misalnya B 1234 XYZ")
+        })
+    }
+
+    /// The `no_hp` field of a body, normalised to `628…`.
+    pub fn no_hp(&mut self) -> Slot<String> {
+        self.parsed("no_hp", crate::phone::normalize, |input| {
+            format!("Nomor HP tidak valid: '{input}'. Gunakan nomor seluler Indonesia, misalnya 08123456789 atau 628123456789")
+        })
     }
 }

@@ -85,6 +85,17 @@ impl Default for Config {
 }
 
 impl Config {
+    /// What the gateway adapter is built from.
+    pub fn gateway(&self) -> crate::gateway::Settings {
+        crate::gateway::Settings {
+            url: self.starsender_url.clone(),
+            key: self.starsender_api_key.clone(),
+            delay: self.starsender_delay,
+            connect_timeout: self.gateway_connect_timeout,
+            timeout: self.gateway_timeout,
+        }
+    }
+
     /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `STARSENDER_URL`, `STARSENDER_API_KEY`,
     /// `STARSENDER_DELAY_SECS`, `GATEWAY_CONNECT_TIMEOUT_MS`, `GATEWAY_TIMEOUT_MS`,
     /// `REMINDER_TEMPLATE`, `REGISTER_REMINDER_TEMPLATE`, `UNDATED_REMINDER_TEMPLATE`,

@@ -14,7 +14,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::middleware::REQUEST_ID;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static(REQUEST_ID);
-const X_NEXT_CURSOR: HeaderName = HeaderName::from_static(crate::report::api::NEXT_CURSOR_HEADER);
+const X_NEXT_CURSOR: HeaderName = HeaderName::from_static(crate::query::NEXT_CURSOR_HEADER);
 
 /// Request headers a front end may send besides the CORS-safelisted ones.
 pub const ALLOWED_HEADERS: [HeaderName; 3] =

@@ -13,7 +13,7 @@ use crate::reminder::ReminderError;
 use crate::report::ReportError;
 use crate::scheduler::schedule::ScheduleError;
 use crate::sheet::SheetError;
-use crate::store::StoreError;
+use crate::store_error::StoreError;
 
 impl From<TokenRefused> for ApiError {
     fn from(_: TokenRefused) -> Self {
@@ -31,11 +31,13 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// A file that cannot be read is the caller's to mend (422); one we cannot write is ours.
+/// A file past the upload's limits is too large (413), one that cannot be read is the
+/// caller's to mend (422); one we cannot write is ours.
 impl From<SheetError> for ApiError {
     fn from(error: SheetError) -> Self {
         match error {
             SheetError::Write(e) => ApiError::Internal(e),
+            too_large if too_large.is_too_large() => ApiError::TooLarge(too_large.to_string()),
             other => ApiError::Unreadable(other.to_string()),
         }
     }
@@ -45,9 +47,7 @@ impl From<ImportError> for ApiError {
     fn from(error: ImportError) -> Self {
         match error {
             ImportError::Invalid(detail) => ApiError::Invalid(detail),
-            ImportError::TooManyRows(_) | ImportError::TooManySheetRows(_) => {
-                ApiError::TooLarge(error.to_string())
-            }
+            ImportError::TooManyRows(_) => ApiError::TooLarge(error.to_string()),
             ImportError::Sheet(e) => e.into(),
             ImportError::Store(e) => e.into(),
         }

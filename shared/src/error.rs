@@ -1,7 +1,7 @@
 //! Errors in the shape FastAPI gives them, because existing front ends read that shape:
 //! `{"detail": "text"}`, or for validation `{"detail": [{"loc": [...], "msg": ..., "type": ...}]}`.
 //!
-//! A domain's own errors become these in one place, [`crate::domain_errors`]. A failure of ours
+//! A domain's own errors become these in one place, `domain_errors`. A failure of ours
 //! keeps its source for the log and shows the caller a fixed sentence.
 
 use axum::Json;
@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::store_error::StoreError;
 use crate::validation::FieldError;
 
 /// What a caller is told when the database cannot be reached.
@@ -113,5 +114,18 @@ impl IntoResponse for ApiError {
 impl From<Vec<FieldError>> for ApiError {
     fn from(detail: Vec<FieldError>) -> Self {
         ApiError::Invalid(detail)
+    }
+}
+
+impl StoreError {
+    /// What a caller is told of this failure, in Indonesian: never the database's own words,
+    /// which stay in the log.
+    pub fn reason(&self) -> String {
+        match self {
+            StoreError::NopolTaken(key) => format!("Nopol {key} sudah terdaftar"),
+            StoreError::Stale => "Data sedang diubah oleh permintaan lain, coba lagi".into(),
+            StoreError::Unavailable(_) => UNAVAILABLE.into(),
+            StoreError::Other(_) => INTERNAL.into(),
+        }
     }
 }

@@ -40,15 +40,13 @@ impl<S: Send + Sync, T: FromBody> FromRequest<S> for Valid<T> {
     }
 }
 
-/// A query string read parameter by parameter and validated.
-pub trait FromQuery: Sized {
-    /// The parameters as the OpenAPI document shows them.
-    type Shape: IntoParams;
-
+/// A query string read parameter by parameter and validated. The type describes its own
+/// parameters in the OpenAPI document (`IntoParams`).
+pub trait FromQuery: Sized + IntoParams {
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError>;
 }
 
-/// A validated query string: `ValidQuery(page): ValidQuery<RecordPage>`.
+/// A validated query string: `ValidQuery(page): ValidQuery<ListQuery>`.
 pub struct ValidQuery<T>(pub T);
 
 impl<S: Send + Sync, T: FromQuery> FromRequestParts<S> for ValidQuery<T> {

@@ -1,13 +1,19 @@
 //! A fake StarSender V3 on loopback, for tests and benchmarks: it records every request and
-//! answers as told (success, `success: false`, HTTP 500, or not at all), after a set latency.
+//! answers as told (success, `success: false`, HTTP 500, an answer that never ends, or not at
+//! all), after a set latency.
 
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use bytes::Bytes;
+use futures::{StreamExt, stream};
 use serde_json::{Value, json};
 
 /// How the fake answers.
@@ -21,6 +27,9 @@ pub enum Behaviour {
     ServerError,
     /// Never answers (the client's timeout must fire).
     Hang,
+    /// HTTP 200 and a JSON body that never ends, without a `Content-Length`: only a client
+    /// that stops reading gets past it before its timeout.
+    Endless,
 }
 
 /// One request the fake received.
@@ -83,7 +92,7 @@ async fn send(
     State(inner): State<Arc<Mutex<Inner>>>,
     headers: HeaderMap,
     Json(body): Json<Value>,
-) -> (StatusCode, Json<Value>) {
+) -> Response {
     let (behaviour, latency, message_id) = {
         let mut inner = inner
             .lock()
@@ -103,21 +112,32 @@ async fn send(
         )
     };
     tokio::time::sleep(latency).await;
-    match behaviour {
+    let (status, answer) = match behaviour {
         Behaviour::Accept => (
             StatusCode::OK,
-            Json(
-                json!({"success": true, "data": {"message_id": message_id}, "message": "Success sent message"}),
-            ),
+            json!({"success": true, "data": {"message_id": message_id}, "message": "Success sent message"}),
         ),
         Behaviour::Refuse => (
             StatusCode::OK,
-            Json(json!({"success": false, "message": "Device not connected"})),
+            json!({"success": false, "message": "Device not connected"}),
         ),
         Behaviour::ServerError => (
             StatusCode::INTERNAL_SERVER_ERROR,
-            Json(json!({"success": false, "message": "Internal Server Error"})),
+            json!({"success": false, "message": "Internal Server Error"}),
         ),
         Behaviour::Hang => std::future::pending().await,
-    }
+        Behaviour::Endless => return endless(),
+    };
+    (status, Json(answer)).into_response()
+}
+
+/// `{"success": true, "data": "xxxx…` in 64 KiB chunks, for ever.
+fn endless() -> Response {
+    let opening = Bytes::from_static(br#"{"success": true, "data": ""#);
+    let filler = Bytes::from(vec![b'x'; 64 * 1024]);
+    let chunks = stream::once(async { opening })
+        .chain(stream::repeat(filler))
+        .map(Ok::<_, Infallible>);
+    let json = [("content-type", "application/json")];
+    (StatusCode::OK, json, Body::from_stream(chunks)).into_response()
 }

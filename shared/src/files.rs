@@ -8,18 +8,16 @@ use bytes::Bytes;
 
 use std::collections::HashMap;
 
+pub use crate::answer::MAX_ANSWER_BYTES;
+use crate::answer::text_bytes;
 use crate::error::ApiError;
 use crate::extract::FromQuery;
-use crate::import::{Export, ExportQuery, SheetOptions, SheetQuery, export_format};
+use crate::import::{Export, SheetOptions, export_format};
 use crate::sheet::{File, Format};
 
 /// The largest file an import takes: API Gateway delivers a binary body base64-encoded, a
 /// third larger, inside Lambda's 6 MB request; 4 MiB leaves room for the event around it.
 pub const MAX_UPLOAD_BYTES: usize = 4 * 1024 * 1024;
-
-/// The largest answer Lambda returns (6 MB), less room for the status and headers around
-/// the body.
-pub const MAX_ANSWER_BYTES: usize = 6 * 1024 * 1024 - 16 * 1024;
 
 /// An uploaded spreadsheet: its format and its bytes.
 #[derive(Debug)]
@@ -30,8 +28,6 @@ pub struct Upload {
 
 /// `?dry_run=&sheet=` of a sheet import.
 impl FromQuery for SheetOptions {
-    type Shape = SheetQuery;
-
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
         Ok(SheetOptions::parse(raw)?)
     }
@@ -39,8 +35,6 @@ impl FromQuery for SheetOptions {
 
 /// `?format=` of an export.
 impl FromQuery for Export {
-    type Shape = ExportQuery;
-
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
         Ok(Export {
             format: export_format(raw)?,
@@ -151,8 +145,7 @@ async fn from_form<S: Send + Sync>(req: Request, state: &S) -> Result<Upload, Ap
 /// JSON string (escaped) and any other base64-encoded.
 pub fn answer_bytes(file: &File) -> usize {
     match file.format {
-        Format::Csv => serde_json::to_string(&String::from_utf8_lossy(&file.bytes))
-            .map_or(usize::MAX, |s| s.len()),
+        Format::Csv => text_bytes(&String::from_utf8_lossy(&file.bytes)),
         Format::Xlsx => file.bytes.len().div_ceil(3) * 4,
     }
 }

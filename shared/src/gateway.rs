@@ -8,27 +8,16 @@ use std::time::Duration;
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 
-use crate::config::{Config, ConfigError};
+use crate::messages::gateway::{Delivery, Failure, MessageGateway};
 use crate::messages::model::Status;
 
 /// Connection attempts before giving up; only refused or unreachable connections are retried.
 const CONNECT_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 
-/// How a send went: accepted by the gateway, or kept in the outbox.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Delivery {
-    pub status: Status,
-    /// The gateway's whole JSON answer (for the outbox, a note saying so).
-    pub api_response: Value,
-}
-
-/// Why a send failed, with the gateway's answer when it gave one.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
-    pub reason: String,
-    pub api_response: Option<Value>,
-}
+/// The most of an answer read from the gateway. StarSender answers with a few hundred bytes;
+/// the answer is kept in the message log, whose pages must fit in one Lambda answer.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 pub struct Gateway {
     target: Target,
@@ -45,23 +34,38 @@ enum Target {
     Outbox,
 }
 
+/// What the gateway is built from (the configuration reads it from the environment).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub url: String,
+    /// Without a key, messages go to the local outbox instead of the gateway.
+    pub key: Option<String>,
+    /// StarSender's `delay` (seconds) on every message.
+    pub delay: Option<u32>,
+    /// Time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request.
+    pub timeout: Duration,
+}
+
 impl Gateway {
-    pub fn new(config: &Config) -> Result<Self, ConfigError> {
-        let target = match &config.starsender_api_key {
+    /// The StarSender client of `settings`, or the outbox when they hold no key; fails only
+    /// when the HTTP client cannot be built.
+    pub fn new(settings: Settings) -> Result<Self, reqwest::Error> {
+        let target = match settings.key {
             None => Target::Outbox,
             Some(key) => Target::StarSender {
                 http: reqwest::Client::builder()
-                    .connect_timeout(config.gateway_connect_timeout)
-                    .timeout(config.gateway_timeout)
-                    .build()
-                    .map_err(|e| ConfigError::Invalid(format!("HTTP client: {e}")))?,
-                url: config.starsender_url.clone(),
-                key: key.clone(),
+                    .connect_timeout(settings.connect_timeout)
+                    .timeout(settings.timeout)
+                    .build()?,
+                url: settings.url,
+                key,
             },
         };
         Ok(Gateway {
             target,
-            delay: config.starsender_delay,
+            delay: settings.delay,
         })
     }
 
@@ -69,9 +73,11 @@ impl Gateway {
     pub fn is_outbox(&self) -> bool {
         matches!(self.target, Target::Outbox)
     }
+}
 
-    /// Sends `body` to `to` (normalised `628…`) as a WhatsApp text message.
-    pub async fn send(&self, to: &str, body: &str) -> Result<Delivery, Failure> {
+#[async_trait::async_trait]
+impl MessageGateway for Gateway {
+    async fn send(&self, to: &str, body: &str) -> Result<Delivery, Failure> {
         match &self.target {
             Target::Outbox => {
                 tracing::info!(
@@ -131,8 +137,17 @@ async fn post_once_delivered(
 /// Success is HTTP 2xx and `"success": true`: StarSender answers 200 with `false` on failure.
 async fn read_answer(response: reqwest::Response) -> Result<Delivery, Failure> {
     let status = response.status();
-    let text = response.text().await.map_err(|e| transport_failure(&e))?;
-    let answer: Option<Value> = serde_json::from_str(&text).ok();
+    let Some(body) = read_capped(response).await? else {
+        return Err(Failure {
+            reason: format!(
+                "Gateway menjawab HTTP {} dengan isi lebih dari {} KiB; jawaban tidak dibaca",
+                status.as_u16(),
+                MAX_ANSWER_BYTES / 1024
+            ),
+            api_response: None,
+        });
+    };
+    let answer: Option<Value> = serde_json::from_slice(&body).ok();
     match answer {
         Some(answer) if status.is_success() && answer["success"] == json!(true) => Ok(Delivery {
             status: Status::Sent,
@@ -158,6 +173,23 @@ async fn read_answer(response: reqwest::Response) -> Result<Delivery, Failure> {
             api_response: None,
         }),
     }
+}
+
+/// The answer's body, or `None` when it is longer than [`MAX_ANSWER_BYTES`]: read no further
+/// than that, whatever the gateway sends or says it will send.
+async fn read_capped(mut response: reqwest::Response) -> Result<Option<Vec<u8>>, Failure> {
+    let too_long = |bytes: u64| bytes > MAX_ANSWER_BYTES as u64;
+    if response.content_length().is_some_and(too_long) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_failure(&e))? {
+        body.extend_from_slice(&chunk);
+        if too_long(body.len() as u64) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(body))
 }
 
 fn transport_failure(error: &reqwest::Error) -> Failure {

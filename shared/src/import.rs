@@ -8,13 +8,13 @@ use serde_json::{Map, Value, json};
 
 use crate::query::Params;
 use crate::sheet::{self, Column, Format, Located, Row, Sheet, SheetError};
-use crate::store::StoreError;
+use crate::store_error::StoreError;
 use crate::validation::FieldError;
 
 /// Rows accepted by one JSON bulk import; more is a 413.
 pub const MAX_IMPORT_ROWS: usize = 1000;
-/// Data rows accepted by one sheet import; more is a 413.
-pub const MAX_SHEET_ROWS: usize = 5000;
+/// Data rows accepted by one sheet import; more is a 413, as soon as the reading reaches one.
+pub const MAX_SHEET_ROWS: usize = sheet::Limits::UPLOAD.data_rows;
 
 /// Why an import was refused as a whole, or could not finish. A row's own problem is no
 /// error of the import: it is reported as that row's failure.
@@ -24,8 +24,6 @@ pub enum ImportError {
     Invalid(Vec<FieldError>),
     #[error("Maksimal {MAX_IMPORT_ROWS} baris per import, diterima {0}")]
     TooManyRows(usize),
-    #[error("Maksimal {MAX_SHEET_ROWS} baris data per import, berkas berisi {0}")]
-    TooManySheetRows(usize),
     #[error(transparent)]
     Sheet(#[from] SheetError),
     #[error(transparent)]
@@ -110,42 +108,23 @@ impl<T: utoipa::ToSchema> utoipa::ToSchema for Batch<T> {
     }
 }
 
-/// The query of a sheet import, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
+/// What an export was asked: the file's format, `?format=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(
-    dead_code,
-    reason = "the shape SheetOptions is read from, for the document"
-)]
-pub struct SheetQuery {
-    /// `false` to write; by default only checks every row and writes nothing.
-    #[param(default = true)]
-    dry_run: Option<bool>,
-    /// The sheet to read, by name (case ignored); the first one by default.
-    sheet: Option<String>,
-}
-
-/// What an export was asked: the file's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Export {
+    /// `xlsx` (the default) or `csv`.
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)?$")]
     pub format: Format,
 }
 
-/// The query of an export, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code, reason = "the shape Export is read from, for the document")]
-pub struct ExportQuery {
-    /// `xlsx` (the default) or `csv`.
-    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)?$")]
-    format: Option<String>,
-}
-
 /// What a sheet import was asked: `?dry_run=` (default true) and `?sheet=`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SheetOptions {
+    /// `false` to write; by default only checks every row and writes nothing.
+    #[param(rename = "dry_run", value_type = Option<bool>, default = true)]
     pub mode: Mode,
-    /// The sheet to read, by name; the first one when `None`.
+    /// The sheet to read, by name (case ignored); the first one by default.
     pub sheet: Option<String>,
 }
 
@@ -164,17 +143,14 @@ impl SheetOptions {
     }
 }
 
-/// The sheet of an uploaded file, of at most [`MAX_SHEET_ROWS`] data rows.
+/// The sheet of an uploaded file, within [`sheet::Limits::UPLOAD`] (at most
+/// [`MAX_SHEET_ROWS`] data rows).
 pub fn read_sheet(
     format: Format,
     bytes: &[u8],
     options: &SheetOptions,
 ) -> Result<Sheet, ImportError> {
-    let sheet = sheet::read(format, bytes, options.sheet.as_deref())?;
-    if sheet.rows.len() > MAX_SHEET_ROWS {
-        return Err(ImportError::TooManySheetRows(sheet.rows.len()));
-    }
-    Ok(sheet)
+    Ok(sheet::read(format, bytes, options.sheet.as_deref())?)
 }
 
 /// The format an export is asked for: `?format=xlsx|csv`, xlsx by default.
@@ -505,6 +481,143 @@ impl<F: Serialize> ImportReport<F> {
             message,
             dry_run: Some(dry_run),
         }
+    }
+}
+
+/// One domain's side of an import: what a row stores, the nopols it claims, how its items are
+/// written or checked, and how each refusal is named in that domain's failure.
+#[async_trait::async_trait]
+pub trait Importer: Sync {
+    /// A row as read, valid or not.
+    type Row: Send;
+    /// What a valid row stores.
+    type Item: Send + Sync;
+    type Failure: Send;
+
+    /// Where the row stands, and its item, or its failure when it is invalid.
+    fn item(&self, row: Self::Row) -> (Origin, Result<Self::Item, Self::Failure>);
+    /// The nopols `item` claims, in order.
+    fn nopols(origin: &Origin, item: &Self::Item) -> Vec<Claimed>;
+    /// The failure of `item`, whose nopol `which` (of [`Self::nopols`]) is refused for `reason`.
+    fn refused_nopol(
+        origin: &Origin,
+        item: &Self::Item,
+        which: usize,
+        reason: String,
+    ) -> Self::Failure;
+    /// The failure of `item` when the store refused it (or, in a dry run, would).
+    fn refused(origin: &Origin, item: &Self::Item, error: StoreError) -> Self::Failure;
+    /// Stores `items`, each on its own: one outcome per item, in order.
+    async fn write(&self, items: &[Self::Item]) -> Result<Vec<Result<(), StoreError>>, StoreError>;
+    /// What [`Self::write`] would answer, read without writing.
+    async fn check(&self, items: &[Self::Item]) -> Result<Vec<Result<(), StoreError>>, StoreError>;
+    /// The failure's position in the request, by which the report orders failures.
+    fn index(failure: &Self::Failure) -> usize;
+}
+
+/// The sheet side of an [`Importer`]: the columns its sheet has, and how the sheet's data rows
+/// become import rows.
+pub trait SheetImporter: Importer {
+    const FIELDS: &'static [SheetField];
+
+    fn rows(sheet: &[Row], located: &Located) -> Vec<Self::Row>;
+}
+
+/// A sheet import: the file read within its limits, its columns found by their headers, its
+/// rows imported (by default only checked: a dry run).
+pub async fn import_sheet<I: SheetImporter>(
+    importer: &I,
+    format: Format,
+    bytes: &[u8],
+    options: &SheetOptions,
+) -> Result<ImportAnswer<I::Failure>, ImportError>
+where
+    I::Failure: Serialize,
+{
+    let sheet = read_sheet(format, bytes, options)?;
+    let located = sheet.locate(&columns(I::FIELDS))?;
+    let rows = I::rows(&sheet.rows, &located);
+    let report = import(importer, rows, options.mode).await?;
+    Ok(report.sheet_answer(options.mode))
+}
+
+/// A nopol an imported item claims: compact (the key of uniqueness), as shown, and the sheet
+/// row that names it.
+pub struct Claimed {
+    pub key: String,
+    pub shown: String,
+    pub row: Option<usize>,
+}
+
+/// An import: each row on its own (a failing row never stops the others) or, in a dry run,
+/// which would fail: invalid, a nopol repeated in the import, or one registered already.
+pub async fn import<I: Importer>(
+    importer: &I,
+    rows: Vec<I::Row>,
+    mode: Mode,
+) -> Result<ImportReport<I::Failure>, StoreError>
+where
+    I::Failure: Serialize,
+{
+    let total = rows.len();
+    let mut failures = Vec::new();
+    let mut accepted = Vec::new();
+    // Compact nopol -> the sheet row that has it first.
+    let mut seen: HashMap<String, Option<usize>> = HashMap::new();
+    for row in rows {
+        let (origin, item) = importer.item(row);
+        let item = match item {
+            Ok(item) => item,
+            Err(failure) => {
+                failures.push(failure);
+                continue;
+            }
+        };
+        match first_repeat(&seen, I::nopols(&origin, &item)) {
+            Err((which, reason)) => {
+                failures.push(I::refused_nopol(&origin, &item, which, reason));
+            }
+            Ok(claimed) => {
+                seen.extend(claimed);
+                accepted.push((origin, item));
+            }
+        }
+    }
+    let (origins, items): (Vec<Origin>, Vec<I::Item>) = accepted.into_iter().unzip();
+    let outcomes = match mode {
+        Mode::Write => importer.write(&items).await?,
+        Mode::DryRun => importer.check(&items).await?,
+    };
+    for ((origin, item), outcome) in origins.iter().zip(&items).zip(outcomes) {
+        if let Err(error) = outcome {
+            failures.push(I::refused(origin, item, error));
+        }
+    }
+    Ok(ImportReport::new(total, failures, I::index))
+}
+
+/// The nopols an item claims when none repeats one seen before (or one of its own), else the
+/// first that does, with why.
+fn first_repeat(
+    seen: &HashMap<String, Option<usize>>,
+    nopols: Vec<Claimed>,
+) -> Result<HashMap<String, Option<usize>>, (usize, String)> {
+    let mut own = HashMap::new();
+    for (which, nopol) in nopols.into_iter().enumerate() {
+        if let Some(first) = seen.get(&nopol.key).or_else(|| own.get(&nopol.key)) {
+            return Err((which, repeated(&nopol.shown, *first)));
+        }
+        own.insert(nopol.key, nopol.row);
+    }
+    Ok(own)
+}
+
+/// `Nopol … muncul lebih dari sekali dalam import ini`, with the sheet row that has it first.
+fn repeated(nopol: &str, first_row: Option<usize>) -> String {
+    let reason = format!("Nopol {nopol} muncul lebih dari sekali dalam import ini");
+    match first_row {
+        Some(row) => format!("{reason} (pertama di baris {row})"),
+        None => reason,
     }
 }
 

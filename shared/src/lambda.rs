@@ -12,8 +12,9 @@ use axum::Router;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
+use crate::app::App;
 use crate::scheduler::{Job, JobOutcome};
-use crate::{App, routes, telemetry};
+use crate::{routes, telemetry};
 
 /// Time kept back from the invocation's deadline: to log, answer, and let the last send finish.
 const DAILY_MARGIN: Duration = Duration::from_secs(10);
@@ -184,7 +185,7 @@ async fn scheduled(app: &App, job: Job, event: LambdaEvent<Value>) -> Result<Job
     );
     // An error fails the invocation, so Lambda retries it: claims keep a reminder retry from
     // resending, and a reset retried finds only what the first attempt left (a reset resumed).
-    job.run(app, deadline).await.map_err(|error| {
+    app.run(job, deadline).await.map_err(|error| {
         tracing::error!(%error, job = job.name(), "scheduled run failed");
         error.into()
     })

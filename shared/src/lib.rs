@@ -1,6 +1,7 @@
 //! Core of the bengkel WhatsApp backend: the domain, its validation, storage adapters,
 //! authentication and the HTTP API that every Lambda function and the local server serve.
 
+pub mod answer;
 pub mod app;
 pub mod auth;
 pub mod body;
@@ -14,6 +15,7 @@ pub mod extract;
 pub mod fake_starsender;
 pub mod files;
 pub mod gateway;
+pub mod headers;
 pub mod import;
 pub mod lambda;
 pub mod manual;
@@ -27,13 +29,12 @@ pub mod query;
 pub mod register;
 pub mod reminder;
 pub mod report;
+pub mod route;
 pub mod routes;
 pub mod scheduler;
 pub mod sheet;
 pub mod store;
+pub mod store_error;
 pub mod telemetry;
 pub mod text;
 pub mod validation;
-
-pub use app::App;
-pub use error::ApiError;

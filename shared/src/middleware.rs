@@ -2,18 +2,15 @@
 //! (tower-http's, in [`crate::routes`]), JSON bodies on every error, including those raised
 //! before a handler runs, and the bearer check.
 
-use std::sync::Arc;
-
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tower_http::request_id::RequestId;
 use tracing::Span;
 
-use crate::{ApiError, App};
+use crate::error::ApiError;
 
 pub const REQUEST_ID: &str = "x-request-id";
 
@@ -78,28 +75,4 @@ pub async fn method_not_allowed() -> Response {
         axum::Json(json!({"detail": "Method Not Allowed"})),
     )
         .into_response()
-}
-
-/// Refuses the request with 401 unless it carries `Authorization: Bearer <valid JWT>`.
-pub async fn require_bearer(
-    State(app): State<Arc<App>>,
-    request: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| {
-            value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
-        .ok_or(ApiError::Unauthorized("Not authenticated"))?;
-    let claims = app.auth.verify(token)?;
-    let subject = claims.get("sub").cloned().unwrap_or_default();
-    tracing::debug!(sub = %subject, "authenticated");
-    Ok(next.run(request).await)
 }

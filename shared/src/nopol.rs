@@ -2,15 +2,6 @@
 
 use std::fmt;
 
-use crate::body::{Fields, Slot};
-
-/// The `nopol` field of a body, in any spelling.
-pub fn field(f: &mut Fields) -> Slot<Nopol> {
-    f.parsed("nopol", Nopol::parse, |input| {
-        format!("Nopol tidak valid: '{input}'. Format: 1-2 huruf, 1-4 angka, 0-3 huruf, misalnya B 1234 XYZ")
-    })
-}
-
 /// A plate in canonical form. Equality and uniqueness use [`Nopol::compact`], so
 /// `b1234xyz`, `B 1234 XYZ` and `B  1234XYZ` are the same vehicle.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,7 +24,7 @@ use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
     Required, ResponseBuilder, header::HeaderBuilder,
 };
-use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::error::{ApiError, HttpError, ValidationError};
 use crate::extract::{FromBody, FromQuery};
@@ -141,7 +141,7 @@ impl Doc {
 
     /// Query parameters of type `Q` (422 when one is refused).
     pub fn query<Q: FromQuery>(mut self) -> Doc {
-        for parameter in Q::Shape::into_params(|| Some(ParameterIn::Query)) {
+        for parameter in Q::into_params(|| Some(ParameterIn::Query)) {
             self.operation = self.operation.parameter(parameter);
         }
         self.fails(&[StatusCode::UNPROCESSABLE_ENTITY])
@@ -177,7 +177,7 @@ impl Doc {
                 "application/json",
                 ContentBuilder::new().schema(Some(list)).build(),
             )
-            .header(crate::report::api::NEXT_CURSOR_HEADER, cursor)
+            .header(crate::query::NEXT_CURSOR_HEADER, cursor)
             .build();
         self.operation = self.operation.response("200", response);
         self
@@ -374,8 +374,9 @@ fn http_method(method: &Method) -> HttpMethod {
 
 static SWAGGER: LazyLock<Arc<utoipa_swagger_ui::Config<'static>>> = LazyLock::new(|| {
     Arc::new(
+        // No `persist_authorization`: a token typed into the page stays in the tab's memory,
+        // never in the origin's `localStorage`, as on the staff page.
         utoipa_swagger_ui::Config::from(DOCUMENT_PATH)
-            .persist_authorization(true)
             .try_it_out_enabled(true)
             // Swagger UI would ask validator.swagger.io about the document: nothing leaves.
             .validator_url("none"),
@@ -385,7 +386,7 @@ static SWAGGER: LazyLock<Arc<utoipa_swagger_ui::Config<'static>>> = LazyLock::ne
 /// `GET /docs`: the Swagger UI page. Its files are addressed relative to `/docs/`.
 pub async fn docs_page(uri: Uri) -> Response {
     if !uri.path().ends_with('/') {
-        return Redirect::permanent("/docs/").into_response();
+        return locked(Redirect::permanent("/docs/").into_response());
     }
     docs_file_named("index.html")
 }
@@ -396,7 +397,7 @@ pub async fn docs_file(Path(file): Path<String>) -> Response {
 }
 
 fn docs_file_named(file: &str) -> Response {
-    match utoipa_swagger_ui::serve(file, SWAGGER.clone()) {
+    let response = match utoipa_swagger_ui::serve(file, SWAGGER.clone()) {
         Ok(Some(found)) => {
             let mut response = found.bytes.into_owned().into_response();
             let headers = response.headers_mut();
@@ -410,5 +411,41 @@ fn docs_file_named(file: &str) -> Response {
         }
         Ok(None) => ApiError::NotFound("Not Found".into()).into_response(),
         Err(e) => ApiError::Internal(e.to_string()).into_response(),
-    }
+    };
+    locked(response)
+}
+
+/// Every answer under `/docs` carries the staff page's headers: a token is typed into this
+/// page too.
+fn locked(mut response: Response) -> Response {
+    crate::headers::lock_page(response.headers_mut(), DOCS_POLICY.clone());
+    response
+}
+
+/// The staff page's policy, which also allows the one inline style Swagger UI needs: its
+/// standalone preset adds a `<style>` element with its logo's colours. Swagger UI's
+/// `index.html` loads every script and style from files. The style's text is read from the
+/// file as served, so the hash follows an update of Swagger UI.
+static DOCS_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
+    let preset = match utoipa_swagger_ui::serve("swagger-ui-standalone-preset.js", SWAGGER.clone())
+    {
+        Ok(Some(file)) => String::from_utf8_lossy(&file.bytes).into_owned(),
+        _ => String::new(),
+    };
+    let policy = crate::headers::policy_allowing_styles(&inline_styles(&preset));
+    HeaderValue::from_str(&policy).expect("a policy is visible ASCII")
+});
+
+/// The text of each `<style>` element a minified React script creates:
+/// `createElement("style",null,"<text>")`, the text a JavaScript string literal.
+fn inline_styles(script: &str) -> Vec<String> {
+    const OPENING: &str = "createElement(\"style\",null,";
+    script
+        .split(OPENING)
+        .skip(1)
+        .filter_map(|rest| {
+            let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<String>();
+            stream.next()?.ok()
+        })
+        .collect()
 }

@@ -1,7 +1,5 @@
 //! Indonesian mobile numbers, normalised to the `628…` form StarSender expects.
 
-use crate::body::{Fields, Slot};
-
 /// What a number may be written as, for the OpenAPI document: exactly what [`normalize`]
 /// accepts (`+62…`, `62…`, `0…` or `8…`, with spaces, `-`, `.` or parentheses anywhere).
 pub const PATTERN: &str = "^[ \\t().-]*(\\+[ \\t().-]*)?(0[ \\t().-]*8|8|6[ \\t().-]*2[ \\t().-]*8)\
@@ -18,13 +16,6 @@ pub fn schema() -> utoipa::openapi::schema::Object {
         ))
         .examples(["08123456789"])
         .build()
-}
-
-/// The `no_hp` field of a body, normalised to `628…`.
-pub fn field(f: &mut Fields) -> Slot<String> {
-    f.parsed("no_hp", normalize, |input| {
-        format!("Nomor HP tidak valid: '{input}'. Gunakan nomor seluler Indonesia, misalnya 08123456789 atau 628123456789")
-    })
 }
 
 /// Normalises `0812-3456-789`, `+62 812 3456 789`, `812 3456 789` … to `628123456789`.

@@ -9,6 +9,10 @@ use serde_json::json;
 
 use crate::validation::FieldError;
 
+/// The header that carries the next page's cursor (absent on the last page), so that a paged
+/// body stays the plain array older front ends read.
+pub const NEXT_CURSOR_HEADER: &str = "x-next-cursor";
+
 /// The query parameters of one request, read one by one; problems are collected.
 pub struct Params<'a> {
     raw: &'a HashMap<String, String>,

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 #[schema(example = json!({"loc": ["body", "no_hp"], "msg": "Nomor HP tidak valid: '0212345678'. Gunakan nomor seluler Indonesia, misalnya 08123456789 atau 628123456789", "type": "value_error", "input": "0212345678"}))]
 pub struct FieldError {
     /// Where: `body` or `query` or `path`, then field names and row indexes.
-    #[schema(value_type = Vec<LocItem>)]
+    #[schema(schema_with = location)]
     pub loc: Vec<Value>,
     pub msg: String,
     #[serde(rename = "type")]
@@ -20,13 +20,17 @@ pub struct FieldError {
     pub input: Option<Value>,
 }
 
-/// A step of a [`FieldError`]'s location: a field name or a row index.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code, reason = "the shape of a location step, for the document")]
-#[serde(untagged)]
-pub enum LocItem {
-    Name(String),
-    Index(u32),
+/// The schema of a [`FieldError`]'s location: each step a field name or a row index.
+fn location() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    let step = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0)),
+        );
+    ArrayBuilder::new().items(step).build()
 }
 
 impl FieldError {

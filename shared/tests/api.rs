@@ -865,3 +865,95 @@ async fn every_answer_carries_a_request_id(backend: Backend) {
         );
     }
 }
+
+#[tokio::test]
+async fn answers_of_the_api_are_kept_out_of_caches_and_never_sniffed() {
+    let t = TestApp::new();
+    let record = t
+        .create(customer("Bapak Joko", "B 1234 XYZ", "08123456789"))
+        .await;
+    let id = record["id"].as_str().unwrap();
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let answers = [
+        t.call(Method::GET, BASE, None).await,
+        t.call(Method::GET, &format!("{BASE}/{id}"), None).await,
+        t.send(Method::GET, BASE, None, None).await,
+        t.call(Method::GET, &format!("{BASE}/{missing}"), None)
+            .await,
+        t.call(Method::POST, BASE, Some(json!({}))).await,
+    ];
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+    assert_eq!(statuses, [200, 200, 401, 404, 422]);
+    for answer in &answers {
+        assert_eq!(
+            answer.headers["cache-control"], "no-store",
+            "{}",
+            answer.status
+        );
+        assert_eq!(answer.headers["x-content-type-options"], "nosniff");
+    }
+    // A download holds the customers too.
+    let export = t
+        .send_file(
+            Method::GET,
+            &format!("{BASE}/export?format=csv"),
+            "text/csv",
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert_eq!(export.header("cache-control"), "no-store");
+    assert_eq!(export.header("x-content-type-options"), "nosniff");
+}
+
+/// Reads the records with the largest page: the ids in order, and the size of each page in
+/// Lambda's answer.
+async fn every_page_of_the_records(t: &TestApp) -> (Vec<String>, Vec<usize>) {
+    let (mut ids, mut sizes) = (Vec::new(), Vec::new());
+    let mut path = format!("{BASE}/?limit=1000");
+    loop {
+        let page = t.call(Method::GET, &path, None).await.body;
+        sizes.push(bengkel::answer::json_bytes(&page));
+        let data = page["data"].as_array().unwrap();
+        ids.extend(data.iter().map(|r| r["id"].as_str().unwrap().to_string()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{BASE}/?limit=1000&cursor={cursor}"),
+            None => return (ids, sizes),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_largest_page_of_records_fits_in_one_lambda_answer() {
+    // 1,000 records with the name (255) and notes (500) at their caps, in characters that
+    // JSON escapes: the largest page of records there can be.
+    let t = TestApp::new();
+    let name = format!("{}\"", "\"\\".repeat(127));
+    let notes = "\"\\".repeat(250);
+    let rows: Vec<Value> = (0..1000)
+        .map(|i| {
+            let mut row = customer(&name, &format!("B {} Z", i + 1), "08123456789");
+            row["notes"] = json!(notes);
+            row
+        })
+        .collect();
+    let reply = t
+        .call(
+            Method::POST,
+            &format!("{BASE}/bulk-import"),
+            Some(json!(rows)),
+        )
+        .await;
+    assert_eq!(
+        reply.body["message"],
+        "Import selesai. 1000 berhasil, 0 gagal"
+    );
+
+    let (ids, sizes) = every_page_of_the_records(&t).await;
+    eprintln!("records pages at limit=1000, bytes in Lambda's answer: {sizes:?}");
+    for size in &sizes {
+        assert!(*size <= bengkel::answer::MAX_ANSWER_BYTES, "{sizes:?}");
+    }
+    let distinct: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!((ids.len(), distinct.len()), (1000, 1000));
+}

@@ -8,13 +8,14 @@ use crate::common;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use bengkel::manual::store::{ListQuery, ManualStore};
 use bengkel::manual::{Counts, ManualRecord};
+use bengkel::messages::store::{MessageQuery, MessageStore};
 use bengkel::messages::{MessageEntry, Source, Status};
+use bengkel::reminder::store::{Claim, ReminderStore};
 use bengkel::store::dynamo::DynamoStore;
 use bengkel::store::embedded::EmbeddedStore;
-use bengkel::store::{
-    Claim, ListQuery, ManualStore, MessageQuery, MessageStore, ReminderStore, StoreError,
-};
+use bengkel::store_error::StoreError;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde_json::json;
 

@@ -7,11 +7,14 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use bengkel::manual::store::{ListQuery, ManualStore};
 use bengkel::manual::{Counts, ManualRecord};
+use bengkel::register::store::RegisterStore;
 use bengkel::register::{Customer, RegisterCounts, Registration, Vehicle};
+use bengkel::reminder::store::ReminderStore;
+use bengkel::report::store::ReportStore;
 use bengkel::report::{Delivery, ReportRow, Scope, report_id};
 use bengkel::store::embedded::EmbeddedStore;
-use bengkel::store::{ListQuery, ManualStore, RegisterStore, ReminderStore, ReportStore};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 
 /// The child's database, set only when the parent test starts it.

@@ -7,7 +7,8 @@ use crate::common;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use bengkel::lambda::Function;
-use bengkel::routes::{Access, routes};
+use bengkel::route::Access;
+use bengkel::routes::routes;
 use common::TestApp;
 use tower::ServiceExt;
 

@@ -11,6 +11,7 @@ mod cors;
 mod embedded_store;
 mod formulas;
 mod functions;
+mod layers;
 mod messaging;
 mod openapi;
 mod register;

@@ -143,6 +143,84 @@ async fn a_gateway_that_does_not_answer_times_out_and_is_not_retried() {
 }
 
 #[tokio::test]
+async fn a_gateway_answer_larger_than_the_cap_is_not_read_to_its_end() {
+    // The fake's answer never ends: reading it whole would last until the 700 ms timeout.
+    let (t, fake) = with_gateway(|_| {}).await;
+    fake.behave(Behaviour::Endless);
+    let started = Instant::now();
+    let reply = t
+        .call(Method::POST, SEND, custom("08123456789", "Halo"))
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_millis(600),
+        "stopped at the cap"
+    );
+    assert_eq!(reply.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(reply.body["api_response"], Value::Null);
+    assert_eq!(
+        reply.body["error"],
+        "Gateway menjawab HTTP 200 dengan isi lebih dari 64 KiB; jawaban tidak dibaca"
+    );
+    let entry = &log(&t, "").await["data"][0];
+    assert_eq!(entry["status"], "failed");
+    assert_eq!(entry["api_response"], Value::Null);
+    assert_eq!(fake.received().len(), 1, "not sent again");
+}
+
+/// Reads the whole log with the largest page, checking that each answer fits in Lambda's:
+/// the ids in order, and the size of each page in Lambda's answer.
+async fn every_page_of_the_log(t: &TestApp) -> (Vec<String>, Vec<usize>) {
+    let (mut ids, mut sizes) = (Vec::new(), Vec::new());
+    let mut cursor = String::new();
+    loop {
+        let page = log(t, &format!("limit=1000&cursor={cursor}")).await;
+        sizes.push(bengkel::answer::json_bytes(&page));
+        let data = page["data"].as_array().unwrap();
+        ids.extend(data.iter().map(|e| e["id"].as_str().unwrap().to_string()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => return (ids, sizes),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_page_of_the_log_never_outgrows_one_lambda_answer() {
+    use bengkel::messages::{MessageEntry, Source, Status};
+    // 1,000 messages of 2,000 characters that JSON escapes (`"` and `\`), as sent: 4 bytes
+    // each in Lambda's answer, about 8.3 MB for the 1,000.
+    let t = TestApp::new();
+    let text = "\"\\".repeat(1000);
+    let start = chrono::DateTime::parse_from_rfc3339("2026-01-10T10:30:00+07:00").unwrap();
+    let mut newest_first = Vec::new();
+    for i in 0..1000 {
+        let entry = MessageEntry {
+            id: uuid::Uuid::new_v4().to_string(),
+            no_hp: "628123456789".into(),
+            message: text.clone(),
+            source: Source::Custom,
+            status: Status::Sent,
+            record_id: None,
+            api_response: Some(json!({"success": true, "message": "Success sent message"})),
+            error: None,
+            created_at: start + chrono::Duration::seconds(i),
+        };
+        t.app.messages.append(&entry).await.unwrap();
+        newest_first.insert(0, entry.id);
+    }
+    let whole = bengkel::answer::json_bytes(&log(&t, "limit=1").await["data"][0]) * 1000;
+    assert!(whole > 8_000_000, "the 1,000 rows take {whole} bytes");
+
+    let (ids, sizes) = every_page_of_the_log(&t).await;
+    eprintln!("log pages at limit=1000, bytes in Lambda's answer: {sizes:?} (whole: {whole})");
+    assert!(sizes.len() >= 2, "{sizes:?}");
+    for size in &sizes {
+        assert!(*size <= bengkel::answer::MAX_ANSWER_BYTES, "{sizes:?}");
+    }
+    assert_eq!(ids, newest_first, "every message once, newest first");
+}
+
+#[tokio::test]
 async fn an_unreachable_gateway_is_502() {
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/api/send", closed.local_addr().unwrap());

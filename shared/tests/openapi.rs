@@ -6,8 +6,9 @@ use crate::common;
 use std::collections::BTreeSet;
 
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
-use bengkel::routes::{Access, routes};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use bengkel::route::Access;
+use bengkel::routes::routes;
 use common::{TestApp, customer};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -167,40 +168,66 @@ async fn documented_answers_match_what_the_api_answers() {
     assert_eq!(fields, answered);
 }
 
-/// `GET path` without a token: the status, a header and the body as text.
-async fn get(t: &TestApp, path: &str) -> (StatusCode, String, String) {
+/// `GET path` without a token: the status, the headers and the body as text.
+async fn get(t: &TestApp, path: &str) -> (StatusCode, HeaderMap, String) {
     let request = Request::get(path).body(Body::empty()).unwrap();
     let response = t.router.clone().oneshot(request).await.unwrap();
     let status = response.status();
-    let header = |name| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
-    let location = header(header::LOCATION);
+    let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
     (
         status,
-        location,
+        headers,
         String::from_utf8_lossy(&bytes).into_owned(),
     )
+}
+
+/// The one `<style>` element Swagger UI's script adds (its logo's colours), as served.
+const LOGO_STYLE: &str = ".logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}";
+
+/// The headers of a page a token is typed into, as the staff page has them; the policy allows
+/// no inline code but Swagger UI's logo style, by the hash of its text.
+fn assert_locked_down(path: &str, headers: &HeaderMap) {
+    use base64::Engine;
+    use sha2::Digest;
+    let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(LOGO_STYLE));
+    let allowance = format!(" 'sha256-{hash}'");
+    assert!(
+        policy.contains(&format!("style-src 'self'{allowance};")),
+        "{path}: {policy}"
+    );
+    assert_eq!(
+        policy.replacen(&allowance, "", 1),
+        bengkel::headers::CONTENT_SECURITY_POLICY,
+        "{path}"
+    );
+    assert!(policy.contains("frame-ancestors 'none'"), "{path}");
+    assert!(
+        policy.contains("script-src 'self';"),
+        "{path}: no inline script"
+    );
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer", "{path}");
 }
 
 #[tokio::test]
 async fn the_docs_page_is_served_from_the_binary_without_a_token() {
     let t = TestApp::new();
-    let (status, location, _) = get(&t, "/docs").await;
+    let (status, headers, _) = get(&t, "/docs").await;
     assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
-    assert_eq!(location, "/docs/");
-    let (status, _, html) = get(&t, "/docs/").await;
+    assert_eq!(headers[header::LOCATION], "/docs/");
+    assert_locked_down("/docs", &headers);
+    let (status, headers, html) = get(&t, "/docs/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("swagger-ui"), "{html}");
-    // Every file the page loads is served here, none from elsewhere.
+    assert_locked_down("/docs/", &headers);
+    // No inline script or style, which the policy would block.
+    let inline = regex_lite::Regex::new(r"<script>|<script [^>]*>[^<\s]|<style|style=").unwrap();
+    assert!(!inline.is_match(&html), "{html}");
+    // Every file the page loads is served here, none from elsewhere, under the same policy.
     let links = regex_lite::Regex::new(r#"(?:href|src)="([^"]+)""#).unwrap();
     let assets: Vec<&str> = links
         .captures_iter(&html)
@@ -210,15 +237,22 @@ async fn the_docs_page_is_served_from_the_binary_without_a_token() {
     for asset in assets {
         assert!(!asset.contains("//"), "{asset} is loaded from elsewhere");
         let path = format!("/docs/{}", asset.trim_start_matches("./"));
-        let (status, _, body) = get(&t, &path).await;
+        let (status, headers, body) = get(&t, &path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(!body.is_empty(), "{path} has content");
+        assert_locked_down(&path, &headers);
     }
-    let (_, _, init) = get(&t, "/docs/swagger-initializer.js").await;
+    let (_, headers, init) = get(&t, "/docs/swagger-initializer.js").await;
+    assert_locked_down("/docs/swagger-initializer.js", &headers);
     assert!(init.contains("\"/openapi.json\""), "{init}");
     assert!(init.contains("\"validatorUrl\": \"none\""), "{init}");
-    let (status, _, _) = get(&t, "/docs/nothing.js").await;
+    let (_, _, preset) = get(&t, "/docs/swagger-ui-standalone-preset.js").await;
+    assert!(preset.contains(&format!("createElement(\"style\",null,\"{LOGO_STYLE}\")")));
+    // A token typed into the page stays in the tab's memory, not in localStorage.
+    assert!(!init.contains("persistAuthorization"), "{init}");
+    let (status, headers, _) = get(&t, "/docs/nothing.js").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_locked_down("/docs/nothing.js", &headers);
 }
 
 #[tokio::test]

@@ -10,15 +10,16 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use bengkel::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
+use bengkel::reminder::store::Claim;
 use bengkel::report::{
     Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, report_id,
 };
 use bengkel::store::dynamo::{DynamoStore, report_item};
 use bengkel::store::embedded::EmbeddedStore;
-use bengkel::store::{Claim, StoreError};
+use bengkel::store_error::StoreError;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 
-type Store = Arc<dyn bengkel::store::Store>;
+type Store = Arc<dyn bengkel::app::Store>;
 
 /// The store under test, and whatever must live as long as it.
 struct Fixture {

@@ -11,6 +11,7 @@ use axum::http::{Method, StatusCode};
 use bengkel::config::Config;
 use bengkel::fake_starsender::{Behaviour, FakeStarSender};
 use bengkel::messages::Source;
+use bengkel::reminder::api::HasReminders;
 use bengkel::reminder::{Reach, Run};
 use common::{Backend, TestApp, customer};
 use serde_json::{Value, json};

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use axum::http::{Method, StatusCode};
 use bengkel::config::Config;
+use bengkel::report::api::HasReport;
 use bengkel::report::service::Statistics;
 use bengkel::report::{Delivery, ReportRow, Scope, Trigger, report_id};
 use common::{Backend, TestApp};

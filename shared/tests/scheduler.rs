@@ -15,15 +15,16 @@ use aws_sdk_scheduler::types::{
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use bengkel::app::App;
 use bengkel::auth::Auth;
 use bengkel::clock::Clock;
 use bengkel::config::Config;
 use bengkel::report::Delivery;
+use bengkel::routes;
 use bengkel::scheduler::eventbridge::EventBridgeSchedule;
 use bengkel::scheduler::local::{LocalSchedule, REPORT_RESET_STATE_FILE, STATE_FILE};
 use bengkel::scheduler::{Job, ScheduleControl, ScheduleState};
 use bengkel::store::embedded::EmbeddedStore;
-use bengkel::{App, routes};
 use chrono::{DateTime, Utc};
 use common::TestApp;
 use serde_json::{Value, json};

@@ -349,7 +349,7 @@ async fn refused_files_change_nothing(backend: Backend) {
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
         detail(&reply),
-        "Maksimal 5000 baris data per import, berkas berisi 5001"
+        "Maksimal 5000 baris data per import; berkas berisi lebih banyak"
     );
 
     let reply = upload(&app, path, CSV, vec![b'x'; 4 * 1024 * 1024 + 100 * 1024]).await;
@@ -627,7 +627,159 @@ async fn the_largest_sheet_is_read_whole() {
     );
 }
 
+/// A workbook of one sheet whose worksheet part is `sheet` and, when given, whose shared
+/// strings part is `strings`: the parts an attacker crafts.
+fn crafted_xlsx(sheet: &str, strings: Option<&str>) -> Vec<u8> {
+    use std::io::Write;
+    let rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let package = "http://schemas.openxmlformats.org/package/2006/relationships";
+    let mut parts = vec![
+        (
+            "_rels/.rels".to_string(),
+            format!(
+                r#"<Relationships xmlns="{package}"><Relationship Id="r1" Type="{rels}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/workbook.xml".into(),
+            format!(
+                r#"<workbook xmlns:r="{rels}"><sheets><sheet name="Data" sheetId="1" r:id="r1"/></sheets></workbook>"#
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels".into(),
+            format!(
+                r#"<Relationships xmlns="{package}"><Relationship Id="r1" Type="{rels}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/worksheets/sheet1.xml".into(),
+            format!("<worksheet><sheetData>{sheet}</sheetData></worksheet>"),
+        ),
+    ];
+    if let Some(strings) = strings {
+        parts.push(("xl/sharedStrings.xml".into(), strings.to_string()));
+    }
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in parts {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// Files built to make a reader allocate without bound (tests/hostile/make_corpus.py makes
+/// the large ones for the hostile tier): each is refused with the limit it passes, on both
+/// imports, dry run or not, and nothing is written.
+async fn hostile_files_are_refused_and_change_nothing(backend: Backend) {
+    let app = TestApp::on(backend, Config::default()).await;
+    imported(
+        &app,
+        "/manual-whatsapp/import?dry_run=false",
+        XLSX,
+        fixture("pelanggan.xlsx"),
+    )
+    .await;
+    imported(
+        &app,
+        "/customers/import?dry_run=false",
+        XLSX,
+        fixture("customers.xlsx"),
+    )
+    .await;
+    let (records_before, register_before) = (records(&app).await, register(&app).await);
+    let header = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>Nama</t></is></c></row>"#;
+    let declared = |count: &str| format!(r#"<sst count="{count}" uniqueCount="{count}"></sst>"#);
+    let deep = format!("{}{}", "<x>".repeat(100_000), "</x>".repeat(100_000));
+    let far = format!(
+        r#"{header}<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>"#
+    );
+    let wide = format!("Nama,{}\n", "a,".repeat(1_000_000));
+    let long = format!(
+        "Nama,No Pol,No HP\n{},B 1 A,0812345678\n",
+        "x".repeat(40_000)
+    );
+    let files: Vec<(&str, &str, Vec<u8>, StatusCode, &str)> = vec![
+        (
+            "3e17 shared strings",
+            XLSX,
+            crafted_xlsx(header, Some(&declared("300000000000000000"))),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Berkas Excel terlalu besar: maksimal 320064 teks berbeda (sharedStrings)",
+        ),
+        (
+            "2^60 shared strings",
+            XLSX,
+            crafted_xlsx(header, Some(&declared("1152921504606846976"))),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Berkas Excel terlalu besar: maksimal 320064 teks berbeda (sharedStrings)",
+        ),
+        (
+            "a cell at XFD1048576",
+            XLSX,
+            crafted_xlsx(&far, None),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Maksimal 64 kolom per baris; baris 1048576 berisi lebih banyak",
+        ),
+        (
+            "XML 100,000 deep",
+            XLSX,
+            crafted_xlsx(&deep, None),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Berkas Excel rusak: XML bersarang lebih dari 64 tingkat",
+        ),
+        (
+            "a column past XFD",
+            XLSX,
+            crafted_xlsx(r#"<row><c r="AAAAAAAAAAAAAAAAA1"/></row>"#, None),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Berkas Excel rusak: referensi sel 'AAAAAAAAAAAAAAAAA1' tidak valid",
+        ),
+        (
+            "a million columns",
+            CSV,
+            wide.into_bytes(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Maksimal 64 kolom per baris; baris 1 berisi lebih banyak",
+        ),
+        (
+            "a 40,000-byte field",
+            CSV,
+            long.into_bytes(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Isi sel di baris 2 terlalu panjang: maksimal 32768 byte",
+        ),
+    ];
+    for (what, content_type, file, status, detail) in files {
+        for route in ["/manual-whatsapp/import", "/customers/import"] {
+            for query in ["", "?dry_run=false"] {
+                let reply =
+                    upload(&app, &format!("{route}{query}"), content_type, file.clone()).await;
+                assert_eq!(
+                    reply.status,
+                    status,
+                    "{what} to {route}{query}: {}",
+                    reply.json()
+                );
+                assert_eq!(
+                    reply.json(),
+                    json!({ "detail": detail }),
+                    "{what} to {route}{query}"
+                );
+            }
+        }
+    }
+    assert_eq!(records(&app).await, records_before, "no record was written");
+    assert_eq!(
+        register(&app).await,
+        register_before,
+        "no customer was written"
+    );
+}
+
 on_both_stores!(
+    hostile_files_are_refused_and_change_nothing,
     records_xlsx_dry_run_then_import,
     records_csv_with_semicolons_a_bom_and_quotes,
     records_csv_with_the_api_field_names,

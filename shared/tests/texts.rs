@@ -356,8 +356,9 @@ async fn a_deployment_without_the_workshop_sends_nothing() {
         }
         // The daily run fails (the function's invocation fails and logs the error).
         let deadline = Instant::now() + Duration::from_secs(60);
-        let error = Job::DailyReminders
-            .run(&app.app, deadline)
+        let error = app
+            .app
+            .run(Job::DailyReminders, deadline)
             .await
             .unwrap_err()
             .to_string();
@@ -381,7 +382,7 @@ async fn a_deployment_without_the_workshop_sends_nothing() {
             .claim(&bengkel::reminder::claim_key(&id, due_on), now, now)
             .await
             .unwrap();
-        assert_eq!(claim, bengkel::store::Claim::Won, "no claim was made");
+        assert_eq!(claim, bengkel::reminder::Claim::Won, "no claim was made");
     }
     // With both set, the same deployment sends.
     let (app, fake) = workshop_app(Some("Bengkel Maju"), Some("0855"), true).await;

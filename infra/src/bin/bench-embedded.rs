@@ -21,9 +21,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bengkel::manual::ManualRecord;
+use bengkel::manual::store::ManualStore;
+use bengkel::register::store::RegisterStore;
 use bengkel::register::{Customer, Registration, Vehicle};
 use bengkel::store::embedded::EmbeddedStore;
-use bengkel::store::{ManualStore, RegisterStore};
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
 use serde_json::{Value, json};
 

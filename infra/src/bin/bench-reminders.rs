@@ -21,13 +21,14 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use bengkel::App;
+use bengkel::app::App;
 use bengkel::auth::Auth;
 use bengkel::config::Config;
 use bengkel::fake_starsender::FakeStarSender;
 use bengkel::manual::ManualRecord;
+use bengkel::manual::store::ManualStore;
+use bengkel::reminder::api::HasReminders;
 use bengkel::reminder::{Run, RunReport};
-use bengkel::store::ManualStore;
 use bengkel::store::dynamo::{DynamoStore, ensure_table, record_item};
 use bengkel::store::embedded::EmbeddedStore;
 use chrono::{DateTime, Days, FixedOffset, NaiveDate};
@@ -66,7 +67,7 @@ impl Bench {
     }
 
     /// An app on `store` sending through the fake gateway, otherwise configured by default.
-    fn app<S: bengkel::store::Store>(&self, store: Arc<S>) -> Result<App, BoxError> {
+    fn app<S: bengkel::app::Store>(&self, store: Arc<S>) -> Result<App, BoxError> {
         let config = Config {
             starsender_url: self.gateway.url.clone(),
             starsender_api_key: Some("bench-api-key".into()),

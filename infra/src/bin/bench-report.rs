@@ -20,14 +20,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::error::BoxError;
-use bengkel::App;
+use bengkel::app::App;
 use bengkel::auth::Auth;
 use bengkel::config::Config;
 use bengkel::report::Totals;
+use bengkel::report::api::HasReport;
 use bengkel::report::query::{PageRequest, ReportQuery};
 use bengkel::report::service::Statistics;
+use bengkel::report::store::ReportStore;
 use bengkel::report::{ReportRow, Scope, report_id};
-use bengkel::store::ReportStore;
 use bengkel::store::dynamo::{DynamoStore, ensure_table, report_item, totals_item};
 use chrono::{DateTime, Duration as Span, FixedOffset};
 use infra::meter::{Meter, Tally};
@@ -150,10 +151,10 @@ async fn bench(
     .await?;
     let details: Vec<_> = whole.entries.iter().map(|e| e.detail()).collect();
     println!(
-        "detail (whole): {} rows, {} bytes of JSON (over {} bytes answers 413)",
+        "detail (whole): {} rows, {} bytes in Lambda's answer (over {} bytes answers 413)",
         details.len(),
-        serde_json::to_vec(&details)?.len(),
-        bengkel::report::api::MAX_ANSWER_BYTES
+        bengkel::answer::json_bytes(&details),
+        bengkel::answer::MAX_ANSWER_BYTES
     );
     if details.len() != count {
         problems.push(format!("detail showed {} rows", details.len()));

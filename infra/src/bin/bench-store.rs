@@ -17,8 +17,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::Client;
 use bengkel::manual::ManualRecord;
+use bengkel::manual::store::{ListQuery, ManualStore};
 use bengkel::store::dynamo::{DynamoStore, ensure_table};
-use bengkel::store::{ListQuery, ManualStore, StoreError};
+use bengkel::store_error::StoreError;
 use infra::meter::Meter;
 use serde_json::json;
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bengkel::app::App;
 use bengkel::app::BoxError;
 use bengkel::auth::Auth;
 use bengkel::config::{self, Config};
@@ -17,7 +18,7 @@ use bengkel::reminder::template::FALLBACK_WORKSHOP_NAME;
 use bengkel::scheduler::Job;
 use bengkel::scheduler::local::LocalSchedule;
 use bengkel::store::embedded::EmbeddedStore;
-use bengkel::{App, routes, telemetry};
+use bengkel::{routes, telemetry};
 
 /// How long the token printed at start-up stays valid.
 const STARTUP_TOKEN_HOURS: u64 = 24;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use aws_config::BehaviorVersion;
 use bengkel::report::Totals;
-use bengkel::store::ReportStore;
+use bengkel::report::store::ReportStore;
 use bengkel::store::dynamo::DynamoStore;
 
 #[tokio::main]
@@ -39,7 +39,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn repair(store: &DynamoStore) -> Result<(Totals, Totals), bengkel::store::StoreError> {
+async fn repair(store: &DynamoStore) -> Result<(Totals, Totals), bengkel::store_error::StoreError> {
     let before = store.report_totals().await?;
     let after = store.recount_report_totals().await?;
     Ok((before, after))

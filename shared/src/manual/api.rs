@@ -8,14 +8,23 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 
+use super::Records;
 use super::input::ImportRow;
 use super::service::{Dashboard, ImportFailure, RecordList, Summary};
 use super::{ManualRecord, NewRecord, RecordPatch};
+use crate::error::ApiError;
 use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
 use crate::import::{Export, ImportAnswer, SheetOptions};
-use crate::store::ListQuery;
-use crate::{ApiError, App};
+use crate::manual::store::ListQuery;
+use crate::openapi::Doc;
+use crate::route::{Route, UPLOAD_LIMIT, route};
+use axum::http::Method;
+
+/// What this domain's handlers need of the application that serves them.
+pub trait HasRecords: Send + Sync + 'static {
+    fn records(&self) -> Records<'_>;
+}
 
 type Answer<T> = Result<Json<T>, ApiError>;
 
@@ -26,24 +35,24 @@ pub struct SummaryAnswer {
     pub data: Summary,
 }
 
-pub async fn create(
-    State(app): State<Arc<App>>,
+pub async fn create<A: HasRecords>(
+    State(app): State<Arc<A>>,
     Valid(new): Valid<NewRecord>,
 ) -> Result<(StatusCode, Json<ManualRecord>), ApiError> {
     let record = app.records().create(new).await?;
     Ok((StatusCode::CREATED, Json(record)))
 }
 
-pub async fn bulk_import(
-    State(app): State<Arc<App>>,
+pub async fn bulk_import<A: HasRecords>(
+    State(app): State<Arc<A>>,
     Valid(rows): Valid<Vec<ImportRow>>,
 ) -> Answer<ImportAnswer<ImportFailure>> {
     Ok(Json(app.records().bulk_import(rows).await?.answer()))
 }
 
 /// `POST /manual-whatsapp/import?dry_run=&sheet=`: an xlsx or CSV file, or a form with one.
-pub async fn import(
-    State(app): State<Arc<App>>,
+pub async fn import<A: HasRecords>(
+    State(app): State<Arc<A>>,
     ValidQuery(options): ValidQuery<SheetOptions>,
     upload: Upload,
 ) -> Answer<ImportAnswer<ImportFailure>> {
@@ -55,8 +64,8 @@ pub async fn import(
 }
 
 /// `GET /manual-whatsapp/export?format=xlsx|csv`.
-pub async fn export(
-    State(app): State<Arc<App>>,
+pub async fn export<A: HasRecords>(
+    State(app): State<Arc<A>>,
     ValidQuery(export): ValidQuery<Export>,
 ) -> Result<Response, ApiError> {
     files::download(
@@ -65,48 +74,51 @@ pub async fn export(
     )
 }
 
-pub async fn list(
-    State(app): State<Arc<App>>,
+pub async fn list<A: HasRecords>(
+    State(app): State<Arc<A>>,
     ValidQuery(query): ValidQuery<ListQuery>,
 ) -> Answer<RecordList> {
     Ok(Json(app.records().list(&query).await?))
 }
 
-pub async fn get(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer<ManualRecord> {
+pub async fn get<A: HasRecords>(
+    State(app): State<Arc<A>>,
+    Path(id): Path<String>,
+) -> Answer<ManualRecord> {
     Ok(Json(app.records().get(&id).await?))
 }
 
-pub async fn get_by_nopol(
-    State(app): State<Arc<App>>,
+pub async fn get_by_nopol<A: HasRecords>(
+    State(app): State<Arc<A>>,
     Path(nopol): Path<String>,
 ) -> Answer<ManualRecord> {
     Ok(Json(app.records().get_by_nopol(&nopol).await?))
 }
 
-pub async fn update(
-    State(app): State<Arc<App>>,
+pub async fn update<A: HasRecords>(
+    State(app): State<Arc<A>>,
     Path(id): Path<String>,
     Valid(patch): Valid<RecordPatch>,
 ) -> Answer<ManualRecord> {
     Ok(Json(app.records().update(&id, patch).await?))
 }
 
-pub async fn toggle_active(
-    State(app): State<Arc<App>>,
+pub async fn toggle_active<A: HasRecords>(
+    State(app): State<Arc<A>>,
     Path(id): Path<String>,
 ) -> Answer<ManualRecord> {
     Ok(Json(app.records().toggle_active(&id).await?))
 }
 
-pub async fn delete(
-    State(app): State<Arc<App>>,
+pub async fn delete<A: HasRecords>(
+    State(app): State<Arc<A>>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     app.records().delete(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn stats(State(app): State<Arc<App>>) -> Answer<SummaryAnswer> {
+pub async fn stats<A: HasRecords>(State(app): State<Arc<A>>) -> Answer<SummaryAnswer> {
     let data = app.records().stats().await?;
     Ok(Json(SummaryAnswer {
         success: true,
@@ -114,6 +126,142 @@ pub async fn stats(State(app): State<Arc<App>>) -> Answer<SummaryAnswer> {
     }))
 }
 
-pub async fn dashboard(State(app): State<Arc<App>>) -> Answer<Dashboard> {
+pub async fn dashboard<A: HasRecords>(State(app): State<Arc<A>>) -> Answer<Dashboard> {
     Ok(Json(app.records().dashboard().await?))
+}
+
+/// The routes of this domain, served on any application that gives its handlers what they need.
+pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
+    vec![
+    route(
+        "manual-create",
+        Method::POST,
+        "/manual-whatsapp",
+        create::<A>,
+    )
+    .doc(|| {
+        Doc::new("manual-whatsapp", "Create a manual WhatsApp customer")
+            .body::<super::NewRecord>()
+            .json::<super::ManualRecord>(StatusCode::CREATED, "The record")
+            .fails(&[StatusCode::CONFLICT])
+    }),
+    route(
+        "manual-bulk-import",
+        Method::POST,
+        "/manual-whatsapp/bulk-import",
+        bulk_import::<A>,
+    )
+    .doc(|| {
+        Doc::new("manual-whatsapp", "Import up to 1,000 customers")
+            .about("Every row is validated and stored on its own; each failing row is named by its `index`.")
+            .body::<Vec<super::ImportRow>>()
+            .json::<ImportAnswer<super::ImportFailure>>(StatusCode::OK, "Per-row outcome")
+    }),
+    route(
+        "manual-import",
+        Method::POST,
+        "/manual-whatsapp/import",
+        import::<A>,
+    )
+    .body_limit(UPLOAD_LIMIT)
+    .doc(|| {
+        Doc::new("manual-whatsapp", "Import a spreadsheet (xlsx or CSV) of customers")
+            .about("A dry run unless `dry_run=false`. At most 4 MiB and 5,000 data rows.")
+            .query::<SheetOptions>()
+            .upload()
+            .json::<ImportAnswer<super::ImportFailure>>(StatusCode::OK, "Per-row outcome, with sheet rows and cells")
+    }),
+    route(
+        "manual-export",
+        Method::GET,
+        "/manual-whatsapp/export",
+        export::<A>,
+    )
+    .doc(|| {
+        Doc::new("manual-whatsapp", "Download every record as xlsx or CSV")
+            .query::<Export>()
+            .download()
+    }),
+    route("manual-list", Method::GET, "/manual-whatsapp", list::<A>)
+    .doc(|| {
+        Doc::new("manual-whatsapp", "List the records, newest first")
+            .query::<ListQuery>()
+            .json::<super::RecordList>(StatusCode::OK, "A page; the counts describe the whole table")
+    }),
+    route(
+        "manual-get",
+        Method::GET,
+        "/manual-whatsapp/{record_id}",
+        get::<A>,
+    )
+    .doc(|| {
+        Doc::new("manual-whatsapp", "One record")
+            .json::<super::ManualRecord>(StatusCode::OK, "The record")
+    }),
+    route(
+        "manual-get-by-nopol",
+        Method::GET,
+        "/manual-whatsapp/by-nopol/{nopol}",
+        get_by_nopol::<A>,
+    )
+    .doc(|| {
+        Doc::new("manual-whatsapp", "The record of a plate, in any spelling")
+            .json::<super::ManualRecord>(StatusCode::OK, "The record")
+            .fails(&[StatusCode::UNPROCESSABLE_ENTITY])
+    }),
+    route(
+        "manual-update",
+        Method::PUT,
+        "/manual-whatsapp/{record_id}",
+        update::<A>,
+    )
+    .doc(|| {
+        Doc::new("manual-whatsapp", "Change a record (partial)")
+            .body::<super::RecordPatch>()
+            .json::<super::ManualRecord>(StatusCode::OK, "The updated record")
+            .fails(&[StatusCode::CONFLICT])
+    }),
+    route(
+        "manual-toggle-active",
+        Method::PATCH,
+        "/manual-whatsapp/{record_id}/toggle-active",
+        toggle_active::<A>,
+    )
+    .doc(|| {
+        Doc::new("manual-whatsapp", "Switch a record between active and inactive")
+            .json::<super::ManualRecord>(StatusCode::OK, "The updated record")
+            .fails(&[StatusCode::CONFLICT])
+    }),
+    route(
+        "manual-delete",
+        Method::DELETE,
+        "/manual-whatsapp/{record_id}",
+        delete::<A>,
+    )
+    .doc(|| {
+        Doc::new("manual-whatsapp", "Delete a record")
+            .empty(StatusCode::NO_CONTENT, "Deleted")
+            .fails(&[StatusCode::CONFLICT])
+    }),
+    route(
+        "manual-stats",
+        Method::GET,
+        "/manual-whatsapp/stats/summary",
+        stats::<A>,
+    )
+    .doc(|| {
+        Doc::new("manual-whatsapp", "Summary counts")
+            .json::<super::api::SummaryAnswer>(StatusCode::OK, "The summary")
+    }),
+    route(
+        "manual-dashboard",
+        Method::GET,
+        "/manual-whatsapp/dashboard",
+        dashboard::<A>,
+    )
+    .doc(|| {
+        Doc::new("manual-whatsapp", "Dashboard: reminders this month and the most reminded")
+            .json::<super::Dashboard>(StatusCode::OK, "The dashboard")
+    }),
+    ]
 }

@@ -8,9 +8,9 @@ use crate::body::{Fields, Slot};
 use crate::error::ApiError;
 use crate::extract::{FromBody, FromQuery};
 use crate::import::{Origin, Refusal};
+use crate::manual::store::ListQuery;
 use crate::nopol::Nopol;
 use crate::query::{Params, is_position_key};
-use crate::store::ListQuery;
 use crate::validation::FieldError;
 
 /// A valid create request (`ManualWhatsAppCreate`).
@@ -104,27 +104,8 @@ impl FromBody for Vec<ImportRow> {
 /// Records per list page, by default and at most: well inside Lambda's 6 MB response limit.
 pub const MAX_PAGE: usize = 1000;
 
-/// The query of the records list, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(
-    dead_code,
-    reason = "the shape ListQuery is read from, for the document"
-)]
-pub struct RecordPage {
-    /// Only active records (`true`/`false`).
-    active_only: Option<bool>,
-    /// Records per page.
-    #[param(minimum = 1, maximum = 1000, default = 1000)]
-    limit: Option<u32>,
-    /// The previous page's `next_cursor`.
-    cursor: Option<String>,
-}
-
 /// `?active_only=&limit=&cursor=`.
 impl FromQuery for ListQuery {
-    type Shape = RecordPage;
-
     fn from_query(raw: &std::collections::HashMap<String, String>) -> Result<Self, ApiError> {
         let mut p = Params::new(raw);
         let query = ListQuery {
@@ -199,9 +180,9 @@ impl NewRecord {
         let mut f = Fields::new(value, loc.clone())?;
         let name = customer_name(&mut f);
         let name = f.required("customer_name", name);
-        let plate = crate::nopol::field(&mut f);
+        let plate = f.nopol();
         let plate = f.required("nopol", plate);
-        let phone = crate::phone::field(&mut f);
+        let phone = f.no_hp();
         let phone = f.required("no_hp", phone);
         let last_service = f.date("last_service").given();
         let next_service = f.date("next_service").given();
@@ -251,8 +232,8 @@ impl RecordPatch {
         let mut f = Fields::new(value, vec![json!("body")])?;
         let patch = RecordPatch {
             customer_name: customer_name(&mut f),
-            nopol: crate::nopol::field(&mut f),
-            no_hp: crate::phone::field(&mut f),
+            nopol: f.nopol(),
+            no_hp: f.no_hp(),
             last_service: f.date("last_service"),
             next_service: f.date("next_service"),
             is_active: f.flag("is_active"),

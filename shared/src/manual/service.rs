@@ -1,7 +1,5 @@
 //! What each endpoint does, apart from HTTP: validation, the store calls, the answer.
 
-use std::collections::HashMap;
-
 use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
 use futures::StreamExt;
 use serde::Serialize;
@@ -10,11 +8,13 @@ use uuid::Uuid;
 
 use super::input::ImportRow;
 use super::{ManualRecord, NewRecord, RecordPatch};
+use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
-use crate::import::{ImportReport, Mode, Origin, Problem, Refusal};
+use crate::import::{Claimed, ImportReport, Importer, Mode, Origin, Problem, Refusal};
+use crate::manual::store::{ListQuery, ManualStore};
 use crate::nopol::Nopol;
 use crate::query::encode_cursor;
-use crate::store::{ListQuery, ManualStore, StoreError, retry_while_stale};
+use crate::store_error::{StoreError, retry_while_stale};
 use crate::validation::FieldError;
 
 /// Days, today included, in which a next service counts as upcoming.
@@ -88,15 +88,6 @@ impl ImportFailure {
 /// Lookups of registered nopols a dry run makes side by side.
 pub(crate) const LOOKUPS_IN_FLIGHT: usize = 16;
 
-/// `Nopol … muncul lebih dari sekali dalam import ini`, with the sheet row that has it first.
-pub(crate) fn repeated(nopol: &str, first_row: Option<usize>) -> String {
-    let reason = format!("Nopol {nopol} muncul lebih dari sekali dalam import ini");
-    match first_row {
-        Some(row) => format!("{reason} (pertama di baris {row})"),
-        None => reason,
-    }
-}
-
 /// The answer of the records list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecordList {
@@ -154,86 +145,26 @@ impl Records<'_> {
         self.import_rows(rows, Mode::Write).await
     }
 
-    /// Imports each row on its own (a failing row never stops the others) or, in a dry run, says
-    /// which would fail: invalid, a nopol repeated in the import, or one registered already.
+    /// Imports each row on its own, or in a dry run says which would fail.
     pub async fn import_rows(
         &self,
         rows: Vec<ImportRow>,
         mode: Mode,
     ) -> Result<ImportReport<ImportFailure>, StoreError> {
-        let total = rows.len();
-        let now = self.time.now();
-        let mut failures = Vec::new();
-        let mut accepted: Vec<(Origin, ManualRecord)> = Vec::new();
-        // Compact nopol -> the sheet row that has it first.
-        let mut seen: HashMap<String, Option<usize>> = HashMap::new();
-        for row in rows {
-            let new = match row.parsed {
-                Ok(new) => new,
-                Err(refusal) => {
-                    let failure =
-                        ImportFailure::new(&row.origin, row.customer_name, row.nopol, refusal);
-                    failures.push(failure);
-                    continue;
-                }
-            };
-            let record = new.into_record(Uuid::new_v4().to_string(), now);
-            if let Some(first) = seen.get(&record.nopol_key()) {
-                let reason = repeated(&record.nopol, *first);
-                failures.push(ImportFailure::of_record(&row.origin, &record, reason));
-                continue;
-            }
-            seen.insert(record.nopol_key(), row.origin.row);
-            accepted.push((row.origin, record));
-        }
-        let (origins, records): (Vec<Origin>, Vec<ManualRecord>) = accepted.into_iter().unzip();
-        let outcomes = match mode {
-            Mode::Write => self.store.insert_many(&records).await?,
-            Mode::DryRun => self.registered(&records).await?,
-        };
-        for ((origin, record), outcome) in origins.iter().zip(&records).zip(outcomes) {
-            if let Err(error) = outcome {
-                let reason = match error {
-                    StoreError::NopolTaken(_) => format!("Nopol {} sudah terdaftar", record.nopol),
-                    other => other.reason(),
-                };
-                failures.push(ImportFailure::of_record(origin, record, reason));
-            }
-        }
-        Ok(ImportReport::new(total, failures, |f| f.index))
+        crate::import::import(self, rows, mode).await
     }
 
-    /// What inserting `records` would answer, read without writing: `NopolTaken` for each whose
-    /// nopol is registered.
-    async fn registered(
-        &self,
-        records: &[ManualRecord],
-    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-        let keys: Vec<String> = records.iter().map(ManualRecord::nopol_key).collect();
-        futures::stream::iter(keys)
-            .map(|key| async move {
-                Ok(match self.store.find_by_nopol(&key).await? {
-                    Some(_) => Err(StoreError::NopolTaken(key)),
-                    None => Ok(()),
-                })
-            })
-            .buffered(LOOKUPS_IN_FLIGHT)
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .collect()
-    }
-
-    /// Lists records newest first.
+    /// Lists records newest first, a page at most as large as one answer carries.
     pub async fn list(&self, query: &ListQuery) -> Result<RecordList, StoreError> {
         let counts = self.store.counts().await?;
         let page = self.store.list(query).await?;
+        let (data, next_after) = fit_page(page.items, page.next_after, ManualRecord::list_key);
         Ok(RecordList {
             total: counts.total,
             active: counts.active,
             inactive: counts.inactive(),
-            data: page.items,
-            next_cursor: page.next_after.as_deref().map(encode_cursor),
+            data,
+            next_cursor: next_after.as_deref().map(encode_cursor),
         })
     }
 
@@ -358,5 +289,83 @@ impl Records<'_> {
             .from_local_datetime(&first)
             .earliest()
             .map_or_else(|| Utc.from_utc_datetime(&first), |t| t.with_timezone(&Utc))
+    }
+}
+
+/// The records' side of an import: a row is one record with one nopol.
+#[async_trait::async_trait]
+impl Importer for Records<'_> {
+    type Row = ImportRow;
+    type Item = ManualRecord;
+    type Failure = ImportFailure;
+
+    fn item(&self, row: ImportRow) -> (Origin, Result<ManualRecord, ImportFailure>) {
+        let item = match row.parsed {
+            Ok(new) => Ok(new.into_record(Uuid::new_v4().to_string(), self.time.now())),
+            Err(refusal) => Err(ImportFailure::new(
+                &row.origin,
+                row.customer_name,
+                row.nopol,
+                refusal,
+            )),
+        };
+        (row.origin, item)
+    }
+
+    fn nopols(origin: &Origin, record: &ManualRecord) -> Vec<Claimed> {
+        vec![Claimed {
+            key: record.nopol_key(),
+            shown: record.nopol.clone(),
+            row: origin.row,
+        }]
+    }
+
+    fn refused_nopol(
+        origin: &Origin,
+        record: &ManualRecord,
+        _: usize,
+        reason: String,
+    ) -> ImportFailure {
+        ImportFailure::of_record(origin, record, reason)
+    }
+
+    fn refused(origin: &Origin, record: &ManualRecord, error: StoreError) -> ImportFailure {
+        let reason = match error {
+            StoreError::NopolTaken(_) => RecordError::NopolTaken(record.nopol.clone()).to_string(),
+            other => other.reason(),
+        };
+        ImportFailure::of_record(origin, record, reason)
+    }
+
+    async fn write(
+        &self,
+        records: &[ManualRecord],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        self.store.insert_many(records).await
+    }
+
+    /// What inserting `records` would answer, read without writing: `NopolTaken` for each whose
+    /// nopol is registered.
+    async fn check(
+        &self,
+        records: &[ManualRecord],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let keys: Vec<String> = records.iter().map(ManualRecord::nopol_key).collect();
+        futures::stream::iter(keys)
+            .map(|key| async move {
+                Ok(match self.store.find_by_nopol(&key).await? {
+                    Some(_) => Err(StoreError::NopolTaken(key)),
+                    None => Ok(()),
+                })
+            })
+            .buffered(LOOKUPS_IN_FLIGHT)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect()
+    }
+
+    fn index(failure: &ImportFailure) -> usize {
+        failure.index
     }
 }

@@ -7,11 +7,11 @@ use super::input::ImportRow;
 use super::service::{ImportFailure, Records};
 use super::{ManualRecord, NewRecord};
 use crate::import::{
-    ExportError, ImportAnswer, ImportError, Origin, Refusal, SheetField, SheetOptions, columns,
-    field, read_row, read_sheet,
+    ExportError, ImportAnswer, ImportError, Origin, Refusal, SheetField, SheetImporter,
+    SheetOptions, field, import_sheet, read_row,
 };
-use crate::sheet::{Cell, File, Format, Row, Table};
-use crate::store::ListQuery;
+use crate::manual::store::ListQuery;
+use crate::sheet::{Cell, File, Format, Located, Row, Table};
 
 /// The columns of a records sheet: the source's Indonesian headers (which exports write) or
 /// the API's field names, and a few other spellings workshops use.
@@ -34,7 +34,18 @@ pub const FIELDS: [SheetField; 6] = [
     field("notes", &["Notes", "notes", "Catatan"], false),
 ];
 
-fn import_row(index: usize, row: &Row, located: &crate::sheet::Located) -> ImportRow {
+/// A records sheet: each data row is one record.
+impl SheetImporter for Records<'_> {
+    const FIELDS: &'static [SheetField] = &FIELDS;
+
+    fn rows(sheet: &[Row], located: &Located) -> Vec<ImportRow> {
+        let rows = sheet.iter().enumerate();
+        rows.map(|(index, row)| import_row(index, row, located))
+            .collect()
+    }
+}
+
+fn import_row(index: usize, row: &Row, located: &Located) -> ImportRow {
     let read = read_row(located, row, &FIELDS, &[]);
     let origin = Origin {
         index,
@@ -87,18 +98,7 @@ impl Records<'_> {
         bytes: &[u8],
         options: &SheetOptions,
     ) -> Result<ImportAnswer<ImportFailure>, ImportError> {
-        let sheet = read_sheet(format, bytes, options)?;
-        let located = sheet.locate(&columns(&FIELDS))?;
-        let rows = sheet
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(index, row)| import_row(index, row, &located))
-            .collect();
-        Ok(self
-            .import_rows(rows, options.mode)
-            .await?
-            .sheet_answer(options.mode))
+        import_sheet(self, format, bytes, options).await
     }
 
     /// `GET /manual-whatsapp/export`: every record, newest first, as xlsx or CSV.

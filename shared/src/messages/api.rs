@@ -6,14 +6,23 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
+use super::Messenger;
 use super::{CustomMessage, CustomMessageAnswer, MessageList};
+use crate::error::ApiError;
 use crate::extract::{Valid, ValidQuery};
-use crate::store::MessageQuery;
-use crate::{ApiError, App};
+use crate::messages::store::MessageQuery;
+use crate::openapi::Doc;
+use crate::route::{Route, route};
+use axum::http::Method;
+
+/// What this domain's handlers need of the application that serves them.
+pub trait HasMessenger: Send + Sync + 'static {
+    fn messenger(&self) -> Messenger<'_>;
+}
 
 /// 200 when sent (or kept in the outbox); 502 with the same body when the gateway failed.
-pub async fn send_custom_message(
-    State(app): State<Arc<App>>,
+pub async fn send_custom_message<A: HasMessenger>(
+    State(app): State<Arc<A>>,
     Valid(request): Valid<CustomMessage>,
 ) -> Result<(StatusCode, Json<CustomMessageAnswer>), ApiError> {
     let answer = app.messenger().send_custom(&request).await?;
@@ -25,9 +34,38 @@ pub async fn send_custom_message(
     Ok((status, Json(answer)))
 }
 
-pub async fn list(
-    State(app): State<Arc<App>>,
+pub async fn list<A: HasMessenger>(
+    State(app): State<Arc<A>>,
     ValidQuery(query): ValidQuery<MessageQuery>,
 ) -> Result<Json<MessageList>, ApiError> {
     Ok(Json(app.messenger().list(&query).await?))
+}
+
+/// The routes of this domain, served on any application that gives its handlers what they need.
+pub fn routes<A: HasMessenger>() -> Vec<Route<Arc<A>>> {
+    vec![
+        route(
+            "messages-send-custom",
+            Method::POST,
+            "/manual-whatsapp/send-custom-message",
+            send_custom_message::<A>,
+        )
+        .doc(|| {
+            Doc::new("messages", "Send a custom WhatsApp message")
+                .body::<super::CustomMessage>()
+                .json::<super::CustomMessageAnswer>(
+                    StatusCode::OK,
+                    "Sent, or kept in the local outbox",
+                )
+                .json::<super::CustomMessageAnswer>(
+                    StatusCode::BAD_GATEWAY,
+                    "The gateway failed; the same shape",
+                )
+        }),
+        route("messages-list", Method::GET, "/messages", list::<A>).doc(|| {
+            Doc::new("messages", "The message log, newest first")
+                .query::<MessageQuery>()
+                .json::<super::MessageList>(StatusCode::OK, "A page of the log")
+        }),
+    ]
 }

@@ -9,8 +9,8 @@ use super::{Source, Status};
 use crate::body::Fields;
 use crate::error::ApiError;
 use crate::extract::{FromBody, FromQuery};
+use crate::messages::store::MessageQuery;
 use crate::query::{Params, is_position_key};
-use crate::store::MessageQuery;
 
 /// Longest custom message accepted, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
@@ -40,7 +40,7 @@ impl FromBody for CustomMessage {
 
     fn from_body(body: Value) -> Result<Self, ApiError> {
         let mut f = Fields::new(body, vec![json!("body")]).map_err(ApiError::Invalid)?;
-        let phone = crate::phone::field(&mut f);
+        let phone = f.no_hp();
         let phone = f.required("no_hp", phone);
         let text = f.lines("message", 1, MAX_MESSAGE_CHARS);
         let text = f.required("message", text);
@@ -51,29 +51,8 @@ impl FromBody for CustomMessage {
     }
 }
 
-/// The query of the log, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(
-    dead_code,
-    reason = "the shape MessageQuery is read from, for the document"
-)]
-pub struct LogParams {
-    #[param(inline)]
-    status: Option<Status>,
-    #[param(inline)]
-    source: Option<Source>,
-    /// Entries per page.
-    #[param(minimum = 1, maximum = 1000, default = 100)]
-    limit: Option<u32>,
-    /// The previous page's `next_cursor`.
-    cursor: Option<String>,
-}
-
 /// `?status=&source=&limit=&cursor=`.
 impl FromQuery for MessageQuery {
-    type Shape = LogParams;
-
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
         let mut p = Params::new(raw);
         let query = MessageQuery {

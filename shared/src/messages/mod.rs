@@ -1,27 +1,31 @@
 //! Sending WhatsApp messages and keeping the log of every attempt.
 
 pub mod api;
+pub mod gateway;
 mod input;
 pub mod model;
+pub mod store;
 
-pub use input::{CustomMessage, DEFAULT_PAGE, LogParams, MAX_MESSAGE_CHARS, MAX_PAGE};
+pub use input::{CustomMessage, DEFAULT_PAGE, MAX_MESSAGE_CHARS, MAX_PAGE};
 pub use model::*;
+pub use store::{MessagePage, MessageQuery, MessageStore};
 
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
-use crate::gateway::{Failure, Gateway};
 use crate::query::encode_cursor;
-use crate::store::{MessageQuery, MessageStore, StoreError};
+use crate::store_error::StoreError;
+use gateway::{Failure, MessageGateway};
 
 /// What sending works with: the gateway, the log every attempt is written to, the
 /// workshop's clock that dates each entry, and the settings this deployment may not send
 /// without that are unset.
 #[derive(Clone, Copy)]
 pub struct Messenger<'a> {
-    pub gateway: &'a Gateway,
+    pub gateway: &'a dyn MessageGateway,
     pub log: &'a dyn MessageStore,
     pub time: &'a WorkshopClock,
     pub unset: &'a [&'static str],
@@ -131,12 +135,13 @@ impl Messenger<'_> {
         })
     }
 
-    /// The log, newest first.
+    /// The log, newest first, a page at most as large as one answer carries.
     pub async fn list(&self, query: &MessageQuery) -> Result<MessageList, MessageError> {
         let page = self.log.list(query).await?;
+        let (data, next_after) = fit_page(page.items, page.next_after, MessageEntry::log_key);
         Ok(MessageList {
-            data: page.items,
-            next_cursor: page.next_after.as_deref().map(encode_cursor),
+            data,
+            next_cursor: next_after.as_deref().map(encode_cursor),
         })
     }
 }

@@ -7,22 +7,31 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use super::Register;
 use super::VehicleView;
 use super::input::{CustomerPage, ImportRow};
 use super::input::{CustomerPatch, NewCustomer, NewVehicle, VehiclePatch};
 use super::service::{CustomerList, CustomerView, ImportFailure};
+use crate::error::ApiError;
 use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
 use crate::import::{Export, ImportAnswer, SheetOptions};
-use crate::{ApiError, App};
+use crate::openapi::Doc;
+use crate::route::{Route, UPLOAD_LIMIT, route};
+use axum::http::Method;
+
+/// What this domain's handlers need of the application that serves them.
+pub trait HasRegister: Send + Sync + 'static {
+    fn register_service(&self) -> Register<'_>;
+}
 
 type Answer<T> = Result<Json<T>, ApiError>;
 type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
 
 const NO_CONTENT: StatusCode = StatusCode::NO_CONTENT;
 
-pub async fn create(
-    State(app): State<Arc<App>>,
+pub async fn create<A: HasRegister>(
+    State(app): State<Arc<A>>,
     Valid(new): Valid<NewCustomer>,
 ) -> Created<CustomerView> {
     Ok((
@@ -31,8 +40,8 @@ pub async fn create(
     ))
 }
 
-pub async fn bulk_import(
-    State(app): State<Arc<App>>,
+pub async fn bulk_import<A: HasRegister>(
+    State(app): State<Arc<A>>,
     Valid(rows): Valid<Vec<ImportRow>>,
 ) -> Answer<ImportAnswer<ImportFailure>> {
     Ok(Json(
@@ -41,8 +50,8 @@ pub async fn bulk_import(
 }
 
 /// `POST /customers/import?dry_run=&sheet=`: an xlsx or CSV file, or a form with one.
-pub async fn import(
-    State(app): State<Arc<App>>,
+pub async fn import<A: HasRegister>(
+    State(app): State<Arc<A>>,
     ValidQuery(options): ValidQuery<SheetOptions>,
     upload: Upload,
 ) -> Answer<ImportAnswer<ImportFailure>> {
@@ -54,8 +63,8 @@ pub async fn import(
 }
 
 /// `GET /customers/export?format=xlsx|csv`.
-pub async fn export(
-    State(app): State<Arc<App>>,
+pub async fn export<A: HasRegister>(
+    State(app): State<Arc<A>>,
     ValidQuery(export): ValidQuery<Export>,
 ) -> Result<Response, ApiError> {
     files::download(
@@ -64,42 +73,45 @@ pub async fn export(
     )
 }
 
-pub async fn list(
-    State(app): State<Arc<App>>,
+pub async fn list<A: HasRegister>(
+    State(app): State<Arc<A>>,
     ValidQuery(page): ValidQuery<CustomerPage>,
 ) -> Answer<CustomerList> {
     Ok(Json(app.register_service().list(&page).await?))
 }
 
-pub async fn get(State(app): State<Arc<App>>, Path(id): Path<String>) -> Answer<CustomerView> {
+pub async fn get<A: HasRegister>(
+    State(app): State<Arc<A>>,
+    Path(id): Path<String>,
+) -> Answer<CustomerView> {
     Ok(Json(app.register_service().get(&id).await?))
 }
 
-pub async fn update(
-    State(app): State<Arc<App>>,
+pub async fn update<A: HasRegister>(
+    State(app): State<Arc<A>>,
     Path(id): Path<String>,
     Valid(patch): Valid<CustomerPatch>,
 ) -> Answer<CustomerView> {
     Ok(Json(app.register_service().update(&id, patch).await?))
 }
 
-pub async fn delete(
-    State(app): State<Arc<App>>,
+pub async fn delete<A: HasRegister>(
+    State(app): State<Arc<A>>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     app.register_service().delete(&id).await?;
     Ok(NO_CONTENT)
 }
 
-pub async fn vehicles(
-    State(app): State<Arc<App>>,
+pub async fn vehicles<A: HasRegister>(
+    State(app): State<Arc<A>>,
     Path(id): Path<String>,
 ) -> Answer<Vec<VehicleView>> {
     Ok(Json(app.register_service().vehicles(&id).await?))
 }
 
-pub async fn add_vehicle(
-    State(app): State<Arc<App>>,
+pub async fn add_vehicle<A: HasRegister>(
+    State(app): State<Arc<A>>,
     Path(id): Path<String>,
     Valid(new): Valid<NewVehicle>,
 ) -> Created<VehicleView> {
@@ -109,8 +121,8 @@ pub async fn add_vehicle(
     ))
 }
 
-pub async fn get_vehicle(
-    State(app): State<Arc<App>>,
+pub async fn get_vehicle<A: HasRegister>(
+    State(app): State<Arc<A>>,
     Path((id, vehicle_id)): Path<(String, String)>,
 ) -> Answer<VehicleView> {
     Ok(Json(
@@ -118,8 +130,8 @@ pub async fn get_vehicle(
     ))
 }
 
-pub async fn update_vehicle(
-    State(app): State<Arc<App>>,
+pub async fn update_vehicle<A: HasRegister>(
+    State(app): State<Arc<A>>,
     Path((id, vehicle_id)): Path<(String, String)>,
     Valid(patch): Valid<VehiclePatch>,
 ) -> Answer<VehicleView> {
@@ -130,12 +142,174 @@ pub async fn update_vehicle(
     ))
 }
 
-pub async fn delete_vehicle(
-    State(app): State<Arc<App>>,
+pub async fn delete_vehicle<A: HasRegister>(
+    State(app): State<Arc<A>>,
     Path((id, vehicle_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     app.register_service()
         .delete_vehicle(&id, &vehicle_id)
         .await?;
     Ok(NO_CONTENT)
+}
+
+/// The routes of this domain, served on any application that gives its handlers what they need.
+pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
+    vec![
+        route(
+            "register-customer-create",
+            Method::POST,
+            "/customers",
+            create::<A>,
+        )
+        .doc(|| {
+            Doc::new("customers", "Register a customer with its vehicles")
+                .body::<super::input::NewCustomer>()
+                .json::<super::CustomerView>(StatusCode::CREATED, "The customer with its vehicles")
+                .fails(&[StatusCode::CONFLICT])
+        }),
+        route(
+            "register-bulk-import",
+            Method::POST,
+            "/customers/bulk-import",
+            bulk_import::<A>,
+        )
+        .doc(|| {
+            Doc::new("customers", "Register up to 1,000 customers")
+                .body::<Vec<super::ImportRow>>()
+                .json::<ImportAnswer<super::ImportFailure>>(StatusCode::OK, "Per-customer outcome")
+        }),
+        route(
+            "register-import",
+            Method::POST,
+            "/customers/import",
+            import::<A>,
+        )
+        .body_limit(UPLOAD_LIMIT)
+        .doc(|| {
+            Doc::new(
+                "customers",
+                "Import a spreadsheet of customers, a vehicle per row",
+            )
+            .about("A dry run unless `dry_run=false`; rows with the same phone are one customer.")
+            .query::<SheetOptions>()
+            .upload()
+            .json::<ImportAnswer<super::ImportFailure>>(StatusCode::OK, "Per-customer outcome")
+        }),
+        route(
+            "register-export",
+            Method::GET,
+            "/customers/export",
+            export::<A>,
+        )
+        .doc(|| {
+            Doc::new("customers", "Download the register, a row per vehicle")
+                .query::<Export>()
+                .download()
+        }),
+        route(
+            "register-customer-list",
+            Method::GET,
+            "/customers",
+            list::<A>,
+        )
+        .doc(|| {
+            Doc::new("customers", "List the customers, newest first")
+                .query::<super::CustomerPage>()
+                .json::<super::CustomerList>(
+                    StatusCode::OK,
+                    "A page; `total` counts every customer",
+                )
+        }),
+        route(
+            "register-customer-get",
+            Method::GET,
+            "/customers/{customer_id}",
+            get::<A>,
+        )
+        .doc(|| {
+            Doc::new("customers", "One customer with its vehicles")
+                .json::<super::CustomerView>(StatusCode::OK, "The customer")
+        }),
+        route(
+            "register-customer-update",
+            Method::PUT,
+            "/customers/{customer_id}",
+            update::<A>,
+        )
+        .doc(|| {
+            Doc::new("customers", "Change a customer (partial)")
+                .body::<super::input::CustomerPatch>()
+                .json::<super::CustomerView>(StatusCode::OK, "The updated customer")
+                .fails(&[StatusCode::CONFLICT])
+        }),
+        route(
+            "register-customer-delete",
+            Method::DELETE,
+            "/customers/{customer_id}",
+            delete::<A>,
+        )
+        .doc(|| {
+            Doc::new(
+                "customers",
+                "Delete a customer and its vehicles; its report rows stay",
+            )
+            .empty(StatusCode::NO_CONTENT, "Deleted")
+            .fails(&[StatusCode::CONFLICT])
+        }),
+        route(
+            "register-vehicle-create",
+            Method::POST,
+            "/customers/{customer_id}/vehicles",
+            add_vehicle::<A>,
+        )
+        .doc(|| {
+            Doc::new("customers", "Add a vehicle to a customer")
+                .body::<super::input::NewVehicle>()
+                .json::<super::VehicleView>(StatusCode::CREATED, "The vehicle")
+                .fails(&[StatusCode::CONFLICT])
+        }),
+        route(
+            "register-vehicle-list",
+            Method::GET,
+            "/customers/{customer_id}/vehicles",
+            vehicles::<A>,
+        )
+        .doc(|| {
+            Doc::new("customers", "A customer's vehicles, by nopol")
+                .json::<Vec<super::VehicleView>>(StatusCode::OK, "The vehicles")
+        }),
+        route(
+            "register-vehicle-get",
+            Method::GET,
+            "/customers/{customer_id}/vehicles/{vehicle_id}",
+            get_vehicle::<A>,
+        )
+        .doc(|| {
+            Doc::new("customers", "One vehicle")
+                .json::<super::VehicleView>(StatusCode::OK, "The vehicle")
+        }),
+        route(
+            "register-vehicle-update",
+            Method::PUT,
+            "/customers/{customer_id}/vehicles/{vehicle_id}",
+            update_vehicle::<A>,
+        )
+        .doc(|| {
+            Doc::new("customers", "Change a vehicle (partial)")
+                .body::<super::input::VehiclePatch>()
+                .json::<super::VehicleView>(StatusCode::OK, "The updated vehicle")
+                .fails(&[StatusCode::CONFLICT])
+        }),
+        route(
+            "register-vehicle-delete",
+            Method::DELETE,
+            "/customers/{customer_id}/vehicles/{vehicle_id}",
+            delete_vehicle::<A>,
+        )
+        .doc(|| {
+            Doc::new("customers", "Delete a vehicle")
+                .empty(StatusCode::NO_CONTENT, "Deleted")
+                .fails(&[StatusCode::CONFLICT])
+        }),
+    ]
 }

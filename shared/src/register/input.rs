@@ -59,7 +59,7 @@ impl NewVehicle {
     /// Validates `{"nopol", "model", "last_visit"}` located at `loc`.
     pub fn parse(value: Value, loc: Vec<Value>) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(value, loc)?;
-        let plate = crate::nopol::field(&mut f);
+        let plate = f.nopol();
         let plate = f.required("nopol", plate);
         let model = model(&mut f);
         let model = f.required("model", model);
@@ -118,7 +118,7 @@ impl NewCustomer {
         let mut f = Fields::new(value, loc)?;
         let name = name(&mut f);
         let name = f.required("name", name);
-        let phone = crate::phone::field(&mut f);
+        let phone = f.no_hp();
         let phone = f.required("no_hp", phone);
         let mut vehicles = Vec::new();
         if let Slot::Given(items) = f.list("vehicles", MAX_VEHICLES) {
@@ -193,7 +193,7 @@ impl CustomerPatch {
     pub fn parse(value: Value) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(value, vec![json!("body")])?;
         let name = name(&mut f);
-        let phone = crate::phone::field(&mut f);
+        let phone = f.no_hp();
         let patch = CustomerPatch {
             name: f.not_null("name", name),
             no_hp: f.not_null("no_hp", phone),
@@ -233,7 +233,7 @@ impl FromBody for VehiclePatch {
 impl VehiclePatch {
     pub fn parse(value: Value) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::new(value, vec![json!("body")])?;
-        let plate = crate::nopol::field(&mut f);
+        let plate = f.nopol();
         let model = model(&mut f);
         let patch = VehiclePatch {
             nopol: f.not_null("nopol", plate),
@@ -282,31 +282,19 @@ impl FromBody for Vec<ImportRow> {
 }
 
 /// A page of the customers list: `?limit=` (1-1000, default 1000) and `?cursor=`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CustomerPage {
+    /// Customers per page, at most; fewer when that many would outgrow one answer (6 MB): go
+    /// on with `next_cursor`.
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 1000)]
     pub limit: usize,
-    /// The position the previous page ended at.
+    /// The previous page's `next_cursor` (the position it ended at, once read).
+    #[param(rename = "cursor", value_type = Option<String>)]
     pub after: Option<String>,
 }
 
-/// The query of the customers list, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(
-    dead_code,
-    reason = "the shape CustomerPage is read from, for the document"
-)]
-pub struct CustomerPageQuery {
-    /// Customers per page.
-    #[param(minimum = 1, maximum = 1000, default = 1000)]
-    limit: Option<u32>,
-    /// The previous page's `next_cursor`.
-    cursor: Option<String>,
-}
-
 impl FromQuery for CustomerPage {
-    type Shape = CustomerPageQuery;
-
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
         let mut p = Params::new(raw);
         let limit = p.limit(MAX_PAGE, MAX_PAGE);

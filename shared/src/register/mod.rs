@@ -5,9 +5,11 @@ pub(crate) mod input;
 mod model;
 mod service;
 pub mod sheet;
+pub mod store;
 
-pub use input::{CustomerPage, CustomerPageQuery, ImportRow, MAX_VEHICLES};
+pub use input::{CustomerPage, ImportRow, MAX_VEHICLES};
 pub use model::{
     Customer, DueVehicle, RegisterCounts, Registration, Vehicle, VehicleView, next_service,
 };
 pub use service::*;
+pub use store::RegisterStore;

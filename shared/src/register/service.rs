@@ -1,6 +1,6 @@
 //! What the register's endpoints do, apart from HTTP: validation, the store calls, the answer.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use futures::StreamExt;
 use serde::Serialize;
@@ -11,11 +11,13 @@ use super::input::{
     CustomerPage, CustomerPatch, ImportRow, MAX_VEHICLES, NewCustomer, NewVehicle, VehiclePatch,
 };
 use super::{Customer, Registration, Vehicle, VehicleView};
+use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
-use crate::import::{ImportReport, Mode, Origin, Problem, Refusal};
+use crate::import::{Claimed, ImportReport, Importer, Mode, Origin, Problem, Refusal};
 use crate::nopol::Nopol;
 use crate::query::encode_cursor;
-use crate::store::{RegisterStore, StoreError, retry_while_stale};
+use crate::register::store::RegisterStore;
+use crate::store_error::{StoreError, retry_while_stale};
 
 /// What the register's service works with: its store, the workshop's clock, and the months
 /// between services that a vehicle's next service is reckoned by.
@@ -128,24 +130,6 @@ fn vehicle_row(origin: &Origin, i: usize) -> Option<usize> {
     place.map(|p| p.row).or(origin.row)
 }
 
-/// The first vehicle of `registration` whose nopol it repeats, or an earlier row of the import
-/// has, and why that refuses it.
-fn repeated_vehicle(
-    registration: &Registration,
-    seen: &HashMap<String, Option<usize>>,
-    origin: &Origin,
-) -> Option<(usize, String)> {
-    let mut own: HashMap<String, Option<usize>> = HashMap::new();
-    for (i, vehicle) in registration.vehicles.iter().enumerate() {
-        let key = vehicle.nopol_key();
-        if let Some(first) = seen.get(&key).or_else(|| own.get(&key)) {
-            return Some((i, crate::manual::repeated(&vehicle.nopol, *first)));
-        }
-        own.insert(key, vehicle_row(origin, i));
-    }
-    None
-}
-
 /// The answer of the customers list: `total` counts every customer, whatever the page.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomerList {
@@ -197,123 +181,27 @@ impl Register<'_> {
     }
 
     /// Imports each customer (with its vehicles) on its own, all or nothing per customer, or in
-    /// a dry run says which would fail: invalid, a nopol repeated in the import, or one
-    /// registered.
+    /// a dry run says which would fail.
     pub async fn import_rows(
         &self,
         rows: Vec<ImportRow>,
         mode: Mode,
     ) -> Result<ImportReport<ImportFailure>, StoreError> {
-        let total = rows.len();
-        let mut failures = Vec::new();
-        let mut accepted: Vec<(Origin, Registration)> = Vec::new();
-        // Compact nopol -> the sheet row that has it first.
-        let mut seen: HashMap<String, Option<usize>> = HashMap::new();
-        for row in rows {
-            let new = match row.parsed {
-                Ok(new) => new,
-                Err(refusal) => {
-                    failures.push(ImportFailure::new(
-                        &row.origin,
-                        row.name,
-                        row.no_hp,
-                        refusal,
-                    ));
-                    continue;
-                }
-            };
-            let registration = new.into_registration(self.time.now());
-            match repeated_vehicle(&registration, &seen, &row.origin) {
-                Some((vehicle, reason)) => failures.push(ImportFailure::of_vehicle(
-                    &row.origin,
-                    &registration,
-                    vehicle,
-                    reason,
-                )),
-                None => {
-                    for (i, vehicle) in registration.vehicles.iter().enumerate() {
-                        seen.insert(vehicle.nopol_key(), vehicle_row(&row.origin, i));
-                    }
-                    accepted.push((row.origin, registration));
-                }
-            }
-        }
-        let (origins, registrations): (Vec<Origin>, Vec<Registration>) =
-            accepted.into_iter().unzip();
-        let outcomes = match mode {
-            Mode::Write => self.store.insert_registrations(&registrations).await?,
-            Mode::DryRun => self.registered(&registrations).await?,
-        };
-        for ((origin, registration), outcome) in origins.iter().zip(&registrations).zip(outcomes) {
-            let failure = match outcome {
-                Ok(()) => continue,
-                Err(StoreError::NopolTaken(key)) => {
-                    let vehicle = registration
-                        .vehicles
-                        .iter()
-                        .position(|v| v.nopol_key() == key);
-                    let nopol = taken_nopol(&registration.vehicles, &key);
-                    let reason = RegisterError::NopolTaken(nopol).to_string();
-                    ImportFailure::of_vehicle(origin, registration, vehicle.unwrap_or(0), reason)
-                }
-                Err(other) => {
-                    let customer = &registration.customer;
-                    let refusal = Refusal::of_field(origin, &[], other.reason());
-                    ImportFailure::new(origin, json!(customer.name), json!(customer.no_hp), refusal)
-                }
-            };
-            failures.push(failure);
-        }
-        Ok(ImportReport::new(total, failures, |f| f.index))
+        crate::import::import(self, rows, mode).await
     }
 
-    /// What inserting `registrations` would answer, read without writing: `NopolTaken` naming
-    /// the first registered nopol of each that has one.
-    async fn registered(
-        &self,
-        registrations: &[Registration],
-    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-        let keys: Vec<String> = registrations
-            .iter()
-            .flat_map(|r| r.vehicles.iter().map(Vehicle::nopol_key))
-            .collect();
-        let lookups: Vec<Result<(String, bool), StoreError>> = futures::stream::iter(keys)
-            .map(|key| async move {
-                let taken = self.store.vehicle_nopol_taken(&key).await?;
-                Ok((key, taken))
-            })
-            .buffered(crate::manual::LOOKUPS_IN_FLIGHT)
-            .collect()
-            .await;
-        let mut taken = HashSet::new();
-        for lookup in lookups {
-            let (key, is_taken) = lookup?;
-            if is_taken {
-                taken.insert(key);
-            }
-        }
-        Ok(registrations
-            .iter()
-            .map(
-                |r| match r.vehicles.iter().find(|v| taken.contains(&v.nopol_key())) {
-                    Some(vehicle) => Err(StoreError::NopolTaken(vehicle.nopol_key())),
-                    None => Ok(()),
-                },
-            )
-            .collect())
-    }
-
-    /// Customers newest first.
+    /// Customers newest first, a page at most as large as one answer carries.
     pub async fn list(&self, page: &CustomerPage) -> Result<CustomerList, StoreError> {
         let counts = self.store.register_counts().await?;
         let page = self
             .store
             .customers(page.limit, page.after.as_deref())
             .await?;
+        let (data, next_after) = fit_page(page.items, page.next_after, Customer::list_key);
         Ok(CustomerList {
             total: counts.customers,
-            data: page.items,
-            next_cursor: page.next_after.as_deref().map(encode_cursor),
+            data,
+            next_cursor: next_after.as_deref().map(encode_cursor),
         })
     }
 
@@ -443,6 +331,111 @@ impl Register<'_> {
     }
 }
 
+/// The register's side of an import: a row is one customer with its vehicles, stored all or
+/// nothing.
+#[async_trait::async_trait]
+impl Importer for Register<'_> {
+    type Row = ImportRow;
+    type Item = Registration;
+    type Failure = ImportFailure;
+
+    fn item(&self, row: ImportRow) -> (Origin, Result<Registration, ImportFailure>) {
+        let item = match row.parsed {
+            Ok(new) => Ok(new.into_registration(self.time.now())),
+            Err(refusal) => Err(ImportFailure::new(
+                &row.origin,
+                row.name,
+                row.no_hp,
+                refusal,
+            )),
+        };
+        (row.origin, item)
+    }
+
+    fn nopols(origin: &Origin, registration: &Registration) -> Vec<Claimed> {
+        let vehicles = registration.vehicles.iter().enumerate();
+        vehicles
+            .map(|(i, vehicle)| Claimed {
+                key: vehicle.nopol_key(),
+                shown: vehicle.nopol.clone(),
+                row: vehicle_row(origin, i),
+            })
+            .collect()
+    }
+
+    fn refused_nopol(
+        origin: &Origin,
+        registration: &Registration,
+        vehicle: usize,
+        reason: String,
+    ) -> ImportFailure {
+        ImportFailure::of_vehicle(origin, registration, vehicle, reason)
+    }
+
+    fn refused(origin: &Origin, registration: &Registration, error: StoreError) -> ImportFailure {
+        match error {
+            StoreError::NopolTaken(key) => {
+                let vehicles = &registration.vehicles;
+                let vehicle = vehicles.iter().position(|v| v.nopol_key() == key);
+                let reason = RegisterError::NopolTaken(taken_nopol(vehicles, &key)).to_string();
+                ImportFailure::of_vehicle(origin, registration, vehicle.unwrap_or(0), reason)
+            }
+            other => {
+                let customer = &registration.customer;
+                let refusal = Refusal::of_field(origin, &[], other.reason());
+                ImportFailure::new(origin, json!(customer.name), json!(customer.no_hp), refusal)
+            }
+        }
+    }
+
+    async fn write(
+        &self,
+        registrations: &[Registration],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        self.store.insert_registrations(registrations).await
+    }
+
+    /// What inserting `registrations` would answer, read without writing: `NopolTaken` naming
+    /// the first registered nopol of each that has one.
+    async fn check(
+        &self,
+        registrations: &[Registration],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let keys: Vec<String> = registrations
+            .iter()
+            .flat_map(|r| r.vehicles.iter().map(Vehicle::nopol_key))
+            .collect();
+        let lookups: Vec<Result<(String, bool), StoreError>> = futures::stream::iter(keys)
+            .map(|key| async move {
+                let taken = self.store.vehicle_nopol_taken(&key).await?;
+                Ok((key, taken))
+            })
+            .buffered(crate::manual::LOOKUPS_IN_FLIGHT)
+            .collect()
+            .await;
+        let mut taken = HashSet::new();
+        for lookup in lookups {
+            let (key, is_taken) = lookup?;
+            if is_taken {
+                taken.insert(key);
+            }
+        }
+        Ok(registrations
+            .iter()
+            .map(
+                |r| match r.vehicles.iter().find(|v| taken.contains(&v.nopol_key())) {
+                    Some(vehicle) => Err(StoreError::NopolTaken(vehicle.nopol_key())),
+                    None => Ok(()),
+                },
+            )
+            .collect())
+    }
+
+    fn index(failure: &ImportFailure) -> usize {
+        failure.index
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -452,8 +445,8 @@ mod tests {
 
     use super::*;
     use crate::clock::SystemClock;
+    use crate::register::store::CustomerPage as StorePage;
     use crate::register::{DueVehicle, RegisterCounts};
-    use crate::store::CustomerPage as StorePage;
 
     /// A register whose bulk insert fails each registration with the database's own words;
     /// nothing else is asked of it.

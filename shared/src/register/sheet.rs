@@ -11,10 +11,10 @@ use super::service::{ImportFailure, Register};
 use super::{Customer, Vehicle};
 use crate::import::{
     ExportError, ImportAnswer, ImportError, Origin, Place, Problem, Refusal, SheetField,
-    SheetOptions, SheetRow, columns, field, read_row, read_sheet,
+    SheetImporter, SheetOptions, SheetRow, field, import_sheet, read_row,
 };
 use crate::sheet::{Cell, File, Format, Located, Row, Table};
-use crate::store::StoreError;
+use crate::store_error::StoreError;
 
 /// The customer's columns, then the vehicle's (see [`VEHICLE_AT`]). The first header of each
 /// is the one exports write.
@@ -40,6 +40,18 @@ struct Read {
 
 /// The rows grouped by customer, in the order customers first appear: rows whose phone
 /// normalises alike are one customer; a row without a valid phone stands alone.
+/// A register sheet: a row per vehicle, the rows of one customer (by phone number) together.
+impl SheetImporter for Register<'_> {
+    const FIELDS: &'static [SheetField] = &FIELDS;
+
+    fn rows(sheet: &[Row], located: &Located) -> Vec<ImportRow> {
+        let customers = customers(sheet, located).into_iter().enumerate();
+        customers
+            .map(|(index, rows)| import_row(index, &rows))
+            .collect()
+    }
+}
+
 fn customers(rows: &[Row], located: &Located) -> Vec<Vec<Read>> {
     let vehicles = located.from(VEHICLE_AT);
     let mut groups: Vec<Vec<Read>> = Vec::new();
@@ -166,17 +178,7 @@ impl Register<'_> {
         bytes: &[u8],
         options: &SheetOptions,
     ) -> Result<ImportAnswer<ImportFailure>, ImportError> {
-        let sheet = read_sheet(format, bytes, options)?;
-        let located = sheet.locate(&columns(&FIELDS))?;
-        let rows = customers(&sheet.rows, &located)
-            .into_iter()
-            .enumerate()
-            .map(|(index, rows)| import_row(index, &rows))
-            .collect();
-        Ok(self
-            .import_rows(rows, options.mode)
-            .await?
-            .sheet_answer(options.mode))
+        import_sheet(self, format, bytes, options).await
     }
 
     /// `GET /customers/export`: every customer, newest first, a row per vehicle (a customer

@@ -9,11 +9,20 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::Reminders;
 use super::{Detail, Outcome, Reach, Run, RunReport};
 use crate::body::{Fields, Slot};
+use crate::error::ApiError;
 use crate::extract::{FromBody, Valid};
 use crate::messages::Source;
-use crate::{ApiError, App};
+use crate::openapi::Doc;
+use crate::route::{Route, route};
+use axum::http::Method;
+
+/// What this domain's handlers need of the application that serves them.
+pub trait HasReminders: Send + Sync + 'static {
+    fn reminders(&self) -> Reminders<'_>;
+}
 
 /// An API call's time budget, inside API Gateway's 30 s.
 const API_BUDGET: Duration = Duration::from_secs(25);
@@ -92,8 +101,8 @@ fn api_run(reach: Reach, days_threshold: Option<u32>, only_active: bool, started
 }
 
 /// `POST /manual-whatsapp/send-reminders`: the manual records.
-pub async fn send_reminders(
-    State(app): State<Arc<App>>,
+pub async fn send_reminders<A: HasReminders>(
+    State(app): State<Arc<A>>,
     Valid(request): Valid<SendReminders>,
 ) -> Result<Json<RunReport>, ApiError> {
     let only_active = request.only_active.unwrap_or(true);
@@ -107,8 +116,8 @@ pub async fn send_reminders(
 }
 
 /// `POST /customers/send-maintenance-reminder`: the register's vehicles.
-pub async fn send_maintenance_reminders(
-    State(app): State<Arc<App>>,
+pub async fn send_maintenance_reminders<A: HasReminders>(
+    State(app): State<Arc<A>>,
     Valid(request): Valid<SendMaintenanceReminders>,
 ) -> Result<Json<RunReport>, ApiError> {
     let run = api_run(
@@ -130,8 +139,8 @@ pub struct ReminderAnswer {
 }
 
 /// 200 when sent; 502 with the same shape when the gateway failed.
-pub async fn send_reminder(
-    State(app): State<Arc<App>>,
+pub async fn send_reminder<A: HasReminders>(
+    State(app): State<Arc<A>>,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<ReminderAnswer>), ApiError> {
     let detail = app.reminders().send_one(&id).await?;
@@ -147,4 +156,52 @@ pub async fn send_reminder(
             message: message.into(),
         }),
     ))
+}
+
+/// The routes of this domain, served on any application that gives its handlers what they need.
+pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
+    vec![
+        route(
+            "reminder-send-due",
+            Method::POST,
+            "/manual-whatsapp/send-reminders",
+            send_reminders::<A>,
+        )
+        .doc(|| {
+            Doc::new("reminders", "Send the due reminders of the manual records")
+                .body::<super::api::SendReminders>()
+                .json::<super::RunReport>(StatusCode::OK, "The run's counts and a line per record")
+        }),
+        route(
+            "reminder-send-one",
+            Method::POST,
+            "/manual-whatsapp/{record_id}/send-reminder",
+            send_reminder::<A>,
+        )
+        .doc(|| {
+            Doc::new(
+                "reminders",
+                "Send one record's reminder now, whatever the date",
+            )
+            .json::<super::api::ReminderAnswer>(StatusCode::OK, "Sent")
+            .json::<super::api::ReminderAnswer>(
+                StatusCode::BAD_GATEWAY,
+                "The gateway failed; `success` false",
+            )
+        }),
+        route(
+            "reminder-send-register",
+            Method::POST,
+            "/customers/send-maintenance-reminder",
+            send_maintenance_reminders::<A>,
+        )
+        .doc(|| {
+            Doc::new(
+                "reminders",
+                "Send the due maintenance reminders of the register's vehicles",
+            )
+            .body::<super::api::SendMaintenanceReminders>()
+            .json::<super::RunReport>(StatusCode::OK, "The run's counts and a line per vehicle")
+        }),
+    ]
 }

@@ -2,6 +2,7 @@
 //! at most once per record and service date, and the runs (on demand and daily) that send them.
 
 pub mod api;
+pub mod store;
 pub mod template;
 
 use std::time::{Duration, Instant};
@@ -15,9 +16,13 @@ use crate::clock::WorkshopClock;
 use crate::manual::{ManualRecord, RecordError, Records};
 use crate::messages::{MessageEntry, Messenger, SendingDisabled, Source, Status};
 use crate::register::DueVehicle;
+use crate::register::store::RegisterStore;
 use crate::report::Delivery;
-use crate::store::{Claim, RegisterStore, ReminderStore, ReportStore, StoreError};
+use crate::report::store::ReportStore;
+use crate::store_error::StoreError;
 use template::{Fill, Template};
+
+pub use store::{Claim, ReminderStore};
 
 /// Days around the window that `send-reminders` also reads, to explain near misses.
 const EXPLAINED_DAYS: u64 = 7;

@@ -5,6 +5,7 @@ pub mod api;
 mod model;
 pub mod query;
 pub mod service;
+pub mod store;
 mod totals;
 
 pub use model::{
@@ -12,4 +13,5 @@ pub use model::{
     SnapshotStatus, Trigger, report_id, reset_row, restore_row,
 };
 pub use service::{Report, ReportError};
+pub use store::{ReportPage, ReportStore};
 pub use totals::{Totals, TotalsChange};

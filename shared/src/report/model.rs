@@ -192,10 +192,26 @@ impl Delivery {
     }
 }
 
-/// Which rows a reset takes: all, one customer's, or one pair's.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// Which rows a reset takes: all, one customer's (`?customer_id=`), or one pair's (with
+/// `?vehicle_id=`).
+#[derive(
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    utoipa::IntoParams,
+)]
+#[into_params(parameter_in = Query)]
 pub struct Scope {
+    /// Only this customer's rows.
+    #[param(rename = "customer_id", format = Uuid)]
     pub id_customer: Option<String>,
+    /// Only this pair's row; needs `customer_id`.
+    #[param(rename = "vehicle_id", format = Uuid)]
     pub id_vehicle: Option<String>,
 }
 

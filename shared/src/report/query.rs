@@ -8,11 +8,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::IntoParams;
+use utoipa::openapi::path::{Parameter, ParameterIn};
 use uuid::Uuid;
 
 use super::Scope;
 use crate::error::ApiError;
 use crate::extract::FromQuery;
+use crate::import::Export;
 use crate::query::{Params, is_position_key};
 use crate::sheet::Format;
 use crate::validation::FieldError;
@@ -40,9 +43,14 @@ pub enum Order {
 /// Pairs whose frequency lies in `min_frequency..=max_frequency` (an absent bound is open).
 /// With either bound set, the register's pairs that have no report row yet take part too, as
 /// frequency 0: the never-messaged customers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FrequencyFilter {
+    /// Pairs that received at least this many messages.
+    #[param(minimum = 0)]
     pub min_frequency: Option<u64>,
+    /// Pairs that received at most this many (0: never messaged), not below `min_frequency`.
+    #[param(minimum = 0)]
     pub max_frequency: Option<u64>,
 }
 
@@ -64,9 +72,13 @@ impl FrequencyFilter {
 
 /// The order of a list: `sort` with `order`; without `sort`, the report's own order (most
 /// messages first, then the latest message first, then by id).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Ranking {
+    /// Ranks by this; alone, `order` ranks by frequency.
+    #[param(inline)]
     pub sort: Option<SortKey>,
+    #[param(inline, required = false)]
     pub order: Order,
 }
 
@@ -123,9 +135,15 @@ impl Ranking {
 }
 
 /// A page: at most `limit` entries after the cursor's key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageRequest {
+    /// Rows per page, at most (fewer when that many would outgrow one answer, 6 MB); with
+    /// `limit` or `cursor` the cursor of the next page comes in `X-Next-Cursor`.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000, default = 1000)]
     pub limit: usize,
+    /// The previous page's `X-Next-Cursor`, with the same other parameters.
+    #[param(rename = "cursor", value_type = Option<String>)]
     pub after: Option<String>,
 }
 
@@ -211,90 +229,44 @@ pub struct ExportQuery {
     pub query: ReportQuery,
 }
 
-/// The query of the report list, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(
-    dead_code,
-    reason = "the shape ListQuery is read from, for the document"
-)]
-pub struct ListParams {
-    /// Ranks by this; alone, `order` ranks by frequency.
-    #[param(inline)]
-    sort: Option<SortKey>,
-    #[param(inline)]
-    order: Option<Order>,
-    /// Rows per page; with `limit` or `cursor` the cursor of the next page comes in
-    /// `X-Next-Cursor`.
-    #[param(minimum = 1, maximum = 1000, default = 1000)]
-    limit: Option<u32>,
-    /// The previous page's `X-Next-Cursor`, with the same other parameters.
-    cursor: Option<String>,
+/// The parameters of the parts a query reads, in order, for the OpenAPI document.
+macro_rules! params_of {
+    ($in:ident: $($part:ty),+) => {
+        [$(<$part>::into_params(&$in)),+].concat()
+    };
 }
 
-/// The query of the report detail, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(
-    dead_code,
-    reason = "the shape DetailQuery is read from, for the document"
-)]
-pub struct DetailParams {
-    /// Pairs that received at least this many messages.
-    #[param(minimum = 0)]
-    min_frequency: Option<u64>,
-    /// Pairs that received at most this many (0: never messaged), not below `min_frequency`.
-    #[param(minimum = 0)]
-    max_frequency: Option<u64>,
-    #[param(inline)]
-    sort: Option<SortKey>,
-    #[param(inline)]
-    order: Option<Order>,
-    #[param(minimum = 1, maximum = 1000, default = 1000)]
-    limit: Option<u32>,
-    cursor: Option<String>,
+impl IntoParams for ListQuery {
+    fn into_params(at: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        params_of!(at: Ranking, PageRequest)
+    }
 }
 
-/// The query of the report export, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(
-    dead_code,
-    reason = "the shape ExportQuery is read from, for the document"
-)]
-pub struct ExportParams {
-    /// `xlsx` (the default) or `csv`.
-    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)?$")]
-    format: Option<String>,
-    #[param(minimum = 0)]
-    min_frequency: Option<u64>,
-    #[param(minimum = 0)]
-    max_frequency: Option<u64>,
-    #[param(inline)]
-    sort: Option<SortKey>,
-    #[param(inline)]
-    order: Option<Order>,
+impl IntoParams for DetailQuery {
+    fn into_params(at: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        params_of!(at: FrequencyFilter, Ranking, PageRequest)
+    }
+}
+
+impl IntoParams for ExportQuery {
+    fn into_params(at: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        params_of!(at: Export, FrequencyFilter, Ranking)
+    }
 }
 
 impl FromQuery for ListQuery {
-    type Shape = ListParams;
-
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
         ReportQuery::from_params(raw, false).map(ListQuery)
     }
 }
 
 impl FromQuery for DetailQuery {
-    type Shape = DetailParams;
-
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
         ReportQuery::from_params(raw, true).map(DetailQuery)
     }
 }
 
 impl FromQuery for ExportQuery {
-    type Shape = ExportParams;
-
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
         let format = crate::import::export_format(raw)?;
         let query = ReportQuery {
@@ -305,23 +277,8 @@ impl FromQuery for ExportQuery {
     }
 }
 
-/// The query of a reset, as the OpenAPI document shows it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code, reason = "the shape Scope is read from, for the document")]
-pub struct ScopeParams {
-    /// Only this customer's rows.
-    #[param(format = Uuid)]
-    customer_id: Option<String>,
-    /// Only this pair's row; needs `customer_id`.
-    #[param(format = Uuid)]
-    vehicle_id: Option<String>,
-}
-
 /// The scope of a reset: query `customer_id`, and `vehicle_id` with it for one pair.
 impl FromQuery for Scope {
-    type Shape = ScopeParams;
-
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
         scope(raw)
     }

@@ -13,12 +13,15 @@ use super::{
     Detail, Plain, RegisterPair, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, Totals,
     Trigger,
 };
+use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
 use crate::import::ExportError;
-use crate::query::encode_cursor;
+use crate::query::{encode_cursor, position_key};
 use crate::register::Customer;
+use crate::register::store::RegisterStore;
+use crate::report::store::ReportStore;
 use crate::sheet::{Cell, File, Format, Table};
-use crate::store::{RegisterStore, ReportStore, StoreError};
+use crate::store_error::StoreError;
 
 /// What the report's service works with: the report's store, the register (whose pairs
 /// without a row a frequency filter takes in), and the workshop's clock.
@@ -103,6 +106,13 @@ impl Entry {
             Entry::Row(row) => Some(row.plain()),
             Entry::Unreported(_) => None,
         }
+    }
+}
+
+/// Measured as its detail, the larger of the two views, when a page is cut to fit an answer.
+impl Serialize for Entry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.detail().serialize(serializer)
     }
 }
 
@@ -193,9 +203,13 @@ impl Report<'_> {
                 .store
                 .report_page(page.limit, page.after.as_deref())
                 .await?;
+            // A stored row holds every field of both views: measured as it is.
+            let (rows, next_after) = fit_page(found.rows, found.next_after, |row| {
+                position_key(row.created_at, &row.id)
+            });
             return Ok(Listing {
-                entries: found.rows.into_iter().map(Entry::Row).collect(),
-                next_cursor: found.next_after.as_deref().map(encode_cursor),
+                entries: rows.into_iter().map(Entry::Row).collect(),
+                next_cursor: next_after.as_deref().map(encode_cursor),
             });
         }
         let rows = self.store.report_rows(&Scope::default()).await?;
@@ -230,14 +244,15 @@ impl Report<'_> {
                 .as_ref()
                 .is_some_and(|after| ranking.compare(at, after).is_le())
         });
-        let entries: Vec<(Position, Entry)> = rest.by_ref().take(page.limit).collect();
-        let next_cursor = match rest.next() {
-            Some(_) => entries.last().map(|(at, _)| encode_cursor(&at.key())),
+        let entries: Vec<Entry> = rest.by_ref().take(page.limit).map(|(_, e)| e).collect();
+        let next_after = match rest.next() {
+            Some(_) => entries.last().map(|e| e.position().key()),
             None => None,
         };
+        let (entries, next_after) = fit_page(entries, next_after, |e| e.position().key());
         Ok(Listing {
-            entries: entries.into_iter().map(|(_, e)| e).collect(),
-            next_cursor,
+            entries,
+            next_cursor: next_after.as_deref().map(encode_cursor),
         })
     }
 

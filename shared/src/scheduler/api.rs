@@ -6,8 +6,18 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 
+use super::JobSchedule;
 use super::{Job, ScheduleStatus};
-use crate::{ApiError, App};
+use crate::error::ApiError;
+use crate::openapi::Doc;
+use crate::route::{Route, route};
+use axum::http::Method;
+use axum::http::StatusCode;
+
+/// What this domain's handlers need of the application that serves them.
+pub trait HasSchedules: Send + Sync + 'static {
+    fn job_schedule(&self, job: super::Job) -> JobSchedule<'_>;
+}
 
 /// Names the job of a set of handlers in the route table (`start::<Reminders>`).
 pub trait Scheduled {
@@ -28,22 +38,76 @@ impl Scheduled for ReportReset {
 }
 
 /// `POST /scheduler/<job>/start`
-pub async fn start<J: Scheduled>(
-    State(app): State<Arc<App>>,
+pub async fn start<J: Scheduled, A: HasSchedules>(
+    State(app): State<Arc<A>>,
 ) -> Result<Json<ScheduleStatus>, ApiError> {
     Ok(Json(app.job_schedule(J::JOB).start().await?))
 }
 
 /// `POST /scheduler/<job>/stop`
-pub async fn stop<J: Scheduled>(
-    State(app): State<Arc<App>>,
+pub async fn stop<J: Scheduled, A: HasSchedules>(
+    State(app): State<Arc<A>>,
 ) -> Result<Json<ScheduleStatus>, ApiError> {
     Ok(Json(app.job_schedule(J::JOB).stop().await?))
 }
 
 /// `GET /scheduler/<job>/status`
-pub async fn status<J: Scheduled>(
-    State(app): State<Arc<App>>,
+pub async fn status<J: Scheduled, A: HasSchedules>(
+    State(app): State<Arc<A>>,
 ) -> Result<Json<ScheduleStatus>, ApiError> {
     Ok(Json(app.job_schedule(J::JOB).status().await?))
+}
+
+/// The routes of this domain, served on any application that gives its handlers what they need.
+pub fn routes<A: HasSchedules>() -> Vec<Route<Arc<A>>> {
+    vec![
+        route(
+            "scheduler-start",
+            Method::POST,
+            "/scheduler/maintenance-reminder/start",
+            start::<Reminders, A>,
+        )
+        .doc(|| schedule_doc("Start the daily reminder schedule")),
+        route(
+            "scheduler-stop",
+            Method::POST,
+            "/scheduler/maintenance-reminder/stop",
+            stop::<Reminders, A>,
+        )
+        .doc(|| schedule_doc("Stop the daily reminder schedule")),
+        route(
+            "scheduler-status",
+            Method::GET,
+            "/scheduler/maintenance-reminder/status",
+            status::<Reminders, A>,
+        )
+        .doc(|| schedule_doc("The daily reminder schedule")),
+        route(
+            "scheduler-report-reset-start",
+            Method::POST,
+            "/scheduler/monthly-report-reset/start",
+            start::<ReportReset, A>,
+        )
+        .doc(|| schedule_doc("Start the monthly report reset")),
+        route(
+            "scheduler-report-reset-stop",
+            Method::POST,
+            "/scheduler/monthly-report-reset/stop",
+            stop::<ReportReset, A>,
+        )
+        .doc(|| schedule_doc("Stop the monthly report reset")),
+        route(
+            "scheduler-report-reset-status",
+            Method::GET,
+            "/scheduler/monthly-report-reset/status",
+            status::<ReportReset, A>,
+        )
+        .doc(|| schedule_doc("The monthly report reset schedule")),
+    ]
+}
+
+/// The document of the three endpoints of a schedule.
+fn schedule_doc(summary: &str) -> Doc {
+    Doc::new("scheduler", summary)
+        .json::<ScheduleStatus>(StatusCode::OK, "The schedule's state after the call")
 }

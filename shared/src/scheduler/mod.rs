@@ -15,29 +15,11 @@ pub use schedule::*;
 
 use std::time::Instant;
 
-use crate::clock::WorkshopClock;
-use async_trait::async_trait;
 use serde::Serialize;
 
-use crate::App;
 use crate::reminder::{Outcome, ReminderError, Reminders, Run, RunReport};
 use crate::report::service::ResetAnswer;
 use crate::report::{Report, ReportError, Scope, Trigger};
-
-impl Job {
-    /// One scheduled run, with no new reminder started after `deadline`: the services it
-    /// composes, each on its context from `app`.
-    pub async fn run(self, app: &App, deadline: Instant) -> Result<JobOutcome, RunError> {
-        Ok(match self {
-            Job::DailyReminders => {
-                JobOutcome::Reminders(run_daily(app.reminders(), deadline).await?)
-            }
-            Job::MonthlyReportReset => {
-                JobOutcome::ReportReset(run_monthly_reset(app.report()).await?)
-            }
-        })
-    }
-}
 
 /// Why a scheduled run failed: told to the log and to Lambda, which retries the invocation.
 #[derive(Debug, thiserror::Error)]
@@ -135,18 +117,4 @@ pub async fn run_daily(
         );
     }
     Ok(summary)
-}
-
-#[async_trait]
-impl Runner for App {
-    fn clock(&self) -> &WorkshopClock {
-        &self.time
-    }
-
-    async fn run(&self, job: Job, deadline: Instant) -> Result<(), String> {
-        job.run(self, deadline)
-            .await
-            .map(drop)
-            .map_err(|e| e.to_string())
-    }
 }

@@ -1,6 +1,7 @@
 //! Spreadsheet files as rows of cells: reading the xlsx and CSV files a workshop uploads, and
 //! writing the ones it downloads. Only the file formats live here: no HTTP, no domain rules.
 
+mod container;
 mod read;
 mod write;
 
@@ -36,6 +37,46 @@ impl Format {
             Format::Csv => "csv",
         }
     }
+}
+
+/// What an uploaded file may hold. A file beyond any of these is refused as soon as reading
+/// reaches it, before a parser allocates for it: a few KiB of zip can declare gigabytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Rows with a value below the header row.
+    pub data_rows: usize,
+    /// Columns of a row, by position (a sheet of the imports needs 6 to 10).
+    pub columns: usize,
+    /// Bytes of one cell's text or one CSV field.
+    pub field_bytes: usize,
+    /// Parts (zip entries) of an xlsx file.
+    pub parts: usize,
+    /// Bytes of one part once inflated.
+    pub part_bytes: u64,
+    /// Bytes of all parts once inflated.
+    pub inflated_bytes: u64,
+    /// Entries the shared-strings table declares or holds.
+    pub shared_strings: u64,
+    /// Elements open at once in a part's XML.
+    pub depth: usize,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+impl Limits {
+    /// The limits of every import: 5,000 data rows, 64 columns; a cell holds at most 32,767
+    /// characters in Excel, so a field of more than 32 KiB is no spreadsheet's.
+    pub const UPLOAD: Limits = Limits {
+        data_rows: 5000,
+        columns: 64,
+        field_bytes: 32 * 1024,
+        parts: 1000,
+        part_bytes: 32 * MIB,
+        inflated_bytes: 48 * MIB,
+        // Every cell of the largest sheet a different text.
+        shared_strings: 5001 * 64,
+        depth: 64,
+    };
 }
 
 /// One cell, as the file holds it.
@@ -324,6 +365,41 @@ pub enum SheetError {
     },
     #[error("Berkas tidak dapat ditulis: {0}")]
     Write(String),
+    #[error("Berkas Excel terlalu besar: maksimal {0} bagian dalam berkas")]
+    TooManyParts(usize),
+    #[error("Berkas Excel terlalu besar: satu bagian berkas maksimal {} MiB setelah diekstrak", .0 / MIB)]
+    PartTooLarge(u64),
+    #[error("Berkas Excel terlalu besar: isi berkas maksimal {} MiB setelah diekstrak", .0 / MIB)]
+    InflatedTooLarge(u64),
+    #[error("Berkas Excel terlalu besar: maksimal {0} teks berbeda (sharedStrings)")]
+    TooManySharedStrings(u64),
+    #[error("Berkas Excel rusak: XML bersarang lebih dari {0} tingkat")]
+    TooDeep(usize),
+    #[error("Berkas Excel rusak: referensi sel '{0}' tidak valid")]
+    BadReference(String),
+    #[error("Maksimal {0} baris data per import; berkas berisi lebih banyak")]
+    TooManyRows(usize),
+    #[error("Maksimal {limit} kolom per baris; baris {row} berisi lebih banyak")]
+    TooManyColumns { limit: usize, row: usize },
+    #[error("Isi sel di baris {row} terlalu panjang: maksimal {limit} byte")]
+    FieldTooLong { limit: usize, row: usize },
+}
+
+impl SheetError {
+    /// Whether the file was refused for passing one of the [`Limits`] (a 413), not for being
+    /// unreadable (a 422).
+    pub fn is_too_large(&self) -> bool {
+        matches!(
+            self,
+            SheetError::TooManyParts(_)
+                | SheetError::PartTooLarge(_)
+                | SheetError::InflatedTooLarge(_)
+                | SheetError::TooManySharedStrings(_)
+                | SheetError::TooManyRows(_)
+                | SheetError::TooManyColumns { .. }
+                | SheetError::FieldTooLong { .. }
+        )
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_attribute_value, to_item};
 
 use crate::manual::{Counts, ManualRecord};
-use crate::store::StoreError;
+use crate::store_error::StoreError;
 
 pub type Item = HashMap<String, AttributeValue>;
 

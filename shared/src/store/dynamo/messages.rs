@@ -12,7 +12,8 @@ use super::item::{self, Item, PK, optional};
 use super::schema::MESSAGES_INDEX;
 use super::{DynamoStore, sdk_error};
 use crate::messages::model::MessageEntry;
-use crate::store::{MessagePage, MessageQuery, MessageStore, StoreError};
+use crate::messages::store::{MessagePage, MessageQuery, MessageStore};
+use crate::store_error::StoreError;
 
 /// `log` of every entry: the hash key of `messages-index`.
 pub const LOG: &str = "msg";

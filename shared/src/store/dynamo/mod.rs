@@ -50,8 +50,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{ListQuery, ManualStore, Page, StoreError};
+use crate::manual::store::{ListQuery, ManualStore, Page};
 use crate::manual::{Counts, ManualRecord};
+use crate::store_error::StoreError;
 
 /// The item form of a record, for bulk loading (e.g. BatchWriteItem): exactly the item the
 /// adapter writes for it, without its nopol guard and without touching the counts.

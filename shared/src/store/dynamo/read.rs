@@ -10,8 +10,9 @@ use super::item::names_in;
 use super::item::{self, COUNTS_PK, DUE_ACTIVE, Item, RECORD_KIND};
 use super::schema::{DUE_INDEX, LIST_INDEX, NOPOL_INDEX, REMINDED_AT_INDEX, REMINDERS_INDEX};
 use super::{DynamoStore, sdk_error};
+use crate::manual::store::{ListQuery, Page};
 use crate::manual::{Counts, ManualRecord};
-use crate::store::{ListQuery, Page, StoreError};
+use crate::store_error::StoreError;
 
 /// Items evaluated per request while filtering the list on `is_active`: DynamoDB applies
 /// `Limit` before the filter, so asking for just the page would cost a call per dropped item.

@@ -18,8 +18,9 @@ use super::read::is_key;
 use super::schema::{CUSTOMER_INDEX, LIST_INDEX, VISIT_INDEX};
 use super::write::{CONFLICT_ATTEMPTS, Outcome, backoff, failed};
 use super::{DynamoStore, build_error, sdk_error};
+use crate::register::store::{CustomerPage, RegisterStore};
 use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
-use crate::store::{CustomerPage, RegisterStore, StoreError};
+use crate::store_error::StoreError;
 
 const CUSTOMER: &str = "customer";
 const VEHICLE: &str = "vehicle";

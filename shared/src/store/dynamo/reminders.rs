@@ -19,7 +19,8 @@ use super::schema::{DUE_INDEX, TTL_ATTRIBUTE};
 use super::write::{Outcome, failed};
 use super::{DynamoStore, build_error, sdk_error};
 use crate::manual::ManualRecord;
-use crate::store::{Claim, ReminderStore, StoreError};
+use crate::reminder::store::{Claim, ReminderStore};
+use crate::store_error::StoreError;
 
 const CLAIM_PREFIX: &str = "claim#";
 const HELD: &str = "held";
@@ -49,7 +50,7 @@ impl ReminderStore for DynamoStore {
         if !active_only {
             records.extend(self.due_in(DUE_INACTIVE, from, to).await?);
         }
-        crate::store::sort_soonest_first(&mut records);
+        crate::reminder::store::sort_soonest_first(&mut records);
         Ok(records)
     }
 

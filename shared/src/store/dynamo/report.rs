@@ -29,11 +29,12 @@ use super::read::is_key;
 use super::schema::{CUSTOMER_INDEX, LIST_INDEX};
 use super::write::{CONDITION_FAILED, Outcome};
 use super::{DynamoStore, build_error, sdk_error};
+use crate::report::store::{ReportPage, ReportStore};
 use crate::report::{
     Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, Totals, TotalsChange,
     report_id, reset_row, restore_row,
 };
-use crate::store::{ReportPage, ReportStore, StoreError};
+use crate::store_error::{StoreError, retry_while_changed};
 
 const REPORT: &str = "report";
 const SNAPSHOT: &str = "snapshot";
@@ -57,22 +58,27 @@ impl ReportStore for DynamoStore {
         claim: Option<&str>,
     ) -> Result<(), StoreError> {
         let id = delivery.report_id();
-        for _ in 0..MOVED_ATTEMPTS {
-            let stored = self.report_row(&id).await?;
-            let next = ReportRow::after_delivery(stored.clone(), delivery);
-            let update = self.delivery_update(delivery, stored.as_ref())?;
-            let mut also = Vec::new();
-            if let Some(claim) = claim {
-                let sent = self.sent_claim(claim, delivery.at)?;
-                also.push(TransactWriteItem::builder().put(sent).build());
-            }
-            let change = TotalsChange::of(stored.as_ref(), Some(&next));
-            let row = TransactWriteItem::builder().update(update).build();
-            if self.commit_rows(vec![(row, change)], also).await? {
-                return Ok(());
-            }
-        }
-        Err(moved(&id))
+        retry_while_changed(
+            MOVED_ATTEMPTS,
+            || moved(&id),
+            || async {
+                let stored = self.report_row(&id).await?;
+                let next = ReportRow::after_delivery(stored.clone(), delivery);
+                let update = self.delivery_update(delivery, stored.as_ref())?;
+                let mut also = Vec::new();
+                if let Some(claim) = claim {
+                    let sent = self.sent_claim(claim, delivery.at)?;
+                    also.push(TransactWriteItem::builder().put(sent).build());
+                }
+                let change = TotalsChange::of(stored.as_ref(), Some(&next));
+                let row = TransactWriteItem::builder().update(update).build();
+                Ok(self
+                    .commit_rows(vec![(row, change)], also)
+                    .await?
+                    .then_some(()))
+            },
+        )
+        .await
     }
 
     async fn report_rows(&self, scope: &Scope) -> Result<Vec<ReportRow>, StoreError> {
@@ -114,26 +120,31 @@ impl ReportStore for DynamoStore {
         if !is_key(&pk) {
             return Ok(false);
         }
-        for _ in 0..MOVED_ATTEMPTS {
-            let Some(stored) = self.report_row(id).await? else {
-                return Ok(false);
-            };
-            let condition = "#frequency = :was";
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(&pk)))
-                .condition_expression(condition)
-                .set_expression_attribute_names(names_in(&[condition]))
-                .expression_attribute_values(":was", n(stored.frequency))
-                .build()
-                .map_err(build_error)?;
-            let row = TransactWriteItem::builder().delete(delete).build();
-            let change = TotalsChange::of(Some(&stored), None);
-            if self.commit_rows(vec![(row, change)], Vec::new()).await? {
-                return Ok(true);
-            }
-        }
-        Err(moved(id))
+        retry_while_changed(
+            MOVED_ATTEMPTS,
+            || moved(id),
+            || async {
+                let Some(stored) = self.report_row(id).await? else {
+                    return Ok(Some(false));
+                };
+                let condition = "#frequency = :was";
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(&pk)))
+                    .condition_expression(condition)
+                    .set_expression_attribute_names(names_in(&[condition]))
+                    .expression_attribute_values(":was", n(stored.frequency))
+                    .build()
+                    .map_err(build_error)?;
+                let row = TransactWriteItem::builder().delete(delete).build();
+                let change = TotalsChange::of(Some(&stored), None);
+                Ok(self
+                    .commit_rows(vec![(row, change)], Vec::new())
+                    .await?
+                    .then_some(true))
+            },
+        )
+        .await
     }
 
     async fn report_page(
@@ -291,7 +302,13 @@ impl DynamoStore {
         info: &SnapshotInfo,
         change: RowChange,
     ) -> Result<usize, StoreError> {
-        for _ in 0..MOVED_ATTEMPTS {
+        let gave_up = || {
+            StoreError::Unavailable(format!(
+                "snapshot {}: rows kept changing during the transaction",
+                info.id
+            ))
+        };
+        retry_while_changed(MOVED_ATTEMPTS, gave_up, || async {
             let found = self
                 .batch_get(kept.iter().map(|row| report_pk(&row.id)))
                 .await?;
@@ -312,14 +329,10 @@ impl DynamoStore {
                 }
             }
             let count = writes.len();
-            if count == 0 || self.commit_rows(writes, Vec::new()).await? {
-                return Ok(count);
-            }
-        }
-        Err(StoreError::Unavailable(format!(
-            "snapshot {}: rows kept changing during the transaction",
-            info.id
-        )))
+            let written = count == 0 || self.commit_rows(writes, Vec::new()).await?;
+            Ok(written.then_some(count))
+        })
+        .await
     }
 
     /// The update that takes `row` to `next` where only the frequency, `updated_at` and the
@@ -419,44 +432,51 @@ impl DynamoStore {
     /// scan; the new totals are written only if no row changed the totals meanwhile (their
     /// revision), else it counts again. Running it twice changes nothing more.
     pub async fn recount_report_totals(&self) -> Result<Totals, StoreError> {
-        for _ in 0..MOVED_ATTEMPTS {
-            let before = self.get_item(TOTALS_PK).await?;
-            let revision = before
-                .as_ref()
-                .map(|item| optional_number::<u64>(item, "rev"))
-                .transpose()?
-                .flatten();
-            let rows = self.scan_rows().await?;
-            let totals = Totals::of(&rows);
-            let mut item = totals_item(&totals);
-            item.insert("rev".into(), n(revision.unwrap_or(0) + 1));
-            let (condition, values) = match revision {
-                Some(rev) => ("#rev = :rev", Some(values([(":rev", n(rev))]))),
-                None => (
-                    "attribute_not_exists(#pk) OR attribute_not_exists(#rev)",
-                    None,
-                ),
-            };
-            let put = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression(condition)
-                .set_expression_attribute_names(names_in(&[condition]))
-                .set_expression_attribute_values(values)
-                .send()
-                .await;
-            match put {
-                Ok(_) => return Ok(totals),
-                Err(err)
-                    if err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
-                Err(err) => return Err(sdk_error("PutItem", err)),
-            }
-        }
-        Err(moved(TOTALS_PK))
+        retry_while_changed(
+            MOVED_ATTEMPTS,
+            || moved(TOTALS_PK),
+            || async {
+                let before = self.get_item(TOTALS_PK).await?;
+                let revision = before
+                    .as_ref()
+                    .map(|item| optional_number::<u64>(item, "rev"))
+                    .transpose()?
+                    .flatten();
+                let rows = self.scan_rows().await?;
+                let totals = Totals::of(&rows);
+                let mut item = totals_item(&totals);
+                item.insert("rev".into(), n(revision.unwrap_or(0) + 1));
+                let (condition, values) = match revision {
+                    Some(rev) => ("#rev = :rev", Some(values([(":rev", n(rev))]))),
+                    None => (
+                        "attribute_not_exists(#pk) OR attribute_not_exists(#rev)",
+                        None,
+                    ),
+                };
+                let put = self
+                    .client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .condition_expression(condition)
+                    .set_expression_attribute_names(names_in(&[condition]))
+                    .set_expression_attribute_values(values)
+                    .send()
+                    .await;
+                match put {
+                    Ok(_) => Ok(Some(totals)),
+                    Err(err)
+                        if err
+                            .as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                    {
+                        Ok(None)
+                    }
+                    Err(err) => Err(sdk_error("PutItem", err)),
+                }
+            },
+        )
+        .await
     }
 
     /// Every row, by a consistent scan of the table (an index could lag behind).

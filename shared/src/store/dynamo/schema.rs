@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::{build_error, sdk_error};
-use crate::store::StoreError;
+use crate::store_error::StoreError;
 
 /// One key attribute: its name and DynamoDB type (`"S"` or `"N"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

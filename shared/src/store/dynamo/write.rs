@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use super::item::{self, COUNTS_PK, Item, PK};
 use super::{DynamoStore, build_error, sdk_error};
 use crate::manual::{Counts, ManualRecord};
-use crate::store::StoreError;
+use crate::store_error::StoreError;
 
 /// Records per bulk transaction: 2 actions each (record + guard) plus the counts update
 /// stays within DynamoDB's 100 actions.

@@ -19,7 +19,7 @@ use super::{
 use crate::manual::{Counts, ManualRecord};
 use crate::register::{Customer, RegisterCounts, Vehicle};
 use crate::report::{ReportRow, Totals};
-use crate::store::StoreError;
+use crate::store_error::StoreError;
 
 /// The layout this code writes. A database stamped with an older one (or none: written before
 /// the indexes existed) has its indexes and counts rebuilt from its rows when it opens.

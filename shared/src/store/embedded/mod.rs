@@ -12,12 +12,12 @@ use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
 use self::index::{
     Counter, Index, META, day_range, due_prefixes, instant_key, read_counter, sum_days,
 };
-use super::{
-    Claim, ListQuery, ManualStore, MessagePage, MessageQuery, MessageStore, Page, ReminderStore,
-    StoreError,
-};
+use crate::manual::store::{ListQuery, ManualStore, Page};
 use crate::manual::{Counts, ManualRecord};
 use crate::messages::model::MessageEntry;
+use crate::messages::store::{MessagePage, MessageQuery, MessageStore};
+use crate::reminder::store::{Claim, ReminderStore};
+use crate::store_error::StoreError;
 
 mod index;
 mod register;
@@ -589,7 +589,7 @@ impl ReminderStore for EmbeddedStore {
                     ids.extend(ids_between(&due, &lower, &upper)?);
                 }
                 let mut records = records_of(txn, &ids)?;
-                crate::store::sort_soonest_first(&mut records);
+                crate::reminder::store::sort_soonest_first(&mut records);
                 Ok(records)
             })
         })

@@ -10,8 +10,9 @@ use super::{
     CUSTOMERS, EmbeddedStore, Tables, VEHICLES, current, customer_from, ensure_new, ids_between,
     ids_under, load, newest_first, other, read, vehicle_from, write,
 };
+use crate::register::store::{CustomerPage, RegisterStore};
 use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
-use crate::store::{CustomerPage, RegisterStore, StoreError};
+use crate::store_error::StoreError;
 
 impl Tables<'_> {
     /// Stores `next` in place of `old` (`None`: a new vehicle), reserving its nopol, which must

@@ -11,11 +11,12 @@ use super::index::{Index, META, REPORT_KIND, customer_prefix, read_report_totals
 use super::{
     EmbeddedStore, REPORTS, SNAPSHOTS, Tables, from_json, ids_under, other, read, to_json, write,
 };
+use crate::report::store::{ReportPage, ReportStore};
 use crate::report::{
     Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, Totals, report_id,
     reset_row, restore_row,
 };
-use crate::store::{ReportPage, ReportStore, StoreError};
+use crate::store_error::StoreError;
 
 /// A snapshot as stored: its info and its rows.
 #[derive(Serialize, Deserialize)]

@@ -1,0 +1,37 @@
+//! The message log's port. The adapters in `crate::store` implement it.
+
+use async_trait::async_trait;
+
+use super::model::{MessageEntry, Source, Status};
+use crate::store_error::StoreError;
+
+/// One page of the message log, newest first: `?status=&source=&limit=&cursor=`.
+#[derive(Debug, Clone, PartialEq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessageQuery {
+    #[param(inline)]
+    pub status: Option<Status>,
+    #[param(inline)]
+    pub source: Option<Source>,
+    /// Entries per page, at most; fewer when that many would outgrow one answer (6 MB): go on
+    /// with `next_cursor`.
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 100)]
+    pub limit: usize,
+    /// The previous page's `next_cursor` (the `log_key` of its last entry, once read).
+    #[param(rename = "cursor", value_type = Option<String>)]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessagePage {
+    pub items: Vec<MessageEntry>,
+    /// The `log_key` to continue from, when more entries follow.
+    pub next_after: Option<String>,
+}
+
+/// The log of every send attempt. Entries are written once and never changed.
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    async fn append(&self, entry: &MessageEntry) -> Result<(), StoreError>;
+    async fn list(&self, query: &MessageQuery) -> Result<MessagePage, StoreError>;
+}
