@@ -128,6 +128,8 @@ SCHEDULE_NAME=$schedule_name
 REPORT_RESET_SCHEDULE_NAME=$monthly_name
 SCHEDULE_GROUP=default
 WORKSHOP_TZ=Asia/Jakarta
+WORKSHOP_NAME=BengkelUji
+WORKSHOP_PHONE=081234567890
 RUST_LOG=info
 EOF
 # The function inherits this environment too; --env-file adds the function's own.

@@ -44,6 +44,8 @@ pub struct App {
     pub schedule: Arc<dyn ScheduleControl>,
     /// The monthly report reset schedule; likewise (`with_report_reset_schedule`).
     pub report_reset_schedule: Arc<dyn ScheduleControl>,
+    /// The workshop settings this deployment sends nothing without that are unset.
+    unset_for_sending: Vec<&'static str>,
 }
 
 impl App {
@@ -63,6 +65,7 @@ impl App {
                 config.timezone,
             )),
             time: WorkshopClock::new(Arc::new(SystemClock), config.timezone),
+            unset_for_sending: config.unset_for_sending(),
             config,
             auth,
             manual: store.clone(),
@@ -100,6 +103,15 @@ impl App {
     /// (and StarSender key) from the Secrets Manager secret `SECRET_ID`, read once.
     pub async fn from_lambda_env() -> Result<Self, BoxError> {
         let mut config = Config::from_env()?;
+        // Customers read who writes to them: a stack sends nothing without the workshop's name
+        // and phone (the local server only warns).
+        config.require_workshop = true;
+        if let unset @ [_, ..] = config.unset_for_sending().as_slice() {
+            tracing::error!(
+                unset = unset.join(", "),
+                "sending is disabled until these are set"
+            );
+        }
         let aws = aws_config::load_from_env().await;
         let secret_id = required_var("SECRET_ID")?;
         let secrets =
@@ -171,6 +183,7 @@ impl HasMessenger for App {
             gateway: &self.gateway,
             log: self.messages.as_ref(),
             time: &self.time,
+            unset: &self.unset_for_sending,
         }
     }
 }
@@ -189,6 +202,7 @@ impl HasReminders for App {
             settings: reminder::ReminderSettings {
                 manual_template: &config.reminder_template,
                 register_template: &config.register_template,
+                undated_template: &config.undated_template,
                 days_threshold: config.reminder_days_threshold,
                 concurrency: config.reminder_concurrency,
                 gateway_timeout: config.gateway_timeout,

@@ -10,21 +10,20 @@ use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
 use crate::nopol::Nopol;
+use crate::text::Lines;
 use crate::validation::FieldError;
 
 /// Largest request body accepted; larger ones answer 413.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-/// A text that is not only white space (as `str::trim` sees it), for the OpenAPI document.
-pub const NOT_BLANK: &str = "[^\\t\\n\\u000B\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
-
-/// The schema of a text field of `min..=max` characters (after trimming) that is not blank.
-pub fn text_schema(min: usize, max: usize) -> utoipa::openapi::schema::Object {
+/// The schema of a text field of `min..=max` characters (after trimming) that is not blank and
+/// holds only what [`crate::text`] lets `lines` hold.
+pub fn text_schema(lines: Lines, min: usize, max: usize) -> utoipa::openapi::schema::Object {
     utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
         .min_length(Some(min))
         .max_length(Some(max))
-        .pattern(Some(NOT_BLANK))
+        .pattern(Some(crate::text::pattern(lines, false)))
         .build()
 }
 
@@ -209,8 +208,19 @@ impl Fields {
         }
     }
 
-    /// A string, trimmed, of `min..=max` characters.
+    /// A string on one line, trimmed, of `min..=max` characters: a name or a model.
     pub fn text(&mut self, name: &str, min: usize, max: usize) -> Slot<String> {
+        self.prose(name, Lines::One, min, max)
+    }
+
+    /// A string that may hold line breaks and tabs, trimmed, of `min..=max` characters: notes
+    /// or a message.
+    pub fn lines(&mut self, name: &str, min: usize, max: usize) -> Slot<String> {
+        self.prose(name, Lines::Many, min, max)
+    }
+
+    /// A string, trimmed, of `min..=max` characters that [`crate::text`] lets `lines` hold.
+    fn prose(&mut self, name: &str, lines: Lines, min: usize, max: usize) -> Slot<String> {
         self.take(name, |value| {
             let text = value
                 .as_str()
@@ -227,6 +237,8 @@ impl Fields {
                     "string_too_long",
                     format!("String should have at most {max} characters"),
                 ))
+            } else if let Some(why) = crate::text::refusal(text, lines) {
+                Err(("value_error", why))
             } else {
                 Ok(text.to_string())
             }

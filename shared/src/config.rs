@@ -6,7 +6,9 @@ use std::time::Duration;
 use chrono_tz::Tz;
 use http::{HeaderValue, Uri};
 
-use crate::reminder::template::{DEFAULT_REGISTER_TEMPLATE, DEFAULT_TEMPLATE, Template};
+use crate::reminder::template::{
+    DEFAULT_REGISTER_TEMPLATE, DEFAULT_TEMPLATE, DEFAULT_UNDATED_TEMPLATE, Kind, Template, Workshop,
+};
 
 /// Where StarSender V3 accepts messages.
 pub const DEFAULT_STARSENDER_URL: &str = "https://api.starsender.online/api/send";
@@ -28,10 +30,17 @@ pub struct Config {
     pub gateway_connect_timeout: Duration,
     /// Time allowed for a whole gateway request, well inside API Gateway's 30 s.
     pub gateway_timeout: Duration,
+    /// The workshop's name and phone, as the reminders name it.
+    pub workshop: Workshop,
+    /// Whether sending needs [`Config::workshop`] set, as a deployed stack does: without it
+    /// nothing is sent (see [`Config::unset_for_sending`]).
+    pub require_workshop: bool,
     /// The reminder text of manual records.
     pub reminder_template: Template,
     /// The reminder text of the register's vehicles, which may also name `{model}`.
     pub register_template: Template,
+    /// The reminder text of manual records without a `next_service`.
+    pub undated_template: Template,
     /// Months from a vehicle's last visit to its next service.
     pub service_interval_months: u32,
     /// Days ahead the daily run reminds of (`send-reminders` takes its own).
@@ -62,10 +71,11 @@ impl Default for Config {
             starsender_delay: None,
             gateway_connect_timeout: Duration::from_secs(3),
             gateway_timeout: Duration::from_secs(10),
-            reminder_template: Template::new(DEFAULT_TEMPLATE, "Bengkel", "-")
-                .expect("the default template is valid"),
-            register_template: Template::new(DEFAULT_REGISTER_TEMPLATE, "Bengkel", "-")
-                .expect("the default template is valid"),
+            workshop: Workshop::default(),
+            require_workshop: false,
+            reminder_template: default_template(DEFAULT_TEMPLATE, Kind::Dated),
+            register_template: default_template(DEFAULT_REGISTER_TEMPLATE, Kind::Register),
+            undated_template: default_template(DEFAULT_UNDATED_TEMPLATE, Kind::Undated),
             service_interval_months: 4,
             reminder_days_threshold: 3,
             reminder_concurrency: 5,
@@ -88,7 +98,8 @@ impl Config {
 
     /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `STARSENDER_URL`, `STARSENDER_API_KEY`,
     /// `STARSENDER_DELAY_SECS`, `GATEWAY_CONNECT_TIMEOUT_MS`, `GATEWAY_TIMEOUT_MS`,
-    /// `REMINDER_TEMPLATE`, `REGISTER_REMINDER_TEMPLATE`, `WORKSHOP_NAME`, `WORKSHOP_PHONE`,
+    /// `REMINDER_TEMPLATE`, `REGISTER_REMINDER_TEMPLATE`, `UNDATED_REMINDER_TEMPLATE`,
+    /// `WORKSHOP_NAME`, `WORKSHOP_PHONE`,
     /// `REMINDER_DAYS_THRESHOLD`, `REMINDER_CONCURRENCY`, `SERVICE_INTERVAL_MONTHS`,
     /// `CORS_ALLOW_ORIGINS`.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -100,11 +111,13 @@ impl Config {
             })?,
             None => defaults.timezone,
         };
-        let workshop_name = var("WORKSHOP_NAME").unwrap_or_else(|| "Bengkel".into());
-        let workshop_phone = var("WORKSHOP_PHONE").unwrap_or_else(|| "-".into());
-        let template = |name: &'static str, default: &str| {
+        let workshop = Workshop {
+            name: var("WORKSHOP_NAME"),
+            phone: var("WORKSHOP_PHONE"),
+        };
+        let template = |name: &'static str, default: &str, kind| {
             let text = var(name).unwrap_or_else(|| default.into());
-            Template::new(&text, &workshop_name, &workshop_phone)
+            Template::new(&text, kind, &workshop)
                 .map_err(|e| ConfigError::Invalid(format!("{name}: {e}")))
         };
         Ok(Config {
@@ -118,8 +131,19 @@ impl Config {
                 .map_or(defaults.gateway_connect_timeout, Duration::from_millis),
             gateway_timeout: number("GATEWAY_TIMEOUT_MS")?
                 .map_or(defaults.gateway_timeout, Duration::from_millis),
-            reminder_template: template("REMINDER_TEMPLATE", DEFAULT_TEMPLATE)?,
-            register_template: template("REGISTER_REMINDER_TEMPLATE", DEFAULT_REGISTER_TEMPLATE)?,
+            reminder_template: template("REMINDER_TEMPLATE", DEFAULT_TEMPLATE, Kind::Dated)?,
+            register_template: template(
+                "REGISTER_REMINDER_TEMPLATE",
+                DEFAULT_REGISTER_TEMPLATE,
+                Kind::Register,
+            )?,
+            undated_template: template(
+                "UNDATED_REMINDER_TEMPLATE",
+                DEFAULT_UNDATED_TEMPLATE,
+                Kind::Undated,
+            )?,
+            workshop,
+            require_workshop: false,
             service_interval_months: months("SERVICE_INTERVAL_MONTHS")?
                 .unwrap_or(defaults.service_interval_months),
             reminder_days_threshold: number("REMINDER_DAYS_THRESHOLD")?
@@ -130,6 +154,22 @@ impl Config {
             cors_allow_origins: allowed_origins(&var("CORS_ALLOW_ORIGINS").unwrap_or_default())?,
         })
     }
+}
+
+impl Config {
+    /// The workshop settings a send is refused without: none unless [`Config::require_workshop`].
+    pub fn unset_for_sending(&self) -> Vec<&'static str> {
+        if self.require_workshop {
+            self.workshop.unset()
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// A default template, which needs no workshop setting.
+fn default_template(text: &str, kind: Kind) -> Template {
+    Template::new(text, kind, &Workshop::default()).expect("the default templates are valid")
 }
 
 /// A non-negative whole number from the environment, if set.

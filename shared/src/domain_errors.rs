@@ -7,7 +7,7 @@ use crate::auth::TokenRefused;
 use crate::error::ApiError;
 use crate::import::{ExportError, ImportError};
 use crate::manual::RecordError;
-use crate::messages::MessageError;
+use crate::messages::{MessageError, SendingDisabled};
 use crate::register::RegisterError;
 use crate::reminder::ReminderError;
 use crate::report::ReportError;
@@ -113,11 +113,18 @@ impl From<MessageError> for ApiError {
     }
 }
 
+impl From<SendingDisabled> for ApiError {
+    fn from(error: SendingDisabled) -> Self {
+        ApiError::Disabled(error.to_string())
+    }
+}
+
 impl From<ReminderError> for ApiError {
     fn from(error: ReminderError) -> Self {
         match error {
             ReminderError::Record(e) => e.into(),
             ReminderError::Store(e) => e.into(),
+            ReminderError::Disabled(e) => e.into(),
         }
     }
 }

@@ -53,6 +53,9 @@ pub enum ApiError {
     /// A long write stopped part-way; the text tells the client how to finish or undo it.
     #[error("{0}")]
     Interrupted(String),
+    /// 503: this deployment lacks a setting the request needs; the text names it.
+    #[error("{0}")]
+    Disabled(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -66,7 +69,9 @@ impl ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid(_) | ApiError::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable(_) | ApiError::Interrupted(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Interrupted(_) | ApiError::Disabled(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -36,4 +36,5 @@ pub mod sheet;
 pub mod store;
 pub mod store_error;
 pub mod telemetry;
+pub mod text;
 pub mod validation;

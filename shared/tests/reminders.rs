@@ -33,12 +33,17 @@ on_both_stores!(
 
 async fn app(backend: Backend) -> (TestApp, FakeStarSender) {
     common::with_gateway(backend, |config| {
-        config.reminder_template = bengkel::reminder::template::Template::new(
-            bengkel::reminder::template::DEFAULT_TEMPLATE,
-            "Bengkel Maju",
-            "08551000727",
-        )
-        .unwrap();
+        use bengkel::reminder::template::{
+            DEFAULT_TEMPLATE, DEFAULT_UNDATED_TEMPLATE, Kind, Template, Workshop,
+        };
+        config.workshop = Workshop {
+            name: Some("Bengkel Maju".into()),
+            phone: Some("08551000727".into()),
+        };
+        config.reminder_template =
+            Template::new(DEFAULT_TEMPLATE, Kind::Dated, &config.workshop).unwrap();
+        config.undated_template =
+            Template::new(DEFAULT_UNDATED_TEMPLATE, Kind::Undated, &config.workshop).unwrap();
     })
     .await
 }

@@ -14,6 +14,7 @@ use bengkel::app::App;
 use bengkel::app::BoxError;
 use bengkel::auth::Auth;
 use bengkel::config::{self, Config};
+use bengkel::reminder::template::FALLBACK_WORKSHOP_NAME;
 use bengkel::scheduler::Job;
 use bengkel::scheduler::local::LocalSchedule;
 use bengkel::store::embedded::EmbeddedStore;
@@ -86,6 +87,13 @@ async fn serve(config: Config, auth: Auth, data_dir: &Path) -> Result<(), BoxErr
     tracing::info!("listening on http://{}", listener.local_addr()?);
     tracing::info!("data folder: {}", data_dir.canonicalize()?.display());
     tracing::info!("messages go to: {outbox}");
+    for name in app.config.workshop.unset() {
+        let effect = match name {
+            "WORKSHOP_NAME" => format!("reminders call the workshop \"{FALLBACK_WORKSHOP_NAME}\""),
+            _ => "reminders leave out the clauses with {workshop_phone}".to_string(),
+        };
+        tracing::warn!("{name} is not set: {effect}; a deployed stack sends nothing without it");
+    }
     for (job, path) in [
         (Job::DailyReminders, "maintenance-reminder"),
         (Job::MonthlyReportReset, "monthly-report-reset"),

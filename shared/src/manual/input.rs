@@ -31,7 +31,7 @@ pub struct NewRecord {
     /// Not before `last_service`.
     pub next_service: Option<NaiveDate>,
     /// At most 500 characters; blank means none.
-    #[schema(max_length = 500)]
+    #[schema(schema_with = notes_schema)]
     pub notes: Option<String>,
 }
 
@@ -54,7 +54,7 @@ pub struct RecordPatch {
     /// 1 active, 0 inactive.
     #[schema(value_type = u8, required = false, minimum = 0, maximum = 1)]
     is_active: Slot<u8>,
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(schema_with = notes_schema, required = false)]
     notes: Slot<String>,
 }
 
@@ -119,16 +119,33 @@ impl FromQuery for ListQuery {
 
 /// A customer's name: 1-255 characters, trimmed.
 pub fn name_schema() -> utoipa::openapi::schema::Object {
-    crate::body::text_schema(1, 255)
+    crate::body::text_schema(crate::text::Lines::One, 1, 255)
 }
 
 fn customer_name(f: &mut Fields) -> Slot<String> {
     f.text("customer_name", 1, 255)
 }
 
+/// Longest notes, in characters.
+const MAX_NOTES: usize = 500;
+
+/// Notes: at most 500 characters over any number of lines, or null.
+fn notes_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(
+            [Type::String, Type::Null]
+                .into_iter()
+                .collect::<utoipa::openapi::schema::SchemaType>(),
+        )
+        .max_length(Some(MAX_NOTES))
+        .pattern(Some(crate::text::pattern(crate::text::Lines::Many, true)))
+        .build()
+}
+
 /// Notes of at most 500 characters; blank notes are no notes.
 fn notes(f: &mut Fields) -> Slot<String> {
-    match f.text("notes", 0, 500) {
+    match f.lines("notes", 0, MAX_NOTES) {
         Slot::Given(text) if text.is_empty() => Slot::Null,
         other => other,
     }

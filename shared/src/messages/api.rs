@@ -24,14 +24,14 @@ pub trait HasMessenger: Send + Sync + 'static {
 pub async fn send_custom_message<A: HasMessenger>(
     State(app): State<Arc<A>>,
     Valid(request): Valid<CustomMessage>,
-) -> (StatusCode, Json<CustomMessageAnswer>) {
-    let answer = app.messenger().send_custom(&request).await;
+) -> Result<(StatusCode, Json<CustomMessageAnswer>), ApiError> {
+    let answer = app.messenger().send_custom(&request).await?;
     let status = if answer.status == super::Status::Failed {
         StatusCode::BAD_GATEWAY
     } else {
         StatusCode::OK
     };
-    (status, Json(answer))
+    Ok((status, Json(answer)))
 }
 
 pub async fn list<A: HasMessenger>(

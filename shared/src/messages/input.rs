@@ -19,7 +19,7 @@ pub const DEFAULT_PAGE: usize = 100;
 pub const MAX_PAGE: usize = 1000;
 
 fn message_schema() -> utoipa::openapi::schema::Object {
-    crate::body::text_schema(1, MAX_MESSAGE_CHARS)
+    crate::body::text_schema(crate::text::Lines::Many, 1, MAX_MESSAGE_CHARS)
 }
 
 /// A valid `send-custom-message` request (`SendCustomMessageRequest`).
@@ -30,7 +30,7 @@ fn message_schema() -> utoipa::openapi::schema::Object {
 pub struct CustomMessage {
     #[schema(schema_with = crate::phone::schema)]
     pub no_hp: String,
-    /// 1-2000 characters, trimmed.
+    /// 1-2000 characters, trimmed; line breaks and tabs allowed, other control characters not.
     #[schema(schema_with = message_schema)]
     pub message: String,
 }
@@ -42,7 +42,7 @@ impl FromBody for CustomMessage {
         let mut f = Fields::new(body, vec![json!("body")]).map_err(ApiError::Invalid)?;
         let phone = f.no_hp();
         let phone = f.required("no_hp", phone);
-        let text = f.text("message", 1, MAX_MESSAGE_CHARS);
+        let text = f.lines("message", 1, MAX_MESSAGE_CHARS);
         let text = f.required("message", text);
         match (f.finish(), phone, text) {
             (Ok(()), Some(no_hp), Some(message)) => Ok(CustomMessage { no_hp, message }),

@@ -20,14 +20,25 @@ use crate::query::encode_cursor;
 use crate::store_error::StoreError;
 use gateway::{Failure, MessageGateway};
 
-/// What sending works with: the gateway, the log every attempt is written to, and the
-/// workshop's clock that dates each entry.
+/// What sending works with: the gateway, the log every attempt is written to, the
+/// workshop's clock that dates each entry, and the settings this deployment may not send
+/// without that are unset.
 #[derive(Clone, Copy)]
 pub struct Messenger<'a> {
     pub gateway: &'a dyn MessageGateway,
     pub log: &'a dyn MessageStore,
     pub time: &'a WorkshopClock,
+    pub unset: &'a [&'static str],
 }
+
+/// A deployment that sends nothing: settings every message needs are unset (the variables).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "Pengiriman pesan dinonaktifkan: {} belum diatur pada deployment ini. Minta admin mengisinya \
+     lalu deploy ulang",
+    .0.join(" dan ")
+)]
+pub struct SendingDisabled(pub Vec<&'static str>);
 
 /// Why the log could not be read. A send never fails this way: its failure is its answer.
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +70,16 @@ pub struct MessageList {
 }
 
 impl Messenger<'_> {
-    /// Sends `message` to `no_hp` and writes the attempt to the log. A log that cannot be
+    /// Whether this deployment may send at all: asked before anything is claimed or sent.
+    pub fn ready(&self) -> Result<(), SendingDisabled> {
+        match self.unset {
+            [] => Ok(()),
+            unset => Err(SendingDisabled(unset.to_vec())),
+        }
+    }
+
+    /// Sends `message` to `no_hp` and writes the attempt to the log; the caller has asked
+    /// [`Messenger::ready`]. A log that cannot be
     /// written is reported in the service log, never as a failed send: the message may have
     /// gone out.
     pub async fn send_and_log(
@@ -98,17 +118,21 @@ impl Messenger<'_> {
     }
 
     /// Sends a free-form message to any Indonesian mobile number.
-    pub async fn send_custom(&self, request: &CustomMessage) -> CustomMessageAnswer {
+    pub async fn send_custom(
+        &self,
+        request: &CustomMessage,
+    ) -> Result<CustomMessageAnswer, SendingDisabled> {
+        self.ready()?;
         let entry = self
             .send_and_log(&request.no_hp, &request.message, Source::Custom, None)
             .await;
-        CustomMessageAnswer {
+        Ok(CustomMessageAnswer {
             status: entry.status,
             no_hp: entry.no_hp,
             message: entry.message,
             api_response: entry.api_response,
             error: entry.error,
-        }
+        })
     }
 
     /// The log, newest first, a page at most as large as one answer carries.

@@ -27,7 +27,7 @@ fn name(f: &mut Fields) -> Slot<String> {
 
 /// A vehicle's model: 1-100 characters, trimmed.
 fn model_schema() -> utoipa::openapi::schema::Object {
-    crate::body::text_schema(1, 100)
+    crate::body::text_schema(crate::text::Lines::One, 1, 100)
 }
 
 fn model(f: &mut Fields) -> Slot<String> {

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::clock::WorkshopClock;
 use crate::manual::{ManualRecord, RecordError, Records};
-use crate::messages::{MessageEntry, Messenger, Source, Status};
+use crate::messages::{MessageEntry, Messenger, SendingDisabled, Source, Status};
 use crate::register::DueVehicle;
 use crate::register::store::RegisterStore;
 use crate::report::Delivery;
@@ -52,6 +52,8 @@ pub struct ReminderSettings<'a> {
     pub manual_template: &'a Template,
     /// The text of a register vehicle's reminder.
     pub register_template: &'a Template,
+    /// The text of a manual record's reminder when it has no `next_service`.
+    pub undated_template: &'a Template,
     /// Days ahead the daily run reminds of.
     pub days_threshold: u32,
     /// Reminders sent at the same time by one run.
@@ -70,6 +72,9 @@ pub enum ReminderError {
     Record(#[from] RecordError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// This deployment sends nothing: nothing was claimed, sent or counted.
+    #[error(transparent)]
+    Disabled(#[from] SendingDisabled),
 }
 
 /// Which reminders a run serves.
@@ -177,6 +182,7 @@ impl Target {
 
     fn text(&self, settings: &ReminderSettings<'_>, days_left: Option<i64>) -> String {
         let (template, model) = match &self.owner {
+            Owner::Manual if self.next_service.is_none() => (settings.undated_template, None),
             Owner::Manual => (settings.manual_template, None),
             Owner::Vehicle { model, .. } => (settings.register_template, Some(model.as_str())),
         };
@@ -324,6 +330,7 @@ const MONTH_END_SLACK: Days = Days::new(3);
 impl Reminders<'_> {
     /// Sends the reminders due in the run's window, a few at a time, each claimed before sending.
     pub async fn run(&self, run: &Run) -> Result<RunReport, ReminderError> {
+        self.messenger.ready()?;
         let today = self.time.today();
         let last = today + Days::new(run.days_threshold.into());
         let (from, to) = if run.explain {
@@ -353,6 +360,7 @@ impl Reminders<'_> {
 
     /// `POST /{record_id}/send-reminder`: sends now, whatever the date ("tanpa melihat threshold").
     pub async fn send_one(&self, id: &str) -> Result<Detail, ReminderError> {
+        self.messenger.ready()?;
         let record = self.records.get(id).await?;
         let days_left = record
             .next_service

@@ -1,28 +1,68 @@
-//! The reminder text: a template with placeholders, set by configuration.
+//! The reminder text: a template with placeholders and optional clauses, set by configuration.
+
+use std::borrow::Cow;
 
 use chrono::{Datelike, NaiveDate};
 
 /// The default text, Indonesian, starting with `Halo {customer_name}` as the source's did.
 pub const DEFAULT_TEMPLATE: &str = "Halo {customer_name}, kendaraan {nopol} Anda dijadwalkan service \
-berkala pada {next_service} ({days_left} hari lagi). Hubungi {workshop_name} di {workshop_phone} \
+berkala pada {next_service} ({days_left} hari lagi). Hubungi {workshop_name}[ di {workshop_phone}] \
 untuk booking. Terima kasih.";
 
 /// The default text of the register's reminders: it names the vehicle's model too.
 pub const DEFAULT_REGISTER_TEMPLATE: &str = "Halo {customer_name}, {model} Anda dengan nopol {nopol} \
-dijadwalkan service berkala pada {next_service} ({days_left} hari lagi). Hubungi {workshop_name} di \
-{workshop_phone} untuk booking. Terima kasih.";
+dijadwalkan service berkala pada {next_service} ({days_left} hari lagi). Hubungi {workshop_name}[ di \
+{workshop_phone}] untuk booking. Terima kasih.";
 
-/// The placeholders a template may use. `{model}` is the vehicle's model, `-` for manual records,
-/// which have none.
-pub const PLACEHOLDERS: [&str; 7] = [
-    "customer_name",
-    "nopol",
-    "model",
-    "next_service",
-    "days_left",
-    "workshop_name",
-    "workshop_phone",
-];
+/// The default text of a record's reminder when it has no `next_service`: no date to name.
+pub const DEFAULT_UNDATED_TEMPLATE: &str = "Halo {customer_name}, sudah waktunya kendaraan {nopol} \
+Anda menjalani service berkala. Hubungi {workshop_name}[ di {workshop_phone}] untuk booking. \
+Terima kasih.";
+
+/// What `{workshop_name}` reads when `WORKSHOP_NAME` is unset.
+pub const FALLBACK_WORKSHOP_NAME: &str = "Bengkel";
+
+/// A value a template can name, as `{customer_name}` and so on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placeholder {
+    CustomerName,
+    Nopol,
+    /// The vehicle's model: register vehicles only.
+    Model,
+    /// An Indonesian date: `15 Januari 2026`.
+    NextService,
+    DaysLeft,
+    WorkshopName,
+    WorkshopPhone,
+}
+
+impl Placeholder {
+    pub const ALL: [Placeholder; 7] = [
+        Placeholder::CustomerName,
+        Placeholder::Nopol,
+        Placeholder::Model,
+        Placeholder::NextService,
+        Placeholder::DaysLeft,
+        Placeholder::WorkshopName,
+        Placeholder::WorkshopPhone,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Placeholder::CustomerName => "customer_name",
+            Placeholder::Nopol => "nopol",
+            Placeholder::Model => "model",
+            Placeholder::NextService => "next_service",
+            Placeholder::DaysLeft => "days_left",
+            Placeholder::WorkshopName => "workshop_name",
+            Placeholder::WorkshopPhone => "workshop_phone",
+        }
+    }
+
+    fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
 
 const MONTHS: [&str; 12] = [
     "Januari",
@@ -59,70 +99,252 @@ pub struct Fill<'a> {
     pub days_left: Option<i64>,
 }
 
-/// A template naming a placeholder that does not exist.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the template uses {{{unknown}}}; known placeholders: {known}")]
-pub struct TemplateError {
-    unknown: String,
-    known: String,
+/// The workshop as its reminders name it: `WORKSHOP_NAME` and `WORKSHOP_PHONE`, each if set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Workshop {
+    pub name: Option<String>,
+    pub phone: Option<String>,
 }
 
+impl Workshop {
+    /// The variables of the settings that are not set.
+    pub fn unset(&self) -> Vec<&'static str> {
+        [
+            ("WORKSHOP_NAME", &self.name),
+            ("WORKSHOP_PHONE", &self.phone),
+        ]
+        .into_iter()
+        .filter(|(_, value)| value.is_none())
+        .map(|(name, _)| name)
+        .collect()
+    }
+}
+
+/// Which reminders a template writes, and so which placeholders always have a value there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A manual record with a `next_service`: no `{model}`.
+    Dated,
+    /// A vehicle of the register: every placeholder.
+    Register,
+    /// A manual record without a `next_service`: no `{model}`, `{next_service}`, `{days_left}`.
+    Undated,
+}
+
+impl Kind {
+    /// Whether this kind's reminders have a value for `placeholder` (the workshop's phone aside,
+    /// which depends on the configuration).
+    fn fills(self, placeholder: Placeholder) -> bool {
+        match placeholder {
+            Placeholder::Model => self == Kind::Register,
+            Placeholder::NextService | Placeholder::DaysLeft => self != Kind::Undated,
+            _ => true,
+        }
+    }
+}
+
+/// A template that cannot be used: the service does not start with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("the template uses {{{unknown}}}; known placeholders: {known}")]
+    Unknown { unknown: String, known: String },
+    #[error("the template's {what} at character {at} {why}")]
+    Syntax {
+        what: &'static str,
+        at: usize,
+        why: &'static str,
+    },
+    #[error(
+        "{{{0}}} has no value in these reminders{1}: set it, or put it in an optional clause such \
+         as `[ di {{{0}}}]`, which is left out when a placeholder in it has no value"
+    )]
+    NoValue(&'static str, &'static str),
+}
+
+/// A piece of a template: text as written, or a placeholder's value.
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Text(String),
+    Value(Placeholder),
+}
+
+/// A piece, or an optional clause: `[ di {workshop_phone}]`, left out whole when a
+/// placeholder in it has no value.
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    Piece(Piece),
+    Clause(Vec<Piece>),
+}
+
+/// A reminder text, read once at start-up; rendering walks it once, so a value is inserted as
+/// it is and never read for placeholders.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
-    text: String,
-    workshop_name: String,
-    workshop_phone: String,
+    parts: Vec<Part>,
+    workshop: Workshop,
 }
 
 impl Template {
-    /// Refuses a template naming a placeholder that does not exist (a typo would reach customers).
-    pub fn new(
-        text: &str,
-        workshop_name: &str,
-        workshop_phone: &str,
-    ) -> Result<Self, TemplateError> {
-        if let Some(unknown) = placeholders_in(text).find(|name| !PLACEHOLDERS.contains(name)) {
-            return Err(TemplateError {
-                unknown: unknown.to_string(),
-                known: PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", "),
-            });
+    /// Refuses a template naming a placeholder that does not exist (a typo would reach
+    /// customers), one whose brackets do not pair, and one that would print a placeholder
+    /// without a value (outside a clause) in `kind`'s reminders.
+    pub fn new(text: &str, kind: Kind, workshop: &Workshop) -> Result<Self, TemplateError> {
+        let parts = parse(text)?;
+        let bare = parts.iter().filter_map(|part| match part {
+            Part::Piece(Piece::Value(placeholder)) => Some(*placeholder),
+            _ => None,
+        });
+        for placeholder in bare {
+            if placeholder == Placeholder::WorkshopPhone && workshop.phone.is_none() {
+                return Err(TemplateError::NoValue(
+                    placeholder.name(),
+                    " (WORKSHOP_PHONE is not set)",
+                ));
+            }
+            if !kind.fills(placeholder) {
+                let why = match kind {
+                    Kind::Undated => " (a record without next_service)",
+                    _ => " (a manual record has no model)",
+                };
+                return Err(TemplateError::NoValue(placeholder.name(), why));
+            }
         }
         Ok(Template {
-            text: text.into(),
-            workshop_name: workshop_name.into(),
-            workshop_phone: workshop_phone.into(),
+            parts,
+            workshop: workshop.clone(),
         })
     }
 
     pub fn render(&self, fill: &Fill) -> String {
-        let next_service = fill
-            .next_service
-            .map_or_else(|| "-".to_string(), indonesian_date);
-        let days_left = fill
-            .days_left
-            .map_or_else(|| "-".to_string(), |d| d.to_string());
-        let values = [
-            ("customer_name", fill.customer_name),
-            ("nopol", fill.nopol),
-            ("model", fill.model.unwrap_or("-")),
-            ("next_service", next_service.as_str()),
-            ("days_left", days_left.as_str()),
-            ("workshop_name", self.workshop_name.as_str()),
-            ("workshop_phone", self.workshop_phone.as_str()),
-        ];
-        values
-            .iter()
-            .fold(self.text.clone(), |text, (name, value)| {
-                text.replace(&format!("{{{name}}}"), value)
-            })
+        let mut text = String::new();
+        for part in &self.parts {
+            match part {
+                // A template is checked to have a value for each placeholder outside a clause.
+                Part::Piece(piece) => text.push_str(&self.value(piece, fill).unwrap_or_default()),
+                Part::Clause(pieces) => {
+                    let values: Option<Vec<_>> =
+                        pieces.iter().map(|p| self.value(p, fill)).collect();
+                    values.into_iter().flatten().for_each(|v| text.push_str(&v));
+                }
+            }
+        }
+        text
+    }
+
+    /// The text of `piece` for `fill`, or `None` for a placeholder without a value.
+    fn value<'t>(&'t self, piece: &'t Piece, fill: &Fill<'t>) -> Option<Cow<'t, str>> {
+        let placeholder = match piece {
+            Piece::Text(text) => return Some(text.as_str().into()),
+            Piece::Value(placeholder) => placeholder,
+        };
+        match placeholder {
+            Placeholder::CustomerName => Some(fill.customer_name.into()),
+            Placeholder::Nopol => Some(fill.nopol.into()),
+            Placeholder::Model => fill.model.map(Cow::from),
+            Placeholder::NextService => fill.next_service.map(|d| indonesian_date(d).into()),
+            Placeholder::DaysLeft => fill.days_left.map(|d| d.to_string().into()),
+            Placeholder::WorkshopName => Some(
+                self.workshop
+                    .name
+                    .as_deref()
+                    .unwrap_or(FALLBACK_WORKSHOP_NAME)
+                    .into(),
+            ),
+            Placeholder::WorkshopPhone => self.workshop.phone.as_deref().map(Cow::from),
+        }
     }
 }
 
-/// The names inside `{…}` in `text`.
-fn placeholders_in(text: &str) -> impl Iterator<Item = &str> {
-    text.split('{')
-        .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+/// Reads a template: text, `{placeholder}`s, and clauses `[…]` that do not nest; `{{`, `}}`,
+/// `[[` and `]]` stand for the character itself.
+fn parse(text: &str) -> Result<Vec<Part>, TemplateError> {
+    let syntax = |what, at, why| TemplateError::Syntax { what, at, why };
+    let mut parts = Vec::new();
+    // The clause being read, and where it opened.
+    let mut clause: Option<(Vec<Piece>, usize)> = None;
+    let mut literal = String::new();
+    let mut chars = text.chars().enumerate().peekable();
+    while let Some((at, c)) = chars.next() {
+        let at = at + 1;
+        if matches!(c, '{' | '}' | '[' | ']') && chars.next_if(|(_, next)| *next == c).is_some() {
+            literal.push(c);
+            continue;
+        }
+        let piece = match c {
+            '{' => {
+                let mut name = String::new();
+                let closed = loop {
+                    match chars.next() {
+                        Some((_, '}')) => break true,
+                        Some((_, c)) => name.push(c),
+                        None => break false,
+                    }
+                };
+                if !closed {
+                    return Err(syntax("`{`", at, "is never closed (write `{{` for a `{`)"));
+                }
+                let placeholder =
+                    Placeholder::named(&name).ok_or_else(|| TemplateError::Unknown {
+                        unknown: name.clone(),
+                        known: Placeholder::ALL
+                            .map(|p| format!("{{{}}}", p.name()))
+                            .join(", "),
+                    })?;
+                Piece::Value(placeholder)
+            }
+            '}' => return Err(syntax("`}`", at, "closes nothing (write `}}` for a `}`)")),
+            '[' if clause.is_some() => {
+                return Err(syntax(
+                    "`[`",
+                    at,
+                    "opens a clause inside a clause (write `[[` for a `[`)",
+                ));
+            }
+            '[' => {
+                flush(&mut literal, &mut parts, None);
+                clause = Some((Vec::new(), at));
+                continue;
+            }
+            ']' => {
+                let Some((mut pieces, _)) = clause.take() else {
+                    return Err(syntax("`]`", at, "closes no clause (write `]]` for a `]`)"));
+                };
+                flush(&mut literal, &mut parts, Some(&mut pieces));
+                parts.push(Part::Clause(pieces));
+                continue;
+            }
+            c => {
+                literal.push(c);
+                continue;
+            }
+        };
+        flush(
+            &mut literal,
+            &mut parts,
+            clause.as_mut().map(|(pieces, _)| pieces),
+        );
+        match clause.as_mut() {
+            Some((pieces, _)) => pieces.push(piece),
+            None => parts.push(Part::Piece(piece)),
+        }
+    }
+    if let Some((_, at)) = clause {
+        return Err(syntax("`[`", at, "is never closed (write `[[` for a `[`)"));
+    }
+    flush(&mut literal, &mut parts, None);
+    Ok(parts)
+}
+
+/// Moves the text read so far into the open clause, or else into the template's parts.
+fn flush(literal: &mut String, parts: &mut Vec<Part>, clause: Option<&mut Vec<Piece>>) {
+    if literal.is_empty() {
+        return;
+    }
+    let text = Piece::Text(std::mem::take(literal));
+    match clause {
+        Some(pieces) => pieces.push(text),
+        None => parts.push(Part::Piece(text)),
+    }
 }
 
 #[cfg(test)]
@@ -140,46 +362,135 @@ mod tests {
         assert_eq!(indonesian_date(date("2025-12-31")), "31 Desember 2025");
     }
 
-    #[test]
-    fn the_default_template_fills_every_placeholder() {
-        let template = Template::new(DEFAULT_TEMPLATE, "Bengkel Maju", "08551000727").unwrap();
-        let fill = Fill {
+    fn workshop(name: &str, phone: Option<&str>) -> Workshop {
+        Workshop {
+            name: Some(name.into()),
+            phone: phone.map(str::to_string),
+        }
+    }
+
+    fn joko(next_service: Option<NaiveDate>) -> Fill<'static> {
+        Fill {
             customer_name: "Bapak Joko",
             nopol: "B 1234 XYZ",
             model: None,
-            next_service: Some(date("2026-01-15")),
-            days_left: Some(3),
-        };
+            next_service,
+            days_left: next_service.map(|_| 3),
+        }
+    }
+
+    #[test]
+    fn the_default_template_fills_every_placeholder() {
+        let maju = workshop("Bengkel Maju", Some("08551000727"));
+        let template = Template::new(DEFAULT_TEMPLATE, Kind::Dated, &maju).unwrap();
         assert_eq!(
-            template.render(&fill),
+            template.render(&joko(Some(date("2026-01-15")))),
             "Halo Bapak Joko, kendaraan B 1234 XYZ Anda dijadwalkan service berkala pada 15 Januari 2026 \
              (3 hari lagi). Hubungi Bengkel Maju di 08551000727 untuk booking. Terima kasih."
+        );
+        let undated = Template::new(DEFAULT_UNDATED_TEMPLATE, Kind::Undated, &maju).unwrap();
+        assert_eq!(
+            undated.render(&joko(None)),
+            "Halo Bapak Joko, sudah waktunya kendaraan B 1234 XYZ Anda menjalani service berkala. \
+             Hubungi Bengkel Maju di 08551000727 untuk booking. Terima kasih."
         );
     }
 
     #[test]
-    fn a_custom_template_is_used_as_written() {
-        let template = Template::new(
-            "{nopol}: servis {next_service}, {days_left} hari. {customer_name}!",
-            "",
-            "",
-        )
-        .unwrap();
+    fn a_clause_whose_placeholder_has_no_value_is_left_out() {
+        let unset = Workshop::default();
+        let template = Template::new(DEFAULT_TEMPLATE, Kind::Dated, &unset).unwrap();
+        assert_eq!(
+            template.render(&joko(Some(date("2026-01-15")))),
+            "Halo Bapak Joko, kendaraan B 1234 XYZ Anda dijadwalkan service berkala pada 15 Januari 2026 \
+             (3 hari lagi). Hubungi Bengkel untuk booking. Terima kasih."
+        );
+        // A manual record has no model; the register's vehicles have one.
+        let text =
+            "{nopol}[ ({model})]: servis {next_service}[, {days_left} hari lagi]. {customer_name}!";
+        let template = Template::new(text, Kind::Dated, &unset).unwrap();
+        assert_eq!(
+            template.render(&joko(Some(date("2026-01-15")))),
+            "B 1234 XYZ: servis 15 Januari 2026, 3 hari lagi. Bapak Joko!"
+        );
+        let template = Template::new(text, Kind::Register, &unset).unwrap();
         let fill = Fill {
-            customer_name: "Ibu Siti",
-            nopol: "D 1 A",
-            model: None,
-            next_service: None,
+            model: Some("Avanza"),
             days_left: None,
+            ..joko(Some(date("2026-01-15")))
         };
-        assert_eq!(template.render(&fill), "D 1 A: servis -, - hari. Ibu Siti!");
+        assert_eq!(
+            template.render(&fill),
+            "B 1234 XYZ (Avanza): servis 15 Januari 2026. Bapak Joko!"
+        );
     }
 
     #[test]
-    fn unknown_placeholders_are_refused() {
-        let error = Template::new("Halo {nama}", "", "")
-            .unwrap_err()
-            .to_string();
+    fn values_are_inserted_as_they_are() {
+        let maju = workshop("Bengkel {nopol}", Some("0855"));
+        let template = Template::new(DEFAULT_TEMPLATE, Kind::Dated, &maju).unwrap();
+        let fill = Fill {
+            customer_name: "Pak {workshop_phone} {nopol} [x] {{",
+            ..joko(Some(date("2026-01-15")))
+        };
+        let text = template.render(&fill);
+        assert!(
+            text.starts_with("Halo Pak {workshop_phone} {nopol} [x] {{, kendaraan B 1234 XYZ"),
+            "{text}"
+        );
+        assert!(text.contains("Hubungi Bengkel {nopol} di 0855"), "{text}");
+    }
+
+    #[test]
+    fn doubled_brackets_are_the_characters_themselves() {
+        let template = Template::new(
+            "{{{nopol}}} [[promo]] [{model}]]]",
+            Kind::Register,
+            &Workshop::default(),
+        )
+        .unwrap();
+        let fill = Fill {
+            model: Some("Avanza"),
+            ..joko(None)
+        };
+        assert_eq!(template.render(&fill), "{B 1234 XYZ} [promo] Avanza]");
+    }
+
+    #[test]
+    fn unusable_templates_are_refused_with_the_reason() {
+        let unset = Workshop::default();
+        let refused =
+            |text: &str, kind: Kind| Template::new(text, kind, &unset).unwrap_err().to_string();
+        let error = refused("Halo {nama}", Kind::Dated);
         assert!(error.contains("{nama}"), "{error}");
+        assert_eq!(
+            refused("Hubungi kami di {workshop_phone}", Kind::Dated),
+            "{workshop_phone} has no value in these reminders (WORKSHOP_PHONE is not set): set it, \
+             or put it in an optional clause such as `[ di {workshop_phone}]`, which is left out \
+             when a placeholder in it has no value"
+        );
+        let error = refused("pada {next_service}", Kind::Undated);
+        assert!(error.starts_with("{next_service} has no value"), "{error}");
+        let error = refused("{model}", Kind::Dated);
+        assert!(error.starts_with("{model} has no value"), "{error}");
+        assert_eq!(
+            refused("Halo [di {nopol}", Kind::Dated),
+            "the template's `[` at character 6 is never closed (write `[[` for a `[`)"
+        );
+        for (text, what) in [
+            ("Halo {nopol", "`{` at character 6 is never closed"),
+            ("Halo }", "`}` at character 6 closes nothing"),
+            ("Halo ]", "`]` at character 6 closes no clause"),
+            (
+                "[a [b]]",
+                "`[` at character 4 opens a clause inside a clause",
+            ),
+        ] {
+            let error = refused(text, Kind::Dated);
+            assert!(error.contains(what), "{text}: {error}");
+        }
+        // With the phone set, it may stand outside a clause.
+        let set = workshop("Maju", Some("0855"));
+        assert!(Template::new("di {workshop_phone}", Kind::Undated, &set).is_ok());
     }
 }

@@ -91,6 +91,33 @@ pub enum Cell {
     Bool(bool),
 }
 
+/// The characters a spreadsheet reads as the start of a formula in a CSV field (OWASP's CSV
+/// injection list).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// `text` as an exported cell holds it: with an apostrophe before it when a spreadsheet would
+/// read it as a formula (`'=1+1`), or when it already starts with apostrophes before such a
+/// character (`'=1+1` is written `''=1+1`), so that [`unquoted`] gives back exactly `text`.
+/// CSV fields are written through it (with `formulas`); xlsx text cells are never formulas, so
+/// only the second case applies to them.
+pub fn quoted(text: &str, formulas: bool) -> std::borrow::Cow<'_, str> {
+    let hides_formula = text.trim_start_matches('\'').starts_with(FORMULA_STARTS);
+    if hides_formula && (formulas || text.starts_with('\'')) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+/// `text` without the one apostrophe [`quoted`] adds: an apostrophe (or several) followed by a
+/// formula character loses its first apostrophe; any other text is left as it is.
+pub fn unquoted(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.trim_start_matches('\'').starts_with(FORMULA_STARTS) => rest,
+        _ => text,
+    }
+}
+
 /// The largest integer a float holds exactly; beyond it a number cannot be a phone number.
 const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 
@@ -103,12 +130,13 @@ impl Cell {
         }
     }
 
-    /// The cell as a person reads it: whole numbers without a fraction or exponent
+    /// The cell as a person reads it (and as imports read it): text without the apostrophe an
+    /// export put before a formula (see [`quoted`]), whole numbers without a fraction or exponent
     /// (`8123456789`, not `8.123456789E9`), dates as `YYYY-MM-DD`.
     pub fn text(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(text) => text.trim().to_string(),
+            Cell::Text(text) => unquoted(text.trim()).to_string(),
             Cell::Number(n) if n.fract() == 0.0 && n.abs() < EXACT_INTEGER => {
                 format!("{}", *n as i64)
             }
@@ -389,6 +417,31 @@ mod tests {
         assert_eq!(Cell::Number(8.12345678E9).text(), "8123456780");
         assert_eq!(Cell::Number(12.5).text(), "12.5");
         assert_eq!(Cell::Text("  B 1234 XYZ ".into()).text(), "B 1234 XYZ");
+    }
+
+    #[test]
+    fn formulas_are_quoted_and_unquoted_exactly() {
+        for (text, csv, xlsx) in [
+            ("=1+1", "'=1+1", "=1+1"),
+            ("+62 812", "'+62 812", "+62 812"),
+            ("-2+3", "'-2+3", "-2+3"),
+            ("@SUM(1+1)", "'@SUM(1+1)", "@SUM(1+1)"),
+            ("\tx", "'\tx", "\tx"),
+            ("\rx", "'\rx", "\rx"),
+            ("'=1+1", "''=1+1", "''=1+1"),
+            ("''-", "'''-", "'''-"),
+            ("'Budi'", "'Budi'", "'Budi'"),
+            ("Budi = Joko", "Budi = Joko", "Budi = Joko"),
+            ("628123456789", "628123456789", "628123456789"),
+            ("", "", ""),
+        ] {
+            assert_eq!(quoted(text, true), csv, "{text:?}");
+            assert_eq!(quoted(text, false), xlsx, "{text:?}");
+            assert_eq!(unquoted(&quoted(text, true)), text, "{text:?}");
+            assert_eq!(unquoted(&quoted(text, false)), text, "{text:?}");
+        }
+        assert_eq!(Cell::Text(" '=1+1 ".into()).text(), "=1+1");
+        assert_eq!(Cell::Text("'Budi".into()).text(), "'Budi");
     }
 
     #[test]
