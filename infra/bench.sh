@@ -24,10 +24,14 @@
 #      on a moto that copies a table once per transaction rather than once per action
 #      (MOTO_COPY_ONCE=1, infra/moto_serial.py); then the largest records, register and report
 #      tables each export answers within one Lambda answer, grown until it answers 413.
+#   8. request path (infra/bench-request-path.sh): the local server (release) beside a bare axum
+#      handler, wrk with 2 threads and 32 connections: GET /manual-whatsapp/{id} with a valid
+#      token and without one (401), a static asset; req/s and the ratio to the bare handler.
 # Wall times against moto say little about DynamoDB; call counts, sizes and memory are the point.
 # The first run builds three release trees (host, x86_64 and aarch64 Lambda) with fat LTO:
 # expect it to take a good while longer than later runs.
 #
+# usage: infra/bench.sh request-path   runs step 8 alone (no moto, no Python).
 # usage: infra/bench.sh        (VENV defaults to ./.venv; tools are installed as infra/test.sh does;
 #   SAM_VENV, default ./.venv-sam, gets aws-sam-cli from infra/requirements-deploy.txt)
 #   BENCH_SINGLE_INSERTS=N (default 1000): single inserts measured beside the bulk import. 1,000
@@ -36,6 +40,7 @@
 #   table grows (200 scaled: 40 s; 1,000 measured: 172 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ "${1:-}" = request-path ] && exec infra/bench-request-path.sh
 ROOT=$PWD
 export VENV="${VENV:-$ROOT/.venv}"
 SINGLE_INSERTS="${BENCH_SINGLE_INSERTS:-1000}"
@@ -203,6 +208,10 @@ MOTO_COPY_ONCE=1 start_moto
 cargo run -q --release -p infra --bin bench-import | tee "$WORK/import.txt" || fail "bench-import"
 stop_moto
 
+# ---- 8. Request path ---------------------------------------------------------------------------
+step "request path: the local server beside a bare axum handler, wrk with 32 connections"
+infra/bench-request-path.sh | tee "$WORK/request-path.txt" || fail "bench-request-path"
+
 step "summary ($(date -u +%F), $(nproc)-core $(uname -m), moto; whole run $(since $started_at))"
 grep -E '^(insert |insert_many \(|get |find_by_nopol |counts |count_|most_|list |replace |delete |[0-9,]+ x insert|single inserts:)' \
   "$WORK/store.txt" | sed 's/^/store   | /'
@@ -213,3 +222,4 @@ sed 's/^/reminders | /' "$WORK/reminders.txt"
 sed 's/^/report  | /' "$WORK/report.txt"
 sed 's/^/embedded | /' "$WORK/embedded.txt"
 sed 's/^/sheets  | /' "$WORK/import.txt"
+grep '^|' "$WORK/request-path.txt" | sed 's/^/request | /'

@@ -1,12 +1,16 @@
 //! Bearer-token authentication: HS256 JWTs signed with the workshop main application's secret.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
+use self::verified::VerifiedTokens;
 use crate::config::{Config, ConfigError};
+
+mod verified;
 
 /// Seconds a token's `exp` and `nbf` may be off, for clocks that disagree a little.
 pub const CLOCK_SKEW_SECS: u64 = 60;
@@ -24,10 +28,26 @@ impl TokenRefused {
     pub const DETAIL: &'static str = "Token tidak valid atau sudah kedaluwarsa";
 }
 
+/// What the API reads from a valid token: who (for the logs) and until when.
+#[derive(Debug, Deserialize)]
+pub struct Claims {
+    #[serde(default)]
+    pub sub: Option<Value>,
+    /// Unix seconds.
+    #[serde(deserialize_with = "seconds")]
+    pub exp: u64,
+}
+
+/// A JSON number of seconds, rounded as jsonwebtoken's own `exp` check reads it.
+fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    f64::deserialize(deserializer).map(|s| s.round() as u64)
+}
+
 pub struct Auth {
     decoding: DecodingKey,
     encoding: EncodingKey,
     validation: Validation,
+    verified: VerifiedTokens,
 }
 
 impl Auth {
@@ -64,17 +84,25 @@ impl Auth {
             decoding: DecodingKey::from_secret(secret),
             encoding: EncodingKey::from_secret(secret),
             validation,
+            verified: VerifiedTokens::new(CLOCK_SKEW_SECS, verified::CAPACITY),
         })
     }
 
-    /// The claims of a valid token.
-    pub fn verify(&self, token: &str) -> Result<Value, TokenRefused> {
-        jsonwebtoken::decode::<Value>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
+    /// The claims of a valid token: of one verified before while its `exp` holds, else
+    /// verified now (and then kept).
+    pub fn verify(&self, token: &str) -> Result<Arc<Claims>, TokenRefused> {
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some(claims) = self.verified.get(token, now) {
+            return Ok(claims);
+        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| Arc::new(data.claims))
             .map_err(|e| {
                 tracing::info!(reason = %e, "token refused");
                 TokenRefused
-            })
+            })?;
+        self.verified.insert(token, claims.clone(), now);
+        Ok(claims)
     }
 
     /// A token for `subject` valid for `ttl`, with the configured issuer and audience: what the
@@ -125,5 +153,55 @@ impl Secrets {
             .starsender_api_key
             .filter(|key| !key.trim().is_empty());
         Ok(secrets)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"a-test-secret-of-at-least-32-bytes!!";
+
+    fn auth(secret: &[u8]) -> Auth {
+        Auth::new(secret, &Config::default()).unwrap()
+    }
+
+    #[test]
+    fn a_token_verified_twice_is_kept_once() {
+        let auth = auth(SECRET);
+        let token = auth.issue("kasir", Duration::from_secs(3600), &Config::default());
+        let first = auth.verify(&token).unwrap();
+        let again = auth.verify(&token).unwrap();
+        assert_eq!(again.sub, Some(json!("kasir")));
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the second answer is the kept one"
+        );
+        assert_eq!(auth.verified.len(), 1);
+    }
+
+    #[test]
+    fn a_token_of_another_secret_is_refused_though_its_own_auth_kept_it() {
+        let other = auth(b"another-secret-of-at-least-32-bytes!");
+        let token = other.issue("kasir", Duration::from_secs(3600), &Config::default());
+        assert!(other.verify(&token).is_ok());
+        let auth = auth(SECRET);
+        assert!(auth.verify(&token).is_err());
+        assert!(auth.verify(&token).is_err(), "refused again, not kept");
+        assert_eq!(auth.verified.len(), 0);
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_and_not_kept() {
+        let auth = auth(SECRET);
+        let exp = jsonwebtoken::get_current_timestamp() - CLOCK_SKEW_SECS - 10;
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &json!({"sub": "kasir", "exp": exp}),
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap();
+        assert!(auth.verify(&token).is_err());
+        assert_eq!(auth.verified.len(), 0);
     }
 }

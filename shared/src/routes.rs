@@ -166,7 +166,6 @@ pub async fn require_bearer(
         .filter(|token| !token.is_empty())
         .ok_or(ApiError::Unauthorized("Not authenticated"))?;
     let claims = app.auth.verify(token)?;
-    let subject = claims.get("sub").cloned().unwrap_or_default();
-    tracing::debug!(sub = %subject, "authenticated");
+    tracing::debug!(sub = ?claims.sub, "authenticated");
     Ok(next.run(request).await)
 }
