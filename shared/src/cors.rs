@@ -35,10 +35,11 @@ const VARY: HeaderValue = HeaderValue::from_static(
 );
 
 /// The CORS policy of the API: `methods` are those of the route table.
+/// Cloned for every request (it is the middleware's state): both parts are shared, not copied.
 #[derive(Clone)]
 pub struct Cors {
     origins: Arc<[HeaderValue]>,
-    layer: CorsLayer,
+    layer: Arc<CorsLayer>,
 }
 
 impl Cors {
@@ -51,7 +52,7 @@ impl Cors {
             .max_age(MAX_AGE);
         Cors {
             origins: origins.into(),
-            layer,
+            layer: Arc::new(layer),
         }
     }
 
