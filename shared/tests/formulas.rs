@@ -228,28 +228,6 @@ async fn records(app: &TestApp) -> Vec<Value> {
     rows
 }
 
-/// Each customer as (name, phone, [(nopol, model, last_visit)]), by phone.
-async fn register(app: &TestApp) -> Vec<Value> {
-    let list = app.call(Method::GET, "/customers/", None).await;
-    let mut out = Vec::new();
-    for customer in list.body["data"].as_array().unwrap() {
-        let id = customer["id"].as_str().unwrap();
-        let vehicles = app
-            .call(Method::GET, &format!("/customers/{id}/vehicles"), None)
-            .await;
-        let vehicles: Vec<Value> = vehicles
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| json!([v["nopol"], v["model"], v["last_visit"]]))
-            .collect();
-        out.push(json!([customer["name"], customer["no_hp"], vehicles]));
-    }
-    out.sort_by_key(|c| c[1].as_str().unwrap().to_string());
-    out
-}
-
 #[tokio::test]
 async fn records_export_no_formula_and_reimport_unchanged() {
     let app = TestApp::new();
@@ -288,7 +266,7 @@ async fn records_export_no_formula_and_reimport_unchanged() {
 async fn register_export_no_formula_and_reimport_unchanged() {
     let app = TestApp::new();
     register_with_formulas(&app).await;
-    let stored = register(&app).await;
+    let stored = common::register_of(&app).await;
     assert_eq!(stored.len(), 20);
     // Each payload is a name four times and a model four times.
     assert_csv_export_is_inert(&app, "/customers/export", 8).await;
@@ -302,7 +280,7 @@ async fn register_export_no_formula_and_reimport_unchanged() {
             reply.bytes,
         )
         .await;
-        assert_eq!(register(&target).await, stored, "{format}");
+        assert_eq!(common::register_of(&target).await, stored, "{format}");
     }
 }
 

@@ -477,28 +477,6 @@ async fn records_export_and_reimport(backend: Backend) {
     }
 }
 
-/// Each customer with its vehicles as (nopol, model, last_visit), by name.
-async fn register(app: &TestApp) -> Vec<Value> {
-    let list = app.call(Method::GET, "/customers/", None).await;
-    let mut out = Vec::new();
-    for customer in list.body["data"].as_array().unwrap() {
-        let id = customer["id"].as_str().unwrap();
-        let vehicles = app
-            .call(Method::GET, &format!("/customers/{id}/vehicles"), None)
-            .await;
-        let vehicles: Vec<Value> = vehicles
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| json!([v["nopol"], v["model"], v["last_visit"]]))
-            .collect();
-        out.push(json!([customer["name"], customer["no_hp"], vehicles]));
-    }
-    out.sort_by_key(|c| c[0].as_str().unwrap().to_string());
-    out
-}
-
 async fn register_export_and_reimport(backend: Backend) {
     let source = TestApp::on(backend, Config::default()).await;
     imported(
@@ -508,7 +486,7 @@ async fn register_export_and_reimport(backend: Backend) {
         fixture("customers.xlsx"),
     )
     .await;
-    let expected = register(&source).await;
+    let expected = common::register_of(&source).await;
     assert_eq!(
         expected,
         [
@@ -539,7 +517,7 @@ async fn register_export_and_reimport(backend: Backend) {
         )
         .await;
         assert_eq!(answer["data"]["failed"], 0, "{answer}");
-        assert_eq!(register(&target).await, expected, "{format}");
+        assert_eq!(common::register_of(&target).await, expected, "{format}");
     }
 }
 
@@ -688,7 +666,7 @@ async fn hostile_files_are_refused_and_change_nothing(backend: Backend) {
         fixture("customers.xlsx"),
     )
     .await;
-    let (records_before, register_before) = (records(&app).await, register(&app).await);
+    let (records_before, register_before) = (records(&app).await, common::register_of(&app).await);
     let header = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>Nama</t></is></c></row>"#;
     let declared = |count: &str| format!(r#"<sst count="{count}" uniqueCount="{count}"></sst>"#);
     let deep = format!("{}{}", "<x>".repeat(100_000), "</x>".repeat(100_000));
@@ -772,7 +750,7 @@ async fn hostile_files_are_refused_and_change_nothing(backend: Backend) {
     }
     assert_eq!(records(&app).await, records_before, "no record was written");
     assert_eq!(
-        register(&app).await,
+        common::register_of(&app).await,
         register_before,
         "no customer was written"
     );

@@ -354,3 +354,26 @@ macro_rules! conformance {
         }
     };
 }
+
+/// The register as it reads through the API: each customer as (name, phone, [(nopol, model,
+/// last_visit)]), in a fixed order, to compare two stores.
+pub async fn register_of(app: &TestApp) -> Vec<Value> {
+    let list = app.call(Method::GET, "/customers/", None).await;
+    let mut out = Vec::new();
+    for customer in list.body["data"].as_array().unwrap() {
+        let id = customer["id"].as_str().unwrap();
+        let vehicles = app
+            .call(Method::GET, &format!("/customers/{id}/vehicles"), None)
+            .await;
+        let vehicles: Vec<Value> = vehicles
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| json!([v["nopol"], v["model"], v["last_visit"]]))
+            .collect();
+        out.push(json!([customer["name"], customer["no_hp"], vehicles]));
+    }
+    out.sort_by_key(|c| c.to_string());
+    out
+}
