@@ -226,6 +226,10 @@ impl Fields {
                 .as_str()
                 .ok_or(("string_type", "Input should be a valid string".to_string()))?
                 .trim();
+            let text = match lines {
+                Lines::Many => crate::text::line_breaks(text),
+                Lines::One => text.into(),
+            };
             let len = text.chars().count();
             if len < min {
                 Err((
@@ -237,7 +241,7 @@ impl Fields {
                     "string_too_long",
                     format!("String should have at most {max} characters"),
                 ))
-            } else if let Some(why) = crate::text::refusal(text, lines) {
+            } else if let Some(why) = crate::text::refusal(&text, lines) {
                 Err(("value_error", why))
             } else {
                 Ok(text.to_string())

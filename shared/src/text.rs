@@ -10,21 +10,24 @@ use std::ops::RangeInclusive;
 pub enum Lines {
     /// Names and models: no control character at all.
     One,
-    /// Notes and messages: a newline and a tab (a pasted list or table) are text too.
+    /// Notes and messages: a line break and a tab (a pasted list or table) are text too. A
+    /// Windows line break (CR LF) or a lone CR is stored as a newline ([`line_breaks`]).
     Many,
 }
 
-/// C0 controls without tab and newline, DEL and the C1 controls (Unicode's `Cc`), and the
-/// bidirectional embeddings, overrides (U+202A-U+202E) and isolates (U+2066-U+2069).
-const REFUSED_IN_MANY: [RangeInclusive<char>; 5] = [
+/// C0 controls without tab, newline and carriage return, DEL and the C1 controls (Unicode's
+/// `Cc`), and the bidirectional embeddings, overrides (U+202A-U+202E) and isolates
+/// (U+2066-U+2069).
+const REFUSED_IN_MANY: [RangeInclusive<char>; 6] = [
     '\u{0}'..='\u{8}',
-    '\u{B}'..='\u{1F}',
+    '\u{B}'..='\u{C}',
+    '\u{E}'..='\u{1F}',
     '\u{7F}'..='\u{9F}',
     '\u{202A}'..='\u{202E}',
     '\u{2066}'..='\u{2069}',
 ];
-/// Tab (U+0009) and newline (U+000A), refused on one line.
-const LINE_CONTROLS: RangeInclusive<char> = '\t'..='\n';
+/// Tab, newline (U+0009-U+000A) and carriage return (U+000D), refused on one line.
+const LINE_CONTROLS: [RangeInclusive<char>; 2] = ['\t'..='\n', '\r'..='\r'];
 
 /// The white space `str::trim` takes off both ends (Unicode's `White_Space`).
 const WHITE_SPACE: &str =
@@ -33,13 +36,16 @@ const WHITE_SPACE: &str =
 impl Lines {
     fn refuses(self, c: char) -> bool {
         REFUSED_IN_MANY.iter().any(|range| range.contains(&c))
-            || (self == Lines::One && LINE_CONTROLS.contains(&c))
+            || (self == Lines::One && LINE_CONTROLS.iter().any(|range| range.contains(&c)))
     }
 
     /// The refused characters as the inside of a regular expression's class.
     fn class(self) -> String {
-        let one = [LINE_CONTROLS];
-        let extra: &[RangeInclusive<char>] = if self == Lines::One { &one } else { &[] };
+        let extra: &[RangeInclusive<char>] = if self == Lines::One {
+            &LINE_CONTROLS
+        } else {
+            &[]
+        };
         REFUSED_IN_MANY
             .iter()
             .chain(extra)
@@ -48,6 +54,16 @@ impl Lines {
                 format!("\\u{start:04X}-\\u{end:04X}")
             })
             .collect()
+    }
+}
+
+/// `text` with its line breaks as newlines: CR LF (Windows) and a lone CR (old Macs) are
+/// line breaks as a person typed them.
+pub fn line_breaks(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n").into()
+    } else {
+        text.into()
     }
 }
 
@@ -100,7 +116,11 @@ mod tests {
             Some("Teks tidak boleh berisi karakter kontrol (ditemukan U+000A)")
         );
         assert!(refusal("Budi\tSantoso", Lines::One).is_some());
-        assert!(refusal("baris 1\r\nbaris 2", Lines::Many).is_some());
+        assert!(refusal("baris 1\rbaris 2", Lines::One).is_some());
+        assert_eq!(
+            line_breaks("baris 1\r\nbaris 2\rbaris 3"),
+            "baris 1\nbaris 2\nbaris 3"
+        );
     }
 
     #[test]
@@ -125,8 +145,8 @@ mod tests {
         assert_eq!(
             pattern(Lines::One, true),
             format!(
-                "^[{WHITE_SPACE}]*[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F\\u202A-\\u202E\
-                 \\u2066-\\u2069\\u0009-\\u000A]*[{WHITE_SPACE}]*$"
+                "^[{WHITE_SPACE}]*[^\\u0000-\\u0008\\u000B-\\u000C\\u000E-\\u001F\\u007F-\\u009F\
+                 \\u202A-\\u202E\\u2066-\\u2069\\u0009-\\u000A\\u000D-\\u000D]*[{WHITE_SPACE}]*$"
             )
         );
         // Notes and messages keep their tabs and line breaks.

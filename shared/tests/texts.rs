@@ -149,6 +149,21 @@ async fn every_text_field_refuses_control_and_direction_characters() {
 }
 
 #[tokio::test]
+async fn windows_line_breaks_in_notes_and_messages_are_stored_as_newlines() {
+    let app = TestApp::new();
+    let mut body = customer("Budi", "B 1 CR", "08123456701");
+    body["notes"] = json!("Ganti oli\r\nCek rem\rBalik Senin");
+    let (status, record) = status_of(&app, Method::POST, "/manual-whatsapp/", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{record}");
+    assert_eq!(record["notes"], "Ganti oli\nCek rem\nBalik Senin");
+    // On one line a carriage return is still refused.
+    let mut body = customer("Bu\rdi", "B 2 CR", "08123456702");
+    body["notes"] = Value::Null;
+    let (status, answer) = status_of(&app, Method::POST, "/manual-whatsapp/", body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+}
+
+#[tokio::test]
 async fn imports_refuse_such_rows_one_by_one() {
     let app = TestApp::new();
     let bidi = format!("Budi {RLO}");

@@ -96,6 +96,15 @@ def xlsx(path, sheet_xml, strings_xml=None, extra=()):
             z.writestr(name, data)
 
 
+def shared_string_fanout(path):
+    """One shared string of 32,000 characters in every cell of 5,000 rows of 64 columns: about
+    10 MB of XML, deflated to a few kilobytes, that would hold 10 GB of text once read."""
+    text = "x" * 32_000
+    cells = lambda r: "".join(f'<c r="{column(c)}{r}" t="s"><v>0</v></c>' for c in range(1, 65))
+    rows = "".join(f'<row r="{r}">{cells(r)}</row>' for r in range(1, 5001))
+    xlsx(path, sheet(rows, "A1:BL5000"), shared_strings('count="320000" uniqueCount="1"', f"<si><t>{text}</t></si>"))
+
+
 def sst_declared(count):
     def make(path):
         xlsx(path, sheet(header_row()), shared_strings(f'count="{count}" uniqueCount="{count}"'))
@@ -286,6 +295,7 @@ CORPUS = {
     "bad-reference.xlsx": bad_reference,
     "rows-5001.xlsx": rows_5001,
     "shared-strings-400k.xlsx": many_shared_strings,
+    "shared-string-fanout.xlsx": shared_string_fanout,
     "size-lie.xlsx": size_lie,
     "directory-lie.xlsx": directory_lie,
     "field-100MB.csv": csv_field_100mb,

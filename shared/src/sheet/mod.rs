@@ -59,6 +59,9 @@ pub struct Limits {
     pub shared_strings: u64,
     /// Elements open at once in a part's XML.
     pub depth: usize,
+    /// Bytes of the text of every cell together. One shared string may stand in many cells,
+    /// and each cell read holds a copy: a few kilobytes of XML can ask for gigabytes.
+    pub text_bytes: u64,
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -76,6 +79,9 @@ impl Limits {
         // Every cell of the largest sheet a different text.
         shared_strings: 5001 * 64,
         depth: 64,
+        // Four times the largest sheet a workshop writes (5,000 rows of a name, a 500-character
+        // note and the short columns are about 4 MiB).
+        text_bytes: 16 * MIB,
     };
 }
 
@@ -373,6 +379,8 @@ pub enum SheetError {
     InflatedTooLarge(u64),
     #[error("Berkas Excel terlalu besar: maksimal {0} teks berbeda (sharedStrings)")]
     TooManySharedStrings(u64),
+    #[error("Berkas terlalu besar: teks semua sel maksimal {} MiB", .0 / MIB)]
+    TooMuchText(u64),
     #[error("Berkas Excel rusak: XML bersarang lebih dari {0} tingkat")]
     TooDeep(usize),
     #[error("Berkas Excel rusak: referensi sel '{0}' tidak valid")]
@@ -395,6 +403,7 @@ impl SheetError {
                 | SheetError::PartTooLarge(_)
                 | SheetError::InflatedTooLarge(_)
                 | SheetError::TooManySharedStrings(_)
+                | SheetError::TooMuchText(_)
                 | SheetError::TooManyRows(_)
                 | SheetError::TooManyColumns { .. }
                 | SheetError::FieldTooLong { .. }

@@ -33,6 +33,8 @@ struct Grid<'l> {
     limits: &'l Limits,
     /// The cells of each row that has a value, by its number (the first row is 1).
     rows: BTreeMap<usize, Vec<Cell>>,
+    /// Bytes of text held so far.
+    text_bytes: u64,
 }
 
 impl<'l> Grid<'l> {
@@ -40,6 +42,7 @@ impl<'l> Grid<'l> {
         Grid {
             limits,
             rows: BTreeMap::new(),
+            text_bytes: 0,
         }
     }
 
@@ -60,6 +63,12 @@ impl<'l> Grid<'l> {
                 limit: limit.columns,
                 row,
             });
+        }
+        if let Cell::Text(text) = &cell {
+            self.text_bytes += text.len() as u64;
+            if self.text_bytes > limit.text_bytes {
+                return Err(SheetError::TooMuchText(limit.text_bytes));
+            }
         }
         // The header row and the data rows under it.
         let new_row = !self.rows.contains_key(&row);
@@ -168,13 +177,8 @@ fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
         {
             break;
         }
-        // Empty fields count here: a line of a million separators is no sheet either.
-        if record.len() > limits.columns {
-            return Err(SheetError::TooManyColumns {
-                limit: limits.columns,
-                row,
-            });
-        }
+        // Empty fields past the last column are no column (Excel writes them for a cell once
+        // typed in and cleared); a value there is refused by the grid.
         for (column, field) in record.iter().enumerate() {
             grid.put(row, column, Cell::Text(field.to_string()))?;
         }
@@ -321,8 +325,10 @@ mod tests {
             csv("a,b,c\n01234567890,,\n"),
             Err(SheetError::FieldTooLong { limit: 10, row: 2 })
         ));
+        // Empty fields past the last column are no column; a value there is.
+        assert!(csv("a,b,c,,,\nx,,,\n").is_ok());
         assert!(matches!(
-            csv("a,b,c\n,,,\n"),
+            csv("a,b,c\n,,,x\n"),
             Err(SheetError::TooManyColumns { limit: 3, row: 2 })
         ));
         assert!(matches!(
@@ -334,5 +340,31 @@ mod tests {
             csv("a\nb\nc\nd\n\"unclosed"),
             Err(SheetError::TooManyRows(2))
         ));
+    }
+
+    #[test]
+    fn the_text_of_all_cells_together_is_capped() {
+        // One shared string in many cells: each cell read holds a copy of it.
+        let limits = Limits {
+            text_bytes: 20,
+            ..Limits::UPLOAD
+        };
+        let shared = r#"count="3" uniqueCount="1"><si><t>abcdefghij</t></si>"#;
+        let cells = |n: usize| {
+            let cells: String = (0..n)
+                .map(|c| format!(r#"<c r="{}1" t="s"><v>0</v></c>"#, (b'A' + c as u8) as char))
+                .collect();
+            format!(r#"<row r="1">{cells}</row>"#)
+        };
+        let read = |n| {
+            read_within(
+                Format::Xlsx,
+                &workbook(&cells(n), Some(shared)),
+                None,
+                &limits,
+            )
+        };
+        assert!(read(2).is_ok());
+        assert!(matches!(read(3), Err(SheetError::TooMuchText(20))));
     }
 }
