@@ -24,9 +24,15 @@ pub fn text_bytes(text: &str) -> usize {
     count.0
 }
 
-/// The bytes `value`, answered as JSON, takes inside Lambda's answer.
+/// The bytes `value`, answered as JSON, takes inside Lambda's answer: counted as it is
+/// written, with no copy of it kept (a list page measures each of its rows).
 pub fn json_bytes<T: Serialize + ?Sized>(value: &T) -> usize {
-    serde_json::to_string(value).map_or(usize::MAX, |json| text_bytes(&json))
+    let mut count = EscapedCount(0);
+    match serde_json::to_writer(&mut count, value) {
+        // The quotes around the body in Lambda's answer.
+        Ok(()) => count.0 + 2,
+        Err(_) => usize::MAX,
+    }
 }
 
 /// A page read with `limit` rows, cut to what one answer carries: the first `rows` whose JSON
@@ -51,6 +57,23 @@ pub fn fit_page<T: Serialize>(
             (rows, next)
         }
         _ => (rows, next_after),
+    }
+}
+
+/// Counts JSON written to it as the bytes it takes once escaped again inside a JSON string.
+/// serde_json writes no raw control character and leaves other text as UTF-8, so only its
+/// quotes and backslashes grow, by one byte each.
+struct EscapedCount(usize);
+
+impl io::Write for EscapedCount {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let escaped = buf.iter().filter(|b| matches!(b, b'"' | b'\\')).count();
+        self.0 += buf.len() + escaped;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -80,6 +103,8 @@ mod tests {
         assert_eq!(text_bytes("\u{1}"), 2 + 6);
         assert_eq!(json_bytes("\u{1}"), 2 + 2 + 7 + 2);
         assert_eq!(text_bytes("é"), 2 + 2);
+        let row = serde_json::json!({"name": "a\"b\\c\u{1}\né", "n": [1, 2]});
+        assert_eq!(json_bytes(&row), text_bytes(&row.to_string()));
     }
 
     #[test]
