@@ -206,28 +206,6 @@ async fn assert_csv_export_is_inert(app: &TestApp, path: &str, times: usize) {
     }
 }
 
-/// Each record's imported fields, by nopol.
-async fn records(app: &TestApp) -> Vec<Value> {
-    let reply = app.call(Method::GET, "/manual-whatsapp/", None).await;
-    let mut rows: Vec<Value> = reply.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            json!([
-                r["customer_name"],
-                r["nopol"],
-                r["no_hp"],
-                r["last_service"],
-                r["next_service"],
-                r["notes"]
-            ])
-        })
-        .collect();
-    rows.sort_by_key(|r| r[1].as_str().unwrap().to_string());
-    rows
-}
-
 #[tokio::test]
 async fn records_export_no_formula_and_reimport_unchanged() {
     let app = TestApp::new();
@@ -236,7 +214,7 @@ async fn records_export_no_formula_and_reimport_unchanged() {
     let body = json!({"customer_name": "'=1+1", "nopol": "H 1 A", "no_hp": phone(99),
         "notes": "''-"});
     ok(&app, Method::POST, "/manual-whatsapp/", body).await;
-    let stored = records(&app).await;
+    let stored = common::imported_fields(&common::records_of(&app).await);
     assert_eq!(stored.len(), 21);
     let names: Vec<&str> = stored.iter().map(|r| r[0].as_str().unwrap()).collect();
     for formula in FORMULAS {
@@ -258,7 +236,11 @@ async fn records_export_no_formula_and_reimport_unchanged() {
             reply.bytes,
         )
         .await;
-        assert_eq!(records(&target).await, stored, "{format}");
+        assert_eq!(
+            common::imported_fields(&common::records_of(&target).await),
+            stored,
+            "{format}"
+        );
     }
 }
 

@@ -47,30 +47,6 @@ fn failures(answer: &Value) -> Vec<(u64, u64, String)> {
         .collect()
 }
 
-async fn records(app: &TestApp) -> Vec<Value> {
-    let reply = app.call(Method::GET, "/manual-whatsapp/", None).await;
-    let mut data = reply.body["data"].as_array().unwrap().clone();
-    data.sort_by_key(|r| r["nopol"].as_str().unwrap().to_string());
-    data
-}
-
-/// What an import gives a record: everything but the server's own fields.
-fn imported_fields(records: &[Value]) -> Vec<Value> {
-    records
-        .iter()
-        .map(|r| {
-            json!([
-                r["customer_name"],
-                r["nopol"],
-                r["no_hp"],
-                r["last_service"],
-                r["next_service"],
-                r["notes"]
-            ])
-        })
-        .collect()
-}
-
 /// The per-row outcome of `pelanggan.xlsx` when `D 9 ZZ` is registered already.
 fn assert_records_sheet_outcome(answer: &Value) {
     assert_eq!(answer["data"]["total"], 6, "{answer}");
@@ -140,7 +116,11 @@ async fn records_xlsx_dry_run_then_import(backend: Backend) {
         "Simulasi import (tidak ada yang disimpan): 2 dapat diimport, 4 gagal"
     );
     assert_records_sheet_outcome(&dry);
-    assert_eq!(records(&app).await.len(), 1, "a dry run writes nothing");
+    assert_eq!(
+        common::records_of(&app).await.len(),
+        1,
+        "a dry run writes nothing"
+    );
 
     let real = imported(
         &app,
@@ -153,7 +133,7 @@ async fn records_xlsx_dry_run_then_import(backend: Backend) {
     assert_eq!(real["message"], "Import selesai. 2 berhasil, 4 gagal");
     assert_records_sheet_outcome(&real);
     assert_eq!(
-        imported_fields(&records(&app).await),
+        common::imported_fields(&common::records_of(&app).await),
         [
             json!([
                 "Bapak Joko",
@@ -195,7 +175,7 @@ async fn records_csv_with_semicolons_a_bom_and_quotes(backend: Backend) {
         assert!(failures(answer)[0].2.contains("(pertama di baris 4)"));
     }
     assert_eq!(
-        imported_fields(&records(&app).await),
+        common::imported_fields(&common::records_of(&app).await),
         [
             json!([
                 "Joko; Bapak",
@@ -221,7 +201,7 @@ async fn records_csv_with_the_api_field_names(backend: Backend) {
     .await;
     assert_eq!(answer["data"]["imported"], 1, "{answer}");
     assert_eq!(
-        imported_fields(&records(&app).await),
+        common::imported_fields(&common::records_of(&app).await),
         [json!([
             "Budi, S.",
             "D 9 ZZ",
@@ -361,7 +341,10 @@ async fn refused_files_change_nothing(backend: Backend) {
 
     let reply = upload(&app, "/customers/import", "text/plain", b"x".to_vec()).await;
     assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert!(records(&app).await.is_empty(), "nothing was written");
+    assert!(
+        common::records_of(&app).await.is_empty(),
+        "nothing was written"
+    );
 }
 
 async fn another_sheet_and_a_form_upload(backend: Backend) {
@@ -374,7 +357,7 @@ async fn another_sheet_and_a_form_upload(backend: Backend) {
     )
     .await;
     assert_eq!(answer["data"]["imported"], 1, "{answer}");
-    assert_eq!(records(&app).await[0]["nopol"], "H 1 C");
+    assert_eq!(common::records_of(&app).await[0]["nopol"], "H 1 C");
 
     // What a browser form sends: multipart with the file's own type and name.
     let boundary = "----bengkel";
@@ -395,7 +378,7 @@ async fn another_sheet_and_a_form_upload(backend: Backend) {
     )
     .await;
     assert_eq!(answer["data"]["imported"], 1, "{answer}");
-    assert_eq!(records(&app).await.len(), 2);
+    assert_eq!(common::records_of(&app).await.len(), 2);
 }
 
 async fn download(app: &TestApp, path: &str) -> FileReply {
@@ -415,7 +398,7 @@ async fn records_export_and_reimport(backend: Backend) {
     let source = TestApp::on(backend, Config::default()).await;
     let file = fixture("pelanggan.xlsx");
     imported(&source, "/manual-whatsapp/import?dry_run=false", XLSX, file).await;
-    let expected = imported_fields(&records(&source).await);
+    let expected = common::imported_fields(&common::records_of(&source).await);
     assert_eq!(expected.len(), 3);
 
     for (format, content_type) in [("xlsx", XLSX), ("csv", "text/csv; charset=utf-8")] {
@@ -470,7 +453,7 @@ async fn records_export_and_reimport(backend: Backend) {
         .await;
         assert_eq!(answer["data"]["failed"], 0, "{answer}");
         assert_eq!(
-            imported_fields(&records(&target).await),
+            common::imported_fields(&common::records_of(&target).await),
             expected,
             "{format}"
         );
@@ -666,7 +649,10 @@ async fn hostile_files_are_refused_and_change_nothing(backend: Backend) {
         fixture("customers.xlsx"),
     )
     .await;
-    let (records_before, register_before) = (records(&app).await, common::register_of(&app).await);
+    let (records_before, register_before) = (
+        common::records_of(&app).await,
+        common::register_of(&app).await,
+    );
     let header = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>Nama</t></is></c></row>"#;
     let declared = |count: &str| format!(r#"<sst count="{count}" uniqueCount="{count}"></sst>"#);
     let deep = format!("{}{}", "<x>".repeat(100_000), "</x>".repeat(100_000));
@@ -748,7 +734,11 @@ async fn hostile_files_are_refused_and_change_nothing(backend: Backend) {
             }
         }
     }
-    assert_eq!(records(&app).await, records_before, "no record was written");
+    assert_eq!(
+        common::records_of(&app).await,
+        records_before,
+        "no record was written"
+    );
     assert_eq!(
         common::register_of(&app).await,
         register_before,

@@ -377,3 +377,28 @@ pub async fn register_of(app: &TestApp) -> Vec<Value> {
     out.sort_by_key(|c| c.to_string());
     out
 }
+
+/// Every record as the API lists it, by nopol.
+pub async fn records_of(app: &TestApp) -> Vec<Value> {
+    let reply = app.call(Method::GET, "/manual-whatsapp/", None).await;
+    let mut data = reply.body["data"].as_array().unwrap().clone();
+    data.sort_by_key(|r| r["nopol"].as_str().unwrap().to_string());
+    data
+}
+
+/// What an import gives a record: everything but the server's own fields.
+pub fn imported_fields(records: &[Value]) -> Vec<Value> {
+    records
+        .iter()
+        .map(|r| {
+            json!([
+                r["customer_name"],
+                r["nopol"],
+                r["no_hp"],
+                r["last_service"],
+                r["next_service"],
+                r["notes"]
+            ])
+        })
+        .collect()
+}
