@@ -29,20 +29,8 @@ SERVER=
 trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 python3 tests/hostile/make_corpus.py "$WORK/corpus" >/dev/null || fail "tests/hostile/make_corpus.py"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export DATA_DIR="$WORK/data" PORT RUST_LOG=warn
-mkdir -p "$DATA_DIR"
-unset STARSENDER_API_KEY JWT_ISSUER JWT_AUDIENCE CORS_ALLOW_ORIGINS
-TOKEN=$("$LOCAL" token 1) || fail "local token"
-"$LOCAL" >"$WORK/server.log" 2>&1 &
-SERVER=$!
-URL="http://127.0.0.1:$PORT"
-for _ in $(seq 1 100); do
-  curl -sf -o /dev/null "$URL/openapi.json" && break
-  kill -0 $SERVER 2>/dev/null || { cat "$WORK/server.log"; fail "the local server exited"; }
-  sleep 0.2
-done
-curl -sf -o /dev/null "$URL/openapi.json" || fail "the local server did not start on $URL"
+. infra/local-server.sh
+start_local_server "$LOCAL" "$WORK/data"
 
 XLSX_TYPE="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 post() { # file route query -> "status seconds" (the body in $WORK/body)
@@ -75,7 +63,7 @@ check() { # kind file route query
   echo 5 >"/proc/$SERVER/clear_refs"
   read -r status seconds < <(post "$file" "$route" "$query")
   if ! kill -0 $SERVER 2>/dev/null; then
-    tail -20 "$WORK/server.log"
+    tail -20 "$LOG"
     fail "$name to $route$query: the server died"
   fi
   peak=$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER/status")

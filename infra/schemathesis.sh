@@ -19,21 +19,10 @@ ST="$VENV/bin/schemathesis"
 
 cargo build --quiet -p infra --bin local || fail "cargo build -p infra --bin local"
 DATA=$(mktemp -d)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-# A fresh store, no gateway key (messages go to the local outbox), quiet logs.
-export DATA_DIR="$DATA" PORT RUST_LOG=warn
-unset STARSENDER_API_KEY JWT_ISSUER JWT_AUDIENCE CORS_ALLOW_ORIGINS
-TOKEN=$("$TARGET/debug/local" token 2) || fail "local token"
-"$TARGET/debug/local" >"$DATA/server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
-URL="http://127.0.0.1:$PORT"
-for _ in $(seq 1 100); do
-  curl -sf -o /dev/null "$URL/openapi.json" && break
-  kill -0 $SERVER 2>/dev/null || { cat "$DATA/server.log"; fail "the local server exited"; }
-  sleep 0.2
-done
-curl -sf -o /dev/null "$URL/openapi.json" || { cat "$DATA/server.log"; fail "the local server did not start on $URL"; }
+SERVER=
+trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
+. infra/local-server.sh
+start_local_server "$TARGET/debug/local" "$DATA"
 
 echo "schemathesis against $URL (seed $SEED, at most $EXAMPLES examples per operation)"
 started=$(date +%s)
@@ -45,7 +34,7 @@ status=0
   --no-color || status=$?
 echo "schemathesis wall time: $(( $(date +%s) - started )) s"
 if ! kill -0 $SERVER 2>/dev/null; then
-  cat "$DATA/server.log"
+  cat "$LOG"
   fail "the local server died during the run"
 fi
-[ "$status" -eq 0 ] || { tail -50 "$DATA/server.log"; fail "schemathesis found failures (exit $status)"; }
+[ "$status" -eq 0 ] || { tail -50 "$LOG"; fail "schemathesis found failures (exit $status)"; }
