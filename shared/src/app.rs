@@ -205,7 +205,7 @@ impl HasReminders for App {
                 undated_template: &config.undated_template,
                 days_threshold: config.reminder_days_threshold,
                 concurrency: config.reminder_concurrency,
-                gateway_timeout: config.gateway_timeout,
+                worst_send: config.gateway().worst_send(),
                 service_interval_months: config.service_interval_months,
             },
             time: &self.time,

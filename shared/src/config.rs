@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono_tz::Tz;
 use http::{HeaderValue, Uri};
 
+use crate::gateway::Provider;
 use crate::reminder::template::{
     DEFAULT_REGISTER_TEMPLATE, DEFAULT_TEMPLATE, DEFAULT_UNDATED_TEMPLATE, Kind, Template, Workshop,
 };
@@ -21,8 +22,10 @@ pub struct Config {
     pub jwt_issuer: Option<String>,
     /// Checked against the token's `aud` when set.
     pub jwt_audience: Option<String>,
+    /// Who sends the messages (`WHATSAPP_PROVIDER`): the local outbox unless set.
+    pub whatsapp_provider: Provider,
     pub starsender_url: String,
-    /// Without a key, messages go to the local outbox instead of the gateway.
+    /// StarSender's device key: with the `starsender` provider, nothing is sent without it.
     pub starsender_api_key: Option<String>,
     /// StarSender's `delay` in seconds, sent with every message when set.
     pub starsender_delay: Option<u32>,
@@ -66,6 +69,7 @@ impl Default for Config {
             timezone: chrono_tz::Asia::Jakarta,
             jwt_issuer: None,
             jwt_audience: None,
+            whatsapp_provider: Provider::Outbox,
             starsender_url: DEFAULT_STARSENDER_URL.to_string(),
             starsender_api_key: None,
             starsender_delay: None,
@@ -88,6 +92,7 @@ impl Config {
     /// What the gateway adapter is built from.
     pub fn gateway(&self) -> crate::gateway::Settings {
         crate::gateway::Settings {
+            provider: self.whatsapp_provider,
             url: self.starsender_url.clone(),
             key: self.starsender_api_key.clone(),
             delay: self.starsender_delay,
@@ -96,7 +101,7 @@ impl Config {
         }
     }
 
-    /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `STARSENDER_URL`, `STARSENDER_API_KEY`,
+    /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `WHATSAPP_PROVIDER`, `STARSENDER_URL`, `STARSENDER_API_KEY`,
     /// `STARSENDER_DELAY_SECS`, `GATEWAY_CONNECT_TIMEOUT_MS`, `GATEWAY_TIMEOUT_MS`,
     /// `REMINDER_TEMPLATE`, `REGISTER_REMINDER_TEMPLATE`, `UNDATED_REMINDER_TEMPLATE`,
     /// `WORKSHOP_NAME`, `WORKSHOP_PHONE`,
@@ -124,6 +129,7 @@ impl Config {
             timezone,
             jwt_issuer: var("JWT_ISSUER"),
             jwt_audience: var("JWT_AUDIENCE"),
+            whatsapp_provider: provider()?.unwrap_or(defaults.whatsapp_provider),
             starsender_url: var("STARSENDER_URL").unwrap_or(defaults.starsender_url),
             starsender_api_key: var("STARSENDER_API_KEY"),
             starsender_delay: number("STARSENDER_DELAY_SECS")?,
@@ -178,6 +184,19 @@ fn number<T: std::str::FromStr>(name: &str) -> Result<Option<T>, ConfigError> {
         .map(|value| {
             value.parse().map_err(|_| {
                 ConfigError::Invalid(format!("{name} must be a whole number, got {value:?}"))
+            })
+        })
+        .transpose()
+}
+
+/// `WHATSAPP_PROVIDER`, if set: `outbox` or `starsender`.
+fn provider() -> Result<Option<Provider>, ConfigError> {
+    var("WHATSAPP_PROVIDER")
+        .map(|name| {
+            Provider::parse(&name).ok_or_else(|| {
+                ConfigError::Invalid(format!(
+                    "WHATSAPP_PROVIDER must be outbox or starsender, got {name:?}"
+                ))
             })
         })
         .transpose()

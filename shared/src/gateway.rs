@@ -1,7 +1,9 @@
-//! The StarSender V3 client, or, without a device key, the local outbox.
+//! The WhatsApp provider: the StarSender V3 client, or the local outbox
+//! (`WHATSAPP_PROVIDER`).
 //!
 //! StarSender has no idempotency key, so a request that may have reached it is never sent
-//! again: only failures to connect (nothing was sent) are retried, with back-off.
+//! again: only failures to connect (nothing was sent) are retried, with back-off, and a
+//! request whose answer is lost after it was written is reported as uncertain.
 
 use std::time::Duration;
 
@@ -19,6 +21,26 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 /// the answer is kept in the message log, whose pages must fit in one Lambda answer.
 pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
+/// Which provider sends the messages (`WHATSAPP_PROVIDER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    /// Kept in the local outbox, never sent: the local server's default.
+    Outbox,
+    /// StarSender V3: the deployed stack's default. Without a key, nothing is sent.
+    StarSender,
+}
+
+impl Provider {
+    /// `outbox` or `starsender`, as `WHATSAPP_PROVIDER` names them.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "outbox" => Some(Provider::Outbox),
+            "starsender" => Some(Provider::StarSender),
+            _ => None,
+        }
+    }
+}
+
 pub struct Gateway {
     target: Target,
     /// StarSender's `delay` (seconds) on every message, when configured.
@@ -32,13 +54,16 @@ enum Target {
         key: String,
     },
     Outbox,
+    /// StarSender without a key: every send is refused before anything is claimed.
+    Unconfigured,
 }
 
 /// What the gateway is built from (the configuration reads it from the environment).
 #[derive(Debug, Clone)]
 pub struct Settings {
+    pub provider: Provider,
     pub url: String,
-    /// Without a key, messages go to the local outbox instead of the gateway.
+    /// StarSender's device key; StarSender without one sends nothing.
     pub key: Option<String>,
     /// StarSender's `delay` (seconds) on every message.
     pub delay: Option<u32>,
@@ -48,13 +73,23 @@ pub struct Settings {
     pub timeout: Duration,
 }
 
+impl Settings {
+    /// The longest one send can take: every connection attempt timing out, the back-offs
+    /// between them, and the last attempt's whole request.
+    pub fn worst_send(&self) -> Duration {
+        let retries = CONNECT_ATTEMPTS - 1;
+        let backoffs: Duration = (0..retries).map(|n| FIRST_BACKOFF * 2u32.pow(n)).sum();
+        self.connect_timeout * retries + backoffs + self.timeout
+    }
+}
+
 impl Gateway {
-    /// The StarSender client of `settings`, or the outbox when they hold no key; fails only
-    /// when the HTTP client cannot be built.
+    /// The provider of `settings`; fails only when the HTTP client cannot be built.
     pub fn new(settings: Settings) -> Result<Self, reqwest::Error> {
-        let target = match settings.key {
-            None => Target::Outbox,
-            Some(key) => Target::StarSender {
+        let target = match (settings.provider, settings.key) {
+            (Provider::Outbox, _) => Target::Outbox,
+            (Provider::StarSender, None) => Target::Unconfigured,
+            (Provider::StarSender, Some(key)) => Target::StarSender {
                 http: reqwest::Client::builder()
                     .connect_timeout(settings.connect_timeout)
                     .timeout(settings.timeout)
@@ -75,24 +110,37 @@ impl Gateway {
     }
 }
 
+/// Why StarSender without a key sends nothing, as the 503 and the daily run's log say it.
+const NO_KEY: &str = "STARSENDER_API_KEY kosong sedangkan WHATSAPP_PROVIDER=starsender. Minta \
+                      admin mengisi starsender_api_key pada secret deployment";
+
 #[async_trait::async_trait]
 impl MessageGateway for Gateway {
+    fn unconfigured(&self) -> Option<&'static str> {
+        matches!(self.target, Target::Unconfigured).then_some(NO_KEY)
+    }
+
     async fn send(&self, to: &str, body: &str) -> Result<Delivery, Failure> {
         match &self.target {
             Target::Outbox => {
                 tracing::info!(
                     to,
                     body,
-                    "outbox: no STARSENDER_API_KEY, message kept, not sent"
+                    "outbox: WHATSAPP_PROVIDER=outbox, message kept, not sent"
                 );
                 Ok(Delivery {
                     status: Status::Outbox,
                     api_response: json!({
                         "success": true,
-                        "message": "Disimpan di outbox lokal (STARSENDER_API_KEY tidak diatur), tidak dikirim"
+                        "message": "Disimpan di outbox lokal (WHATSAPP_PROVIDER=outbox), tidak dikirim"
                     }),
                 })
             }
+            Target::Unconfigured => Err(Failure {
+                reason: NO_KEY.to_string(),
+                api_response: None,
+                uncertain: false,
+            }),
             Target::StarSender { http, url, key } => {
                 let mut payload = json!({"messageType": "text", "to": to, "body": body});
                 if let Some(delay) = self.delay {
@@ -137,6 +185,8 @@ async fn post_once_delivered(
 /// Success is HTTP 2xx and `"success": true`: StarSender answers 200 with `false` on failure.
 async fn read_answer(response: reqwest::Response) -> Result<Delivery, Failure> {
     let status = response.status();
+    // A 2xx answer that cannot be read may stand for a message sent.
+    let uncertain = status.is_success();
     let Some(body) = read_capped(response).await? else {
         return Err(Failure {
             reason: format!(
@@ -145,6 +195,7 @@ async fn read_answer(response: reqwest::Response) -> Result<Delivery, Failure> {
                 MAX_ANSWER_BYTES / 1024
             ),
             api_response: None,
+            uncertain,
         });
     };
     let answer: Option<Value> = serde_json::from_slice(&body).ok();
@@ -166,11 +217,13 @@ async fn read_answer(response: reqwest::Response) -> Result<Delivery, Failure> {
             Err(Failure {
                 reason,
                 api_response: Some(answer),
+                uncertain: false,
             })
         }
         None => Err(Failure {
             reason: format!("Gateway menjawab HTTP {} tanpa JSON", status.as_u16()),
             api_response: None,
+            uncertain,
         }),
     }
 }
@@ -192,17 +245,27 @@ async fn read_capped(mut response: reqwest::Response) -> Result<Option<Vec<u8>>,
     Ok(Some(body))
 }
 
+/// A request that failed on the way: known unsent only when no connection was made; after
+/// that, the gateway may have received it.
 fn transport_failure(error: &reqwest::Error) -> Failure {
-    let reason = if error.is_connect() {
-        format!("Gateway tidak dapat dihubungi: {error}")
+    let (reason, uncertain) = if error.is_connect() {
+        (format!("Gateway tidak dapat dihubungi: {error}"), false)
     } else if error.is_timeout() {
-        "Gateway tidak menjawab sebelum batas waktu; status pesan tidak diketahui, tidak dikirim ulang otomatis"
-            .to_string()
+        (
+            "Gateway tidak menjawab sebelum batas waktu; status pesan belum pasti, tidak \
+             dikirim ulang otomatis"
+                .to_string(),
+            true,
+        )
     } else {
-        format!("Gateway gagal: {error}")
+        (
+            format!("Jawaban gateway terputus ({error}); status pesan belum pasti"),
+            true,
+        )
     };
     Failure {
         reason,
         api_response: None,
+        uncertain,
     }
 }

@@ -118,7 +118,9 @@ conformance!(
     message_log_stays_apart_from_records,
     due_between_is_soonest_first_within_inclusive_bounds,
     due_between_reads_every_page,
-    claims_are_won_once_until_their_lease_runs_out,
+    claims_are_won_once_and_a_lapsed_one_is_unknown,
+    an_unknown_claim_stays_until_released,
+    a_message_is_settled_only_from_its_expected_status,
     record_sent_settles_the_claim_for_good,
     record_sent_counts_the_reminder,
     record_sent_on_a_deleted_record_settles_only_the_claim,
@@ -839,6 +841,8 @@ fn message(millis: i64) -> MessageEntry {
         api_response: None,
         error: None,
         created_at: at_ms(millis),
+        claim: None,
+        resolution: None,
     }
 }
 
@@ -1271,7 +1275,7 @@ async fn due_between_reads_every_page((store, reminders): (Store, Reminders)) {
     assert_eq!(store.count_upcoming(from, to).await.expect("count"), 150);
 }
 
-async fn claims_are_won_once_until_their_lease_runs_out(reminders: Reminders) {
+async fn claims_are_won_once_and_a_lapsed_one_is_unknown(reminders: Reminders) {
     let key = "manual#6f1c#2026-01-15";
     // A claim at minute `now` with a five-minute lease.
     let claim = |now: i64| {
@@ -1290,17 +1294,17 @@ async fn claims_are_won_once_until_their_lease_runs_out(reminders: Reminders) {
         Claim::Busy,
         "a lease ending now still holds"
     );
-    // Its run died: once the lease ran out, another run takes it over (until minute 11).
+    // Its run died: once the lease ran out, its send may have gone out; never taken over.
     assert_eq!(
         reminders
             .claim(key, utc(5) + Duration::seconds(1), utc(11))
             .await
             .expect("claim"),
-        Claim::Won
+        Claim::Unknown
     );
-    assert_eq!(claim(8).await, Claim::Busy, "held by the second run");
+    assert_eq!(claim(8).await, Claim::Unknown, "until a person resolves it");
 
-    // Released after a failed send: the next run may try at once.
+    // Released (resolved as not sent, or after a failed send): the next run may try at once.
     reminders.release(key).await.expect("release");
     assert_eq!(claim(9).await, Claim::Won);
     reminders.release(key).await.expect("release");
@@ -1322,6 +1326,92 @@ async fn claims_are_won_once_until_their_lease_runs_out(reminders: Reminders) {
         );
     }
     assert_eq!(claim(11).await, Claim::Busy);
+}
+
+async fn an_unknown_claim_stays_until_released((store, reminders): (Store, Reminders)) {
+    let mut record = record("B 1 U", 0);
+    record.next_service = Some(date(2026, 1, 15));
+    store.insert(&record).await.expect("insert");
+    let key = claim_key(&record);
+    assert_eq!(
+        reminders.claim(&key, utc(0), utc(5)).await.unwrap(),
+        Claim::Won
+    );
+    reminders.mark_unknown(&key, utc(1)).await.expect("mark");
+    for now in [2, 60 * 24 * 30] {
+        assert_eq!(
+            reminders.claim(&key, utc(now), utc(now + 5)).await.unwrap(),
+            Claim::Unknown,
+            "minute {now}"
+        );
+    }
+    // Resolved as sent: settled for good, and marking it unknown again changes nothing.
+    let sent_at = at(3);
+    reminders
+        .record_sent(&record.id, sent_at, Some(&key))
+        .await
+        .expect("record_sent");
+    reminders.mark_unknown(&key, utc(4)).await.expect("mark");
+    assert_eq!(
+        reminders.claim(&key, utc(5), utc(10)).await.unwrap(),
+        Claim::AlreadySent
+    );
+    // Another one resolved as not sent: free again.
+    let other = "manual#other#2026-01-15";
+    assert_eq!(
+        reminders.claim(other, utc(0), utc(5)).await.unwrap(),
+        Claim::Won
+    );
+    reminders.mark_unknown(other, utc(1)).await.expect("mark");
+    reminders.release(other).await.expect("release");
+    assert_eq!(
+        reminders.claim(other, utc(2), utc(7)).await.unwrap(),
+        Claim::Won
+    );
+}
+
+async fn a_message_is_settled_only_from_its_expected_status(log: Log) {
+    let pending = MessageEntry {
+        status: Status::Unknown,
+        claim: Some("manual#6f1c#2026-01-15".into()),
+        ..message(0)
+    };
+    log.append(&pending).await.expect("append");
+    assert_eq!(
+        log.message(&pending.id).await.unwrap(),
+        Some(pending.clone())
+    );
+    let sent = MessageEntry {
+        status: Status::Sent,
+        api_response: Some(serde_json::json!({"success": true})),
+        ..pending.clone()
+    };
+    assert!(log.settle(&sent, Status::Unknown).await.unwrap());
+    let failed = MessageEntry {
+        status: Status::Failed,
+        ..pending.clone()
+    };
+    assert!(
+        !log.settle(&failed, Status::Unknown).await.unwrap(),
+        "settled once"
+    );
+    assert_eq!(log.message(&pending.id).await.unwrap(), Some(sent.clone()));
+    let page = log
+        .list(&MessageQuery {
+            status: None,
+            source: None,
+            limit: 10,
+            after: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items, vec![sent], "settled in place, not appended");
+    assert_eq!(log.message("no-such-id").await.unwrap(), None);
+    let stray = message(5);
+    assert!(
+        !log.settle(&stray, Status::Unknown).await.unwrap(),
+        "no such entry"
+    );
 }
 
 async fn record_sent_settles_the_claim_for_good((store, reminders): (Store, Reminders)) {

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use axum::http::{Method, StatusCode};
 use bengkel::config::Config;
 use bengkel::fake_starsender::{Behaviour, FakeStarSender};
+use bengkel::scheduler::Job;
 use common::{Backend, TestApp};
 use serde_json::{Value, json};
 
@@ -126,12 +127,13 @@ async fn a_gateway_that_does_not_answer_times_out_and_is_not_retried() {
         "the client's timeout bounds the call"
     );
     assert_eq!(reply.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(reply.body["status"], "unknown");
     assert_eq!(reply.body["api_response"], Value::Null);
     assert!(
         reply.body["error"]
             .as_str()
             .unwrap()
-            .contains("tidak diketahui"),
+            .contains("belum pasti"),
         "{}",
         reply.body
     );
@@ -161,8 +163,9 @@ async fn a_gateway_answer_larger_than_the_cap_is_not_read_to_its_end() {
         reply.body["error"],
         "Gateway menjawab HTTP 200 dengan isi lebih dari 64 KiB; jawaban tidak dibaca"
     );
+    // An HTTP 200 that cannot be read may stand for a message sent: its outcome is unknown.
     let entry = &log(&t, "").await["data"][0];
-    assert_eq!(entry["status"], "failed");
+    assert_eq!(entry["status"], "unknown");
     assert_eq!(entry["api_response"], Value::Null);
     assert_eq!(fake.received().len(), 1, "not sent again");
 }
@@ -204,6 +207,8 @@ async fn a_page_of_the_log_never_outgrows_one_lambda_answer() {
             api_response: Some(json!({"success": true, "message": "Success sent message"})),
             error: None,
             created_at: start + chrono::Duration::seconds(i),
+            claim: None,
+            resolution: None,
         };
         t.app.messages.append(&entry).await.unwrap();
         newest_first.insert(0, entry.id);
@@ -227,6 +232,7 @@ async fn an_unreachable_gateway_is_502() {
     drop(closed);
     let t = TestApp::with_config(Config {
         starsender_url: url,
+        whatsapp_provider: bengkel::gateway::Provider::StarSender,
         starsender_api_key: Some(KEY.into()),
         ..Config::default()
     });
@@ -373,4 +379,47 @@ async fn the_log_is_newest_first_filterable_and_paginated() {
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
         assert_eq!(reply.body["detail"][0]["loc"], json!(["query", field]));
     }
+}
+
+/// StarSender without a key: the service runs, every send answers 503 and nothing is sent,
+/// claimed, logged or counted.
+#[tokio::test]
+async fn starsender_without_a_key_answers_503_on_every_send() {
+    let (t, fake) = with_gateway(|config| config.starsender_api_key = None).await;
+    let created = t
+        .create(common::customer("Bapak Joko", "B 1234 XYZ", "081111111111"))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let sends = [
+        (SEND.to_string(), custom("08123456789", "Halo")),
+        (format!("/manual-whatsapp/{id}/send-reminder"), None),
+        (
+            "/manual-whatsapp/send-reminders".to_string(),
+            Some(json!({})),
+        ),
+        (
+            "/customers/send-maintenance-reminder".to_string(),
+            Some(json!({})),
+        ),
+    ];
+    for (path, body) in sends {
+        let reply = t.call(Method::POST, &path, body).await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        let detail = reply.body["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with("Gateway WhatsApp belum dikonfigurasi: STARSENDER_API_KEY"),
+            "{detail}"
+        );
+    }
+    assert!(fake.received().is_empty());
+    assert_eq!(log(&t, "").await["data"], json!([]));
+    let daily = t
+        .app
+        .run(
+            Job::DailyReminders,
+            Instant::now() + Duration::from_secs(60),
+        )
+        .await;
+    let error = daily.expect_err("the daily run fails loudly").to_string();
+    assert!(error.contains("STARSENDER_API_KEY"), "{error}");
 }

@@ -23,6 +23,10 @@ on_both_stores!(
     a_second_run_skips_what_was_reminded,
     only_active_false_reaches_inactive_records,
     each_gateway_failure_is_reported_and_leaves_the_record_claimable,
+    a_hang_is_unknown_and_never_sent_again_until_resolved_sent,
+    an_unknown_send_resolved_not_sent_is_sent_once_by_the_next_run,
+    a_claim_whose_holder_died_becomes_unknown,
+    resolving_is_idempotent_and_refuses_a_known_outcome,
     three_runs_at_once_send_each_reminder_once,
     send_reminder_always_sends_and_counts,
     send_reminder_reports_a_gateway_failure_as_502,
@@ -211,7 +215,8 @@ async fn only_active_false_reaches_inactive_records(backend: Backend) {
 }
 
 async fn each_gateway_failure_is_reported_and_leaves_the_record_claimable(backend: Backend) {
-    for behaviour in [Behaviour::Refuse, Behaviour::ServerError, Behaviour::Hang] {
+    // A known refusal: the gateway answered. A hang is not a failure (see the next tests).
+    for behaviour in [Behaviour::Refuse, Behaviour::ServerError] {
         let (t, fake) = app(backend).await;
         let id = due(&t, "Bapak Joko", "B 1234 XYZ", "081111111111", "2026-01-12").await;
         fake.behave(behaviour);
@@ -256,6 +261,143 @@ async fn each_gateway_failure_is_reported_and_leaves_the_record_claimable(backen
         );
         assert_eq!(record(&t, &id).await["reminder_sent_count"], 1);
     }
+}
+
+/// The message log's entries with `status`.
+async fn logged(t: &TestApp, status: &str) -> Vec<Value> {
+    t.call(Method::GET, &format!("/messages?status={status}"), None)
+        .await
+        .body["data"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn resolve(t: &TestApp, message_id: &str, outcome: &str) -> common::Reply {
+    t.call(
+        Method::POST,
+        &format!("/messages/{message_id}/resolve"),
+        Some(json!({"outcome": outcome})),
+    )
+    .await
+}
+
+/// A due record whose reminder hung at the gateway: the fake received it, its answer never came.
+async fn hung(backend: Backend) -> (TestApp, FakeStarSender, String, String) {
+    let (t, fake) = app(backend).await;
+    let id = due(&t, "Bapak Joko", "B 1234 XYZ", "081111111111", "2026-01-12").await;
+    fake.behave(Behaviour::Hang);
+    let report = send_reminders(&t, json!({})).await;
+    assert_eq!(
+        (&report["reminder_sent"], &report["reminder_unknown"]),
+        (&json!(0), &json!(1))
+    );
+    assert_eq!(outcomes(&report)["Bapak Joko"].0, "unknown");
+    let unknown = logged(&t, "unknown").await;
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    let message_id = unknown[0]["id"].as_str().unwrap().to_string();
+    fake.behave(Behaviour::Accept);
+    (t, fake, id, message_id)
+}
+
+async fn a_hang_is_unknown_and_never_sent_again_until_resolved_sent(backend: Backend) {
+    let (t, fake, id, message_id) = hung(backend).await;
+    for _ in 0..2 {
+        let report = send_reminders(&t, json!({})).await;
+        assert_eq!(
+            outcomes(&report)["Bapak Joko"],
+            (
+                "skipped".to_string(),
+                json!("Status pengiriman belum pasti; periksa di log pesan")
+            )
+        );
+    }
+    let daily = t
+        .app
+        .reminders()
+        .run(&Run::daily(
+            &t.app.reminders().settings,
+            Instant::now() + Duration::from_secs(60),
+        ))
+        .await
+        .unwrap();
+    assert_eq!((daily.reminder_sent, daily.reminder_skipped), (0, 1));
+    assert_eq!(fake.received().len(), 1, "one request in total");
+    assert_eq!(record(&t, &id).await["reminder_sent_count"], 0);
+
+    let reply = resolve(&t, &message_id, "sent").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        (&reply.body["status"], &reply.body["resolution"]),
+        (&json!("sent"), &json!("sent"))
+    );
+    let counted = record(&t, &id).await;
+    assert_eq!(counted["reminder_sent_count"], 1);
+    assert!(counted["last_reminder_sent"].is_string());
+    let after = send_reminders(&t, json!({})).await;
+    assert_eq!(
+        outcomes(&after)["Bapak Joko"].1,
+        json!("Reminder untuk service 2026-01-12 sudah dikirim")
+    );
+    assert_eq!(fake.received().len(), 1);
+    assert!(logged(&t, "unknown").await.is_empty());
+}
+
+async fn an_unknown_send_resolved_not_sent_is_sent_once_by_the_next_run(backend: Backend) {
+    let (t, fake, id, message_id) = hung(backend).await;
+    let reply = resolve(&t, &message_id, "not_sent").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["status"], "failed");
+    assert_eq!(record(&t, &id).await["reminder_sent_count"], 0);
+    assert_eq!(send_reminders(&t, json!({})).await["reminder_sent"], 1);
+    assert_eq!(send_reminders(&t, json!({})).await["reminder_sent"], 0);
+    assert_eq!(fake.received().len(), 2, "the hung one and the one resend");
+    assert_eq!(record(&t, &id).await["reminder_sent_count"], 1);
+}
+
+async fn a_claim_whose_holder_died_becomes_unknown(backend: Backend) {
+    let (t, fake) = app(backend).await;
+    let id = due(&t, "Bapak Joko", "B 1234 XYZ", "081111111111", "2026-01-12").await;
+    // A run claimed it and died before settling: no answer, no release.
+    let key = bengkel::reminder::claim_key(&id, "2026-01-12".parse().unwrap());
+    let now = t.app.time.instant();
+    let claims = t.app.reminders.as_ref();
+    claims
+        .claim(&key, now, now + chrono::Duration::minutes(15))
+        .await
+        .unwrap();
+    t.clock.set("2026-01-10T11:00:00+07:00");
+    let report = send_reminders(&t, json!({})).await;
+    assert_eq!(
+        outcomes(&report)["Bapak Joko"].1,
+        json!("Status pengiriman belum pasti; periksa di log pesan")
+    );
+    assert!(fake.received().is_empty());
+}
+
+async fn resolving_is_idempotent_and_refuses_a_known_outcome(backend: Backend) {
+    let (t, _fake, id, message_id) = hung(backend).await;
+    for _ in 0..2 {
+        let reply = resolve(&t, &message_id, "sent").await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    assert_eq!(
+        record(&t, &id).await["reminder_sent_count"],
+        1,
+        "counted once"
+    );
+    let other_way = resolve(&t, &message_id, "not_sent").await;
+    assert_eq!(other_way.status, StatusCode::CONFLICT, "{}", other_way.body);
+    assert!(
+        other_way.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("sudah pasti")
+    );
+    let missing = resolve(&t, "no-such-message", "sent").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let bad = resolve(&t, &message_id, "maybe").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
 }
 
 async fn three_runs_at_once_send_each_reminder_once(backend: Backend) {
@@ -405,6 +547,7 @@ async fn an_unreachable_gateway_fails_the_send_and_keeps_the_record_claimable(ba
     drop(closed);
     let config = Config {
         starsender_url: url,
+        whatsapp_provider: bengkel::gateway::Provider::StarSender,
         starsender_api_key: Some("device-key".into()),
         ..Config::default()
     };

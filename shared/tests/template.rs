@@ -504,3 +504,40 @@ fn allowed_origins_are_refused_at_deploy_as_cors_allow_origins_at_start() {
         );
     }
 }
+
+/// A deployed stack sends through StarSender (never silently to the outbox), and a daily run
+/// that fails, such as one without the key, sets off an alarm, told to the topic when one is
+/// given.
+#[test]
+fn the_stack_sends_through_starsender_and_alarms_on_a_failed_daily_run() {
+    let template = template();
+    let provider = get(get(&template, "Parameters"), "WhatsAppProvider");
+    assert_eq!(
+        text(get(provider, "Default"), "WhatsAppProvider"),
+        "starsender"
+    );
+    let variables = get(
+        get(get(get(&template, "Globals"), "Function"), "Environment"),
+        "Variables",
+    );
+    assert_eq!(
+        reference(get(variables, "WHATSAPP_PROVIDER")),
+        Some("WhatsAppProvider")
+    );
+    let alarms = resources_of(&template, "AWS::CloudWatch::Alarm");
+    let daily = alarms
+        .iter()
+        .map(|(_, alarm)| get(alarm, "Properties"))
+        .find(|props| {
+            get(props, "Dimensions").as_sequence().is_some_and(|d| {
+                d.iter()
+                    .any(|d| reference(get(d, "Value")) == Some("ReminderDailyFunction"))
+            })
+        })
+        .expect("an alarm on the daily function");
+    assert_eq!(text(get(daily, "MetricName"), "MetricName"), "Errors");
+    let actions = intrinsic(get(daily, "AlarmActions"), "If");
+    assert_eq!(actions[0].as_str(), Some("HasAlarmTopic"));
+    let topic = get(get(&template, "Parameters"), "AlarmTopicArn");
+    assert_eq!(text(get(topic, "Default"), "AlarmTopicArn"), "");
+}

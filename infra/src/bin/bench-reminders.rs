@@ -70,6 +70,7 @@ impl Bench {
     fn app<S: bengkel::app::Store>(&self, store: Arc<S>) -> Result<App, BoxError> {
         let config = Config {
             starsender_url: self.gateway.url.clone(),
+            whatsapp_provider: bengkel::gateway::Provider::StarSender,
             starsender_api_key: Some("bench-api-key".into()),
             ..Config::default()
         };

@@ -14,6 +14,7 @@ use bengkel::app::App;
 use bengkel::app::BoxError;
 use bengkel::auth::Auth;
 use bengkel::config::{self, Config};
+use bengkel::gateway::Provider;
 use bengkel::reminder::template::FALLBACK_WORKSHOP_NAME;
 use bengkel::scheduler::Job;
 use bengkel::scheduler::local::LocalSchedule;
@@ -58,10 +59,10 @@ async fn serve(config: Config, auth: Auth, data_dir: &Path) -> Result<(), BoxErr
         Duration::from_secs(STARTUP_TOKEN_HOURS * 3600),
         &config,
     );
-    let outbox = if config.starsender_api_key.is_some() {
-        "StarSender"
-    } else {
-        "local outbox (no STARSENDER_API_KEY)"
+    let outbox = match (config.whatsapp_provider, &config.starsender_api_key) {
+        (Provider::Outbox, _) => "local outbox (WHATSAPP_PROVIDER=outbox)",
+        (Provider::StarSender, Some(_)) => "StarSender",
+        (Provider::StarSender, None) => "nowhere: STARSENDER_API_KEY is unset, sends answer 503",
     };
     let port: u16 = config::var("PORT").map_or(Ok(8000), |p| p.parse())?;
     // The daily reminders and the monthly report reset run in this process while their

@@ -20,16 +20,16 @@ pub trait HasMessenger: Send + Sync + 'static {
     fn messenger(&self) -> Messenger<'_>;
 }
 
-/// 200 when sent (or kept in the outbox); 502 with the same body when the gateway failed.
+/// 200 when sent (or kept in the outbox); 502 with the same body when the gateway failed or
+/// its outcome is unknown (`status` tells which).
 pub async fn send_custom_message<A: HasMessenger>(
     State(app): State<Arc<A>>,
     Valid(request): Valid<CustomMessage>,
 ) -> Result<(StatusCode, Json<CustomMessageAnswer>), ApiError> {
     let answer = app.messenger().send_custom(&request).await?;
-    let status = if answer.status == super::Status::Failed {
-        StatusCode::BAD_GATEWAY
-    } else {
-        StatusCode::OK
+    let status = match answer.status {
+        super::Status::Failed | super::Status::Unknown => StatusCode::BAD_GATEWAY,
+        super::Status::Sent | super::Status::Outbox => StatusCode::OK,
     };
     Ok((status, Json(answer)))
 }

@@ -19,10 +19,16 @@ pub struct Delivery {
 pub struct Failure {
     pub reason: String,
     pub api_response: Option<Value>,
+    /// Whether the request may have reached the gateway anyway (its answer was lost): such a
+    /// send is never repeated automatically.
+    pub uncertain: bool,
 }
 
 #[async_trait]
 pub trait MessageGateway: Send + Sync {
     /// Sends `body` to `to` (normalised `628…`) as a WhatsApp text message.
     async fn send(&self, to: &str, body: &str) -> Result<Delivery, Failure>;
+    /// Why nothing can be sent at all (a provider without its key), asked before anything is
+    /// claimed; `None` when sending may start.
+    fn unconfigured(&self) -> Option<&'static str>;
 }

@@ -31,14 +31,20 @@ pub struct Messenger<'a> {
     pub unset: &'a [&'static str],
 }
 
-/// A deployment that sends nothing: settings every message needs are unset (the variables).
+/// A deployment that sends nothing: nothing was claimed, sent or counted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "Pengiriman pesan dinonaktifkan: {} belum diatur pada deployment ini. Minta admin mengisinya \
-     lalu deploy ulang",
-    .0.join(" dan ")
-)]
-pub struct SendingDisabled(pub Vec<&'static str>);
+pub enum SendingDisabled {
+    /// Settings every message needs are unset (the variables).
+    #[error(
+        "Pengiriman pesan dinonaktifkan: {} belum diatur pada deployment ini. Minta admin \
+         mengisinya lalu deploy ulang",
+        .0.join(" dan ")
+    )]
+    Unset(Vec<&'static str>),
+    /// The provider cannot send (StarSender without its key).
+    #[error("Gateway WhatsApp belum dikonfigurasi: {0}")]
+    Gateway(&'static str),
+}
 
 /// Why the log could not be read. A send never fails this way: its failure is its answer.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +68,19 @@ pub struct CustomMessageAnswer {
     pub error: Option<String>,
 }
 
+/// One message to send, and what the log keeps of why.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// Normalised `628…`.
+    pub no_hp: &'a str,
+    pub message: &'a str,
+    pub source: Source,
+    /// The record or vehicle it is about.
+    pub record_id: Option<&'a str>,
+    /// The claim of the automatic reminder it is.
+    pub claim: Option<&'a str>,
+}
+
 /// A page of the log: `{"data": [...], "next_cursor": ...}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MessageList {
@@ -72,49 +91,72 @@ pub struct MessageList {
 impl Messenger<'_> {
     /// Whether this deployment may send at all: asked before anything is claimed or sent.
     pub fn ready(&self) -> Result<(), SendingDisabled> {
+        if let Some(why) = self.gateway.unconfigured() {
+            return Err(SendingDisabled::Gateway(why));
+        }
         match self.unset {
             [] => Ok(()),
-            unset => Err(SendingDisabled(unset.to_vec())),
+            unset => Err(SendingDisabled::Unset(unset.to_vec())),
         }
     }
 
-    /// Sends `message` to `no_hp` and writes the attempt to the log; the caller has asked
-    /// [`Messenger::ready`]. A log that cannot be
-    /// written is reported in the service log, never as a failed send: the message may have
-    /// gone out.
-    pub async fn send_and_log(
-        &self,
-        no_hp: &str,
-        message: &str,
-        source: Source,
-        record_id: Option<&str>,
-    ) -> MessageEntry {
-        let outcome = self.gateway.send(no_hp, message).await;
-        let (status, api_response, error) = match outcome {
-            Ok(delivery) => (delivery.status, Some(delivery.api_response), None),
+    /// Sends `outgoing` and keeps the attempt in the log; the caller has asked
+    /// [`Messenger::ready`]. The entry is written first, as `unknown`, and settled once the
+    /// gateway answered: a sender that dies on the way leaves an entry a person can resolve,
+    /// never a send no one knows of. Without that first write nothing is sent.
+    pub async fn send_and_log(&self, outgoing: Outgoing<'_>) -> MessageEntry {
+        let mut entry = MessageEntry {
+            id: Uuid::new_v4().to_string(),
+            no_hp: outgoing.no_hp.to_string(),
+            message: outgoing.message.to_string(),
+            source: outgoing.source,
+            status: Status::Unknown,
+            record_id: outgoing.record_id.map(str::to_string),
+            api_response: None,
+            error: None,
+            created_at: self.time.now_precise(),
+            claim: outgoing.claim.map(str::to_string),
+            resolution: None,
+        };
+        if let Err(e) = self.log.append(&entry).await {
+            tracing::error!(error = %e, message_id = %entry.id, "message log write failed; not sent");
+            entry.status = Status::Failed;
+            entry.error = Some("Log pesan tidak dapat ditulis; pesan tidak dikirim".into());
+            return entry;
+        }
+        match self.gateway.send(&entry.no_hp, &entry.message).await {
+            Ok(delivery) => {
+                entry.status = delivery.status;
+                entry.api_response = Some(delivery.api_response);
+            }
             Err(Failure {
                 reason,
                 api_response,
-            }) => (Status::Failed, api_response, Some(reason)),
-        };
-        let entry = MessageEntry {
-            id: Uuid::new_v4().to_string(),
-            no_hp: no_hp.to_string(),
-            message: message.to_string(),
-            source,
-            status,
-            record_id: record_id.map(str::to_string),
-            api_response,
-            error,
-            created_at: self.time.now_precise(),
-        };
-        if let Err(e) = self.log.append(&entry).await {
-            tracing::error!(error = %e, message_id = %entry.id, status = ?entry.status, "message log write failed");
+                uncertain,
+            }) => {
+                tracing::warn!(message_id = %entry.id, to = %entry.no_hp, %reason, uncertain, "send failed");
+                entry.status = if uncertain {
+                    Status::Unknown
+                } else {
+                    Status::Failed
+                };
+                entry.api_response = api_response;
+                entry.error = Some(reason);
+            }
         }
-        if let Some(reason) = &entry.error {
-            tracing::warn!(message_id = %entry.id, to = no_hp, %reason, "send failed");
+        match self.log.settle(&entry, Status::Unknown).await {
+            Ok(true) => entry,
+            // A person resolved it while it was on its way: their word stands.
+            Ok(false) => match self.log.message(&entry.id).await {
+                Ok(Some(resolved)) => resolved,
+                _ => entry,
+            },
+            Err(e) => {
+                // The log keeps the entry `unknown`: a person resolves it, nothing resends it.
+                tracing::error!(error = %e, message_id = %entry.id, status = ?entry.status, "message log settle failed");
+                entry
+            }
         }
-        entry
     }
 
     /// Sends a free-form message to any Indonesian mobile number.
@@ -124,7 +166,13 @@ impl Messenger<'_> {
     ) -> Result<CustomMessageAnswer, SendingDisabled> {
         self.ready()?;
         let entry = self
-            .send_and_log(&request.no_hp, &request.message, Source::Custom, None)
+            .send_and_log(Outgoing {
+                no_hp: &request.no_hp,
+                message: &request.message,
+                source: Source::Custom,
+                record_id: None,
+                claim: None,
+            })
             .await;
         Ok(CustomMessageAnswer {
             status: entry.status,

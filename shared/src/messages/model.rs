@@ -25,10 +25,25 @@ pub enum Source {
 pub enum Status {
     /// The gateway accepted it (HTTP 2xx and `"success": true`).
     Sent,
-    /// The gateway refused it, failed, or its outcome is unknown (a timeout).
+    /// Known not delivered to the gateway: refused before the request was written, a
+    /// connection failure, an HTTP error, or `"success": false`.
     Failed,
-    /// No gateway key is configured: kept in the local outbox, never sent.
+    /// The request may have reached the gateway (a timeout or a read error after it was
+    /// written, or a sender that died before settling): never sent again until a person
+    /// resolves it.
+    Unknown,
+    /// The provider is the local outbox: kept, never sent.
     Outbox,
+}
+
+/// How a person settled a send whose outcome was unknown (`POST /messages/{id}/resolve`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// It reached the customer: counted as a successful send.
+    Sent,
+    /// It did not: its claim is released, so the next run may send.
+    NotSent,
 }
 
 impl Source {
@@ -41,7 +56,12 @@ impl Source {
 }
 
 impl Status {
-    pub const ALL: [Status; 3] = [Status::Sent, Status::Failed, Status::Outbox];
+    pub const ALL: [Status; 4] = [
+        Status::Sent,
+        Status::Failed,
+        Status::Unknown,
+        Status::Outbox,
+    ];
 }
 
 /// One entry of the log, as `GET /messages` shows it.
@@ -60,6 +80,12 @@ pub struct MessageEntry {
     /// Why the send failed.
     pub error: Option<String>,
     pub created_at: DateTime<FixedOffset>,
+    /// The claim of the automatic reminder this send is (see `crate::reminder`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<String>,
+    /// How a person settled it, when its outcome was unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Resolution>,
 }
 
 impl MessageEntry {

@@ -29,9 +29,15 @@ pub struct MessagePage {
     pub next_after: Option<String>,
 }
 
-/// The log of every send attempt. Entries are written once and never changed.
+/// The log of every send attempt. An entry is written before its send, as `unknown`, and
+/// changed only from `unknown` (settled by its sender, or resolved by a person).
 #[async_trait]
 pub trait MessageStore: Send + Sync {
     async fn append(&self, entry: &MessageEntry) -> Result<(), StoreError>;
+    /// The entry `id`, read as the latest write left it.
+    async fn message(&self, id: &str) -> Result<Option<MessageEntry>, StoreError>;
+    /// Replaces the stored entry of `entry.id` by `entry` if its status is still `expected`;
+    /// `false` (and nothing written) when it is not, or there is no such entry.
+    async fn settle(&self, entry: &MessageEntry, expected: Status) -> Result<bool, StoreError>;
     async fn list(&self, query: &MessageQuery) -> Result<MessagePage, StoreError>;
 }

@@ -14,7 +14,7 @@ use super::{Detail, Outcome, Reach, Run, RunReport};
 use crate::body::{Fields, Slot};
 use crate::error::ApiError;
 use crate::extract::{FromBody, Valid};
-use crate::messages::Source;
+use crate::messages::{MessageEntry, Source};
 use crate::openapi::Doc;
 use crate::route::{Route, route};
 use axum::http::Method;
@@ -146,6 +146,7 @@ pub async fn send_reminder<A: HasReminders>(
     let detail = app.reminders().send_one(&id).await?;
     let (status, success, message) = match detail.status {
         Outcome::Failed => (StatusCode::BAD_GATEWAY, false, "Reminder gagal dikirim"),
+        Outcome::Unknown => (StatusCode::BAD_GATEWAY, false, super::UNKNOWN_PENDING),
         _ => (StatusCode::OK, true, "Reminder berhasil dikirim"),
     };
     Ok((
@@ -158,9 +159,33 @@ pub async fn send_reminder<A: HasReminders>(
     ))
 }
 
+/// `POST /messages/{message_id}/resolve`: settles a send whose outcome is unknown.
+pub async fn resolve<A: HasReminders>(
+    State(app): State<Arc<A>>,
+    Path(id): Path<String>,
+    Valid(request): Valid<super::resolve::Resolve>,
+) -> Result<Json<MessageEntry>, ApiError> {
+    Ok(Json(app.reminders().resolve(&id, request.outcome).await?))
+}
+
 /// The routes of this domain, served on any application that gives its handlers what they need.
 pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
     vec![
+        route(
+            "messages-resolve",
+            Method::POST,
+            "/messages/{message_id}/resolve",
+            resolve::<A>,
+        )
+        .doc(|| {
+            Doc::new(
+                "messages",
+                "Settle a send whose outcome is unknown: sent (counted) or not_sent (sendable again)",
+            )
+            .body::<super::resolve::Resolve>()
+            .json::<MessageEntry>(StatusCode::OK, "The entry as settled (also on a repeat)")
+            .fails(&[StatusCode::NOT_FOUND, StatusCode::CONFLICT])
+        }),
         route(
             "reminder-send-due",
             Method::POST,

@@ -2,6 +2,7 @@
 //! at most once per record and service date, and the runs (on demand and daily) that send them.
 
 pub mod api;
+pub mod resolve;
 pub mod store;
 pub mod template;
 
@@ -14,7 +15,7 @@ use serde_json::Value;
 
 use crate::clock::WorkshopClock;
 use crate::manual::{ManualRecord, RecordError, Records};
-use crate::messages::{MessageEntry, Messenger, SendingDisabled, Source, Status};
+use crate::messages::{MessageEntry, Messenger, Outgoing, SendingDisabled, Source, Status};
 use crate::register::DueVehicle;
 use crate::register::store::RegisterStore;
 use crate::report::Delivery;
@@ -26,10 +27,13 @@ pub use store::{Claim, ReminderStore};
 
 /// Days around the window that `send-reminders` also reads, to explain near misses.
 const EXPLAINED_DAYS: u64 = 7;
-/// How long a claim holds: a run that dies mid-send frees its records for the next run then.
+/// How long a claim holds: a claim left by a run that died mid-send is unknown after that.
 const CLAIM_LEASE: Duration = Duration::from_secs(15 * 60);
-/// Time kept in hand at the end of a run's budget, beyond one send's worst case.
+/// Time kept in hand at the end of a run's budget, beyond one send's worst case: the settle
+/// writes (the log entry, the count or the claim).
 const BUDGET_MARGIN: Duration = Duration::from_secs(2);
+/// Why a record with a send of unknown outcome is skipped, by every run, until resolved.
+pub const UNKNOWN_PENDING: &str = "Status pengiriman belum pasti; periksa di log pesan";
 
 /// What the reminders work with: the records and the register they remind of, the claims that
 /// keep each automatic reminder to one send, the report that counts the register's, the
@@ -58,8 +62,9 @@ pub struct ReminderSettings<'a> {
     pub days_threshold: u32,
     /// Reminders sent at the same time by one run.
     pub concurrency: usize,
-    /// The longest one send can take: no send starts that could not finish before a deadline.
-    pub gateway_timeout: Duration,
+    /// The longest one send can take, connection retries included: no send starts that could
+    /// not finish before a deadline.
+    pub worst_send: Duration,
     /// Months from a vehicle's last visit to its next service.
     pub service_interval_months: u32,
 }
@@ -146,6 +151,16 @@ pub enum Owner {
     Vehicle { id_customer: String, model: String },
 }
 
+impl Owner {
+    /// Whether claim `key` is a register vehicle's (see [`Target::claim_key`]).
+    pub fn is_vehicle_claim(key: &str) -> bool {
+        key.starts_with(VEHICLE_CLAIM)
+    }
+}
+
+/// The prefix of a register vehicle's claim key.
+const VEHICLE_CLAIM: &str = "vehicle#";
+
 impl Target {
     pub fn manual(record: &ManualRecord) -> Self {
         Target {
@@ -176,7 +191,7 @@ impl Target {
     fn claim_key(&self, next_service: NaiveDate) -> String {
         match self.owner {
             Owner::Manual => claim_key(&self.id, next_service),
-            Owner::Vehicle { .. } => format!("vehicle#{}#{next_service}", self.id),
+            Owner::Vehicle { .. } => format!("{VEHICLE_CLAIM}{}#{next_service}", self.id),
         }
     }
 
@@ -227,6 +242,8 @@ impl Target {
 pub enum Outcome {
     Sent,
     Failed,
+    /// The request may have reached the gateway: see `GET /messages?status=unknown`.
+    Unknown,
     Skipped,
 }
 
@@ -288,10 +305,10 @@ impl Detail {
 
     /// The line of a send that was attempted.
     fn attempted(target: &Target, entry: MessageEntry) -> Self {
-        let status = if entry.status == Status::Failed {
-            Outcome::Failed
-        } else {
-            Outcome::Sent
+        let status = match entry.status {
+            Status::Failed => Outcome::Failed,
+            Status::Unknown => Outcome::Unknown,
+            Status::Sent | Status::Outbox => Outcome::Sent,
         };
         Detail {
             api_response: entry
@@ -312,6 +329,8 @@ pub struct RunReport {
     pub total_records: u64,
     pub reminder_sent: usize,
     pub reminder_failed: usize,
+    /// Sends whose outcome is unknown: never repeated until resolved.
+    pub reminder_unknown: usize,
     pub reminder_skipped: usize,
     /// Due records left for the next run because the time budget ran out.
     pub deferred: usize,
@@ -352,6 +371,7 @@ impl Reminders<'_> {
             total_records,
             reminder_sent: count(Outcome::Sent),
             reminder_failed: count(Outcome::Failed),
+            reminder_unknown: count(Outcome::Unknown),
             reminder_skipped: count(Outcome::Skipped),
             deferred: details.iter().filter(|d| d.deferred).count(),
             details,
@@ -435,7 +455,7 @@ impl Reminders<'_> {
             );
             return Detail::skipped(target, reason);
         }
-        if Instant::now() + self.settings.gateway_timeout + BUDGET_MARGIN > run.deadline {
+        if Instant::now() + self.settings.worst_send + BUDGET_MARGIN > run.deadline {
             let reason = "Waktu run habis; dikirim pada run berikutnya".to_string();
             return Detail {
                 deferred: true,
@@ -453,6 +473,7 @@ impl Reminders<'_> {
             Ok(Claim::Busy) => {
                 return Detail::skipped(target, "Reminder sedang dikirim oleh run lain".into());
             }
+            Ok(Claim::Unknown) => return Detail::skipped(target, UNKNOWN_PENDING.into()),
             Err(e) => {
                 tracing::error!(target = %target.id, error = %e, "claim failed");
                 return Detail {
@@ -464,10 +485,14 @@ impl Reminders<'_> {
         let detail = self
             .send(target, Some(days_left), run.source, Some(&key))
             .await;
-        if detail.status == Outcome::Failed
-            && let Err(e) = self.claims.release(&key).await
-        {
-            tracing::error!(target = %target.id, error = %e, "claim not released; it frees when its lease ends");
+        let settled = match detail.status {
+            Outcome::Failed => self.claims.release(&key).await,
+            Outcome::Unknown => self.claims.mark_unknown(&key, self.time.instant()).await,
+            Outcome::Sent | Outcome::Skipped => Ok(()),
+        };
+        if let Err(e) = settled {
+            // Left held, the claim turns unknown when its lease ends: never sent twice.
+            tracing::error!(target = %target.id, error = %e, "claim not settled after the send");
         }
         detail
     }
@@ -483,9 +508,16 @@ impl Reminders<'_> {
         let text = target.text(&self.settings, days_left);
         let entry = self
             .messenger
-            .send_and_log(&target.no_hp, &text, source, Some(&target.id))
+            .send_and_log(Outgoing {
+                no_hp: &target.no_hp,
+                message: &text,
+                source,
+                record_id: Some(&target.id),
+                claim,
+            })
             .await;
-        if entry.status != Status::Failed {
+        // A send resolved by a person while it was on its way was counted by that resolve.
+        if matches!(entry.status, Status::Sent | Status::Outbox) && entry.resolution.is_none() {
             // The message went out: a count that cannot be written is logged, never reported as
             // a failed send (the message log keeps the attempt either way).
             if let Err(e) = target.count(self, self.time.now(), claim).await {

@@ -25,6 +25,9 @@ pub enum Claim {
     AlreadySent,
     /// Another run holds an unexpired claim and is sending right now.
     Busy,
+    /// A send may have gone out (its outcome was lost, or its holder died before settling):
+    /// nothing is sent until a person resolves it.
+    Unknown,
 }
 
 /// What the reminder runs need: the due records, and claims that make each automatic reminder
@@ -40,14 +43,17 @@ pub trait ReminderStore: Send + Sync {
         active_only: bool,
     ) -> Result<Vec<ManualRecord>, StoreError>;
     /// Claims the reminder `key` (the record and its service date) until `lease_until`; a claim
-    /// whose lease ran out (its run died) can be claimed again.
+    /// whose lease ran out (its run died) is [`Claim::Unknown`], never claimed again.
     async fn claim(
         &self,
         key: &str,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Claim, StoreError>;
-    /// Gives a claim back after a failed send, so that the next run tries again.
+    /// Keeps claim `key` as unknown after a send whose outcome was lost (a sent one stays).
+    async fn mark_unknown(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Gives a claim back after a failed send or one resolved as not sent, so that the next
+    /// run tries again; a sent claim stays.
     async fn release(&self, key: &str) -> Result<(), StoreError>;
     /// One reminder sent to record `id` at `at`, in one atomic write: `reminder_sent_count + 1`,
     /// `last_reminder_sent`, the record's version moved on (so no edit read before overwrites

@@ -62,6 +62,8 @@ pub struct RunSummary {
     /// Of `reminder_sent`, those to register vehicles (each counted in the report).
     pub register_sent: usize,
     pub reminder_failed: usize,
+    /// Sends whose outcome is unknown, waiting for a person to resolve them.
+    pub reminder_unknown: usize,
     pub reminder_skipped: usize,
     pub deferred: usize,
 }
@@ -77,6 +79,7 @@ impl From<&RunReport> for RunSummary {
                 .filter(|d| d.status == Outcome::Sent && d.id_customer.is_some())
                 .count(),
             reminder_failed: report.reminder_failed,
+            reminder_unknown: report.reminder_unknown,
             reminder_skipped: report.reminder_skipped,
             deferred: report.deferred,
         }
@@ -98,6 +101,7 @@ pub async fn run_daily(
         reminder_sent,
         register_sent,
         reminder_failed,
+        reminder_unknown,
         reminder_skipped,
         deferred,
     } = summary;
@@ -106,6 +110,7 @@ pub async fn run_daily(
         reminder_sent,
         register_sent,
         reminder_failed,
+        reminder_unknown,
         reminder_skipped,
         deferred,
         "daily reminder run finished"

@@ -293,6 +293,7 @@ pub async fn with_gateway(
     let fake = FakeStarSender::start().await.unwrap();
     let mut config = Config {
         starsender_url: fake.url.clone(),
+        whatsapp_provider: bengkel::gateway::Provider::StarSender,
         starsender_api_key: Some(GATEWAY_KEY.into()),
         gateway_timeout: std::time::Duration::from_millis(700),
         ..Config::default()

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use super::item::{self, Item, PK, optional};
 use super::schema::MESSAGES_INDEX;
 use super::{DynamoStore, sdk_error};
-use crate::messages::model::MessageEntry;
+use crate::messages::model::{MessageEntry, Status};
 use crate::messages::store::{MessagePage, MessageQuery, MessageStore};
 use crate::store_error::StoreError;
 
@@ -48,6 +48,38 @@ impl MessageStore for DynamoStore {
                     "message {} exists already",
                     entry.id
                 )))
+            }
+            Err(err) => Err(sdk_error("PutItem", err)),
+        }
+    }
+
+    async fn message(&self, id: &str) -> Result<Option<MessageEntry>, StoreError> {
+        self.get_item(&format!("{ENTRY_PREFIX}{id}"))
+            .await?
+            .map(entry_from)
+            .transpose()
+    }
+
+    /// One conditional put: the entry replaces the stored one only while that has `expected`.
+    async fn settle(&self, entry: &MessageEntry, expected: Status) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(entry_item(entry)?))
+            .condition_expression("#status = :expected")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":expected", item::value(&expected)?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
             }
             Err(err) => Err(sdk_error("PutItem", err)),
         }
@@ -179,7 +211,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::messages::model::{Source, Status};
+    use crate::messages::model::Source;
 
     fn sample() -> MessageEntry {
         let at = FixedOffset::east_opt(7 * 3600)
@@ -195,6 +227,8 @@ mod tests {
             api_response: Some(json!({"success": false, "data": {"n": [1, 2.5, null]}})),
             error: Some("gateway menolak".into()),
             created_at: at + chrono::Duration::milliseconds(125),
+            claim: None,
+            resolution: None,
         }
     }
 

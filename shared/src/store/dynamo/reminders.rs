@@ -25,6 +25,8 @@ use crate::store_error::StoreError;
 const CLAIM_PREFIX: &str = "claim#";
 const HELD: &str = "held";
 const SENT: &str = "sent";
+/// A claim whose send may or may not have gone out: kept until a person resolves it.
+const UNKNOWN: &str = "unknown";
 /// How long a claim outlives the service date it is for (or its creation, when the key names
 /// no date).
 const CLAIM_KEPT: Days = Days::new(90);
@@ -54,8 +56,8 @@ impl ReminderStore for DynamoStore {
         Ok(records)
     }
 
-    /// One conditional put: absent, or held with its lease run out. A refusal returns the
-    /// claim as it stands, which tells sent from busy.
+    /// One conditional put: only an absent claim is taken. A refusal returns the claim as it
+    /// stands, which tells sent from busy from unknown (a lease run out is unknown).
     async fn claim(
         &self,
         key: &str,
@@ -71,14 +73,8 @@ impl ReminderStore for DynamoStore {
                 .put_item()
                 .table_name(&self.table)
                 .set_item(Some(claim))
-                .condition_expression(
-                    "attribute_not_exists(#pk) OR (#state = :held AND #lease < :now)",
-                )
+                .condition_expression("attribute_not_exists(#pk)")
                 .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#state", "state")
-                .expression_attribute_names("#lease", "lease_until")
-                .expression_attribute_values(":held", item::s(HELD))
-                .expression_attribute_values(":now", item::n(item::epoch(now)))
                 .return_values_on_condition_check_failure(
                     ReturnValuesOnConditionCheckFailure::AllOld,
                 )
@@ -101,23 +97,51 @@ impl ReminderStore for DynamoStore {
             match standing.as_ref().map(|c| standing_claim(c, now)) {
                 Some(Standing::Sent) => return Ok(Claim::AlreadySent),
                 Some(Standing::Held) => return Ok(Claim::Busy),
-                // Gone or run out by the time it was read: try again.
-                Some(Standing::Lapsed) | None => {}
+                Some(Standing::Unknown) => return Ok(Claim::Unknown),
+                // Released by the time it was read: try again.
+                None => {}
             }
         }
         Ok(Claim::Busy)
     }
 
-    /// Deletes the claim only while it is held: a sent one stays sent.
+    /// Marks the claim unknown, unless it was settled as sent meanwhile.
+    async fn mark_unknown(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let pk = claim_pk(key)?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(claim_item(&pk, key, UNKNOWN, now)))
+            .condition_expression("attribute_not_exists(#pk) OR #state <> :sent")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":sent", item::s(SENT))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(sdk_error("PutItem", err)),
+        }
+    }
+
+    /// Deletes the claim unless it is sent: a sent one stays sent.
     async fn release(&self, key: &str) -> Result<(), StoreError> {
         let result = self
             .client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(item::key(claim_pk(key)?)))
-            .condition_expression("#state = :held")
+            .condition_expression("#state <> :sent")
             .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":held", item::s(HELD))
+            .expression_attribute_values(":sent", item::s(SENT))
             .send()
             .await;
         match result {
@@ -262,13 +286,14 @@ impl DynamoStore {
 enum Standing {
     Sent,
     Held,
-    /// Held, but its lease ran out before `now`.
-    Lapsed,
+    /// Marked unknown, or held with its lease run out before `now` (its holder died).
+    Unknown,
 }
 
 fn standing_claim(claim: &Item, now: DateTime<Utc>) -> Standing {
     match claim.get("state") {
         Some(AttributeValue::S(state)) if state == SENT => Standing::Sent,
+        Some(AttributeValue::S(state)) if state == UNKNOWN => Standing::Unknown,
         _ => {
             let lease = match claim.get("lease_until") {
                 Some(AttributeValue::N(lease)) => lease.parse::<f64>().ok(),
@@ -278,7 +303,7 @@ fn standing_claim(claim: &Item, now: DateTime<Utc>) -> Standing {
             // still held, and the caller simply sees Busy.
             let now = now.timestamp() as f64 + f64::from(now.timestamp_subsec_nanos()) / 1e9;
             match lease {
-                Some(lease) if lease < now - 1e-3 => Standing::Lapsed,
+                Some(lease) if lease < now - 1e-3 => Standing::Unknown,
                 _ => Standing::Held,
             }
         }
@@ -375,7 +400,7 @@ mod tests {
         ));
         assert!(matches!(
             standing_claim(&claim(HELD, Some("1699999999.5")), now),
-            Standing::Lapsed
+            Standing::Unknown
         ));
     }
 }

@@ -14,7 +14,7 @@ use self::index::{
 };
 use crate::manual::store::{ListQuery, ManualStore, Page};
 use crate::manual::{Counts, ManualRecord};
-use crate::messages::model::MessageEntry;
+use crate::messages::model::{MessageEntry, Status};
 use crate::messages::store::{MessagePage, MessageQuery, MessageStore};
 use crate::reminder::store::{Claim, ReminderStore};
 use crate::store_error::StoreError;
@@ -29,6 +29,8 @@ pub use self::index::Recount;
 const RECORDS: TableDefinition<&str, (u64, &str)> = TableDefinition::new("manual_whatsapp");
 /// log key → message log entry as JSON, in the log's order.
 const MESSAGES: TableDefinition<&str, &str> = TableDefinition::new("messages");
+/// message id → its log key, to find an entry by id.
+const MESSAGE_IDS: TableDefinition<&str, &str> = TableDefinition::new("message_ids");
 /// reminder claim key → (state, lease end in Unix nanoseconds; 0 once sent).
 const CLAIMS: TableDefinition<&str, (&str, i128)> = TableDefinition::new("reminder_claims");
 
@@ -45,6 +47,8 @@ const SNAPSHOTS: TableDefinition<&str, &str> = TableDefinition::new("whatsapp_re
 const HELD: &str = "held";
 /// A claim whose reminder went out: final.
 const SENT: &str = "sent";
+/// A claim whose send may or may not have gone out: kept until a person resolves it.
+const UNKNOWN: &str = "unknown";
 
 pub struct EmbeddedStore {
     db: Arc<Database>,
@@ -96,6 +100,7 @@ impl EmbeddedStore {
 struct Tables<'t> {
     records: Versioned<'t>,
     messages: Table<'t, &'static str, &'static str>,
+    message_ids: Table<'t, &'static str, &'static str>,
     claims: Table<'t, &'static str, (&'static str, i128)>,
     customers: Versioned<'t>,
     vehicles: Versioned<'t>,
@@ -116,6 +121,7 @@ fn write<T>(
         let mut tables = Tables {
             records: txn.open_table(RECORDS).map_err(other)?,
             messages: txn.open_table(MESSAGES).map_err(other)?,
+            message_ids: txn.open_table(MESSAGE_IDS).map_err(other)?,
             claims: txn.open_table(CLAIMS).map_err(other)?,
             customers: txn.open_table(CUSTOMERS).map_err(other)?,
             vehicles: txn.open_table(VEHICLES).map_err(other)?,
@@ -314,20 +320,47 @@ impl Tables<'_> {
         self.messages
             .insert(key.as_str(), json.as_str())
             .map_err(other)?;
+        self.message_ids
+            .insert(entry.id.as_str(), key.as_str())
+            .map_err(other)?;
         Ok(())
     }
 
-    /// Takes claim `key` until `lease_until` when it is free or its lease ran out before `now`.
+    /// The entry `id`, if the log holds it.
+    fn message(&self, id: &str) -> Result<Option<MessageEntry>, StoreError> {
+        let Some(key) = self.message_ids.get(id).map_err(other)? else {
+            return Ok(None);
+        };
+        let json = self.messages.get(key.value()).map_err(other)?;
+        json.map(|json| from_json(json.value())).transpose()
+    }
+
+    /// Replaces entry `entry.id` if its status is still `expected`.
+    fn settle(&mut self, entry: &MessageEntry, expected: Status) -> Result<bool, StoreError> {
+        if self.message(&entry.id)?.map(|stored| stored.status) != Some(expected) {
+            return Ok(false);
+        }
+        let json = serde_json::to_string(entry).map_err(other)?;
+        self.messages
+            .insert(entry.log_key().as_str(), json.as_str())
+            .map_err(other)?;
+        Ok(true)
+    }
+
+    /// The state of claim `key` and its lease end, if there is one.
+    fn claim_state(&self, key: &str) -> Result<Option<(String, i128)>, StoreError> {
+        let standing = self.claims.get(key).map_err(other)?;
+        Ok(standing.map(|v| (v.value().0.to_string(), v.value().1)))
+    }
+
+    /// Takes claim `key` until `lease_until` when it is free; a held claim whose lease ran out
+    /// before `now` is unknown (its holder died), never taken over.
     fn claim(&mut self, key: &str, now: i128, lease_until: i128) -> Result<Claim, StoreError> {
-        let standing = self
-            .claims
-            .get(key)
-            .map_err(other)?
-            .map(|v| (v.value().0 == SENT, v.value().1));
-        match standing {
-            Some((true, _)) => Ok(Claim::AlreadySent),
-            Some((false, lease)) if lease >= now => Ok(Claim::Busy),
-            _ => {
+        match self.claim_state(key)? {
+            Some((state, _)) if state == SENT => Ok(Claim::AlreadySent),
+            Some((state, lease)) if state == HELD && lease >= now => Ok(Claim::Busy),
+            Some(_) => Ok(Claim::Unknown),
+            None => {
                 self.claims
                     .insert(key, (HELD, lease_until))
                     .map_err(other)?;
@@ -336,14 +369,23 @@ impl Tables<'_> {
         }
     }
 
-    /// Removes claim `key` if it is held; a sent one stays.
+    /// Marks claim `key` unknown, unless it is sent.
+    fn mark_unknown(&mut self, key: &str) -> Result<(), StoreError> {
+        if self
+            .claim_state(key)?
+            .is_none_or(|(state, _)| state != SENT)
+        {
+            self.claims.insert(key, (UNKNOWN, 0)).map_err(other)?;
+        }
+        Ok(())
+    }
+
+    /// Removes claim `key` unless it is sent; a sent one stays.
     fn release(&mut self, key: &str) -> Result<(), StoreError> {
-        let held = self
-            .claims
-            .get(key)
-            .map_err(other)?
-            .is_some_and(|v| v.value().0 == HELD);
-        if held {
+        if self
+            .claim_state(key)?
+            .is_some_and(|(state, _)| state != SENT)
+        {
             self.claims.remove(key).map_err(other)?;
         }
         Ok(())
@@ -365,7 +407,7 @@ impl Tables<'_> {
     }
 
     /// Marks claim `key` sent, for good.
-    fn settle(&mut self, key: &str) -> Result<(), StoreError> {
+    fn settle_claim(&mut self, key: &str) -> Result<(), StoreError> {
         self.claims.insert(key, (SENT, 0)).map_err(other)?;
         Ok(())
     }
@@ -526,6 +568,17 @@ impl MessageStore for EmbeddedStore {
         self.run(move |db| write(db, |t| t.append(&entry))).await
     }
 
+    async fn message(&self, id: &str) -> Result<Option<MessageEntry>, StoreError> {
+        let id = id.to_string();
+        self.run(move |db| write(db, |t| t.message(&id))).await
+    }
+
+    async fn settle(&self, entry: &MessageEntry, expected: Status) -> Result<bool, StoreError> {
+        let entry = entry.clone();
+        self.run(move |db| write(db, |t| t.settle(&entry, expected)))
+            .await
+    }
+
     async fn list(&self, query: &MessageQuery) -> Result<MessagePage, StoreError> {
         let query = query.clone();
         self.run(move |db| {
@@ -606,6 +659,12 @@ impl ReminderStore for EmbeddedStore {
             .await
     }
 
+    async fn mark_unknown(&self, key: &str, _now: DateTime<Utc>) -> Result<(), StoreError> {
+        let key = key.to_string();
+        self.run(move |db| write(db, |t| t.mark_unknown(&key)))
+            .await
+    }
+
     async fn release(&self, key: &str) -> Result<(), StoreError> {
         let key = key.to_string();
         self.run(move |db| write(db, |t| t.release(&key))).await
@@ -622,7 +681,7 @@ impl ReminderStore for EmbeddedStore {
         self.run(move |db| {
             write(db, |t| {
                 t.record_sent(&id, at)?;
-                claim.as_deref().map_or(Ok(()), |key| t.settle(key))
+                claim.as_deref().map_or(Ok(()), |key| t.settle_claim(key))
             })
         })
         .await

@@ -76,7 +76,7 @@ impl ReportStore for EmbeddedStore {
                 let stored = t.report(&delivery.report_id())?;
                 let next = ReportRow::after_delivery(stored.clone(), &delivery);
                 t.change(stored.as_ref(), Some(&next))?;
-                claim.as_deref().map_or(Ok(()), |key| t.settle(key))
+                claim.as_deref().map_or(Ok(()), |key| t.settle_claim(key))
             })
         })
         .await
