@@ -14,6 +14,8 @@ use crate::manual::api::HasRecords;
 use crate::manual::store::ManualStore;
 use crate::messages::api::HasMessenger;
 use crate::messages::store::MessageStore;
+use crate::optout::OptOutStore;
+use crate::optout::api::HasOptOuts;
 use crate::register::api::HasRegister;
 use crate::register::store::RegisterStore;
 use crate::reminder::api::HasReminders;
@@ -25,7 +27,7 @@ use crate::scheduler::eventbridge::{self, EventBridgeSchedule};
 use crate::scheduler::local::LocalSchedule;
 use crate::scheduler::schedule::{Job, NoSchedule, Runner, ScheduleControl};
 use crate::store::dynamo::DynamoStore;
-use crate::{manual, messages, register, reminder, report, scheduler};
+use crate::{manual, messages, optout, register, reminder, report, scheduler};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -40,6 +42,7 @@ pub struct App {
     pub reminders: Arc<dyn ReminderStore>,
     pub register: Arc<dyn RegisterStore>,
     pub reports: Arc<dyn ReportStore>,
+    pub opt_outs: Arc<dyn OptOutStore>,
     /// The daily reminder schedule; an in-memory local one unless set with `with_schedule`.
     pub schedule: Arc<dyn ScheduleControl>,
     /// The monthly report reset schedule; likewise (`with_report_reset_schedule`).
@@ -72,6 +75,7 @@ impl App {
             messages: store.clone(),
             reminders: store.clone(),
             register: store.clone(),
+            opt_outs: store.clone(),
             reports: store,
         })
     }
@@ -181,9 +185,20 @@ impl HasMessenger for App {
     fn messenger(&self) -> messages::Messenger<'_> {
         messages::Messenger {
             gateway: &self.gateway,
+            opt_outs: self.opt_outs(),
             log: self.messages.as_ref(),
             time: &self.time,
             unset: &self.unset_for_sending,
+        }
+    }
+}
+
+impl HasOptOuts for App {
+    /// The opt-outs on this app's store and clock.
+    fn opt_outs(&self) -> optout::OptOuts<'_> {
+        optout::OptOuts {
+            store: self.opt_outs.as_ref(),
+            time: &self.time,
         }
     }
 }
@@ -262,11 +277,17 @@ fn required_var(name: &'static str) -> Result<String, config::ConfigError> {
 
 /// Everything a deployment keeps: what an [`App`] is built on.
 pub trait Store:
-    ManualStore + MessageStore + ReminderStore + RegisterStore + ReportStore + 'static
+    ManualStore + MessageStore + ReminderStore + RegisterStore + ReportStore + OptOutStore + 'static
 {
 }
 
 impl<T> Store for T where
-    T: ManualStore + MessageStore + ReminderStore + RegisterStore + ReportStore + 'static
+    T: ManualStore
+        + MessageStore
+        + ReminderStore
+        + RegisterStore
+        + ReportStore
+        + OptOutStore
+        + 'static
 {
 }

@@ -108,6 +108,7 @@ impl From<ReportError> for ApiError {
 impl From<MessageError> for ApiError {
     fn from(error: MessageError) -> Self {
         match error {
+            MessageError::Disabled(e) => e.into(),
             MessageError::Store(e) => e.into(),
         }
     }

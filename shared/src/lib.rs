@@ -23,6 +23,7 @@ pub mod messages;
 pub mod middleware;
 pub mod nopol;
 pub mod openapi;
+pub mod optout;
 pub mod page;
 pub mod phone;
 pub mod query;

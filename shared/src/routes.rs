@@ -18,7 +18,9 @@ use crate::cors::{self, Cors};
 use crate::error::ApiError;
 use crate::openapi::{self, Entry};
 use crate::route::{Access, Route, public};
-use crate::{headers, manual, messages, middleware, page, register, reminder, report, scheduler};
+use crate::{
+    headers, manual, messages, middleware, optout, page, register, reminder, report, scheduler,
+};
 
 pub use crate::body::MAX_BODY_BYTES;
 
@@ -27,6 +29,7 @@ pub fn routes() -> Vec<Route<Arc<App>>> {
     [
         manual::api::routes(),
         messages::api::routes(),
+        optout::api::routes(),
         reminder::api::routes(),
         scheduler::api::routes(),
         register::api::routes(),

@@ -14,6 +14,7 @@ mod functions;
 mod layers;
 mod messaging;
 mod openapi;
+mod opt_outs;
 mod register;
 mod register_store;
 mod reminders;

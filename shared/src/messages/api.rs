@@ -21,12 +21,16 @@ pub trait HasMessenger: Send + Sync + 'static {
 }
 
 /// 200 when sent (or kept in the outbox); 502 with the same body when the gateway failed or
-/// its outcome is unknown (`status` tells which).
+/// its outcome is unknown (`status` tells which); 409 with the same body when the number
+/// opted out.
 pub async fn send_custom_message<A: HasMessenger>(
     State(app): State<Arc<A>>,
     Valid(request): Valid<CustomMessage>,
 ) -> Result<(StatusCode, Json<CustomMessageAnswer>), ApiError> {
-    let answer = app.messenger().send_custom(&request).await?;
+    let answer = match app.messenger().send_custom(&request).await? {
+        super::CustomSend::Attempted(answer) => answer,
+        super::CustomSend::OptedOut(answer) => return Ok((StatusCode::CONFLICT, Json(answer))),
+    };
     let status = match answer.status {
         super::Status::Failed | super::Status::Unknown => StatusCode::BAD_GATEWAY,
         super::Status::Sent | super::Status::Outbox => StatusCode::OK,
@@ -60,6 +64,10 @@ pub fn routes<A: HasMessenger>() -> Vec<Route<Arc<A>>> {
                 .json::<super::CustomMessageAnswer>(
                     StatusCode::BAD_GATEWAY,
                     "The gateway failed; the same shape",
+                )
+                .json::<super::CustomMessageAnswer>(
+                    StatusCode::CONFLICT,
+                    "The number opted out; nothing was sent; the same shape",
                 )
         }),
         route("messages-list", Method::GET, "/messages", list::<A>).doc(|| {

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
+use crate::optout::{OPTED_OUT, OptOuts};
 use crate::query::encode_cursor;
 use crate::store_error::StoreError;
 use gateway::{Failure, MessageGateway};
@@ -26,6 +27,8 @@ use gateway::{Failure, MessageGateway};
 #[derive(Clone, Copy)]
 pub struct Messenger<'a> {
     pub gateway: &'a dyn MessageGateway,
+    /// Who asked to receive no more messages: asked before every send but a confirmation.
+    pub opt_outs: OptOuts<'a>,
     pub log: &'a dyn MessageStore,
     pub time: &'a WorkshopClock,
     pub unset: &'a [&'static str],
@@ -46,11 +49,22 @@ pub enum SendingDisabled {
     Gateway(&'static str),
 }
 
-/// Why the log could not be read. A send never fails this way: its failure is its answer.
+/// Why the log could not be read (or the opt-outs, before a send). A send never fails this
+/// way once attempted: its failure is its answer.
 #[derive(Debug, thiserror::Error)]
 pub enum MessageError {
     #[error(transparent)]
+    Disabled(#[from] SendingDisabled),
+    #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How a custom message went: attempted (its answer tells how), or refused because the number
+/// opted out (nothing reached the gateway).
+#[derive(Debug)]
+pub enum CustomSend {
+    Attempted(CustomMessageAnswer),
+    OptedOut(CustomMessageAnswer),
 }
 
 /// The answer of `send-custom-message` (`SendCustomMessageResponse`), also with 502 when the
@@ -160,11 +174,17 @@ impl Messenger<'_> {
     }
 
     /// Sends a free-form message to any Indonesian mobile number.
-    pub async fn send_custom(
-        &self,
-        request: &CustomMessage,
-    ) -> Result<CustomMessageAnswer, SendingDisabled> {
+    pub async fn send_custom(&self, request: &CustomMessage) -> Result<CustomSend, MessageError> {
         self.ready()?;
+        if self.opt_outs.blocks(&request.no_hp, None).await? {
+            return Ok(CustomSend::OptedOut(CustomMessageAnswer {
+                status: Status::Failed,
+                no_hp: request.no_hp.clone(),
+                message: request.message.clone(),
+                api_response: None,
+                error: Some(OPTED_OUT.into()),
+            }));
+        }
         let entry = self
             .send_and_log(Outgoing {
                 no_hp: &request.no_hp,
@@ -174,13 +194,13 @@ impl Messenger<'_> {
                 claim: None,
             })
             .await;
-        Ok(CustomMessageAnswer {
+        Ok(CustomSend::Attempted(CustomMessageAnswer {
             status: entry.status,
             no_hp: entry.no_hp,
             message: entry.message,
             api_response: entry.api_response,
             error: entry.error,
-        })
+        }))
     }
 
     /// The log, newest first, a page at most as large as one answer carries.

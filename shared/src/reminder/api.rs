@@ -147,6 +147,7 @@ pub async fn send_reminder<A: HasReminders>(
     let (status, success, message) = match detail.status {
         Outcome::Failed => (StatusCode::BAD_GATEWAY, false, "Reminder gagal dikirim"),
         Outcome::Unknown => (StatusCode::BAD_GATEWAY, false, super::UNKNOWN_PENDING),
+        Outcome::Skipped => (StatusCode::CONFLICT, false, crate::optout::OPTED_OUT),
         _ => (StatusCode::OK, true, "Reminder berhasil dikirim"),
     };
     Ok((
@@ -212,6 +213,10 @@ pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
             .json::<super::api::ReminderAnswer>(
                 StatusCode::BAD_GATEWAY,
                 "The gateway failed; `success` false",
+            )
+            .json::<super::api::ReminderAnswer>(
+                StatusCode::CONFLICT,
+                "The number opted out; nothing was sent; `success` false",
             )
         }),
         route(

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::clock::WorkshopClock;
 use crate::manual::{ManualRecord, RecordError, Records};
 use crate::messages::{MessageEntry, Messenger, Outgoing, SendingDisabled, Source, Status};
+use crate::optout::OPTED_OUT;
 use crate::register::DueVehicle;
 use crate::register::store::RegisterStore;
 use crate::report::Delivery;
@@ -378,16 +379,19 @@ impl Reminders<'_> {
         })
     }
 
-    /// `POST /{record_id}/send-reminder`: sends now, whatever the date ("tanpa melihat threshold").
+    /// `POST /{record_id}/send-reminder`: sends now, whatever the date ("tanpa melihat
+    /// threshold"), unless the number opted out (a skipped line, nothing sent).
     pub async fn send_one(&self, id: &str) -> Result<Detail, ReminderError> {
         self.messenger.ready()?;
         let record = self.records.get(id).await?;
+        let target = Target::manual(&record);
+        if self.opted_out(&target).await? {
+            return Ok(Detail::skipped(&target, OPTED_OUT.into()));
+        }
         let days_left = record
             .next_service
             .map(|next| (next - self.time.today()).num_days());
-        Ok(self
-            .send(&Target::manual(&record), days_left, Source::Single, None)
-            .await)
+        Ok(self.send(&target, days_left, Source::Single, None).await)
     }
 
     /// Whom the run considers, soonest service first, and how many records and vehicles it
@@ -482,6 +486,22 @@ impl Reminders<'_> {
                 };
             }
         }
+        // Asked after the claim: an opt-out stored before the claim is always seen here.
+        match self.opted_out(target).await {
+            Ok(false) => {}
+            blocked => {
+                if let Err(e) = self.claims.release(&key).await {
+                    tracing::error!(target = %target.id, error = %e, "claim not released");
+                }
+                return match blocked {
+                    Err(e) => Detail {
+                        reason: Some(e.reason()),
+                        ..Detail::of(target, Outcome::Failed)
+                    },
+                    _ => Detail::skipped(target, OPTED_OUT.into()),
+                };
+            }
+        }
         let detail = self
             .send(target, Some(days_left), run.source, Some(&key))
             .await;
@@ -495,6 +515,12 @@ impl Reminders<'_> {
             tracing::error!(target = %target.id, error = %e, "claim not settled after the send");
         }
         detail
+    }
+
+    /// Whether `target`'s number opted out, as a whole or for its vehicle.
+    async fn opted_out(&self, target: &Target) -> Result<bool, StoreError> {
+        let opt_outs = self.messenger.opt_outs;
+        opt_outs.blocks(&target.no_hp, Some(&target.nopol)).await
     }
 
     /// Renders and sends the reminder of `target`, and counts it when it went out.

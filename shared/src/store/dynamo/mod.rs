@@ -12,6 +12,7 @@
 //! - Counts: `pk` = "meta#counts", adjusted with `ADD` in the same transaction as every write,
 //!   so the summary is one read.
 //! - Message log entry: `pk` = "msg#" + id, `log` = "msg", `log_key`; see [`messages`].
+//! - Opt-out: `pk` = "optout#" + scope, `log` = "optout", `log_key`; see [`optout`].
 //! - Reminder claim: `pk` = "claim#" + key, `state`, `lease_until`, and the TTL attribute
 //!   `expires_at`; see [`reminders`].
 //!
@@ -35,6 +36,7 @@
 
 mod item;
 mod messages;
+mod optout;
 mod read;
 mod register;
 mod reminders;

@@ -20,6 +20,7 @@ use crate::reminder::store::{Claim, ReminderStore};
 use crate::store_error::StoreError;
 
 mod index;
+mod optout;
 mod register;
 mod report;
 
