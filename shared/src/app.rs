@@ -20,6 +20,8 @@ use crate::register::api::HasRegister;
 use crate::register::store::RegisterStore;
 use crate::reminder::api::HasReminders;
 use crate::reminder::store::ReminderStore;
+use crate::replies::InboxStore;
+use crate::replies::api::HasReplies;
 use crate::report::api::HasReport;
 use crate::report::store::ReportStore;
 use crate::scheduler::api::HasSchedules;
@@ -27,7 +29,7 @@ use crate::scheduler::eventbridge::{self, EventBridgeSchedule};
 use crate::scheduler::local::LocalSchedule;
 use crate::scheduler::schedule::{Job, NoSchedule, Runner, ScheduleControl};
 use crate::store::dynamo::DynamoStore;
-use crate::{manual, messages, optout, register, reminder, report, scheduler};
+use crate::{manual, messages, optout, register, reminder, replies, report, scheduler};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -43,6 +45,8 @@ pub struct App {
     pub register: Arc<dyn RegisterStore>,
     pub reports: Arc<dyn ReportStore>,
     pub opt_outs: Arc<dyn OptOutStore>,
+    /// Customers' replies: the inbox.
+    pub inbox: Arc<dyn InboxStore>,
     /// The daily reminder schedule; an in-memory local one unless set with `with_schedule`.
     pub schedule: Arc<dyn ScheduleControl>,
     /// The monthly report reset schedule; likewise (`with_report_reset_schedule`).
@@ -76,6 +80,7 @@ impl App {
             reminders: store.clone(),
             register: store.clone(),
             opt_outs: store.clone(),
+            inbox: store.clone(),
             reports: store,
         })
     }
@@ -203,6 +208,22 @@ impl HasOptOuts for App {
     }
 }
 
+impl HasReplies for App {
+    /// Customers' replies on this app's inbox, opt-outs and messenger.
+    fn replies(&self) -> replies::Replies<'_> {
+        replies::Replies {
+            inbox: self.inbox.as_ref(),
+            opt_outs: self.opt_outs(),
+            messenger: self.messenger(),
+            time: &self.time,
+        }
+    }
+
+    fn webhook_secret(&self) -> Option<&str> {
+        self.config.starsender_webhook_secret.as_deref()
+    }
+}
+
 impl HasReminders for App {
     /// The reminders' service: the stores it reads and counts in, the messenger, and what it
     /// reads of the configuration.
@@ -277,7 +298,14 @@ fn required_var(name: &'static str) -> Result<String, config::ConfigError> {
 
 /// Everything a deployment keeps: what an [`App`] is built on.
 pub trait Store:
-    ManualStore + MessageStore + ReminderStore + RegisterStore + ReportStore + OptOutStore + 'static
+    ManualStore
+    + MessageStore
+    + ReminderStore
+    + RegisterStore
+    + ReportStore
+    + OptOutStore
+    + InboxStore
+    + 'static
 {
 }
 
@@ -288,6 +316,7 @@ impl<T> Store for T where
         + RegisterStore
         + ReportStore
         + OptOutStore
+        + InboxStore
         + 'static
 {
 }

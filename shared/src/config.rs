@@ -27,6 +27,9 @@ pub struct Config {
     pub starsender_url: String,
     /// StarSender's device key: with the `starsender` provider, nothing is sent without it.
     pub starsender_api_key: Option<String>,
+    /// The secret in the path of StarSender's reply webhook (at least 32 characters); without
+    /// it the webhook is not served (404).
+    pub starsender_webhook_secret: Option<String>,
     /// StarSender's `delay` in seconds, sent with every message when set.
     pub starsender_delay: Option<u32>,
     /// Time allowed to open a connection to the gateway.
@@ -72,6 +75,7 @@ impl Default for Config {
             whatsapp_provider: Provider::Outbox,
             starsender_url: DEFAULT_STARSENDER_URL.to_string(),
             starsender_api_key: None,
+            starsender_webhook_secret: None,
             starsender_delay: None,
             gateway_connect_timeout: Duration::from_secs(3),
             gateway_timeout: Duration::from_secs(10),
@@ -101,7 +105,8 @@ impl Config {
         }
     }
 
-    /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `WHATSAPP_PROVIDER`, `STARSENDER_URL`, `STARSENDER_API_KEY`,
+    /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `WHATSAPP_PROVIDER`, `STARSENDER_URL`,
+    /// `STARSENDER_API_KEY`, `STARSENDER_WEBHOOK_SECRET`,
     /// `STARSENDER_DELAY_SECS`, `GATEWAY_CONNECT_TIMEOUT_MS`, `GATEWAY_TIMEOUT_MS`,
     /// `REMINDER_TEMPLATE`, `REGISTER_REMINDER_TEMPLATE`, `UNDATED_REMINDER_TEMPLATE`,
     /// `WORKSHOP_NAME`, `WORKSHOP_PHONE`,
@@ -132,6 +137,7 @@ impl Config {
             whatsapp_provider: provider()?.unwrap_or(defaults.whatsapp_provider),
             starsender_url: var("STARSENDER_URL").unwrap_or(defaults.starsender_url),
             starsender_api_key: var("STARSENDER_API_KEY"),
+            starsender_webhook_secret: webhook_secret()?,
             starsender_delay: number("STARSENDER_DELAY_SECS")?,
             gateway_connect_timeout: number("GATEWAY_CONNECT_TIMEOUT_MS")?
                 .map_or(defaults.gateway_connect_timeout, Duration::from_millis),
@@ -187,6 +193,21 @@ fn number<T: std::str::FromStr>(name: &str) -> Result<Option<T>, ConfigError> {
             })
         })
         .transpose()
+}
+
+/// Shortest webhook secret accepted: the path is the webhook's only credential.
+pub const MIN_WEBHOOK_SECRET_CHARS: usize = 32;
+
+/// `STARSENDER_WEBHOOK_SECRET`, if set: at least [`MIN_WEBHOOK_SECRET_CHARS`] characters.
+fn webhook_secret() -> Result<Option<String>, ConfigError> {
+    match var("STARSENDER_WEBHOOK_SECRET") {
+        Some(secret) if secret.chars().count() < MIN_WEBHOOK_SECRET_CHARS => {
+            Err(ConfigError::Invalid(format!(
+                "STARSENDER_WEBHOOK_SECRET must be at least {MIN_WEBHOOK_SECRET_CHARS} characters"
+            )))
+        }
+        secret => Ok(secret),
+    }
 }
 
 /// `WHATSAPP_PROVIDER`, if set: `outbox` or `starsender`.

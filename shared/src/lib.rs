@@ -29,6 +29,7 @@ pub mod phone;
 pub mod query;
 pub mod register;
 pub mod reminder;
+pub mod replies;
 pub mod report;
 pub mod route;
 pub mod routes;

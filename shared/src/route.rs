@@ -20,6 +20,9 @@ pub enum Access {
     /// Pages and documents that show no data (the docs page, its files, the document itself):
     /// no token, and not operations of the API.
     Public,
+    /// A provider's webhook: no token (its path holds the secret the handler checks), an
+    /// operation of the API.
+    Webhook,
 }
 
 pub struct Route<S> {
@@ -77,6 +80,19 @@ where
         access: Access::Bearer,
         doc: None,
         service: on(filter, handler),
+    }
+}
+
+/// A webhook: `POST`, [`Access::Webhook`].
+pub fn webhook<S, H, T>(function: &'static str, path: &'static str, handler: H) -> Route<S>
+where
+    S: Clone + Send + Sync + 'static,
+    H: Handler<T, S>,
+    T: 'static,
+{
+    Route {
+        access: Access::Webhook,
+        ..route(function, Method::POST, path, handler)
     }
 }
 

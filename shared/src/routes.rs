@@ -19,7 +19,8 @@ use crate::error::ApiError;
 use crate::openapi::{self, Entry};
 use crate::route::{Access, Route, public};
 use crate::{
-    headers, manual, messages, middleware, optout, page, register, reminder, report, scheduler,
+    headers, manual, messages, middleware, optout, page, register, reminder, replies, report,
+    scheduler,
 };
 
 pub use crate::body::MAX_BODY_BYTES;
@@ -30,6 +31,7 @@ pub fn routes() -> Vec<Route<Arc<App>>> {
         manual::api::routes(),
         messages::api::routes(),
         optout::api::routes(),
+        replies::api::routes(),
         reminder::api::routes(),
         scheduler::api::routes(),
         register::api::routes(),
@@ -115,7 +117,7 @@ pub fn router_for(app: Arc<App>, wanted: impl Fn(&Route<Arc<App>>) -> bool) -> R
                     require_bearer,
                 ))
                 .route_layer(axum::middleware::map_response(headers::private_answer)),
-            Access::Public => r.service,
+            Access::Public | Access::Webhook => r.service,
         };
         for path in paths {
             router = router.route(&path, service.clone());

@@ -46,8 +46,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "manual",
             "messages",
+            "optout",
             "register",
             "reminder",
+            "replies",
             "report",
             "scheduler",
         ],

@@ -18,6 +18,7 @@ mod opt_outs;
 mod register;
 mod register_store;
 mod reminders;
+mod replies;
 mod report;
 mod report_uses;
 mod scheduler;

@@ -16,6 +16,8 @@ pub enum Source {
     Bulk,
     /// The daily schedule.
     Scheduled,
+    /// The confirmation of a customer's `STOP` or `MULAI` reply.
+    Confirmation,
 }
 
 /// How a send ended.
@@ -47,11 +49,12 @@ pub enum Resolution {
 }
 
 impl Source {
-    pub const ALL: [Source; 4] = [
+    pub const ALL: [Source; 5] = [
         Source::Custom,
         Source::Single,
         Source::Bulk,
         Source::Scheduled,
+        Source::Confirmation,
     ];
 }
 

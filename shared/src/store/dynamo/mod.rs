@@ -13,6 +13,8 @@
 //!   so the summary is one read.
 //! - Message log entry: `pk` = "msg#" + id, `log` = "msg", `log_key`; see [`messages`].
 //! - Opt-out: `pk` = "optout#" + scope, `log` = "optout", `log_key`; see [`optout`].
+//! - Reply: `pk` = "reply#" + id; in the inbox also `log` = "inbox", `log_key`; see
+//!   [`replies`].
 //! - Reminder claim: `pk` = "claim#" + key, `state`, `lease_until`, and the TTL attribute
 //!   `expires_at`; see [`reminders`].
 //!
@@ -40,6 +42,7 @@ mod optout;
 mod read;
 mod register;
 mod reminders;
+mod replies;
 mod report;
 pub mod schema;
 mod write;

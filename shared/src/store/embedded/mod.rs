@@ -22,6 +22,7 @@ use crate::store_error::StoreError;
 mod index;
 mod optout;
 mod register;
+mod replies;
 mod report;
 
 pub use self::index::Recount;

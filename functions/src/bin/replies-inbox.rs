@@ -1,0 +1,6 @@
+//! Lambda function `replies-inbox`: `GET /inbox`.
+
+#[tokio::main]
+async fn main() -> Result<(), bengkel::lambda::Error> {
+    bengkel::lambda::run("replies-inbox").await
+}
