@@ -9,13 +9,17 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use std::collections::HashMap;
+
 use super::Reminders;
+use super::preview::Preview;
 use super::{Detail, Outcome, Reach, Run, RunReport};
 use crate::body::{Fields, Slot};
 use crate::error::ApiError;
-use crate::extract::{FromBody, Valid};
+use crate::extract::{FromBody, FromQuery, Valid, ValidQuery};
 use crate::messages::{MessageEntry, Source};
 use crate::openapi::Doc;
+use crate::query::Params;
 use crate::route::{Route, route};
 use axum::http::Method;
 
@@ -169,9 +173,135 @@ pub async fn resolve<A: HasReminders>(
     Ok(Json(app.reminders().resolve(&id, request.outcome).await?))
 }
 
+/// Preview lines per page, by default and at most.
+const DEFAULT_PREVIEW_PAGE: usize = 100;
+const MAX_PREVIEW_PAGE: usize = 1000;
+
+/// `?limit=&cursor=`: a page of a preview (the daily run's takes only this).
+#[derive(Debug, Clone, PartialEq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PreviewPage {
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 100)]
+    pub limit: usize,
+    /// The previous page's `next_cursor`.
+    #[param(rename = "cursor", value_type = Option<String>)]
+    pub start: usize,
+}
+
+/// `?days_threshold=3&only_active=true&limit=&cursor=`: the window of `send-reminders`.
+#[derive(Debug, Clone, PartialEq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PreviewQuery {
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 365)]
+    pub days_threshold: Option<u32>,
+    #[param(value_type = Option<bool>)]
+    pub only_active: bool,
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 100)]
+    pub limit: usize,
+    /// The previous page's `next_cursor`.
+    #[param(rename = "cursor", value_type = Option<String>)]
+    pub start: usize,
+}
+
+/// Reads the page of a preview.
+fn preview_page(p: &mut Params<'_>) -> PreviewPage {
+    PreviewPage {
+        limit: p.limit(DEFAULT_PREVIEW_PAGE, MAX_PREVIEW_PAGE),
+        start: p
+            .cursor(|c| c.parse::<usize>().is_ok())
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0),
+    }
+}
+
+impl FromQuery for PreviewPage {
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        let mut p = Params::new(raw);
+        let page = preview_page(&mut p);
+        p.finish().map(|()| page).map_err(ApiError::Invalid)
+    }
+}
+
+impl FromQuery for PreviewQuery {
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        let mut p = Params::new(raw);
+        let days_threshold = p.whole("days_threshold");
+        if days_threshold.is_some_and(|d| d > MAX_DAYS_THRESHOLD) {
+            p.refuse(
+                "days_threshold",
+                "Input should be less than or equal to 365",
+            );
+        }
+        let only_active = p.flag("only_active", true);
+        let page = preview_page(&mut p);
+        let query = PreviewQuery {
+            days_threshold: days_threshold.map(|d| d.min(MAX_DAYS_THRESHOLD) as u32),
+            only_active,
+            limit: page.limit,
+            start: page.start,
+        };
+        p.finish().map(|()| query).map_err(ApiError::Invalid)
+    }
+}
+
+/// `GET /manual-whatsapp/send-reminders/preview`: what `send-reminders` would do now.
+pub async fn preview_due<A: HasReminders>(
+    State(app): State<Arc<A>>,
+    ValidQuery(query): ValidQuery<PreviewQuery>,
+) -> Result<Json<Preview>, ApiError> {
+    let run = api_run(
+        Reach::Manual,
+        query.days_threshold,
+        query.only_active,
+        Instant::now(),
+    );
+    let reminders = app.reminders();
+    Ok(Json(
+        reminders.preview(&run, query.start, query.limit).await?,
+    ))
+}
+
+/// `GET /scheduler/maintenance-reminder/preview`: what the daily run would do now.
+pub async fn preview_daily<A: HasReminders>(
+    State(app): State<Arc<A>>,
+    ValidQuery(page): ValidQuery<PreviewPage>,
+) -> Result<Json<Preview>, ApiError> {
+    let reminders = app.reminders();
+    let run = Run::daily(&reminders.settings, Instant::now());
+    Ok(Json(reminders.preview(&run, page.start, page.limit).await?))
+}
+
 /// The routes of this domain, served on any application that gives its handlers what they need.
 pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
     vec![
+        route(
+            "reminder-preview-due",
+            Method::GET,
+            "/manual-whatsapp/send-reminders/preview",
+            preview_due::<A>,
+        )
+        .doc(|| {
+            Doc::new(
+                "reminders",
+                "Who send-reminders would send to now, and who it would skip and why; writes nothing",
+            )
+            .query::<PreviewQuery>()
+            .json::<Preview>(StatusCode::OK, "A page of the preview and the counts of all")
+        }),
+        route(
+            "scheduler-preview",
+            Method::GET,
+            "/scheduler/maintenance-reminder/preview",
+            preview_daily::<A>,
+        )
+        .doc(|| {
+            Doc::new(
+                "scheduler",
+                "Who the daily run would send to now (manual records and the register), and who it would skip and why; writes nothing",
+            )
+            .query::<PreviewPage>()
+            .json::<Preview>(StatusCode::OK, "A page of the preview and the counts of all")
+        }),
         route(
             "messages-resolve",
             Method::POST,

@@ -2,6 +2,7 @@
 //! at most once per record and service date, and the runs (on demand and daily) that send them.
 
 pub mod api;
+pub mod preview;
 pub mod resolve;
 pub mod store;
 pub mod template;
@@ -119,6 +120,19 @@ pub struct Run {
 }
 
 impl Run {
+    /// The service dates the run reads on `today`: its window, wider when it explains.
+    fn window(&self, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let last = today + Days::new(self.days_threshold.into());
+        if self.explain {
+            (
+                today - Days::new(EXPLAINED_DAYS),
+                last + Days::new(EXPLAINED_DAYS),
+            )
+        } else {
+            (today, last)
+        }
+    }
+
     /// The daily run: the configured window, active records and the register's vehicles,
     /// exactly the due ones read.
     pub fn daily(settings: &ReminderSettings<'_>, deadline: Instant) -> Self {
@@ -343,6 +357,35 @@ pub fn claim_key(record_id: &str, next_service: NaiveDate) -> String {
     format!("manual#{record_id}#{next_service}")
 }
 
+/// Whether `target` is due in `run`'s window on `today`: its service date and the days left,
+/// or why not.
+fn due(run: &Run, target: &Target, today: NaiveDate) -> Result<(NaiveDate, i64), String> {
+    let Some(next_service) = target.next_service else {
+        return Err("Next service belum diisi".into());
+    };
+    let days_left = (next_service - today).num_days();
+    if days_left < 0 {
+        return Err(format!("Next service sudah lewat {} hari", -days_left));
+    }
+    if days_left > i64::from(run.days_threshold) {
+        return Err(format!(
+            "Next service tidak dalam {} hari (dalam {days_left} hari)",
+            run.days_threshold
+        ));
+    }
+    Ok((next_service, days_left))
+}
+
+/// Why a claim that is not this run's keeps the reminder for `next_service` from being sent.
+fn taken_reason(claim: Claim, next_service: NaiveDate) -> String {
+    match claim {
+        Claim::AlreadySent => format!("Reminder untuk service {next_service} sudah dikirim"),
+        Claim::Busy => "Reminder sedang dikirim oleh run lain".into(),
+        Claim::Unknown => UNKNOWN_PENDING.into(),
+        Claim::Won => String::new(),
+    }
+}
+
 /// Days a month's end can move a next service: `last_visit` is read this much wider, and the
 /// exact next service then decides.
 const MONTH_END_SLACK: Days = Days::new(3);
@@ -352,15 +395,7 @@ impl Reminders<'_> {
     pub async fn run(&self, run: &Run) -> Result<RunReport, ReminderError> {
         self.messenger.ready()?;
         let today = self.time.today();
-        let last = today + Days::new(run.days_threshold.into());
-        let (from, to) = if run.explain {
-            (
-                today - Days::new(EXPLAINED_DAYS),
-                last + Days::new(EXPLAINED_DAYS),
-            )
-        } else {
-            (today, last)
-        };
+        let (from, to) = run.window(today);
         let (candidates, total_records) = self.candidates(run, from, to).await?;
         let details: Vec<Detail> = futures::stream::iter(candidates)
             .map(|target| async move { self.remind(run, &target, today).await })
@@ -442,23 +477,10 @@ impl Reminders<'_> {
 
     /// Decides, claims and sends one reminder.
     async fn remind(&self, run: &Run, target: &Target, today: NaiveDate) -> Detail {
-        let Some(next_service) = target.next_service else {
-            return Detail::skipped(target, "Next service belum diisi".into());
+        let (next_service, days_left) = match due(run, target, today) {
+            Ok(due) => due,
+            Err(reason) => return Detail::skipped(target, reason),
         };
-        let days_left = (next_service - today).num_days();
-        if days_left < 0 {
-            return Detail::skipped(
-                target,
-                format!("Next service sudah lewat {} hari", -days_left),
-            );
-        }
-        if days_left > i64::from(run.days_threshold) {
-            let reason = format!(
-                "Next service tidak dalam {} hari (dalam {days_left} hari)",
-                run.days_threshold
-            );
-            return Detail::skipped(target, reason);
-        }
         if Instant::now() + self.settings.worst_send + BUDGET_MARGIN > run.deadline {
             let reason = "Waktu run habis; dikirim pada run berikutnya".to_string();
             return Detail {
@@ -470,14 +492,7 @@ impl Reminders<'_> {
         let now = self.time.instant();
         match self.claims.claim(&key, now, now + CLAIM_LEASE).await {
             Ok(Claim::Won) => {}
-            Ok(Claim::AlreadySent) => {
-                let reason = format!("Reminder untuk service {next_service} sudah dikirim");
-                return Detail::skipped(target, reason);
-            }
-            Ok(Claim::Busy) => {
-                return Detail::skipped(target, "Reminder sedang dikirim oleh run lain".into());
-            }
-            Ok(Claim::Unknown) => return Detail::skipped(target, UNKNOWN_PENDING.into()),
+            Ok(taken) => return Detail::skipped(target, taken_reason(taken, next_service)),
             Err(e) => {
                 tracing::error!(target = %target.id, error = %e, "claim failed");
                 return Detail {

@@ -50,6 +50,9 @@ pub trait ReminderStore: Send + Sync {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Claim, StoreError>;
+    /// How claim `key` stands at `now`, without taking it: `None` when it is free, else what
+    /// [`ReminderStore::claim`] would answer. For previews.
+    async fn peek(&self, key: &str, now: DateTime<Utc>) -> Result<Option<Claim>, StoreError>;
     /// Keeps claim `key` as unknown after a send whose outcome was lost (a sent one stays).
     async fn mark_unknown(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// Gives a claim back after a failed send or one resolved as not sent, so that the next

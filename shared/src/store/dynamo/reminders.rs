@@ -105,6 +105,15 @@ impl ReminderStore for DynamoStore {
         Ok(Claim::Busy)
     }
 
+    async fn peek(&self, key: &str, now: DateTime<Utc>) -> Result<Option<Claim>, StoreError> {
+        let standing = self.get_item(&claim_pk(key)?).await?;
+        Ok(standing.map(|claim| match standing_claim(&claim, now) {
+            Standing::Sent => Claim::AlreadySent,
+            Standing::Held => Claim::Busy,
+            Standing::Unknown => Claim::Unknown,
+        }))
+    }
+
     /// Marks the claim unknown, unless it was settled as sent meanwhile.
     async fn mark_unknown(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         let pk = claim_pk(key)?;

@@ -371,6 +371,17 @@ impl Tables<'_> {
         }
     }
 
+    /// How claim `key` stands at `now`, without taking it.
+    fn peek(&self, key: &str, now: i128) -> Result<Option<Claim>, StoreError> {
+        Ok(self
+            .claim_state(key)?
+            .map(|(state, lease)| match state.as_str() {
+                SENT => Claim::AlreadySent,
+                HELD if lease >= now => Claim::Busy,
+                _ => Claim::Unknown,
+            }))
+    }
+
     /// Marks claim `key` unknown, unless it is sent.
     fn mark_unknown(&mut self, key: &str) -> Result<(), StoreError> {
         if self
@@ -659,6 +670,12 @@ impl ReminderStore for EmbeddedStore {
         let (now, lease_until) = (nanos(now), nanos(lease_until));
         self.run(move |db| write(db, |t| t.claim(&key, now, lease_until)))
             .await
+    }
+
+    async fn peek(&self, key: &str, now: DateTime<Utc>) -> Result<Option<Claim>, StoreError> {
+        let key = key.to_string();
+        let now = nanos(now);
+        self.run(move |db| write(db, |t| t.peek(&key, now))).await
     }
 
     async fn mark_unknown(&self, key: &str, _now: DateTime<Utc>) -> Result<(), StoreError> {
