@@ -269,3 +269,22 @@ fn transport_failure(error: &reqwest::Error) -> Failure {
         uncertain,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_send_counts_every_connection_attempt_and_its_backoff() {
+        let settings = Settings {
+            provider: Provider::StarSender,
+            url: String::new(),
+            key: None,
+            delay: None,
+            connect_timeout: Duration::from_secs(3),
+            timeout: Duration::from_secs(10),
+        };
+        // Two connections that time out, 200 + 400 ms of back-off, and the last request.
+        assert_eq!(settings.worst_send(), Duration::from_millis(16_600));
+    }
+}

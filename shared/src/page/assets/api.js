@@ -120,8 +120,11 @@ export async function api(method, path, options) {
       body = text;
     }
   }
-  // 502 from send-custom-message / send-reminder carries the usual body: the caller reads it.
-  if (!response.ok && !(response.status === 502 && body && typeof body === "object" && !("detail" in body))) {
+  // 502 (gateway) and 409 (opted out) from send-custom-message / send-reminder carry the
+  // usual body: the caller reads it.
+  const carried = (response.status === 502 || response.status === 409)
+    && body && typeof body === "object" && !("detail" in body);
+  if (!response.ok && !carried) {
     throw new ApiError(response.status, body && body.detail);
   }
   return { body, headers: response.headers, status: response.status };

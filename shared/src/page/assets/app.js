@@ -9,6 +9,7 @@ import * as messages from "./messages.js";
 import { previewPhones } from "./phone.js";
 import * as register from "./register.js";
 import * as reminders from "./reminders.js";
+import * as replies from "./replies.js";
 import * as report from "./report.js";
 import { clearErrors, clearNotice, dateTime } from "./ui.js";
 
@@ -18,6 +19,7 @@ const SECTIONS = {
   impor: importing,
   pengingat: reminders,
   pesan: messages,
+  balasan: replies,
   register,
   laporan: report,
 };

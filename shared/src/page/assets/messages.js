@@ -15,8 +15,8 @@ const filter = document.getElementById("pesan-filter");
 const log = document.getElementById("pesan-log");
 const more = document.getElementById("pesan-more");
 
-const STATUS = { sent: "Terkirim", failed: "Gagal", outbox: "Outbox (tidak dikirim)" };
-const SOURCE = { custom: "Pesan", single: "Pengingat satuan", bulk: "Pengingat massal", scheduled: "Terjadwal" };
+const STATUS = { sent: "Terkirim", failed: "Gagal", unknown: "Belum pasti", outbox: "Outbox (tidak dikirim)" };
+const SOURCE = { custom: "Pesan", single: "Pengingat satuan", bulk: "Pengingat massal", scheduled: "Terjadwal", confirmation: "Konfirmasi balasan" };
 
 let entries = [];
 let cursor = null;
@@ -44,7 +44,7 @@ async function send(event) {
     const { body, status } = await post("manual-whatsapp/send-custom-message", {
       no_hp: form.elements.no_hp.value, message: form.elements.message.value,
     });
-    if (status === 502 || body.status === "failed") {
+    if (status === 502 || status === 409 || body.status === "failed") {
       const reason = body.error || "gateway menolak pesan";
       form.querySelector('[data-error-for="_form"]').textContent = `Pesan ke ${body.no_hp} gagal dikirim: ${reason}`;
     } else {

@@ -1,5 +1,6 @@
-// Pengingat: sends the due reminders of the manual records and the register's vehicles
-// together (as the daily run does), lists each one's outcome, and switches the schedules.
+// Pengingat: previews and then sends the due reminders of the manual records and the
+// register's vehicles together (as the daily run does), lists each one's outcome, lists the
+// sends whose outcome is unknown with their two resolutions, and switches the schedules.
 
 import { get, post } from "./api.js";
 import { busy, button, card, clearErrors, confirmAction, dateTime, el, fill, notify, number, showError, table, values, withProgress } from "./ui.js";
@@ -9,8 +10,13 @@ const form = document.getElementById("pengingat-form");
 const progress = document.getElementById("pengingat-progress");
 const result = document.getElementById("pengingat-hasil");
 const schedules = document.getElementById("pengingat-jadwal");
+const previewButton = document.getElementById("pengingat-pratinjau");
+const previewResult = document.getElementById("pengingat-pratinjau-hasil");
+const unknownList = document.getElementById("pengingat-cek");
 
-const STATUS = { sent: "Terkirim", failed: "Gagal", skipped: "Dilewati" };
+const STATUS = { sent: "Terkirim", failed: "Gagal", unknown: "Belum pasti", skipped: "Dilewati" };
+/** The workshop's zones as Indonesians name them. */
+const ZONES = { "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT" };
 
 const SCHEDULES = [
   { path: "scheduler/maintenance-reminder", label: "Pengingat harian", what: "mengirim pengingat yang jatuh tempo" },
@@ -32,13 +38,50 @@ function details(lines) {
   ], lines, { empty: "Tidak ada pelanggan dengan service dalam rentang ini." });
 }
 
+/** The form's window, as both the preview and the send take it. */
+function windowOf() {
+  const { days_threshold: days, only_active: onlyActive } = values(form);
+  return { days_threshold: days === undefined ? undefined : Number(days), only_active: onlyActive };
+}
+
+/** Who the send would reach and who it would skip, manual records and register together. */
+async function preview() {
+  const { days_threshold: threshold, only_active: onlyActive } = windowOf();
+  const manual = await get("manual-whatsapp/send-reminders/preview",
+    { days_threshold: threshold, only_active: onlyActive ? "true" : "false", limit: 1000 });
+  const register = await get("scheduler/maintenance-reminder/preview", { limit: 1000 });
+  // The register's part of the daily preview: the lines with a customer id.
+  const vehicles = register.body.data.filter((l) => l.id_customer);
+  const lines = [
+    ...manual.body.data.map((l) => ({ ...l, source: "Pelanggan manual" })),
+    ...vehicles.map((l) => ({ ...l, source: "Register" })),
+  ];
+  fill(previewResult,
+    el("p", { class: "summary" }, `Pratinjau: ${number(lines.filter((l) => l.send).length)} akan dikirim, ${number(lines.filter((l) => !l.send).length)} dilewati.`),
+    table([
+      { label: "Sumber", value: (l) => l.source },
+      { label: "Nama", value: (l) => l.customer_name },
+      { label: "Nopol", value: (l) => l.nopol },
+      { label: "No HP", value: (l) => l.no_hp },
+      { label: "Rencana", value: (l) => el("span", { class: `status ${l.send ? "sent" : "skipped"}` }, l.send ? "Akan dikirim" : "Dilewati") },
+      { label: "Pesan / alasan", value: (l) => el("span", { class: "clip", title: l.message || l.reason }, l.message || l.reason) },
+    ], lines, { empty: "Tidak ada pelanggan dengan service dalam rentang ini." }));
+  return lines.filter((l) => l.send).length;
+}
+
 async function sendDue(event) {
   event.preventDefault();
   clearErrors(section);
-  const { days_threshold: days, only_active: onlyActive } = values(form);
-  const threshold = days === undefined ? undefined : Number(days);
-  if (!(await confirmAction(`Kirim pengingat WhatsApp ke semua pelanggan yang jadwal servicenya dalam ${days ?? 3} hari?`, "Ya, kirim"))) return;
+  const { days_threshold: threshold, only_active: onlyActive } = windowOf();
   const submit = form.querySelector("[type=submit]");
+  let planned = 0;
+  try {
+    planned = await preview();
+  } catch (error) {
+    showError(form, error);
+    return;
+  }
+  if (!(await confirmAction(`Kirim ${number(planned)} pengingat WhatsApp seperti pada pratinjau?`, "Ya, kirim"))) return;
   await busy(submit, () => withProgress(progress, "", async () => {
     const manual = await post("manual-whatsapp/send-reminders", { days_threshold: threshold, only_active: onlyActive });
     const register = await post("customers/send-maintenance-reminder", { days_threshold: threshold });
@@ -48,11 +91,53 @@ async function sendDue(event) {
     ];
     const sum = (key) => manual.body[key] + register.body[key];
     const deferred = sum("deferred");
+    const unknown = sum("reminder_unknown");
     const text = `${number(sum("reminder_sent"))} terkirim, ${number(sum("reminder_failed"))} gagal, ${number(sum("reminder_skipped"))} dilewati`
+      + (unknown ? `, ${number(unknown)} belum pasti (lihat Perlu dicek)` : "")
       + (deferred ? `, ${number(deferred)} ditunda (waktu habis; kirim lagi untuk melanjutkan)` : "") + ".";
     fill(result, el("p", { class: "summary" }, `Pengingat: ${text}`), details(lines));
+    fill(previewResult);
     notify(`Pengingat: ${text}`);
+    await loadUnknown();
   }), (error) => showError(form, error));
+}
+
+/** `cron(M H * * ? *)` in words, such as "Setiap hari pukul 09.00 WIB"; other forms as they are. */
+export function inWords(expression, timezone) {
+  const zone = ZONES[timezone] || timezone;
+  const [minute, hour, day] = (expression.match(/^cron\((.*)\)$/)?.[1] || "").split(" ");
+  if (!/^\d+$/.test(minute || "") || !/^\d+$/.test(hour || "")) return `${expression} (${timezone})`;
+  const at = `pukul ${hour.padStart(2, "0")}.${minute.padStart(2, "0")} ${zone}`;
+  return day === "*" ? `Setiap hari ${at}` : `Setiap tanggal ${day} ${at}`;
+}
+
+/** Sends whose outcome is unknown, each with "Sudah terkirim" and "Belum terkirim". */
+async function loadUnknown() {
+  try {
+    const { body } = await get("messages", { status: "unknown", limit: 100 });
+    fill(unknownList, table([
+      { label: "Waktu", value: (m) => dateTime(m.created_at) },
+      { label: "Nomor", value: (m) => m.no_hp },
+      { label: "Pesan", value: (m) => el("span", { class: "clip", title: m.message }, m.message) },
+      { label: "Tindakan", value: (m) => el("span", {},
+        button("Sudah terkirim", (event) => resolve(m, "sent", event.currentTarget), { "aria-label": `Sudah terkirim ke ${m.no_hp}` }),
+        " ",
+        button("Belum terkirim", (event) => resolve(m, "not_sent", event.currentTarget), { "aria-label": `Belum terkirim ke ${m.no_hp}` })) },
+    ], body.data, { empty: "Tidak ada pesan yang perlu dicek." }));
+  } catch (error) {
+    showError(section, error, "_unknown");
+  }
+}
+
+async function resolve(message, outcome, control) {
+  clearErrors(section);
+  await busy(control, async () => {
+    await post(`messages/${message.id}/resolve`, { outcome });
+    notify(outcome === "sent"
+      ? `Pesan ke ${message.no_hp} dicatat terkirim.`
+      : `Pesan ke ${message.no_hp} dicatat belum terkirim; run berikutnya akan mengirimnya.`);
+    await loadUnknown();
+  }, (error) => showError(section, error, "_unknown"));
 }
 
 function scheduleCard(schedule, state) {
@@ -62,7 +147,7 @@ function scheduleCard(schedule, state) {
     el("p", { class: "card-value" }, on ? "Aktif" : "Berhenti"),
     el("p", { class: "muted" }, on && state.next_run
       ? `Berikutnya: ${dateTime(state.next_run)}`
-      : `Jika aktif, ${schedule.what} (${state.schedule_expression}, ${state.timezone}).`),
+      : `Jika aktif, ${schedule.what}: ${inWords(state.schedule_expression, state.timezone)}.`),
     button(on ? "Hentikan" : "Mulai", (event) => switchSchedule(schedule, on ? "stop" : "start", event.currentTarget),
       { "aria-label": `${on ? "Hentikan" : "Mulai"} ${schedule.label.toLowerCase()}` }));
 }
@@ -86,5 +171,6 @@ async function switchSchedule(schedule, action, control) {
 }
 
 form.addEventListener("submit", sendDue);
+previewButton.addEventListener("click", () => busy(previewButton, preview, (error) => showError(form, error)));
 
-export const show = loadSchedules;
+export const show = () => Promise.all([loadSchedules(), loadUnknown()]);
