@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use bengkel::fake_starsender::FakeStarSender;
+use bengkel::fake_starsender::{Behaviour, FakeStarSender};
 use chrono::{Days, FixedOffset, Months, NaiveDate, Utc};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
@@ -27,6 +27,8 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 type Outcome = Result<(), Error>;
 
 const SECRET: &str = "browser-tier-secret-0123456789abcdef";
+/// The path secret of the reply webhook.
+const WEBHOOK_SECRET: &str = "browser-tier-webhook-secret-0123456789";
 /// How long the page may take to show what a journey waits for.
 const PATIENCE: Duration = Duration::from_secs(20);
 /// A phone held upright (a common Android size), tall enough for a section's screenshot.
@@ -86,7 +88,11 @@ fn local_server(data: &Path, gateway: &FakeStarSender) -> (Process, String) {
         .env("DATA_DIR", data)
         .env("JWT_SECRET", SECRET)
         .env("STARSENDER_URL", &gateway.url)
+        .env("WHATSAPP_PROVIDER", "starsender")
         .env("STARSENDER_API_KEY", "browser-tier-device")
+        .env("STARSENDER_WEBHOOK_SECRET", WEBHOOK_SECRET)
+        // A hung send gives up soon: the "Perlu dicek" journey waits for it.
+        .env("GATEWAY_TIMEOUT_MS", "1500")
         .env("WORKSHOP_NAME", "Bengkel Maju")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
@@ -349,8 +355,25 @@ async fn send_the_due_reminders(page: &Page) -> Outcome {
     )
     .await?;
     // A confirmation starts on "Batal", and Escape closes it: nothing is sent.
+    page.sees("#pengingat-jadwal", &["Setiap hari pukul 09.00 WIB"])
+        .await?;
+    // The preview first: who, the text, who is skipped.
+    page.click("#pengingat-pratinjau").await?;
+    page.sees(
+        "#pengingat-pratinjau-hasil",
+        &[
+            "1 akan dikirim",
+            "Ani Wijaya",
+            "6281277770001",
+            "Akan dikirim",
+            "B 4321 KLM",
+        ],
+    )
+    .await?;
+    assert!(page.messages_sent().is_empty(), "a preview sends nothing");
     page.click("#pengingat-form button[type=submit]").await?;
-    page.sees("#confirm-text", &["dalam 3 hari"]).await?;
+    page.sees("#confirm-text", &["Kirim 1 pengingat", "pratinjau"])
+        .await?;
     let focused = page.client.active_element().await?;
     assert_eq!(focused.text().await?, "Batal");
     focused.send_keys(&Key::Escape).await?;
@@ -364,7 +387,7 @@ async fn send_the_due_reminders(page: &Page) -> Outcome {
         "nothing sent without a yes"
     );
     page.click("#pengingat-form button[type=submit]").await?;
-    page.confirm(&["dalam 3 hari"]).await?;
+    page.confirm(&["Kirim 1 pengingat"]).await?;
     page.sees(
         "#pengingat-hasil",
         &["1 terkirim, 0 gagal", "Ani Wijaya", "Terkirim"],
@@ -385,6 +408,95 @@ async fn send_the_due_reminders(page: &Page) -> Outcome {
         "{sent:?}"
     );
     page.document("pengingat").await
+}
+
+/// A custom message whose answer never comes is "Belum pasti"; the reminders section lists it
+/// under "Perlu dicek" until staff say it arrived.
+async fn resolve_a_send_of_unknown_outcome(page: &Page) -> Outcome {
+    let before = page.messages_sent().len();
+    page.gateway.behave(Behaviour::Hang);
+    page.open("pesan", "Kirim pesan").await?;
+    page.type_into("#pesan-hp", "0812 7777 0002").await?;
+    page.type_into("#pesan-isi", "Motor sudah siap diambil.")
+        .await?;
+    page.click("#pesan-form button[type=submit]").await?;
+    page.sees("#pesan-form [data-error-for='_form']", &["belum pasti"])
+        .await?;
+    page.gateway.behave(Behaviour::Accept);
+    page.open("pengingat", "Pengingat service").await?;
+    page.sees(
+        "#pengingat-cek",
+        &[
+            "6281277770002",
+            "Motor sudah siap diambil.",
+            "Sudah terkirim",
+            "Belum terkirim",
+        ],
+    )
+    .await?;
+    page.click("#pengingat-cek button[aria-label='Sudah terkirim ke 6281277770002']")
+        .await?;
+    page.sees("#pengingat-cek", &["Tidak ada pesan yang perlu dicek."])
+        .await?;
+    assert_eq!(
+        page.messages_sent().len(),
+        before + 1,
+        "the hung one only: resolving sends nothing"
+    );
+    Ok(())
+}
+
+/// Staff stop a number and send to it again; a customer's reply is read in the inbox, and
+/// another's STOP shows among the opt-outs.
+async fn stop_a_number_then_read_the_replies(page: &Page) -> Outcome {
+    page.open("balasan", "Berhenti & balasan").await?;
+    page.sees("#balasan-list", &["Belum ada balasan."]).await?;
+    page.type_into("#berhenti-hp", "0812 7777 0003").await?;
+    page.type_into("#berhenti-alasan", "Minta lewat telepon")
+        .await?;
+    page.click("#berhenti-form button[type=submit]").await?;
+    page.sees(
+        "#berhenti-list",
+        &["6281277770003", "Semua", "Staf", "Minta lewat telepon"],
+    )
+    .await?;
+    page.click("#berhenti-list button[aria-label='Kirim lagi ke 6281277770003']")
+        .await?;
+    page.sees("#berhenti-list", &["Belum ada nomor yang berhenti."])
+        .await?;
+
+    // StarSender delivers two replies to the webhook (no token: its path holds the secret).
+    for (from, message) in [
+        ("6281277770004", "Rem depan motor saya bunyi"),
+        ("6281277770005", "STOP"),
+    ] {
+        let status = page
+            .client
+            .execute_async(
+                "const [path, body, done] = arguments;
+                 fetch(path, {method: 'POST', headers: {'Content-Type': 'application/json'},
+                   body: JSON.stringify(body)}).then((r) => done(r.status));",
+                vec![
+                    json!(format!("/webhooks/starsender/{WEBHOOK_SECRET}")),
+                    json!({"device": "628551000727", "message": message, "from": from,
+                           "timestamp": "1767000000"}),
+                ],
+            )
+            .await?;
+        assert_eq!(status, json!(200), "{message}");
+    }
+    page.open("pesan", "Kirim pesan").await?;
+    page.open("balasan", "Berhenti & balasan").await?;
+    page.sees(
+        "#balasan-list",
+        &["6281277770004", "Rem depan motor saya bunyi"],
+    )
+    .await?;
+    page.sees("#berhenti-list", &["6281277770005", "Balasan pelanggan"])
+        .await?;
+    let confirmation = page.messages_sent().pop().unwrap_or_default();
+    assert_eq!(confirmation["to"], "6281277770005");
+    page.document("balasan").await
 }
 
 async fn import_a_sheet_after_its_dry_run(page: &Page) -> Outcome {
@@ -675,6 +787,18 @@ async fn workshop_staff_do_a_days_work_in_the_browser() {
         &page,
         "report-reset",
         reset_a_customers_report_and_restore_it(&page).await,
+    )
+    .await;
+    journey(
+        &page,
+        "unknown-outcome",
+        resolve_a_send_of_unknown_outcome(&page).await,
+    )
+    .await;
+    journey(
+        &page,
+        "opt-outs-and-replies",
+        stop_a_number_then_read_the_replies(&page).await,
     )
     .await;
     journey(&page, "policy", the_policy_refused_nothing(&page).await).await;
