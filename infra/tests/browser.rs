@@ -627,7 +627,7 @@ async fn reset_a_customers_report_and_restore_it(page: &Page) -> Outcome {
 
     page.open("pengingat", "Pengingat service").await?;
     page.click("#pengingat-form button[type=submit]").await?;
-    page.confirm(&["dalam 3 hari"]).await?;
+    page.confirm(&["Kirim 1 pengingat"]).await?;
     page.sees(
         "#pengingat-hasil",
         &[
