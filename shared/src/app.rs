@@ -159,6 +159,7 @@ impl HasRecords for App {
         manual::Records {
             store: self.manual.as_ref(),
             time: &self.time,
+            opt_outs: self.opt_outs(),
         }
     }
 }
@@ -170,6 +171,7 @@ impl HasRegister for App {
             store: self.register.as_ref(),
             time: &self.time,
             service_interval_months: self.config.service_interval_months,
+            opt_outs: self.opt_outs(),
         }
     }
 }

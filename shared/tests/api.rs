@@ -76,7 +76,8 @@ async fn create_answers_201_with_the_normalised_record(backend: Backend) {
         "last_reminder_sent": null,
         "notes": "Customer VIP",
         "created_at": "2026-01-10T10:30:00+07:00",
-        "updated_at": "2026-01-10T10:30:00+07:00"
+        "updated_at": "2026-01-10T10:30:00+07:00",
+        "opted_out": false
     });
     assert_eq!(record, expected);
     let fetched = t

@@ -17,6 +17,7 @@ on_both_stores!(
     every_send_path_skips_an_opted_out_number,
     a_vehicles_opt_out_stops_only_that_vehicle,
     opt_outs_stored_while_a_run_claims_are_honoured,
+    records_customers_and_list_rows_show_opted_out,
 );
 
 const OPTED_OUT: &str = "Nomor telah berhenti menerima pesan";
@@ -290,4 +291,63 @@ async fn opt_outs_stored_while_a_run_claims_are_honoured(backend: Backend) {
         reached.iter().all(|to| to.starts_with("62811")),
         "{reached:?}"
     );
+}
+
+async fn records_customers_and_list_rows_show_opted_out(backend: Backend) {
+    let (t, _fake) = app(backend).await;
+    let joko = due(&t, "Bapak Joko", "B 1234 XYZ", "081111111111").await;
+    let siti = due(&t, "Ibu Siti", "B 2 S", "082222222222").await;
+    let budi = t
+        .call(
+            Method::POST,
+            "/customers",
+            Some(json!({"name": "Budi", "no_hp": "081111111111", "vehicles": []})),
+        )
+        .await;
+    let budi = budi.body["id"].as_str().unwrap().to_string();
+    let flag = |body: &Value| body["opted_out"].clone();
+    let record = |id: &str| format!("/manual-whatsapp/{id}");
+    assert_eq!(
+        flag(&t.call(Method::GET, &record(&joko), None).await.body),
+        json!(false)
+    );
+
+    // Only Siti's vehicle: her record, not her number.
+    opt_out(&t, json!({"no_hp": "082222222222", "nopol": "B 2 S"})).await;
+    opt_out(&t, json!({"no_hp": "081111111111"})).await;
+    assert_eq!(
+        flag(&t.call(Method::GET, &record(&joko), None).await.body),
+        json!(true)
+    );
+    assert_eq!(
+        flag(&t.call(Method::GET, &record(&siti), None).await.body),
+        json!(true)
+    );
+    let rows = t.call(Method::GET, "/manual-whatsapp", None).await.body;
+    let flags: Vec<(Value, Value)> = rows["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["customer_name"].clone(), flag(r)))
+        .collect();
+    assert_eq!(flags.len(), 2);
+    assert!(flags.iter().all(|(_, f)| *f == json!(true)), "{flags:?}");
+    let customer = t
+        .call(Method::GET, &format!("/customers/{budi}"), None)
+        .await
+        .body;
+    assert_eq!(flag(&customer), json!(true));
+    let customers = t.call(Method::GET, "/customers", None).await.body;
+    assert_eq!(flag(&customers["data"][0]), json!(true));
+
+    t.call(Method::DELETE, "/opt-outs/081111111111", None).await;
+    assert_eq!(
+        flag(&t.call(Method::GET, &record(&joko), None).await.body),
+        json!(false)
+    );
+    let customer = t
+        .call(Method::GET, &format!("/customers/{budi}"), None)
+        .await
+        .body;
+    assert_eq!(flag(&customer), json!(false));
 }

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::Records;
 use super::input::ImportRow;
-use super::service::{Dashboard, ImportFailure, RecordList, Summary};
-use super::{ManualRecord, NewRecord, RecordPatch};
+use super::service::{Dashboard, ImportFailure, RecordAnswer, RecordList, Summary};
+use super::{NewRecord, RecordPatch};
 use crate::error::ApiError;
 use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
@@ -38,9 +38,10 @@ pub struct SummaryAnswer {
 pub async fn create<A: HasRecords>(
     State(app): State<Arc<A>>,
     Valid(new): Valid<NewRecord>,
-) -> Result<(StatusCode, Json<ManualRecord>), ApiError> {
-    let record = app.records().create(new).await?;
-    Ok((StatusCode::CREATED, Json(record)))
+) -> Result<(StatusCode, Json<RecordAnswer>), ApiError> {
+    let records = app.records();
+    let record = records.create(new).await?;
+    Ok((StatusCode::CREATED, Json(records.answer(record).await?)))
 }
 
 pub async fn bulk_import<A: HasRecords>(
@@ -84,30 +85,38 @@ pub async fn list<A: HasRecords>(
 pub async fn get<A: HasRecords>(
     State(app): State<Arc<A>>,
     Path(id): Path<String>,
-) -> Answer<ManualRecord> {
-    Ok(Json(app.records().get(&id).await?))
+) -> Answer<RecordAnswer> {
+    let records = app.records();
+    let record = records.get(&id).await?;
+    Ok(Json(records.answer(record).await?))
 }
 
 pub async fn get_by_nopol<A: HasRecords>(
     State(app): State<Arc<A>>,
     Path(nopol): Path<String>,
-) -> Answer<ManualRecord> {
-    Ok(Json(app.records().get_by_nopol(&nopol).await?))
+) -> Answer<RecordAnswer> {
+    let records = app.records();
+    let record = records.get_by_nopol(&nopol).await?;
+    Ok(Json(records.answer(record).await?))
 }
 
 pub async fn update<A: HasRecords>(
     State(app): State<Arc<A>>,
     Path(id): Path<String>,
     Valid(patch): Valid<RecordPatch>,
-) -> Answer<ManualRecord> {
-    Ok(Json(app.records().update(&id, patch).await?))
+) -> Answer<RecordAnswer> {
+    let records = app.records();
+    let record = records.update(&id, patch).await?;
+    Ok(Json(records.answer(record).await?))
 }
 
 pub async fn toggle_active<A: HasRecords>(
     State(app): State<Arc<A>>,
     Path(id): Path<String>,
-) -> Answer<ManualRecord> {
-    Ok(Json(app.records().toggle_active(&id).await?))
+) -> Answer<RecordAnswer> {
+    let records = app.records();
+    let record = records.toggle_active(&id).await?;
+    Ok(Json(records.answer(record).await?))
 }
 
 pub async fn delete<A: HasRecords>(
@@ -142,7 +151,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
     .doc(|| {
         Doc::new("manual-whatsapp", "Create a manual WhatsApp customer")
             .body::<super::NewRecord>()
-            .json::<super::ManualRecord>(StatusCode::CREATED, "The record")
+            .json::<super::RecordAnswer>(StatusCode::CREATED, "The record")
             .fails(&[StatusCode::CONFLICT])
     }),
     route(
@@ -196,7 +205,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
     )
     .doc(|| {
         Doc::new("manual-whatsapp", "One record")
-            .json::<super::ManualRecord>(StatusCode::OK, "The record")
+            .json::<super::RecordAnswer>(StatusCode::OK, "The record")
     }),
     route(
         "manual-get-by-nopol",
@@ -206,7 +215,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
     )
     .doc(|| {
         Doc::new("manual-whatsapp", "The record of a plate, in any spelling")
-            .json::<super::ManualRecord>(StatusCode::OK, "The record")
+            .json::<super::RecordAnswer>(StatusCode::OK, "The record")
             .fails(&[StatusCode::UNPROCESSABLE_ENTITY])
     }),
     route(
@@ -218,7 +227,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
     .doc(|| {
         Doc::new("manual-whatsapp", "Change a record (partial)")
             .body::<super::RecordPatch>()
-            .json::<super::ManualRecord>(StatusCode::OK, "The updated record")
+            .json::<super::RecordAnswer>(StatusCode::OK, "The updated record")
             .fails(&[StatusCode::CONFLICT])
     }),
     route(
@@ -229,7 +238,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
     )
     .doc(|| {
         Doc::new("manual-whatsapp", "Switch a record between active and inactive")
-            .json::<super::ManualRecord>(StatusCode::OK, "The updated record")
+            .json::<super::RecordAnswer>(StatusCode::OK, "The updated record")
             .fails(&[StatusCode::CONFLICT])
     }),
     route(

@@ -12,6 +12,7 @@ use crate::clock::WorkshopClock;
 use crate::import::{Claimed, ImportReport, Importer, Mode, Origin, Problem, Refusal};
 use crate::manual::store::{ListQuery, ManualStore};
 use crate::nopol::Nopol;
+use crate::optout::OptOuts;
 use crate::query::encode_cursor;
 use crate::store_error::{StoreError, retry_while_stale};
 use crate::validation::FieldError;
@@ -24,6 +25,18 @@ pub const UPCOMING_DAYS: u64 = 7;
 pub struct Records<'a> {
     pub store: &'a dyn ManualStore,
     pub time: &'a WorkshopClock,
+    /// Who asked to receive no more messages: shown on every record.
+    pub opt_outs: OptOuts<'a>,
+}
+
+/// A record as the API shows it: its fields and whether its number (or its vehicle) opted out.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ManualRecordAnswer)]
+pub struct RecordAnswer {
+    #[serde(flatten)]
+    pub record: ManualRecord,
+    /// Its number, or this vehicle, receives no messages (`/opt-outs`).
+    pub opted_out: bool,
 }
 
 /// Why a records' request was refused. Each says, in Indonesian, what the caller can do.
@@ -90,7 +103,7 @@ pub struct RecordList {
     pub total: u64,
     pub active: u64,
     pub inactive: u64,
-    pub data: Vec<ManualRecord>,
+    pub data: Vec<RecordAnswer>,
     /// Pass as `cursor` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
@@ -154,7 +167,8 @@ impl Records<'_> {
     pub async fn list(&self, query: &ListQuery) -> Result<RecordList, StoreError> {
         let counts = self.store.counts().await?;
         let page = self.store.list(query).await?;
-        let (data, next_after) = fit_page(page.items, page.next_after, ManualRecord::list_key);
+        let (records, next_after) = fit_page(page.items, page.next_after, ManualRecord::list_key);
+        let data = self.answers(records).await?;
         Ok(RecordList {
             total: counts.total,
             active: counts.active,
@@ -162,6 +176,32 @@ impl Records<'_> {
             data,
             next_cursor: next_after.as_deref().map(encode_cursor),
         })
+    }
+
+    /// `records` as the API shows them, each with its opt-out.
+    pub async fn answers(
+        &self,
+        records: Vec<ManualRecord>,
+    ) -> Result<Vec<RecordAnswer>, StoreError> {
+        let recipients: Vec<(&str, Option<&str>)> = records
+            .iter()
+            .map(|r| (r.no_hp.as_str(), Some(r.nopol.as_str())))
+            .collect();
+        let flags = self.opt_outs.flags(&recipients).await?;
+        Ok(records
+            .into_iter()
+            .zip(flags)
+            .map(|(record, opted_out)| RecordAnswer { record, opted_out })
+            .collect())
+    }
+
+    /// `record` as the API shows it.
+    pub async fn answer(&self, record: ManualRecord) -> Result<RecordAnswer, StoreError> {
+        let opted_out = self
+            .opt_outs
+            .blocks(&record.no_hp, Some(&record.nopol))
+            .await?;
+        Ok(RecordAnswer { record, opted_out })
     }
 
     /// The record `id`; ids that are not UUIDs cannot exist.

@@ -134,6 +134,17 @@ impl OptOuts<'_> {
         self.store.blocks(no_hp, nopol).await
     }
 
+    /// Whether each of `recipients` (a number and, when given, a vehicle) opted out, in order.
+    pub async fn flags(
+        &self,
+        recipients: &[(&str, Option<&str>)],
+    ) -> Result<Vec<bool>, StoreError> {
+        let asks = recipients
+            .iter()
+            .map(|(no_hp, nopol)| self.blocks(no_hp, *nopol));
+        futures::future::try_join_all(asks).await
+    }
+
     /// The list, newest first, a page at most as large as one answer carries.
     pub async fn list(&self, limit: usize, after: Option<&str>) -> Result<OptOutList, OptOutError> {
         let page = self.store.opt_outs(limit, after).await?;

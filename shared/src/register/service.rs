@@ -12,6 +12,7 @@ use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
 use crate::import::{Claimed, ImportReport, Importer, Mode, Origin, Problem, Refusal};
 use crate::nopol::Nopol;
+use crate::optout::OptOuts;
 use crate::query::encode_cursor;
 use crate::register::store::RegisterStore;
 use crate::store_error::{StoreError, retry_while_stale};
@@ -23,6 +24,8 @@ pub struct Register<'a> {
     pub store: &'a dyn RegisterStore,
     pub time: &'a WorkshopClock,
     pub service_interval_months: u32,
+    /// Who asked to receive no more messages: shown on every customer.
+    pub opt_outs: OptOuts<'a>,
 }
 
 /// Why a register request was refused. Each says, in Indonesian, what the caller can do.
@@ -66,7 +69,18 @@ fn written<T>(
 pub struct CustomerView {
     #[serde(flatten)]
     pub customer: Customer,
+    /// The customer's number receives no messages (`/opt-outs`).
+    pub opted_out: bool,
     pub vehicles: Vec<VehicleView>,
+}
+
+/// A row of the customers list: the customer and whether its number opted out.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CustomerRow {
+    #[serde(flatten)]
+    pub customer: Customer,
+    /// The customer's number receives no messages (`/opt-outs`).
+    pub opted_out: bool,
 }
 
 /// The vehicle that a `NopolTaken(key)` names, in display form.
@@ -131,17 +145,22 @@ fn vehicle_row(origin: &Origin, i: usize) -> Option<usize> {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomerList {
     pub total: u64,
-    pub data: Vec<Customer>,
+    pub data: Vec<CustomerRow>,
     /// Pass as `cursor` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
 impl Register<'_> {
-    fn view(&self, customer: &Customer, vehicles: &[Vehicle]) -> CustomerView {
-        CustomerView {
+    async fn view(
+        &self,
+        customer: &Customer,
+        vehicles: &[Vehicle],
+    ) -> Result<CustomerView, StoreError> {
+        Ok(CustomerView {
             customer: customer.clone(),
+            opted_out: self.opt_outs.blocks(&customer.no_hp, None).await?,
             vehicles: vehicles.iter().map(|v| self.vehicle_view(v)).collect(),
-        }
+        })
     }
 
     fn vehicle_view(&self, vehicle: &Vehicle) -> VehicleView {
@@ -159,7 +178,9 @@ impl Register<'_> {
     pub async fn create(&self, new: NewCustomer) -> Result<CustomerView, RegisterError> {
         let registration = self.registration(new)?;
         match self.store.insert_registration(&registration).await {
-            Ok(()) => Ok(self.view(&registration.customer, &registration.vehicles)),
+            Ok(()) => Ok(self
+                .view(&registration.customer, &registration.vehicles)
+                .await?),
             Err(StoreError::NopolTaken(key)) => Err(RegisterError::NopolTaken(taken_nopol(
                 &registration.vehicles,
                 &key,
@@ -194,7 +215,18 @@ impl Register<'_> {
             .store
             .customers(page.limit, page.after.as_deref())
             .await?;
-        let (data, next_after) = fit_page(page.items, page.next_after, Customer::list_key);
+        let (customers, next_after) = fit_page(page.items, page.next_after, Customer::list_key);
+        let recipients: Vec<(&str, Option<&str>)> =
+            customers.iter().map(|c| (c.no_hp.as_str(), None)).collect();
+        let flags = self.opt_outs.flags(&recipients).await?;
+        let data = customers
+            .into_iter()
+            .zip(flags)
+            .map(|(customer, opted_out)| CustomerRow {
+                customer,
+                opted_out,
+            })
+            .collect();
         Ok(CustomerList {
             total: counts.customers,
             data,
@@ -228,7 +260,7 @@ impl Register<'_> {
     pub async fn get(&self, id: &str) -> Result<CustomerView, RegisterError> {
         let customer = self.customer(id).await?;
         let vehicles = self.store.vehicles_of(id).await?;
-        Ok(self.view(&customer, &vehicles))
+        Ok(self.view(&customer, &vehicles).await?)
     }
 
     pub async fn update(
@@ -247,7 +279,7 @@ impl Register<'_> {
         })
         .await?;
         let vehicles = self.store.vehicles_of(id).await?;
-        Ok(self.view(&updated, &vehicles))
+        Ok(self.view(&updated, &vehicles).await?)
     }
 
     /// Deletes the customer and its vehicles; its report rows stay, as history.
@@ -473,6 +505,33 @@ mod tests {
         }
     }
 
+    /// Nothing of the opt-outs is asked by a bulk import.
+    #[async_trait]
+    impl crate::optout::OptOutStore for Unreachable {
+        async fn add_opt_out(
+            &self,
+            _: &crate::optout::OptOut,
+        ) -> Result<Option<crate::optout::OptOut>, StoreError> {
+            unreachable!()
+        }
+        async fn remove_opt_out(&self, _: &str) -> Result<bool, StoreError> {
+            unreachable!()
+        }
+        async fn remove_opt_outs_of(&self, _: &str) -> Result<usize, StoreError> {
+            unreachable!()
+        }
+        async fn blocks(&self, _: &str, _: Option<&str>) -> Result<bool, StoreError> {
+            unreachable!()
+        }
+        async fn opt_outs(
+            &self,
+            _: usize,
+            _: Option<&str>,
+        ) -> Result<crate::optout::OptOutPage, StoreError> {
+            unreachable!()
+        }
+    }
+
     /// A customer the database fails to store is a failed row that says so in the caller's
     /// words; the database's own words stay in the log.
     #[tokio::test]
@@ -482,6 +541,10 @@ mod tests {
             store: &Unreachable,
             time: &time,
             service_interval_months: 3,
+            opt_outs: crate::optout::OptOuts {
+                store: &Unreachable,
+                time: &time,
+            },
         };
         let body = json!({"name": "Budi", "no_hp": "081234567890",
             "vehicles": [{"nopol": "B 1234 CD", "model": "Avanza"}]});
