@@ -129,6 +129,14 @@ impl App {
         if secrets.starsender_api_key.is_some() {
             config.starsender_api_key = secrets.starsender_api_key.clone();
         }
+        if config.whatsapp_provider == crate::gateway::Provider::StarSender
+            && config.starsender_api_key.is_none()
+        {
+            tracing::error!(
+                "WHATSAPP_PROVIDER=starsender but the secret's starsender_api_key is empty: every \
+                 send answers 503 and the daily run fails until it is set"
+            );
+        }
         let auth = Auth::new(secrets.jwt_secret.as_bytes(), &config)?;
         let table = required_var("TABLE_NAME")?;
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
