@@ -130,6 +130,9 @@ SCHEDULE_GROUP=default
 WORKSHOP_TZ=Asia/Jakarta
 WORKSHOP_NAME=BengkelUji
 WORKSHOP_PHONE=081234567890
+# The template's provider is starsender; this tier has no StarSender, so the outbox (counted as
+# sent, as only the outbox provider's messages are).
+WHATSAPP_PROVIDER=outbox
 RUST_LOG=info
 EOF
 # The function inherits this environment too; --env-file adds the function's own.
