@@ -25,7 +25,8 @@ pub enum Behaviour {
     Refuse,
     /// HTTP 500 with a JSON error.
     ServerError,
-    /// Never answers (the client's timeout must fire).
+    /// Accepts the request (it is received, and counted in [`FakeStarSender::received`]) and
+    /// then never answers: the client's timeout fires with the message possibly delivered.
     Hang,
     /// HTTP 200 and a JSON body that never ends, without a `Content-Length`: only a client
     /// that stops reading gets past it before its timeout.

@@ -381,11 +381,12 @@ async fn the_log_is_newest_first_filterable_and_paginated() {
     }
 }
 
+on_both_stores!(starsender_without_a_key_answers_503_on_every_send);
+
 /// StarSender without a key: the service runs, every send answers 503 and nothing is sent,
-/// claimed, logged or counted.
-#[tokio::test]
-async fn starsender_without_a_key_answers_503_on_every_send() {
-    let (t, fake) = with_gateway(|config| config.starsender_api_key = None).await;
+/// claimed, logged or counted; the daily run fails.
+async fn starsender_without_a_key_answers_503_on_every_send(backend: Backend) {
+    let (t, fake) = common::with_gateway(backend, |config| config.starsender_api_key = None).await;
     let created = t
         .create(common::customer("Bapak Joko", "B 1234 XYZ", "081111111111"))
         .await;
