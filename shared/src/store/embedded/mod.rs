@@ -272,6 +272,21 @@ fn read<T>(
     work(&txn)
 }
 
+/// Runs `work` on `table` in a read transaction; a table never written yet reads as empty
+/// (`None`).
+fn read_table<T>(
+    db: &Database,
+    table: TableDefinition<&'static str, &'static str>,
+    work: impl FnOnce(Option<&redb::ReadOnlyTable<&'static str, &'static str>>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let txn = db.begin_read().map_err(other)?;
+    match txn.open_table(table) {
+        Ok(opened) => work(Some(&opened)),
+        Err(redb::TableError::TableDoesNotExist(_)) => work(None),
+        Err(e) => Err(other(e)),
+    }
+}
+
 /// The records `ids` name, in that order (an id whose record vanished is left out).
 fn records_of(
     txn: &redb::ReadTransaction,
@@ -359,9 +374,7 @@ impl Tables<'_> {
     /// before `now` is unknown (its holder died), never taken over.
     fn claim(&mut self, key: &str, now: i128, lease_until: i128) -> Result<Claim, StoreError> {
         match self.claim_state(key)? {
-            Some((state, _)) if state == SENT => Ok(Claim::AlreadySent),
-            Some((state, lease)) if state == HELD && lease >= now => Ok(Claim::Busy),
-            Some(_) => Ok(Claim::Unknown),
+            Some((state, lease)) => Ok(standing(&state, lease, now)),
             None => {
                 self.claims
                     .insert(key, (HELD, lease_until))
@@ -369,17 +382,6 @@ impl Tables<'_> {
                 Ok(Claim::Won)
             }
         }
-    }
-
-    /// How claim `key` stands at `now`, without taking it.
-    fn peek(&self, key: &str, now: i128) -> Result<Option<Claim>, StoreError> {
-        Ok(self
-            .claim_state(key)?
-            .map(|(state, lease)| match state.as_str() {
-                SENT => Claim::AlreadySent,
-                HELD if lease >= now => Claim::Busy,
-                _ => Claim::Unknown,
-            }))
     }
 
     /// Marks claim `key` unknown, unless it is sent.
@@ -423,6 +425,15 @@ impl Tables<'_> {
     fn settle_claim(&mut self, key: &str) -> Result<(), StoreError> {
         self.claims.insert(key, (SENT, 0)).map_err(other)?;
         Ok(())
+    }
+}
+
+/// What a claim that stands in `state`, leased until `lease`, is at `now` to anyone else.
+fn standing(state: &str, lease: i128, now: i128) -> Claim {
+    match state {
+        SENT => Claim::AlreadySent,
+        HELD if lease >= now => Claim::Busy,
+        _ => Claim::Unknown,
     }
 }
 
@@ -675,7 +686,17 @@ impl ReminderStore for EmbeddedStore {
     async fn peek(&self, key: &str, now: DateTime<Utc>) -> Result<Option<Claim>, StoreError> {
         let key = key.to_string();
         let now = nanos(now);
-        self.run(move |db| write(db, |t| t.peek(&key, now))).await
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(other)?;
+            let claims = match txn.open_table(CLAIMS) {
+                Ok(claims) => claims,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(e) => return Err(other(e)),
+            };
+            let stored = claims.get(key.as_str()).map_err(other)?;
+            Ok(stored.map(|v| standing(v.value().0, v.value().1, now)))
+        })
+        .await
     }
 
     async fn mark_unknown(&self, key: &str, _now: DateTime<Utc>) -> Result<(), StoreError> {

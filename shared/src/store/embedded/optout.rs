@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use redb::{Database, ReadableTable, Table, TableDefinition};
 
-use super::{EmbeddedStore, from_json, other, to_json};
+use super::{EmbeddedStore, from_json, other, read_table, to_json};
 use crate::optout::{OptOut, OptOutPage, OptOutStore, scope};
 use crate::store_error::StoreError;
 
@@ -82,7 +82,8 @@ impl OptOutStore for EmbeddedStore {
         let mut scopes = vec![scope(no_hp, None)];
         scopes.extend(nopol.map(|nopol| scope(no_hp, Some(nopol))));
         self.run(move |db| {
-            with_opt_outs(db, |table| {
+            read_table(db, OPT_OUTS, |table| {
+                let Some(table) = table else { return Ok(false) };
                 for scope in &scopes {
                     if table.get(scope.as_str()).map_err(other)?.is_some() {
                         return Ok(true);
@@ -97,9 +98,15 @@ impl OptOutStore for EmbeddedStore {
     async fn opt_outs(&self, limit: usize, after: Option<&str>) -> Result<OptOutPage, StoreError> {
         let after = after.map(str::to_string);
         self.run(move |db| {
-            with_opt_outs(db, |table| {
+            read_table(db, OPT_OUTS, |table| {
                 let mut all = Vec::new();
-                for entry in table.iter().map_err(other)? {
+                for entry in table
+                    .map(|t| t.iter())
+                    .transpose()
+                    .map_err(other)?
+                    .into_iter()
+                    .flatten()
+                {
                     let (_, json) = entry.map_err(other)?;
                     all.push(from_json::<OptOut>(json.value())?);
                 }

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use redb::{Database, ReadableTable, Table, TableDefinition};
 
-use super::{EmbeddedStore, from_json, other, to_json};
+use super::{EmbeddedStore, from_json, other, read_table, to_json};
 use crate::replies::{InboxStore, Reply, ReplyPage};
 use crate::store_error::StoreError;
 
@@ -43,9 +43,15 @@ impl InboxStore for EmbeddedStore {
     async fn inbox(&self, limit: usize, after: Option<&str>) -> Result<ReplyPage, StoreError> {
         let after = after.map(str::to_string);
         self.run(move |db| {
-            with_replies(db, |table| {
+            read_table(db, REPLIES, |table| {
                 let mut texts = Vec::new();
-                for entry in table.iter().map_err(other)? {
+                for entry in table
+                    .map(|t| t.iter())
+                    .transpose()
+                    .map_err(other)?
+                    .into_iter()
+                    .flatten()
+                {
                     let (_, json) = entry.map_err(other)?;
                     let reply: Reply = from_json(json.value())?;
                     if reply.action.is_none() {
