@@ -134,15 +134,25 @@ impl OptOuts<'_> {
         self.store.blocks(no_hp, nopol).await
     }
 
-    /// Whether each of `recipients` (a number and, when given, a vehicle) opted out, in order.
+    /// Whether each of `recipients` (a number and, when given, a vehicle) opted out, in order:
+    /// one read of every scope they could be stopped by.
     pub async fn flags(
         &self,
         recipients: &[(&str, Option<&str>)],
     ) -> Result<Vec<bool>, StoreError> {
-        let asks = recipients
+        let scopes_of = |(no_hp, nopol): &(&str, Option<&str>)| {
+            let mut scopes = vec![scope(no_hp, None)];
+            scopes.extend(nopol.map(|nopol| scope(no_hp, Some(nopol))));
+            scopes
+        };
+        let mut wanted: Vec<String> = recipients.iter().flat_map(scopes_of).collect();
+        wanted.sort();
+        wanted.dedup();
+        let stored = self.store.stored_scopes(&wanted).await?;
+        Ok(recipients
             .iter()
-            .map(|(no_hp, nopol)| self.blocks(no_hp, *nopol));
-        futures::future::try_join_all(asks).await
+            .map(|r| scopes_of(r).iter().any(|s| stored.contains(s)))
+            .collect())
     }
 
     /// The list, newest first, a page at most as large as one answer carries.

@@ -1,5 +1,7 @@
 //! The opt-outs' port. The adapters in `crate::store` implement it.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 
 use super::OptOut;
@@ -24,6 +26,9 @@ pub trait OptOutStore: Send + Sync {
     /// Whether `no_hp` opted out as a whole, or for vehicle `nopol`: a strongly consistent
     /// read, so that an opt-out stored before it is always seen.
     async fn blocks(&self, no_hp: &str, nopol: Option<&str>) -> Result<bool, StoreError>;
+    /// Which of `scopes` (see [`super::scope`]) hold an opt-out, read strongly in as few
+    /// requests as the store allows.
+    async fn stored_scopes(&self, scopes: &[String]) -> Result<HashSet<String>, StoreError>;
     /// Up to `limit` opt-outs older than `after` (a `list_key`), newest first.
     async fn opt_outs(&self, limit: usize, after: Option<&str>) -> Result<OptOutPage, StoreError>;
 }

@@ -523,6 +523,12 @@ mod tests {
         async fn blocks(&self, _: &str, _: Option<&str>) -> Result<bool, StoreError> {
             unreachable!()
         }
+        async fn stored_scopes(
+            &self,
+            _: &[String],
+        ) -> Result<std::collections::HashSet<String>, StoreError> {
+            unreachable!()
+        }
         async fn opt_outs(
             &self,
             _: usize,

@@ -4,6 +4,8 @@
 //! `log_key` (its list key), the fields. `messages-index` (`log`, `log_key`) gives the list
 //! newest first; a send reads the one or two scopes it could be stopped by, strongly.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -84,6 +86,19 @@ impl OptOutStore for DynamoStore {
             }
         }
         Ok(false)
+    }
+
+    /// One consistent `BatchGetItem` per 100 scopes.
+    async fn stored_scopes(&self, scopes: &[String]) -> Result<HashSet<String>, StoreError> {
+        let pks = scopes.iter().map(|scope| format!("{PREFIX}{scope}"));
+        let found = self.batch_get(pks).await?;
+        Ok(found
+            .iter()
+            .filter_map(|item| match item.get(PK) {
+                Some(AttributeValue::S(pk)) => pk.strip_prefix(PREFIX).map(str::to_string),
+                _ => None,
+            })
+            .collect())
     }
 
     /// Newest first; one beyond the page is read so that `next_after` is set only when more

@@ -2,6 +2,8 @@
 //! number, `628…#B1234XYZ` for a vehicle), each write its own transaction. The list is read
 //! whole and sorted: it holds the few numbers that asked to stop.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use redb::{Database, ReadableTable, Table, TableDefinition};
 
@@ -90,6 +92,25 @@ impl OptOutStore for EmbeddedStore {
                     }
                 }
                 Ok(false)
+            })
+        })
+        .await
+    }
+
+    async fn stored_scopes(&self, scopes: &[String]) -> Result<HashSet<String>, StoreError> {
+        let scopes = scopes.to_vec();
+        self.run(move |db| {
+            read_table(db, OPT_OUTS, |table| {
+                let mut stored = HashSet::new();
+                let Some(table) = table else {
+                    return Ok(stored);
+                };
+                for scope in scopes {
+                    if table.get(scope.as_str()).map_err(other)?.is_some() {
+                        stored.insert(scope);
+                    }
+                }
+                Ok(stored)
             })
         })
         .await
