@@ -2,13 +2,13 @@
 # hostile.sh); the caller defines `fail`.
 #
 # start_local_server BIN DIR: serves a fresh store in DIR (its log in DIR/server.log) on a free
-# loopback port, with no gateway key (messages go to the local outbox) and quiet logs, and
+# loopback port, with the outbox provider (messages kept, never sent) and quiet logs, and
 # returns once it answers. Sets SERVER (its pid), URL, TOKEN (valid for two hours) and LOG.
 start_local_server() {
   local bin=$1 dir=$2
   PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   export DATA_DIR="$dir" PORT RUST_LOG=warn
-  unset STARSENDER_API_KEY JWT_ISSUER JWT_AUDIENCE CORS_ALLOW_ORIGINS
+  unset WHATSAPP_PROVIDER STARSENDER_API_KEY STARSENDER_WEBHOOK_SECRET JWT_ISSUER JWT_AUDIENCE CORS_ALLOW_ORIGINS
   mkdir -p "$dir"
   LOG="$dir/server.log"
   TOKEN=$("$bin" token 2) || fail "local token"
