@@ -160,7 +160,7 @@ impl HasRegister for App {
         register::Register {
             store: self.register.as_ref(),
             time: &self.time,
-            service_interval_months: self.config.service_interval_months,
+            plan: self.config.service_plan,
         }
     }
 }
@@ -206,7 +206,8 @@ impl HasReminders for App {
                 days_threshold: config.reminder_days_threshold,
                 concurrency: config.reminder_concurrency,
                 gateway_timeout: config.gateway_timeout,
-                service_interval_months: config.service_interval_months,
+                service_plan: config.service_plan,
+                ask_odometer: config.ask_odometer,
             },
             time: &self.time,
         }
