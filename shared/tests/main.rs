@@ -23,3 +23,4 @@ mod scheduler;
 mod sheets;
 mod template;
 mod texts;
+mod visits;

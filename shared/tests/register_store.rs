@@ -139,6 +139,14 @@ fn vehicle(owner: &Customer, nopol: &str, last_visit: Option<NaiveDate>) -> Vehi
         nopol: nopol.to_string(),
         model: "Honda Beat".into(),
         last_visit,
+        kind: Default::default(),
+        service_interval_km: None,
+        service_interval_months: None,
+        odometer_km: None,
+        odometer_date: None,
+        service_odometer_km: None,
+        measured_km_per_day: None,
+        due_on: None,
         created_at: owner.created_at,
         updated_at: owner.created_at,
         version: 1,
@@ -149,7 +157,11 @@ fn vehicle(owner: &Customer, nopol: &str, last_visit: Option<NaiveDate>) -> Vehi
 fn registration(minute: i64, plates: &[&str]) -> Registration {
     let customer = customer(minute);
     let vehicles = plates.iter().map(|p| vehicle(&customer, p, None)).collect();
-    Registration { customer, vehicles }
+    Registration {
+        customer,
+        vehicles,
+        visits: Vec::new(),
+    }
 }
 
 /// A distinct plate per `n`: `B 1 AA`, `B 2 AA`, ...
@@ -727,6 +739,7 @@ async fn delete_customer_takes_its_vehicles_and_nopols(store: Store) {
             vehicle(&owner, "B 2 AA", None),
         ],
         customer: owner,
+        visits: Vec::new(),
     };
     let kept = registration(1, &["B 3 AA"]);
     register(&store, &gone).await;
@@ -900,6 +913,7 @@ async fn visited_between_follows_vehicle_changes_by_visit_then_id(store: Store) 
         &Registration {
             customer: owner.clone(),
             vehicles: vehicles.clone(),
+            visits: Vec::new(),
         },
     )
     .await;
@@ -965,6 +979,7 @@ async fn visited_between_is_inclusive_and_brings_the_owner(store: Store) {
         &Registration {
             customer: a.clone(),
             vehicles: a_vehicles.clone(),
+            visits: Vec::new(),
         },
     )
     .await;
@@ -973,6 +988,7 @@ async fn visited_between_is_inclusive_and_brings_the_owner(store: Store) {
         &Registration {
             customer: b.clone(),
             vehicles: b_vehicles.clone(),
+            visits: Vec::new(),
         },
     )
     .await;

@@ -11,8 +11,8 @@ use super::Register;
 use super::VehicleView;
 use super::input::{CustomerPage, ImportRow};
 use super::input::{CustomerPatch, NewCustomer, NewVehicle, NewVisit, VehiclePatch, VisitPage};
-use super::{VisitList, VisitRecorded};
 use super::service::{CustomerList, CustomerView, ImportFailure};
+use super::{VisitList, VisitRecorded};
 use crate::error::ApiError;
 use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
@@ -353,14 +353,17 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             add_visit::<A>,
         )
         .doc(|| {
-            Doc::new("customers", "Record a visit of a vehicle, with its odometer")
-                .about(
-                    "Moves the vehicle's last visit when it is the latest; a reading below an \
+            Doc::new(
+                "customers",
+                "Record a visit of a vehicle, with its odometer",
+            )
+            .about(
+                "Moves the vehicle's last visit when it is the latest; a reading below an \
                      earlier one (or above a later one) is refused (422).",
-                )
-                .body::<NewVisit>()
-                .json::<VisitRecorded>(StatusCode::CREATED, "The visit and the vehicle after it")
-                .fails(&[StatusCode::CONFLICT])
+            )
+            .body::<NewVisit>()
+            .json::<VisitRecorded>(StatusCode::CREATED, "The visit and the vehicle after it")
+            .fails(&[StatusCode::CONFLICT])
         }),
         route(
             "register-visit-list",
@@ -380,9 +383,12 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             delete_visit::<A>,
         )
         .doc(|| {
-            Doc::new("customers", "Delete a visit; the vehicle's estimate follows")
-                .empty(StatusCode::NO_CONTENT, "Deleted")
-                .fails(&[StatusCode::CONFLICT])
+            Doc::new(
+                "customers",
+                "Delete a visit; the vehicle's estimate follows",
+            )
+            .empty(StatusCode::NO_CONTENT, "Deleted")
+            .fails(&[StatusCode::CONFLICT])
         }),
     ]
 }

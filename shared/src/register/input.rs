@@ -48,7 +48,12 @@ fn kind(f: &mut Fields) -> Slot<VehicleKind> {
 fn positive(f: &mut Fields, name: &str, max: u64) -> Slot<u32> {
     match f.whole(name, max) {
         Slot::Given(0) => {
-            f.reject(name, "greater_than_equal", "Input should be greater than or equal to 1", json!(0));
+            f.reject(
+                name,
+                "greater_than_equal",
+                "Input should be greater than or equal to 1",
+                json!(0),
+            );
             Slot::Invalid
         }
         Slot::Given(n) => Slot::Given(u32::try_from(n).unwrap_or(u32::MAX)),
@@ -119,7 +124,12 @@ impl NewVehicle {
         let visit_date = f.date("visit_date").given();
         let odometer_km = odometer(&mut f).given();
         if odometer_km.is_some() && visit_date.is_none() {
-            f.reject("visit_date", "missing", "Field required with odometer_km", Value::Null);
+            f.reject(
+                "visit_date",
+                "missing",
+                "Field required with odometer_km",
+                Value::Null,
+            );
         }
         match (f.finish(), plate, model) {
             (Ok(()), Some(nopol), Some(model)) => Ok(NewVehicle {
@@ -353,7 +363,8 @@ impl VehiclePatch {
         self.model.replace(&mut next.model);
         self.last_visit.update(&mut next.last_visit);
         self.kind.replace(&mut next.kind);
-        self.service_interval_km.update(&mut next.service_interval_km);
+        self.service_interval_km
+            .update(&mut next.service_interval_km);
         self.service_interval_months
             .update(&mut next.service_interval_months);
         next

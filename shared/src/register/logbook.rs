@@ -195,7 +195,9 @@ impl Register<'_> {
         };
         let recorded = retry_while_stale(|| async {
             let current = self.vehicle(&vehicle.id_customer, &vehicle.id).await?;
-            let visit = reading.clone().into_visit(&current, VisitSource::Reply, now);
+            let visit = reading
+                .clone()
+                .into_visit(&current, VisitSource::Reply, now);
             self.record(&current, visit, now).await
         })
         .await;

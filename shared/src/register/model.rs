@@ -109,7 +109,12 @@ impl Vehicle {
     pub fn summarised(mut self, visits: &[Visit], plan: &ServicePlan) -> Vehicle {
         let mut readings: Vec<Reading> = visits
             .iter()
-            .filter_map(|v| v.odometer_km.map(|km| Reading { on: v.visit_date, km }))
+            .filter_map(|v| {
+                v.odometer_km.map(|km| Reading {
+                    on: v.visit_date,
+                    km,
+                })
+            })
             .collect();
         readings.sort_by_key(|r| (r.on, r.km));
         let latest = readings.last();

@@ -11,9 +11,7 @@ const PACE_WINDOW_DAYS: u64 = 365;
 pub const PACE_MIN_DAYS: i64 = 14;
 
 /// What a vehicle is: the workshop's intervals and the default pace follow from it.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum VehicleKind {
     Motor,
@@ -187,7 +185,9 @@ impl DueInputs {
         let pace = self.km_per_day();
         let estimated = self.latest.map(|r| {
             let days = (today - r.on).num_days().max(0) as f64;
-            (f64::from(r.km) + pace * days).round().min(f64::from(u32::MAX)) as u32
+            (f64::from(r.km) + pace * days)
+                .round()
+                .min(f64::from(u32::MAX)) as u32
         });
         let due = self.due();
         Estimate {

@@ -493,7 +493,7 @@ mod tests {
         ) -> Result<Vec<DueVehicle>, StoreError> {
             unreachable!()
         }
-        async fn due_between(
+        async fn vehicles_due_between(
             &self,
             _: NaiveDate,
             _: NaiveDate,
@@ -506,10 +506,20 @@ mod tests {
         async fn visits_of(&self, _: &str, _: &str) -> Result<Vec<Visit>, StoreError> {
             unreachable!()
         }
-        async fn insert_visit(&self, _: &Vehicle, _: &Vehicle, _: &Visit) -> Result<(), StoreError> {
+        async fn insert_visit(
+            &self,
+            _: &Vehicle,
+            _: &Vehicle,
+            _: &Visit,
+        ) -> Result<(), StoreError> {
             unreachable!()
         }
-        async fn delete_visit(&self, _: &Vehicle, _: &Vehicle, _: &Visit) -> Result<(), StoreError> {
+        async fn delete_visit(
+            &self,
+            _: &Vehicle,
+            _: &Vehicle,
+            _: &Visit,
+        ) -> Result<(), StoreError> {
             unreachable!()
         }
     }

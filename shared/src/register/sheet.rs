@@ -28,7 +28,11 @@ pub const FIELDS: [SheetField; 8] = [
         ..field("last_visit", &["Last Visit", "last_visit"], false)
     },
     field("kind", &["Jenis", "kind"], false),
-    field("odometer_km", &["Odometer", "odometer_km", "Kilometer"], false),
+    field(
+        "odometer_km",
+        &["Odometer", "odometer_km", "Kilometer"],
+        false,
+    ),
     SheetField {
         date: true,
         ..field("visit_date", &["Tanggal Kunjungan", "visit_date"], false)
@@ -142,7 +146,9 @@ fn import_row(index: usize, rows: &[Read]) -> ImportRow {
 
 /// The body with its `Odometer` cell as a number when it reads as one (`23.450`, `23450 km`);
 /// otherwise as written, for the validation to refuse.
-fn with_odometer_number(mut body: serde_json::Map<String, Value>) -> serde_json::Map<String, Value> {
+fn with_odometer_number(
+    mut body: serde_json::Map<String, Value>,
+) -> serde_json::Map<String, Value> {
     let km = body
         .get("odometer_km")
         .and_then(Value::as_str)
@@ -245,7 +251,9 @@ impl Register<'_> {
                     Cell::Text(vehicle.model.clone()),
                     date(vehicle.last_visit),
                     Cell::Text(vehicle.kind.name().to_string()),
-                    vehicle.odometer_km.map_or(Cell::Empty, |km| Cell::Number(f64::from(km))),
+                    vehicle
+                        .odometer_km
+                        .map_or(Cell::Empty, |km| Cell::Number(f64::from(km))),
                     date(vehicle.odometer_date),
                     date(view.estimate.next_service),
                 ]);

@@ -65,7 +65,7 @@ pub trait RegisterStore: Send + Sync {
     ) -> Result<Vec<DueVehicle>, StoreError>;
     /// Vehicles whose `due_on` lies in `from..=to`, each with its customer, read through an
     /// index as [`Self::visited_between`] is.
-    async fn due_between(
+    async fn vehicles_due_between(
         &self,
         from: NaiveDate,
         to: NaiveDate,

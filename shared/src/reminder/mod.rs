@@ -16,8 +16,8 @@ use crate::clock::WorkshopClock;
 use crate::manual::{ManualRecord, RecordError, Records};
 use crate::messages::{MessageEntry, Messenger, SendingDisabled, Source, Status};
 use crate::register::plan::Estimate;
-use crate::register::{DueVehicle, ServicePlan, VehicleKind};
 use crate::register::store::RegisterStore;
+use crate::register::{DueVehicle, ServicePlan, VehicleKind};
 use crate::report::Delivery;
 use crate::report::store::ReportStore;
 use crate::store_error::StoreError;
@@ -194,9 +194,7 @@ impl Target {
 
     fn text(&self, settings: &ReminderSettings<'_>, days_left: Option<i64>) -> String {
         let (template, model, due) = match &self.owner {
-            Owner::Manual if self.next_service.is_none() => {
-                (settings.undated_template, None, None)
-            }
+            Owner::Manual if self.next_service.is_none() => (settings.undated_template, None, None),
             Owner::Manual => (settings.manual_template, None, None),
             Owner::Vehicle {
                 model, estimate, ..
@@ -295,9 +293,7 @@ impl Detail {
             Owner::Manual => (None, None),
             Owner::Vehicle {
                 id_customer, model, ..
-            } => {
-                (Some(id_customer.clone()), Some(model.clone()))
-            }
+            } => (Some(id_customer.clone()), Some(model.clone())),
         };
         Detail {
             id: target.id.clone(),
@@ -453,7 +449,7 @@ impl Reminders<'_> {
             .into_iter()
             .map(months)
             .fold((u32::MAX, 0), |(lo, hi), m| (lo.min(m), hi.max(m)));
-        let mut found = self.register.due_between(from, to).await?;
+        let mut found = self.register.vehicles_due_between(from, to).await?;
         let visited = self
             .register
             .visited_between(

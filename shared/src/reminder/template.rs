@@ -238,7 +238,9 @@ impl Template {
                 let why = match (kind, placeholder) {
                     (_, Placeholder::EstimatedOdometerKm) => " (a vehicle without a reading)",
                     (Kind::Undated, _) => " (a record without next_service)",
-                    (_, Placeholder::DueReasonText) => " (a manual record has no register due date)",
+                    (_, Placeholder::DueReasonText) => {
+                        " (a manual record has no register due date)"
+                    }
                     _ => " (a manual record has no model)",
                 };
                 return Err(TemplateError::NoValue(placeholder.name(), why));
@@ -461,9 +463,15 @@ mod tests {
             "B 1234 XYZ diperkirakan sudah menempuh 25.450 km, kira-kira 25.380 km."
         );
         let bare = Template::new("{estimated_odometer_km} km", Kind::Register, &maju);
-        assert!(matches!(bare, Err(TemplateError::NoValue("estimated_odometer_km", _))));
+        assert!(matches!(
+            bare,
+            Err(TemplateError::NoValue("estimated_odometer_km", _))
+        ));
         let manual = Template::new("{due_reason_text}", Kind::Dated, &maju);
-        assert!(matches!(manual, Err(TemplateError::NoValue("due_reason_text", _))));
+        assert!(matches!(
+            manual,
+            Err(TemplateError::NoValue("due_reason_text", _))
+        ));
     }
 
     #[test]

@@ -287,7 +287,7 @@ impl RegisterStore for DynamoStore {
     }
 
     /// `due-index`'s `vehicle` partition over the range, then the owners in batches.
-    async fn due_between(
+    async fn vehicles_due_between(
         &self,
         from: NaiveDate,
         to: NaiveDate,

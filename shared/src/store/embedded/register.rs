@@ -325,7 +325,7 @@ impl RegisterStore for EmbeddedStore {
     }
 
     /// The due index over the range (by `due_on`, then id), each vehicle with its owner.
-    async fn due_between(
+    async fn vehicles_due_between(
         &self,
         from: NaiveDate,
         to: NaiveDate,
