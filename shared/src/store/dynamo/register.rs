@@ -206,7 +206,7 @@ impl RegisterStore for DynamoStore {
         let found = self.query_all(request).await?;
         let mut vehicles = found
             .into_iter()
-            .map(versioned)
+            .map(vehicle_from)
             .collect::<Result<Vec<Vehicle>, _>>()?;
         vehicles.sort_by_key(Vehicle::nopol_key);
         Ok(vehicles)
@@ -214,7 +214,7 @@ impl RegisterStore for DynamoStore {
 
     async fn vehicle(&self, id: &str) -> Result<Option<Vehicle>, StoreError> {
         let found = self.get_kind(&vehicle_pk(id), VEHICLE).await?;
-        found.map(versioned).transpose()
+        found.map(vehicle_from).transpose()
     }
 
     /// One GetItem of the nopol's guard.
@@ -416,7 +416,7 @@ impl DynamoStore {
             .query_all(request)
             .await?
             .into_iter()
-            .map(versioned)
+            .map(vehicle_from)
             .collect::<Result<Vec<Vehicle>, _>>()?;
         let owners: BTreeSet<&str> = vehicles.iter().map(|v| v.id_customer.as_str()).collect();
         let mut customers = HashMap::new();
@@ -857,10 +857,16 @@ fn customer_item(customer: &Customer) -> Result<Item, StoreError> {
     Ok(item)
 }
 
+/// Where the vehicle's own `kind` (motor or mobil) is kept: `kind` names the item's type.
+const VEHICLE_KIND: &str = "vehicle_kind";
+
 /// The vehicle as stored: its serde form (`id_customer` puts it into `customer-index`), its
 /// version, and none of the attributes the record indexes are built on.
 fn vehicle_item(vehicle: &Vehicle) -> Result<Item, StoreError> {
     let mut item = attributes(vehicle)?;
+    if let Some(kind) = item.remove("kind") {
+        item.insert(VEHICLE_KIND.into(), kind);
+    }
     item.extend(key(vehicle_pk(&vehicle.id)));
     item.insert("kind".into(), s(VEHICLE));
     item.insert("version".into(), n(vehicle.version));
@@ -874,6 +880,16 @@ fn vehicle_item(vehicle: &Vehicle) -> Result<Item, StoreError> {
         item.insert("next_service".into(), value(&day)?);
     }
     Ok(item)
+}
+
+/// A vehicle read back from its item ([`vehicle_item`]); one written before kinds existed is a
+/// `mobil`.
+fn vehicle_from(mut item: Item) -> Result<Vehicle, StoreError> {
+    match item.remove(VEHICLE_KIND) {
+        Some(kind) => item.insert("kind".into(), kind),
+        None => item.remove("kind"),
+    };
+    versioned(item)
 }
 
 fn visit_pk(id: &str) -> String {
