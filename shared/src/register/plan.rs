@@ -206,7 +206,7 @@ pub fn format_km(km: u32) -> String {
     let digits = km.to_string();
     let mut text = String::new();
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             text.push('.');
         }
         text.push(digit);
