@@ -15,6 +15,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use bengkel::fake_starsender::{Behaviour, FakeStarSender};
+use bengkel::reminder::template::indonesian_date;
 use chrono::{Days, FixedOffset, Months, NaiveDate, Utc};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
@@ -673,6 +674,73 @@ async fn reset_a_customers_report_and_restore_it(page: &Page) -> Outcome {
 }
 
 /// The "Jumlah pesan" cell of the report row of `name`.
+/// A car's visits: two readings a month apart give its pace, the next service falls by
+/// kilometres before the date rule, and a reading that goes back is refused at its field.
+async fn record_visits_and_see_the_estimate(page: &Page) -> Outcome {
+    page.open("register", "Register pelanggan").await?;
+    page.type_into("#rf-name", "Dedi Kurniawan").await?;
+    page.type_into("#rf-hp", "081298765432").await?;
+    page.type_into("#rf-nopol", "B 3456 KLM").await?;
+    page.type_into("#rf-model", "Vario 125").await?;
+    page.click("#register-form button[type=submit]").await?;
+    page.sees("#register-vehicles", &["B 3456 KLM", "Vario 125"])
+        .await?;
+    page.click("button[aria-label='Kunjungan B 3456 KLM']")
+        .await?;
+    page.sees(
+        "#kunjungan",
+        &["Kunjungan B 3456 KLM", "Belum ada kunjungan."],
+    )
+    .await?;
+
+    let first = today() - Days::new(40);
+    let second = today() - Days::new(10);
+    page.set_date("#vf-date", first).await?;
+    page.type_into("#vf-km", "10.000").await?;
+    page.type_into("#vf-work", "Ganti oli").await?;
+    page.click("#kunjungan-form button[type=submit]").await?;
+    page.sees("#notice", &["Kunjungan B 3456 KLM", "dicatat."])
+        .await?;
+    page.set_date("#vf-date", second).await?;
+    page.type_into("#vf-km", "13000").await?;
+    page.type_into("#vf-work", "Servis CVT").await?;
+    page.click("#kunjungan-form button[type=submit]").await?;
+    // 3,000 km in 30 days: 100 a day; 5,000 km past 13,000 fifty days after the last visit.
+    let by_km = indonesian_date(second + Days::new(50));
+    page.sees(
+        "#kunjungan-estimasi",
+        &[
+            "Odometer terakhir 13.000 km",
+            "100 km/hari",
+            &format!("Service berikutnya {by_km}: diperkirakan sudah menempuh 18.000 km."),
+        ],
+    )
+    .await?;
+    page.sees(
+        "#kunjungan-list",
+        &["13.000 km", "Servis CVT", "10.000 km", "Bengkel"],
+    )
+    .await?;
+    page.sees(
+        "#register-vehicles",
+        &["13.000 km", &format!("{by_km} (kilometer)")],
+    )
+    .await?;
+
+    page.set_date("#vf-date", today()).await?;
+    page.type_into("#vf-km", "12000").await?;
+    page.click("#kunjungan-form button[type=submit]").await?;
+    page.sees(
+        "#kunjungan-form [data-error-for='odometer_km']",
+        &[
+            "Odometer 12.000 km",
+            "lebih rendah dari 13.000 km pada kunjungan",
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn frequency_of(page: &Page, name: &str) -> Result<String, Error> {
     for row in page
         .client
@@ -799,6 +867,12 @@ async fn workshop_staff_do_a_days_work_in_the_browser() {
         &page,
         "opt-outs-and-replies",
         stop_a_number_then_read_the_replies(&page).await,
+    )
+    .await;
+    journey(
+        &page,
+        "visits",
+        record_visits_and_see_the_estimate(&page).await,
     )
     .await;
     journey(&page, "policy", the_policy_refused_nothing(&page).await).await;

@@ -178,7 +178,7 @@ impl HasRegister for App {
         register::Register {
             store: self.register.as_ref(),
             time: &self.time,
-            service_interval_months: self.config.service_interval_months,
+            plan: self.config.service_plan,
             opt_outs: self.opt_outs(),
         }
     }
@@ -224,6 +224,7 @@ impl HasReplies for App {
         replies::Replies {
             inbox: self.inbox.as_ref(),
             opt_outs: self.opt_outs(),
+            register: self.register_service(),
             messenger: self.messenger(),
             time: &self.time,
         }
@@ -252,7 +253,8 @@ impl HasReminders for App {
                 days_threshold: config.reminder_days_threshold,
                 concurrency: config.reminder_concurrency,
                 worst_send: config.gateway().worst_send(),
-                service_interval_months: config.service_interval_months,
+                service_plan: config.service_plan,
+                ask_odometer: config.ask_odometer,
             },
             time: &self.time,
         }

@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use http::{HeaderValue, Uri};
 
 use crate::gateway::Provider;
+use crate::register::plan::{KindPlan, ServicePlan};
 use crate::reminder::template::{
     DEFAULT_REGISTER_TEMPLATE, DEFAULT_TEMPLATE, DEFAULT_UNDATED_TEMPLATE, Kind, Template, Workshop,
 };
@@ -47,8 +48,10 @@ pub struct Config {
     pub register_template: Template,
     /// The reminder text of manual records without a `next_service`.
     pub undated_template: Template,
-    /// Months from a vehicle's last visit to its next service.
-    pub service_interval_months: u32,
+    /// The service intervals and default pace of each kind of vehicle.
+    pub service_plan: ServicePlan,
+    /// Whether the register's reminders ask for the odometer (`REMINDER_ASK_ODOMETER`).
+    pub ask_odometer: bool,
     /// Days ahead the daily run reminds of (`send-reminders` takes its own).
     pub reminder_days_threshold: u32,
     /// Reminders sent at the same time by one run.
@@ -84,7 +87,8 @@ impl Default for Config {
             reminder_template: default_template(DEFAULT_TEMPLATE, Kind::Dated),
             register_template: default_template(DEFAULT_REGISTER_TEMPLATE, Kind::Register),
             undated_template: default_template(DEFAULT_UNDATED_TEMPLATE, Kind::Undated),
-            service_interval_months: 4,
+            service_plan: ServicePlan::default(),
+            ask_odometer: false,
             reminder_days_threshold: 3,
             reminder_concurrency: 5,
             cors_allow_origins: Vec::new(),
@@ -110,8 +114,8 @@ impl Config {
     /// `STARSENDER_DELAY_SECS`, `GATEWAY_CONNECT_TIMEOUT_MS`, `GATEWAY_TIMEOUT_MS`,
     /// `REMINDER_TEMPLATE`, `REGISTER_REMINDER_TEMPLATE`, `UNDATED_REMINDER_TEMPLATE`,
     /// `WORKSHOP_NAME`, `WORKSHOP_PHONE`,
-    /// `REMINDER_DAYS_THRESHOLD`, `REMINDER_CONCURRENCY`, `SERVICE_INTERVAL_MONTHS`,
-    /// `CORS_ALLOW_ORIGINS`.
+    /// `REMINDER_DAYS_THRESHOLD`, `REMINDER_CONCURRENCY`, `CORS_ALLOW_ORIGINS`, the service
+    /// plan's (see [`service_plan`]) and `REMINDER_ASK_ODOMETER`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let defaults = Config::default();
         let timezone = match var("WORKSHOP_TZ") {
@@ -156,8 +160,8 @@ impl Config {
             )?,
             workshop,
             require_workshop: false,
-            service_interval_months: months("SERVICE_INTERVAL_MONTHS")?
-                .unwrap_or(defaults.service_interval_months),
+            service_plan: service_plan(&defaults.service_plan)?,
+            ask_odometer: switch("REMINDER_ASK_ODOMETER")?,
             reminder_days_threshold: number("REMINDER_DAYS_THRESHOLD")?
                 .unwrap_or(defaults.reminder_days_threshold),
             reminder_concurrency: number("REMINDER_CONCURRENCY")?
@@ -223,14 +227,50 @@ fn provider() -> Result<Option<Provider>, ConfigError> {
         .transpose()
 }
 
-/// A number of months from 1 to 120, if set.
-fn months(name: &str) -> Result<Option<u32>, ConfigError> {
+/// `SERVICE_INTERVAL_MONTHS` for both kinds, then per kind `SERVICE_INTERVAL_MONTHS_MOTOR`,
+/// `SERVICE_INTERVAL_KM_MOTOR`, `DEFAULT_KM_PER_DAY_MOTOR` and the same for `MOBIL`.
+fn service_plan(defaults: &ServicePlan) -> Result<ServicePlan, ConfigError> {
+    let both = months("SERVICE_INTERVAL_MONTHS")?;
+    let kind = |suffix: &str, default: &KindPlan| -> Result<KindPlan, ConfigError> {
+        let months_of = months(&format!("SERVICE_INTERVAL_MONTHS_{suffix}"))?;
+        let km = within(&format!("SERVICE_INTERVAL_KM_{suffix}"), 1, 100_000)?;
+        let pace = within(&format!("DEFAULT_KM_PER_DAY_{suffix}"), 1, 1_000)?;
+        Ok(KindPlan {
+            interval_km: km.unwrap_or(default.interval_km),
+            interval_months: months_of.or(both).unwrap_or(default.interval_months),
+            km_per_day: pace.map_or(default.km_per_day, f64::from),
+        })
+    };
+    Ok(ServicePlan {
+        motor: kind("MOTOR", &defaults.motor)?,
+        mobil: kind("MOBIL", &defaults.mobil)?,
+    })
+}
+
+/// A whole number from `min` to `max`, if set.
+fn within(name: &str, min: u32, max: u32) -> Result<Option<u32>, ConfigError> {
     match number::<u32>(name)? {
-        Some(months) if !(1..=120).contains(&months) => Err(ConfigError::Invalid(format!(
-            "{name} must be from 1 to 120 months, got {months}"
+        Some(n) if !(min..=max).contains(&n) => Err(ConfigError::Invalid(format!(
+            "{name} must be from {min} to {max}, got {n}"
         ))),
         other => Ok(other),
     }
+}
+
+/// `true` or `false` (also `1`/`0`), `false` when unset.
+fn switch(name: &str) -> Result<bool, ConfigError> {
+    match var(name).as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false" | "0") => Ok(false),
+        Some("true" | "1") => Ok(true),
+        Some(other) => Err(ConfigError::Invalid(format!(
+            "{name} must be true or false, got {other:?}"
+        ))),
+    }
+}
+
+/// A number of months from 1 to 120, if set.
+fn months(name: &str) -> Result<Option<u32>, ConfigError> {
+    within(name, 1, 120)
 }
 
 /// The origins of a comma-separated list such as `https://bengkel.example,http://localhost:5173`

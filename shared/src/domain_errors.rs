@@ -79,9 +79,11 @@ impl From<RecordError> for ApiError {
 impl From<RegisterError> for ApiError {
     fn from(error: RegisterError) -> Self {
         match error {
-            RegisterError::CustomerNotFound | RegisterError::VehicleNotFound => {
-                ApiError::NotFound(error.to_string())
-            }
+            RegisterError::CustomerNotFound
+            | RegisterError::VehicleNotFound
+            | RegisterError::VisitNotFound => ApiError::NotFound(error.to_string()),
+            RegisterError::FutureVisit(_) => body_field("visit_date", error.to_string()),
+            RegisterError::OdometerBackwards(why) => body_field("odometer_km", why),
             RegisterError::NopolTaken(_)
             | RegisterError::NopolRepeated(_)
             | RegisterError::TooManyVehicles => ApiError::Conflict(error.to_string()),
@@ -135,4 +137,10 @@ impl From<ScheduleError> for ApiError {
         // The caller can do nothing about either; the log keeps the reason, the answer hides it.
         ApiError::Internal(error.to_string())
     }
+}
+
+/// A 422 on field `name` of the body, as a validation error of it reads.
+fn body_field(name: &str, msg: String) -> ApiError {
+    let loc = vec![serde_json::json!("body"), serde_json::json!(name)];
+    ApiError::invalid(crate::validation::FieldError::new(loc, "value_error", msg))
 }

@@ -75,6 +75,14 @@ fn registration(n: usize) -> Registration {
         nopol: format!("D {n} {suffix}"),
         model: "Honda Beat".into(),
         last_visit,
+        kind: Default::default(),
+        service_interval_km: None,
+        service_interval_months: None,
+        odometer_km: None,
+        odometer_date: None,
+        service_odometer_km: None,
+        measured_km_per_day: None,
+        due_on: None,
         created_at: customer.created_at,
         updated_at: customer.created_at,
         version: 1,
@@ -83,7 +91,11 @@ fn registration(n: usize) -> Registration {
         vehicle("AB", Some(day(n as i64 % 30 - 120))),
         vehicle("CD", None),
     ];
-    Registration { customer, vehicles }
+    Registration {
+        customer,
+        vehicles,
+        visits: Vec::new(),
+    }
 }
 
 fn delivery_to(registration: &Registration, minute: i64) -> Delivery {

@@ -26,3 +26,4 @@ mod scheduler;
 mod sheets;
 mod template;
 mod texts;
+mod visits;

@@ -9,7 +9,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-use bengkel::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
+use bengkel::register::{
+    Customer, DueVehicle, RegisterCounts, Registration, Vehicle, Visit, VisitSource,
+};
 use bengkel::reminder::store::Claim;
 use bengkel::report::{
     Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, report_id,
@@ -92,6 +94,7 @@ conformance!(
     vehicle_nopol_taken_follows_registrations_moves_and_deletes,
     visited_between_is_inclusive_and_brings_the_owner,
     visited_between_follows_vehicle_changes_by_visit_then_id,
+    the_due_index_follows_a_visit_and_its_delete,
     record_delivery_creates_then_counts_and_settles_the_claim,
     concurrent_deliveries_to_one_pair_count_each,
     report_rows_follow_the_scope,
@@ -139,6 +142,14 @@ fn vehicle(owner: &Customer, nopol: &str, last_visit: Option<NaiveDate>) -> Vehi
         nopol: nopol.to_string(),
         model: "Honda Beat".into(),
         last_visit,
+        kind: Default::default(),
+        service_interval_km: None,
+        service_interval_months: None,
+        odometer_km: None,
+        odometer_date: None,
+        service_odometer_km: None,
+        measured_km_per_day: None,
+        due_on: None,
         created_at: owner.created_at,
         updated_at: owner.created_at,
         version: 1,
@@ -149,7 +160,11 @@ fn vehicle(owner: &Customer, nopol: &str, last_visit: Option<NaiveDate>) -> Vehi
 fn registration(minute: i64, plates: &[&str]) -> Registration {
     let customer = customer(minute);
     let vehicles = plates.iter().map(|p| vehicle(&customer, p, None)).collect();
-    Registration { customer, vehicles }
+    Registration {
+        customer,
+        vehicles,
+        visits: Vec::new(),
+    }
 }
 
 /// A distinct plate per `n`: `B 1 AA`, `B 2 AA`, ...
@@ -727,6 +742,7 @@ async fn delete_customer_takes_its_vehicles_and_nopols(store: Store) {
             vehicle(&owner, "B 2 AA", None),
         ],
         customer: owner,
+        visits: Vec::new(),
     };
     let kept = registration(1, &["B 3 AA"]);
     register(&store, &gone).await;
@@ -900,6 +916,7 @@ async fn visited_between_follows_vehicle_changes_by_visit_then_id(store: Store) 
         &Registration {
             customer: owner.clone(),
             vehicles: vehicles.clone(),
+            visits: Vec::new(),
         },
     )
     .await;
@@ -965,6 +982,7 @@ async fn visited_between_is_inclusive_and_brings_the_owner(store: Store) {
         &Registration {
             customer: a.clone(),
             vehicles: a_vehicles.clone(),
+            visits: Vec::new(),
         },
     )
     .await;
@@ -973,6 +991,7 @@ async fn visited_between_is_inclusive_and_brings_the_owner(store: Store) {
         &Registration {
             customer: b.clone(),
             vehicles: b_vehicles.clone(),
+            visits: Vec::new(),
         },
     )
     .await;
@@ -1314,4 +1333,85 @@ async fn a_snapshot_of_many_rows_round_trips((store, bulk): (Store, Bulk)) {
         (ROWS, ROWS as u64)
     );
     // Restoring is what the smaller tests check; here it would double the time on moto.
+}
+
+/// `due-index` (`vehicle` partition): a visit's write moves the vehicle to its new `due_on`
+/// together with the visit, and the visit's delete moves it back; a stale vehicle moves nothing.
+async fn the_due_index_follows_a_visit_and_its_delete(store: Store) {
+    let owner = customer(0);
+    let before = Vehicle {
+        due_on: Some(date(2026, 5, 1)),
+        ..vehicle(&owner, "B 1 AA", Some(date(2026, 1, 1)))
+    };
+    register(
+        &store,
+        &Registration {
+            customer: owner.clone(),
+            vehicles: vec![before.clone()],
+            visits: Vec::new(),
+        },
+    )
+    .await;
+    let due_in = |store: Store, from, to| async move {
+        let due = store.vehicles_due_between(from, to).await.expect("due");
+        due.into_iter()
+            .map(|d| (d.customer.id, d.vehicle.id, d.vehicle.due_on))
+            .collect::<Vec<_>>()
+    };
+    let may = (date(2026, 5, 1), date(2026, 5, 31));
+    let feb = (date(2026, 2, 1), date(2026, 2, 28));
+    let shown = |v: &Vehicle| vec![(owner.id.clone(), v.id.clone(), v.due_on)];
+    assert_eq!(due_in(store.clone(), may.0, may.1).await, shown(&before));
+
+    let visit = Visit {
+        id: new_id(),
+        id_vehicle: before.id.clone(),
+        id_customer: owner.id.clone(),
+        visit_date: date(2026, 1, 5),
+        odometer_km: Some(23_450),
+        work: Some("Ganti oli".into()),
+        notes: None,
+        source: VisitSource::Staff,
+        created_at: at(5),
+    };
+    let after = Vehicle {
+        due_on: Some(date(2026, 2, 14)),
+        odometer_km: Some(23_450),
+        ..before.revise(at(5))
+    };
+    store
+        .insert_visit(&before, &after, &visit)
+        .await
+        .expect("visit");
+    assert_eq!(due_in(store.clone(), may.0, may.1).await, []);
+    assert_eq!(due_in(store.clone(), feb.0, feb.1).await, shown(&after));
+    let visits = store
+        .visits_of(&owner.id, &before.id)
+        .await
+        .expect("visits");
+    assert_eq!(visits, std::slice::from_ref(&visit));
+    let stale = store.insert_visit(&before, &after, &visit).await;
+    assert!(is_stale(&stale), "{stale:?}");
+
+    let back = Vehicle {
+        due_on: before.due_on,
+        odometer_km: None,
+        ..after.revise(at(6))
+    };
+    store
+        .delete_visit(&after, &back, &visit)
+        .await
+        .expect("deleted");
+    assert_eq!(due_in(store.clone(), feb.0, feb.1).await, []);
+    assert_eq!(due_in(store.clone(), may.0, may.1).await, shown(&back));
+    let left = store
+        .visits_of(&owner.id, &before.id)
+        .await
+        .expect("visits");
+    assert!(left.is_empty(), "{left:?}");
+    let phone = store
+        .customers_with_phone(&owner.no_hp)
+        .await
+        .expect("by phone");
+    assert_eq!(phone, std::slice::from_ref(&owner));
 }

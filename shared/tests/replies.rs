@@ -15,6 +15,7 @@ on_both_stores!(
     stop_and_mulai_change_the_senders_opt_outs_and_are_confirmed,
     a_stop_with_a_plate_stops_only_that_vehicle,
     a_webhook_delivered_twice_changes_nothing_the_second_time,
+    a_reply_with_an_odometer_reading_moves_the_vehicle_not_the_inbox,
 );
 
 const SECRET: &str = "webhook-secret-of-at-least-32-characters";
@@ -249,4 +250,51 @@ async fn a_webhook_delivered_twice_changes_nothing_the_second_time(backend: Back
         "duplicate"
     );
     assert_eq!(list(&t, "/inbox").await.len(), 1);
+}
+
+/// Today is 2026-01-10 (the test clock); the motorbike was read at 10,000 km on 2026-01-01.
+async fn a_reply_with_an_odometer_reading_moves_the_vehicle_not_the_inbox(backend: Backend) {
+    let (t, fake) = app(backend).await;
+    let body = json!({"name": "Budi Santoso", "no_hp": "0812-3456-7890", "vehicles": [
+        {"nopol": "B 3456 KLM", "model": "Vario 125", "kind": "motor"}]});
+    let created = t.call(Method::POST, "/customers", Some(body)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let vehicle = format!(
+        "/customers/{}/vehicles/{}",
+        created.body["id"].as_str().unwrap(),
+        created.body["vehicles"][0]["id"].as_str().unwrap()
+    );
+    let first = json!({"visit_date": "2026-01-01", "odometer_km": 10_000});
+    let visits = format!("{vehicle}/visits");
+    assert_eq!(
+        t.call(Method::POST, &visits, Some(first)).await.status,
+        StatusCode::CREATED
+    );
+
+    for _ in 0..2 {
+        let answer = reply(&t, "6281234567890", "10.900 km", 9).await;
+        assert!(
+            ["reading", "duplicate"].contains(&answer.body["status"].as_str().unwrap()),
+            "{}",
+            answer.body
+        );
+    }
+    assert_eq!(
+        list(&t, &visits).await.len(),
+        2,
+        "one reading, recorded once"
+    );
+    let shown = t.call(Method::GET, &vehicle, None).await.body;
+    assert_eq!(shown["odometer_km"], 10_900);
+    // Not a reading (a guess, far beyond 300 km a day): kept for staff.
+    assert_eq!(
+        reply(&t, "6281234567890", "kira2 23rb", 10).await.body["status"],
+        "filed"
+    );
+    assert_eq!(
+        reply(&t, "6281234567890", "30.000", 11).await.body["status"],
+        "filed"
+    );
+    assert_eq!(list(&t, "/inbox").await.len(), 2);
+    assert!(fake.received().is_empty(), "a reading is not answered");
 }

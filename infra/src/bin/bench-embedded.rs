@@ -133,12 +133,24 @@ fn registration(n: usize, now: DateTime<FixedOffset>) -> Registration {
             nopol: plate(2 * n + v),
             model: "Honda Beat".into(),
             last_visit: Some(today() - Days::new(30 + (n % 60) as u64)),
+            kind: Default::default(),
+            service_interval_km: None,
+            service_interval_months: None,
+            odometer_km: None,
+            odometer_date: None,
+            service_odometer_km: None,
+            measured_km_per_day: None,
+            due_on: None,
             created_at: now,
             updated_at: now,
             version: 1,
         })
         .collect();
-    Registration { customer, vehicles }
+    Registration {
+        customer,
+        vehicles,
+        visits: Vec::new(),
+    }
 }
 
 /// Loads `records` records and `customers` customers (two vehicles each) at the store level.

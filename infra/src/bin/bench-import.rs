@@ -308,6 +308,14 @@ fn limit_customer(n: usize) -> Registration {
         nopol: limit_plate(n),
         model: "Toyota Avanza".into(),
         last_visit: NaiveDate::from_ymd_opt(2025, 12, 1),
+        kind: Default::default(),
+        service_interval_km: None,
+        service_interval_months: None,
+        odometer_km: None,
+        odometer_date: None,
+        service_odometer_km: None,
+        measured_km_per_day: None,
+        due_on: None,
         created_at: at,
         updated_at: at,
         version: 1,
@@ -315,6 +323,7 @@ fn limit_customer(n: usize) -> Registration {
     Registration {
         customer,
         vehicles: vec![vehicle],
+        visits: Vec::new(),
     }
 }
 

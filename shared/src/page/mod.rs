@@ -43,7 +43,7 @@ macro_rules! asset {
 pub const INDEX: Asset = asset!("index.html", HTML);
 
 /// The files the page loads from `/assets/`: its style and its ES modules.
-pub const ASSETS: [Asset; 14] = [
+pub const ASSETS: [Asset; 15] = [
     asset!("style.css", CSS),
     asset!("app.js", JS),
     asset!("api.js", JS),
@@ -57,6 +57,7 @@ pub const ASSETS: [Asset; 14] = [
     asset!("messages.js", JS),
     asset!("replies.js", JS),
     asset!("register.js", JS),
+    asset!("visits.js", JS),
     asset!("report.js", JS),
 ];
 

@@ -10,8 +10,9 @@ use axum::response::Response;
 use super::Register;
 use super::VehicleView;
 use super::input::{CustomerPage, ImportRow};
-use super::input::{CustomerPatch, NewCustomer, NewVehicle, VehiclePatch};
+use super::input::{CustomerPatch, NewCustomer, NewVehicle, NewVisit, VehiclePatch, VisitPage};
 use super::service::{CustomerList, CustomerView, ImportFailure};
+use super::{VisitList, VisitRecorded};
 use crate::error::ApiError;
 use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
@@ -148,6 +149,40 @@ pub async fn delete_vehicle<A: HasRegister>(
 ) -> Result<StatusCode, ApiError> {
     app.register_service()
         .delete_vehicle(&id, &vehicle_id)
+        .await?;
+    Ok(NO_CONTENT)
+}
+
+pub async fn add_visit<A: HasRegister>(
+    State(app): State<Arc<A>>,
+    Path((id, vehicle_id)): Path<(String, String)>,
+    Valid(new): Valid<NewVisit>,
+) -> Created<VisitRecorded> {
+    let recorded = app
+        .register_service()
+        .add_visit(&id, &vehicle_id, new)
+        .await?;
+    Ok((StatusCode::CREATED, Json(recorded)))
+}
+
+pub async fn visits<A: HasRegister>(
+    State(app): State<Arc<A>>,
+    Path((id, vehicle_id)): Path<(String, String)>,
+    ValidQuery(page): ValidQuery<VisitPage>,
+) -> Answer<VisitList> {
+    Ok(Json(
+        app.register_service()
+            .visits(&id, &vehicle_id, &page)
+            .await?,
+    ))
+}
+
+pub async fn delete_visit<A: HasRegister>(
+    State(app): State<Arc<A>>,
+    Path((id, vehicle_id, visit_id)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    app.register_service()
+        .delete_visit(&id, &vehicle_id, &visit_id)
         .await?;
     Ok(NO_CONTENT)
 }
@@ -310,6 +345,50 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             Doc::new("customers", "Delete a vehicle")
                 .empty(StatusCode::NO_CONTENT, "Deleted")
                 .fails(&[StatusCode::CONFLICT])
+        }),
+        route(
+            "register-visit-create",
+            Method::POST,
+            "/customers/{customer_id}/vehicles/{vehicle_id}/visits",
+            add_visit::<A>,
+        )
+        .doc(|| {
+            Doc::new(
+                "customers",
+                "Record a visit of a vehicle, with its odometer",
+            )
+            .about(
+                "Moves the vehicle's last visit when it is the latest; a reading below an \
+                     earlier one (or above a later one) is refused (422).",
+            )
+            .body::<NewVisit>()
+            .json::<VisitRecorded>(StatusCode::CREATED, "The visit and the vehicle after it")
+            .fails(&[StatusCode::CONFLICT])
+        }),
+        route(
+            "register-visit-list",
+            Method::GET,
+            "/customers/{customer_id}/vehicles/{vehicle_id}/visits",
+            visits::<A>,
+        )
+        .doc(|| {
+            Doc::new("customers", "A vehicle's visits and readings, newest first")
+                .query::<VisitPage>()
+                .json::<VisitList>(StatusCode::OK, "A page; `total` counts every visit")
+        }),
+        route(
+            "register-visit-delete",
+            Method::DELETE,
+            "/customers/{customer_id}/vehicles/{vehicle_id}/visits/{visit_id}",
+            delete_visit::<A>,
+        )
+        .doc(|| {
+            Doc::new(
+                "customers",
+                "Delete a visit; the vehicle's estimate follows",
+            )
+            .empty(StatusCode::NO_CONTENT, "Deleted")
+            .fails(&[StatusCode::CONFLICT])
         }),
     ]
 }

@@ -7,7 +7,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Customer, Registration, Vehicle};
+use super::plan::{ServicePlan, VehicleKind};
+use super::{Customer, Registration, Vehicle, Visit, VisitSource};
 use crate::body::{Fields, Slot};
 use crate::error::ApiError;
 use crate::extract::{FromBody, FromQuery};
@@ -34,6 +35,48 @@ fn model(f: &mut Fields) -> Slot<String> {
     f.text("model", 1, 100)
 }
 
+/// The highest odometer reading taken: a million kilometres.
+pub const MAX_ODOMETER_KM: u64 = 1_000_000;
+
+fn kind(f: &mut Fields) -> Slot<VehicleKind> {
+    f.parsed("kind", VehicleKind::named, |_| {
+        "Input should be 'motor' or 'mobil'".to_string()
+    })
+}
+
+/// A whole number from 1 to `max`, named `name`.
+fn positive(f: &mut Fields, name: &str, max: u64) -> Slot<u32> {
+    match f.whole(name, max) {
+        Slot::Given(0) => {
+            f.reject(
+                name,
+                "greater_than_equal",
+                "Input should be greater than or equal to 1",
+                json!(0),
+            );
+            Slot::Invalid
+        }
+        Slot::Given(n) => Slot::Given(u32::try_from(n).unwrap_or(u32::MAX)),
+        Slot::Absent => Slot::Absent,
+        Slot::Null => Slot::Null,
+        Slot::Invalid => Slot::Invalid,
+    }
+}
+
+/// A vehicle's own intervals: up to 100,000 km and 120 months.
+fn intervals(f: &mut Fields) -> (Slot<u32>, Slot<u32>) {
+    (
+        positive(f, "service_interval_km", 100_000),
+        positive(f, "service_interval_months", 120),
+    )
+}
+
+fn odometer(f: &mut Fields) -> Slot<u32> {
+    f.whole("odometer_km", MAX_ODOMETER_KM)
+        .given()
+        .map_or(Slot::Absent, |km| Slot::Given(km as u32))
+}
+
 /// A valid vehicle of a create request.
 #[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -43,8 +86,20 @@ pub struct NewVehicle {
     /// 1-100 characters, trimmed.
     #[schema(schema_with = model_schema)]
     pub model: String,
-    /// The last visit; the next service is this plus `SERVICE_INTERVAL_MONTHS`.
+    /// The last visit; the date rule's next service is this plus the months of the kind.
     pub last_visit: Option<NaiveDate>,
+    /// `motor` or `mobil` (the default).
+    #[schema(value_type = Option<VehicleKind>)]
+    pub kind: VehicleKind,
+    #[schema(minimum = 1, maximum = 100000)]
+    pub service_interval_km: Option<u32>,
+    #[schema(minimum = 1, maximum = 120)]
+    pub service_interval_months: Option<u32>,
+    /// With `odometer_km`: a first visit recorded with the vehicle.
+    pub visit_date: Option<NaiveDate>,
+    /// The odometer at `visit_date`; needs it.
+    #[schema(maximum = 1000000)]
+    pub odometer_km: Option<u32>,
 }
 
 impl FromBody for NewVehicle {
@@ -64,27 +119,67 @@ impl NewVehicle {
         let model = model(&mut f);
         let model = f.required("model", model);
         let last_visit = f.date("last_visit").given();
+        let kind = kind(&mut f).given().unwrap_or_default();
+        let (km, months) = intervals(&mut f);
+        let visit_date = f.date("visit_date").given();
+        let odometer_km = odometer(&mut f).given();
+        if odometer_km.is_some() && visit_date.is_none() {
+            f.reject(
+                "visit_date",
+                "missing",
+                "Field required with odometer_km",
+                Value::Null,
+            );
+        }
         match (f.finish(), plate, model) {
             (Ok(()), Some(nopol), Some(model)) => Ok(NewVehicle {
                 nopol,
                 model,
                 last_visit,
+                kind,
+                service_interval_km: km.given(),
+                service_interval_months: months.given(),
+                visit_date,
+                odometer_km,
             }),
             (outcome, ..) => Err(outcome.err().unwrap_or_default()),
         }
     }
 
-    pub fn into_vehicle(self, id_customer: &str, now: DateTime<FixedOffset>) -> Vehicle {
-        Vehicle {
+    /// The vehicle, and the visit it was registered with if any.
+    pub fn into_vehicle(
+        self,
+        id_customer: &str,
+        now: DateTime<FixedOffset>,
+        plan: &ServicePlan,
+    ) -> (Vehicle, Option<Visit>) {
+        let vehicle = Vehicle {
             id: Uuid::new_v4().to_string(),
             id_customer: id_customer.to_string(),
             nopol: self.nopol.to_string(),
             model: self.model,
             last_visit: self.last_visit,
+            kind: self.kind,
+            service_interval_km: self.service_interval_km,
+            service_interval_months: self.service_interval_months,
+            odometer_km: None,
+            odometer_date: None,
+            service_odometer_km: None,
+            measured_km_per_day: None,
+            due_on: None,
             created_at: now,
             updated_at: now,
             version: 1,
-        }
+        };
+        let visit = self.visit_date.map(|visit_date| NewVisit {
+            visit_date,
+            odometer_km: self.odometer_km,
+            work: None,
+            notes: None,
+        });
+        let visit = visit.map(|v| v.into_visit(&vehicle, VisitSource::Staff, now));
+        let visits: Vec<Visit> = visit.iter().cloned().collect();
+        (vehicle.summarised(&visits, plan), visit)
     }
 }
 
@@ -151,8 +246,8 @@ impl NewCustomer {
             .find(|plate| !seen.insert(plate.compact()))
     }
 
-    /// The customer and vehicles this request creates, stamped `now`.
-    pub fn into_registration(self, now: DateTime<FixedOffset>) -> Registration {
+    /// The customer and vehicles (and their first visits) this request creates, stamped `now`.
+    pub fn into_registration(self, now: DateTime<FixedOffset>, plan: &ServicePlan) -> Registration {
         let customer = Customer {
             id: Uuid::new_v4().to_string(),
             name: self.name,
@@ -161,12 +256,16 @@ impl NewCustomer {
             updated_at: now,
             version: 1,
         };
-        let vehicles = self
+        let (vehicles, visits): (Vec<Vehicle>, Vec<Option<Visit>>) = self
             .vehicles
             .into_iter()
-            .map(|v| v.into_vehicle(&customer.id, now))
-            .collect();
-        Registration { customer, vehicles }
+            .map(|v| v.into_vehicle(&customer.id, now, plan))
+            .unzip();
+        Registration {
+            customer,
+            vehicles,
+            visits: visits.into_iter().flatten().collect(),
+        }
     }
 }
 
@@ -220,6 +319,14 @@ pub struct VehiclePatch {
     model: Slot<String>,
     #[schema(value_type = Option<NaiveDate>)]
     last_visit: Slot<NaiveDate>,
+    #[schema(value_type = VehicleKind, required = false)]
+    kind: Slot<VehicleKind>,
+    /// `null`: back to the workshop's default for the kind.
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 100000)]
+    service_interval_km: Slot<u32>,
+    /// `null`: back to the workshop's default for the kind.
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 120)]
+    service_interval_months: Slot<u32>,
 }
 
 impl FromBody for VehiclePatch {
@@ -235,10 +342,15 @@ impl VehiclePatch {
         let mut f = Fields::new(value, vec![json!("body")])?;
         let plate = f.nopol();
         let model = model(&mut f);
+        let kind = kind(&mut f);
+        let (km, months) = intervals(&mut f);
         let patch = VehiclePatch {
             nopol: f.not_null("nopol", plate),
             model: f.not_null("model", model),
             last_visit: f.date("last_visit"),
+            kind: f.not_null("kind", kind),
+            service_interval_km: km,
+            service_interval_months: months,
         };
         f.finish().map(|()| patch)
     }
@@ -250,7 +362,99 @@ impl VehiclePatch {
         }
         self.model.replace(&mut next.model);
         self.last_visit.update(&mut next.last_visit);
+        self.kind.replace(&mut next.kind);
+        self.service_interval_km
+            .update(&mut next.service_interval_km);
+        self.service_interval_months
+            .update(&mut next.service_interval_months);
         next
+    }
+}
+
+/// A valid visit to record.
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"visit_date": "2026-03-02", "odometer_km": 23450,
+    "work": "Ganti oli, servis CVT", "notes": null}))]
+pub struct NewVisit {
+    pub visit_date: NaiveDate,
+    /// The odometer then; never below a reading of an earlier visit.
+    #[schema(maximum = 1000000)]
+    pub odometer_km: Option<u32>,
+    /// What was done, 1-500 characters.
+    #[schema(max_length = 500)]
+    pub work: Option<String>,
+    /// 1-2000 characters.
+    #[schema(max_length = 2000)]
+    pub notes: Option<String>,
+}
+
+impl FromBody for NewVisit {
+    type Shape = NewVisit;
+
+    fn from_body(body: Value) -> Result<Self, ApiError> {
+        NewVisit::parse(body).map_err(ApiError::Invalid)
+    }
+}
+
+impl NewVisit {
+    pub fn parse(value: Value) -> Result<Self, Vec<FieldError>> {
+        let mut f = Fields::new(value, vec![json!("body")])?;
+        let day = f.date("visit_date");
+        let visit_date = f.required("visit_date", day);
+        let odometer_km = odometer(&mut f).given();
+        let work = f.lines("work", 1, 500).given();
+        let notes = f.lines("notes", 1, 2000).given();
+        match (f.finish(), visit_date) {
+            (Ok(()), Some(visit_date)) => Ok(NewVisit {
+                visit_date,
+                odometer_km,
+                work,
+                notes,
+            }),
+            (outcome, _) => Err(outcome.err().unwrap_or_default()),
+        }
+    }
+
+    pub fn into_visit(
+        self,
+        vehicle: &Vehicle,
+        source: VisitSource,
+        now: DateTime<FixedOffset>,
+    ) -> Visit {
+        Visit {
+            id: Uuid::new_v4().to_string(),
+            id_vehicle: vehicle.id.clone(),
+            id_customer: vehicle.id_customer.clone(),
+            visit_date: self.visit_date,
+            odometer_km: self.odometer_km,
+            work: self.work,
+            notes: self.notes,
+            source,
+            created_at: now,
+        }
+    }
+}
+
+/// A page of a vehicle's visits: `?limit=` (1-1000, default 1000) and `?cursor=`.
+#[derive(Debug, Clone, PartialEq, Eq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VisitPage {
+    /// Visits per page, at most.
+    #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 1000)]
+    pub limit: usize,
+    /// The previous page's `next_cursor`.
+    #[param(rename = "cursor", value_type = Option<String>)]
+    pub after: Option<String>,
+}
+
+impl FromQuery for VisitPage {
+    fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
+        let mut p = Params::new(raw);
+        let limit = p.limit(MAX_PAGE, MAX_PAGE);
+        let after = p.cursor(super::is_visit_key);
+        p.finish().map_err(ApiError::Invalid)?;
+        Ok(VisitPage { limit, after })
     }
 }
 

@@ -1,7 +1,10 @@
 //! The workshop's own customer register: customers and the vehicles they bring in.
 
-use chrono::{DateTime, FixedOffset, Months, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
+
+use super::plan::{DueInputs, Estimate, Reading, ServicePlan, VehicleKind, pace};
+use super::visit::{Visit, VisitSource};
 
 /// A customer of the register.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -44,6 +47,29 @@ pub struct Vehicle {
     pub model: String,
     /// The last visit to the workshop; the next service follows from it.
     pub last_visit: Option<NaiveDate>,
+    #[serde(default)]
+    pub kind: VehicleKind,
+    /// Kilometres between services; `null`: the workshop's default for the kind.
+    #[serde(default)]
+    pub service_interval_km: Option<u32>,
+    /// Months between services; `null`: the workshop's default for the kind.
+    #[serde(default)]
+    pub service_interval_months: Option<u32>,
+    /// The latest odometer reading, of a visit or a reply.
+    #[serde(default)]
+    pub odometer_km: Option<u32>,
+    /// The day of `odometer_km`.
+    #[serde(default)]
+    pub odometer_date: Option<NaiveDate>,
+    /// The reading of the last visit, which the km rule counts from.
+    #[serde(default)]
+    pub service_odometer_km: Option<u32>,
+    /// Kilometres per day over the last year of readings; `null` until two are 14 days apart.
+    #[serde(default)]
+    pub measured_km_per_day: Option<f64>,
+    /// The next service as of the vehicle's last change: the day the reminders find it under.
+    #[serde(default)]
+    pub due_on: Option<NaiveDate>,
     pub created_at: DateTime<FixedOffset>,
     pub updated_at: DateTime<FixedOffset>,
     #[serde(skip)]
@@ -56,10 +82,55 @@ impl Vehicle {
         crate::nopol::key(&self.nopol)
     }
 
-    /// `last_visit + months`; the end of a shorter month stands for a day past its end
-    /// (31 October + 4 months is 28 February).
-    pub fn next_service(&self, months: u32) -> Option<NaiveDate> {
-        next_service(self.last_visit?, months)
+    /// What its next service is reckoned from, with the workshop's defaults for its kind.
+    pub fn due_inputs(&self, plan: &ServicePlan) -> DueInputs {
+        let defaults = plan.of(self.kind);
+        let latest = self.odometer_km.zip(self.odometer_date);
+        DueInputs {
+            last_visit: self.last_visit,
+            service_km: self.service_odometer_km,
+            latest: latest.map(|(km, on)| Reading { on, km }),
+            measured_km_per_day: self.measured_km_per_day,
+            interval_km: self.service_interval_km.unwrap_or(defaults.interval_km),
+            interval_months: self
+                .service_interval_months
+                .unwrap_or(defaults.interval_months),
+            default_km_per_day: defaults.km_per_day,
+        }
+    }
+
+    /// The earlier of the date rule and the km rule.
+    pub fn next_service(&self, plan: &ServicePlan) -> Option<NaiveDate> {
+        self.due_inputs(plan).due().map(|(day, _)| day)
+    }
+
+    /// The vehicle with its readings, last visit's reading and pace taken from `visits` (all of
+    /// its visits), and `due_on` set to what they make its next service.
+    pub fn summarised(mut self, visits: &[Visit], plan: &ServicePlan) -> Vehicle {
+        let mut readings: Vec<Reading> = visits
+            .iter()
+            .filter_map(|v| {
+                v.odometer_km.map(|km| Reading {
+                    on: v.visit_date,
+                    km,
+                })
+            })
+            .collect();
+        readings.sort_by_key(|r| (r.on, r.km));
+        let latest = readings.last();
+        self.odometer_km = latest.map(|r| r.km);
+        self.odometer_date = latest.map(|r| r.on);
+        self.measured_km_per_day = pace(&readings);
+        let services = visits.iter().filter(|v| v.source == VisitSource::Staff);
+        let last_service = services.max_by_key(|v| (v.visit_date, v.odometer_km));
+        if let Some(visit) = last_service {
+            self.last_visit = self.last_visit.max(Some(visit.visit_date));
+        }
+        self.service_odometer_km = last_service
+            .filter(|v| Some(v.visit_date) == self.last_visit)
+            .and_then(|v| v.odometer_km);
+        self.due_on = self.next_service(plan);
+        self
     }
 
     pub fn revise(&self, now: DateTime<FixedOffset>) -> Vehicle {
@@ -70,17 +141,13 @@ impl Vehicle {
         }
     }
 
-    /// The vehicle as the API shows it: with its next service.
-    pub fn view(&self, months: u32) -> VehicleView {
+    /// The vehicle as the API shows it: with its next service by both rules, as of `today`.
+    pub fn view(&self, plan: &ServicePlan, today: NaiveDate) -> VehicleView {
         VehicleView {
             vehicle: self.clone(),
-            next_service: self.next_service(months),
+            estimate: self.due_inputs(plan).estimate(today),
         }
     }
-}
-
-pub fn next_service(last_visit: NaiveDate, months: u32) -> Option<NaiveDate> {
-    last_visit.checked_add_months(Months::new(months))
 }
 
 /// A vehicle as the API shows it.
@@ -88,8 +155,8 @@ pub fn next_service(last_visit: NaiveDate, months: u32) -> Option<NaiveDate> {
 pub struct VehicleView {
     #[serde(flatten)]
     pub vehicle: Vehicle,
-    /// `last_visit` plus the service interval; `null` without a last visit.
-    pub next_service: Option<NaiveDate>,
+    #[serde(flatten)]
+    pub estimate: Estimate,
 }
 
 /// A customer with its vehicles, as one is created, imported and shown.
@@ -97,6 +164,9 @@ pub struct VehicleView {
 pub struct Registration {
     pub customer: Customer,
     pub vehicles: Vec<Vehicle>,
+    /// The visits the vehicles were registered with (a sheet's `Odometer` and `Tanggal
+    /// Kunjungan`), stored with them.
+    pub visits: Vec<Visit>,
 }
 
 /// A vehicle whose next service falls in a reminder window, with its owner.
@@ -111,29 +181,4 @@ pub struct DueVehicle {
 pub struct RegisterCounts {
     pub customers: u64,
     pub vehicles: u64,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn date(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn the_next_service_is_months_after_the_last_visit() {
-        assert_eq!(
-            next_service(date("2025-09-15"), 4),
-            Some(date("2026-01-15"))
-        );
-        assert_eq!(
-            next_service(date("2025-10-31"), 4),
-            Some(date("2026-02-28"))
-        );
-        assert_eq!(
-            next_service(date("2025-12-01"), 6),
-            Some(date("2026-06-01"))
-        );
-    }
 }

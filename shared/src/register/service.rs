@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::input::{
     CustomerPage, CustomerPatch, ImportRow, MAX_VEHICLES, NewCustomer, NewVehicle, VehiclePatch,
 };
-use super::{Customer, Registration, Vehicle, VehicleView};
+use super::{Customer, Registration, ServicePlan, Vehicle, VehicleView};
 use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
 use crate::import::{Claimed, ImportReport, Importer, Mode, Origin, Problem, Refusal};
@@ -17,13 +17,13 @@ use crate::query::encode_cursor;
 use crate::register::store::RegisterStore;
 use crate::store_error::{StoreError, retry_while_stale};
 
-/// What the register's service works with: its store, the workshop's clock, and the months
-/// between services that a vehicle's next service is reckoned by.
+/// What the register's service works with: its store, the workshop's clock, and the
+/// workshop's service intervals that a vehicle's next service is reckoned by.
 #[derive(Clone, Copy)]
 pub struct Register<'a> {
     pub store: &'a dyn RegisterStore,
     pub time: &'a WorkshopClock,
-    pub service_interval_months: u32,
+    pub plan: ServicePlan,
     /// Who asked to receive no more messages: shown on every customer.
     pub opt_outs: OptOuts<'a>,
 }
@@ -43,6 +43,13 @@ pub enum RegisterError {
     NopolRepeated(Nopol),
     #[error("Customer sudah memiliki {MAX_VEHICLES} kendaraan, batas maksimal")]
     TooManyVehicles,
+    #[error("Kunjungan tidak ditemukan")]
+    VisitNotFound,
+    #[error("Tanggal kunjungan {0} belum terjadi: paling lambat hari ini")]
+    FutureVisit(chrono::NaiveDate),
+    /// A reading that would make the odometer go back across the vehicle's visits in date order.
+    #[error("{0}")]
+    OdometerBackwards(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -163,8 +170,8 @@ impl Register<'_> {
         })
     }
 
-    fn vehicle_view(&self, vehicle: &Vehicle) -> VehicleView {
-        vehicle.view(self.service_interval_months)
+    pub(super) fn vehicle_view(&self, vehicle: &Vehicle) -> VehicleView {
+        vehicle.view(&self.plan, self.time.today())
     }
 
     /// The registration a valid request creates, or why its vehicles repeat a nopol.
@@ -172,7 +179,7 @@ impl Register<'_> {
         if let Some(plate) = new.repeated_nopol() {
             return Err(RegisterError::NopolRepeated(plate.clone()));
         }
-        Ok(new.into_registration(self.time.now()))
+        Ok(new.into_registration(self.time.now(), &self.plan))
     }
 
     pub async fn create(&self, new: NewCustomer) -> Result<CustomerView, RegisterError> {
@@ -246,7 +253,11 @@ impl Register<'_> {
     }
 
     /// The vehicle `vehicle_id` of customer `customer_id`.
-    async fn vehicle(&self, customer_id: &str, vehicle_id: &str) -> Result<Vehicle, RegisterError> {
+    pub(super) async fn vehicle(
+        &self,
+        customer_id: &str,
+        vehicle_id: &str,
+    ) -> Result<Vehicle, RegisterError> {
         self.customer(customer_id).await?;
         if Uuid::parse_str(vehicle_id).is_err() {
             return Err(RegisterError::VehicleNotFound);
@@ -321,13 +332,21 @@ impl Register<'_> {
             if self.store.vehicles_of(customer_id).await?.len() >= MAX_VEHICLES {
                 return Err(RegisterError::TooManyVehicles);
             }
-            let vehicle = new.clone().into_vehicle(customer_id, self.time.now());
+            let now = self.time.now();
+            let (vehicle, visit) = new.clone().into_vehicle(customer_id, now, &self.plan);
             let outcome = self.store.insert_vehicle(&owner, &vehicle).await;
             let nopol = vehicle.nopol.clone();
-            written(outcome, vehicle, Some(&nopol))
+            written(outcome, (vehicle, visit), Some(&nopol))
         })
         .await?;
-        Ok(self.vehicle_view(&added))
+        let (vehicle, visit) = added;
+        // The vehicle carries its visit's summary already; the visit follows it.
+        if let Some(visit) = visit {
+            let next = vehicle.revise(vehicle.updated_at);
+            self.store.insert_visit(&vehicle, &next, &visit).await?;
+            return Ok(self.vehicle_view(&next));
+        }
+        Ok(self.vehicle_view(&vehicle))
     }
 
     pub async fn update_vehicle(
@@ -338,7 +357,10 @@ impl Register<'_> {
     ) -> Result<VehicleView, RegisterError> {
         let updated = retry_while_stale(|| async {
             let current = self.vehicle(customer_id, vehicle_id).await?;
-            let next = patch.apply(&current, self.time.now());
+            let visits = self.store.visits_of(customer_id, vehicle_id).await?;
+            let next = patch
+                .apply(&current, self.time.now())
+                .summarised(&visits, &self.plan);
             let outcome = self.store.replace_vehicle(&current, &next).await;
             let nopol = next.nopol.clone();
             written(outcome, next, Some(&nopol))
@@ -370,7 +392,7 @@ impl Importer for Register<'_> {
 
     fn item(&self, row: ImportRow) -> (Origin, Result<Registration, ImportFailure>) {
         let item = match row.parsed {
-            Ok(new) => Ok(new.into_registration(self.time.now())),
+            Ok(new) => Ok(new.into_registration(self.time.now(), &self.plan)),
             Err(refusal) => Err(ImportFailure::new(
                 &row.origin,
                 row.name,
@@ -443,7 +465,7 @@ mod tests {
     use super::*;
     use crate::clock::SystemClock;
     use crate::register::store::CustomerPage as StorePage;
-    use crate::register::{DueVehicle, RegisterCounts};
+    use crate::register::{DueVehicle, RegisterCounts, Visit};
 
     /// A register whose bulk insert fails each registration with the database's own words;
     /// nothing else is asked of it.
@@ -503,6 +525,35 @@ mod tests {
         ) -> Result<Vec<DueVehicle>, StoreError> {
             unreachable!()
         }
+        async fn vehicles_due_between(
+            &self,
+            _: NaiveDate,
+            _: NaiveDate,
+        ) -> Result<Vec<DueVehicle>, StoreError> {
+            unreachable!()
+        }
+        async fn customers_with_phone(&self, _: &str) -> Result<Vec<Customer>, StoreError> {
+            unreachable!()
+        }
+        async fn visits_of(&self, _: &str, _: &str) -> Result<Vec<Visit>, StoreError> {
+            unreachable!()
+        }
+        async fn insert_visit(
+            &self,
+            _: &Vehicle,
+            _: &Vehicle,
+            _: &Visit,
+        ) -> Result<(), StoreError> {
+            unreachable!()
+        }
+        async fn delete_visit(
+            &self,
+            _: &Vehicle,
+            _: &Vehicle,
+            _: &Visit,
+        ) -> Result<(), StoreError> {
+            unreachable!()
+        }
     }
 
     /// Nothing of the opt-outs is asked by a bulk import.
@@ -546,7 +597,7 @@ mod tests {
         let register = Register {
             store: &Unreachable,
             time: &time,
-            service_interval_months: 3,
+            plan: ServicePlan::default(),
             opt_outs: crate::optout::OptOuts {
                 store: &Unreachable,
                 time: &time,

@@ -17,8 +17,8 @@ use crate::sheet::{Cell, File, Format, Located, Row, Table};
 use crate::store_error::StoreError;
 
 /// The customer's columns, then the vehicle's (see [`VEHICLE_AT`]). The first header of each
-/// is the one exports write.
-pub const FIELDS: [SheetField; 5] = [
+/// is the one exports write. `Odometer` with `Tanggal Kunjungan` records a visit.
+pub const FIELDS: [SheetField; 8] = [
     field("name", &["Nama", "name", "Nama Customer"], true),
     field("no_hp", &["No HP", "no_hp", "Nomor HP"], true),
     field("nopol", &["No Pol", "nopol", "Nomor Polisi"], true),
@@ -26,6 +26,16 @@ pub const FIELDS: [SheetField; 5] = [
     SheetField {
         date: true,
         ..field("last_visit", &["Last Visit", "last_visit"], false)
+    },
+    field("kind", &["Jenis", "kind"], false),
+    field(
+        "odometer_km",
+        &["Odometer", "odometer_km", "Kilometer"],
+        false,
+    ),
+    SheetField {
+        date: true,
+        ..field("visit_date", &["Tanggal Kunjungan", "visit_date"], false)
     },
 ];
 /// Where the vehicle's columns start in [`FIELDS`].
@@ -107,7 +117,7 @@ fn import_row(index: usize, rows: &[Read]) -> ImportRow {
             }
         }));
         problems.extend(vehicle.problems.iter().cloned());
-        vehicles.push(Value::Object(vehicle.body.clone()));
+        vehicles.push(Value::Object(with_odometer_number(vehicle.body.clone())));
     }
     if !vehicles.is_empty() {
         body.insert("vehicles".into(), Value::Array(vehicles));
@@ -132,6 +142,21 @@ fn import_row(index: usize, rows: &[Read]) -> ImportRow {
         no_hp,
         parsed,
     }
+}
+
+/// The body with its `Odometer` cell as a number when it reads as one (`23.450`, `23450 km`);
+/// otherwise as written, for the validation to refuse.
+fn with_odometer_number(
+    mut body: serde_json::Map<String, Value>,
+) -> serde_json::Map<String, Value> {
+    let km = body
+        .get("odometer_km")
+        .and_then(Value::as_str)
+        .and_then(super::reading::parse_reading);
+    if let Some(km) = km {
+        body.insert("odometer_km".into(), json!(km));
+    }
+    body
 }
 
 /// A later row of a customer naming it otherwise than its first row (a blank name is fine).
@@ -207,7 +232,7 @@ impl Register<'_> {
                 .collect()
                 .await;
         let owned = owned.into_iter().collect::<Result<Vec<_>, _>>()?;
-        let months = self.service_interval_months;
+        let today = self.time.today();
         let mut rows = Vec::new();
         for (customer, vehicles) in &owned {
             let person = [
@@ -219,12 +244,18 @@ impl Register<'_> {
             }
             for vehicle in vehicles {
                 let date = |day: Option<chrono::NaiveDate>| day.map_or(Cell::Empty, Cell::Date);
+                let view = vehicle.view(&self.plan, today);
                 let mut row = person.to_vec();
                 row.extend([
                     Cell::Text(vehicle.nopol.clone()),
                     Cell::Text(vehicle.model.clone()),
                     date(vehicle.last_visit),
-                    date(vehicle.next_service(months)),
+                    Cell::Text(vehicle.kind.name().to_string()),
+                    vehicle
+                        .odometer_km
+                        .map_or(Cell::Empty, |km| Cell::Number(f64::from(km))),
+                    date(vehicle.odometer_date),
+                    date(view.estimate.next_service),
                 ]);
                 rows.push(row);
             }

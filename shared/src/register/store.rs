@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 
-use super::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
+use super::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle, Visit};
 use crate::store_error::StoreError;
 
 /// One page of the customers, newest first.
@@ -63,4 +63,35 @@ pub trait RegisterStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DueVehicle>, StoreError>;
+    /// Vehicles whose `due_on` lies in `from..=to`, each with its customer, read through an
+    /// index as [`Self::visited_between`] is.
+    async fn vehicles_due_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DueVehicle>, StoreError>;
+    /// The customers whose phone is `no_hp` (normalised, `628…`).
+    async fn customers_with_phone(&self, no_hp: &str) -> Result<Vec<Customer>, StoreError>;
+    /// Every visit of vehicle `id_vehicle` of customer `id_customer`, in no particular order.
+    async fn visits_of(
+        &self,
+        id_customer: &str,
+        id_vehicle: &str,
+    ) -> Result<Vec<Visit>, StoreError>;
+    /// Stores the new `visit` and replaces `current` by `next` (its summary with the visit),
+    /// together; `Stale` when the vehicle moved or vanished.
+    async fn insert_visit(
+        &self,
+        current: &Vehicle,
+        next: &Vehicle,
+        visit: &Visit,
+    ) -> Result<(), StoreError>;
+    /// Deletes `visit` and replaces `current` by `next` (its summary without it), together;
+    /// `Stale` when the vehicle moved or vanished.
+    async fn delete_visit(
+        &self,
+        current: &Vehicle,
+        next: &Vehicle,
+        visit: &Visit,
+    ) -> Result<(), StoreError>;
 }

@@ -18,12 +18,13 @@ use crate::clock::WorkshopClock;
 use crate::manual::{ManualRecord, RecordError, Records};
 use crate::messages::{MessageEntry, Messenger, Outgoing, SendingDisabled, Source, Status};
 use crate::optout::OPTED_OUT;
-use crate::register::DueVehicle;
+use crate::register::plan::Estimate;
 use crate::register::store::RegisterStore;
+use crate::register::{DueVehicle, ServicePlan, VehicleKind};
 use crate::report::Delivery;
 use crate::report::store::ReportStore;
 use crate::store_error::StoreError;
-use template::{Fill, Template};
+use template::{Due, Fill, Template};
 
 pub use store::{Claim, ReminderStore};
 
@@ -67,8 +68,10 @@ pub struct ReminderSettings<'a> {
     /// The longest one send can take, connection retries included: no send starts that could
     /// not finish before a deadline.
     pub worst_send: Duration,
-    /// Months from a vehicle's last visit to its next service.
-    pub service_interval_months: u32,
+    /// The intervals and default pace a vehicle's next service is reckoned by.
+    pub service_plan: ServicePlan,
+    /// Whether the register's reminders end by asking for the odometer.
+    pub ask_odometer: bool,
 }
 
 /// Why a reminder request failed.
@@ -163,7 +166,12 @@ pub enum Owner {
     /// A manual record: its own count.
     Manual,
     /// A vehicle of the register: its report row.
-    Vehicle { id_customer: String, model: String },
+    Vehicle {
+        id_customer: String,
+        model: String,
+        kind: VehicleKind,
+        estimate: Estimate,
+    },
 }
 
 impl Owner {
@@ -188,16 +196,20 @@ impl Target {
         }
     }
 
-    pub fn vehicle(due: &DueVehicle, months: u32) -> Self {
+    /// A vehicle due by the earlier of its date and km rules, estimated as of `today`.
+    pub fn vehicle(due: &DueVehicle, plan: &ServicePlan, today: NaiveDate) -> Self {
+        let estimate = due.vehicle.due_inputs(plan).estimate(today);
         Target {
             id: due.vehicle.id.clone(),
             customer_name: due.customer.name.clone(),
             nopol: due.vehicle.nopol.clone(),
             no_hp: due.customer.no_hp.clone(),
-            next_service: due.vehicle.next_service(months),
+            next_service: estimate.next_service,
             owner: Owner::Vehicle {
                 id_customer: due.customer.id.clone(),
                 model: due.vehicle.model.clone(),
+                kind: due.vehicle.kind,
+                estimate,
             },
         }
     }
@@ -211,18 +223,34 @@ impl Target {
     }
 
     fn text(&self, settings: &ReminderSettings<'_>, days_left: Option<i64>) -> String {
-        let (template, model) = match &self.owner {
-            Owner::Manual if self.next_service.is_none() => (settings.undated_template, None),
-            Owner::Manual => (settings.manual_template, None),
-            Owner::Vehicle { model, .. } => (settings.register_template, Some(model.as_str())),
+        let (template, model, due) = match &self.owner {
+            Owner::Manual if self.next_service.is_none() => (settings.undated_template, None, None),
+            Owner::Manual => (settings.manual_template, None, None),
+            Owner::Vehicle {
+                model, estimate, ..
+            } => {
+                let due = estimate.due_reason.map(|reason| Due {
+                    reason,
+                    next_service_km: estimate.next_service_km,
+                    estimated_odometer_km: estimate.estimated_odometer_km,
+                });
+                (settings.register_template, Some(model.as_str()), due)
+            }
         };
-        template.render(&Fill {
+        let text = template.render(&Fill {
             customer_name: &self.customer_name,
             nopol: &self.nopol,
             model,
             next_service: self.next_service,
             days_left,
-        })
+            due,
+        });
+        match &self.owner {
+            Owner::Vehicle { kind, .. } if settings.ask_odometer => {
+                format!("{text} {}", odometer_question(*kind))
+            }
+            _ => text,
+        }
     }
 
     /// Counts a reminder that went out at `at`, settling `claim`: the record's count, or the
@@ -235,7 +263,9 @@ impl Target {
     ) -> Result<(), StoreError> {
         match &self.owner {
             Owner::Manual => reminders.claims.record_sent(&self.id, at, claim).await,
-            Owner::Vehicle { id_customer, model } => {
+            Owner::Vehicle {
+                id_customer, model, ..
+            } => {
                 let delivery = Delivery {
                     id_customer: id_customer.clone(),
                     id_vehicle: self.id.clone(),
@@ -293,9 +323,9 @@ impl Detail {
     fn of(target: &Target, status: Outcome) -> Self {
         let (id_customer, model) = match &target.owner {
             Owner::Manual => (None, None),
-            Owner::Vehicle { id_customer, model } => {
-                (Some(id_customer.clone()), Some(model.clone()))
-            }
+            Owner::Vehicle {
+                id_customer, model, ..
+            } => (Some(id_customer.clone()), Some(model.clone())),
         };
         Detail {
             id: target.id.clone(),
@@ -350,6 +380,15 @@ pub struct RunReport {
     /// Due records left for the next run because the time budget ran out.
     pub deferred: usize,
     pub details: Vec<Detail>,
+}
+
+/// What a register reminder asks when `REMINDER_ASK_ODOMETER` is on; the reply webhook
+/// records a reply with the reading.
+pub fn odometer_question(kind: VehicleKind) -> String {
+    format!(
+        "Balas dengan angka kilometer {} Anda saat ini.",
+        kind.name()
+    )
 }
 
 /// The claim of one automatic reminder: a record and the service date it reminds of.
@@ -452,22 +491,38 @@ impl Reminders<'_> {
         Ok((targets, total))
     }
 
-    /// The register's vehicles whose next service lies in `from..=to`, read through their last
-    /// visit.
+    /// The register's vehicles whose next service lies in `from..=to`: read by the day each was
+    /// written as due on, and by last visit under the workshop's months (which also finds a
+    /// vehicle written before `due_on` existed, and follows a change of the months at once).
     async fn due_vehicles(
         &self,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<Target>, StoreError> {
-        let months = self.settings.service_interval_months;
-        let back = |date: NaiveDate| date.checked_sub_months(Months::new(months)).unwrap_or(date);
+        let plan = &self.settings.service_plan;
+        let months = |kind| plan.of(kind).interval_months;
+        let back = |date: NaiveDate, months: u32| {
+            date.checked_sub_months(Months::new(months)).unwrap_or(date)
+        };
+        let (shortest, longest) = VehicleKind::ALL
+            .into_iter()
+            .map(months)
+            .fold((u32::MAX, 0), |(lo, hi), m| (lo.min(m), hi.max(m)));
+        let mut found = self.register.vehicles_due_between(from, to).await?;
         let visited = self
             .register
-            .visited_between(back(from) - MONTH_END_SLACK, back(to) + MONTH_END_SLACK)
+            .visited_between(
+                back(from, longest) - MONTH_END_SLACK,
+                back(to, shortest) + MONTH_END_SLACK,
+            )
             .await?;
-        Ok(visited
+        found.extend(visited);
+        let mut seen = std::collections::HashSet::new();
+        found.retain(|due| seen.insert(due.vehicle.id.clone()));
+        let today = self.time.today();
+        Ok(found
             .iter()
-            .map(|due| Target::vehicle(due, months))
+            .map(|due| Target::vehicle(due, plan, today))
             .filter(|t| {
                 t.next_service
                     .is_some_and(|next| next >= from && next <= to)

@@ -140,7 +140,8 @@ impl Reminders<'_> {
         let due = crate::register::DueVehicle { customer, vehicle };
         Ok(Some(Target::vehicle(
             &due,
-            self.settings.service_interval_months,
+            &self.settings.service_plan,
+            self.time.today(),
         )))
     }
 }

@@ -4,6 +4,8 @@ use std::borrow::Cow;
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::register::plan::{DueReason, format_km};
+
 /// The default text, Indonesian, starting with `Halo {customer_name}` as the source's did.
 pub const DEFAULT_TEMPLATE: &str = "Halo {customer_name}, kendaraan {nopol} Anda dijadwalkan service \
 berkala pada {next_service} ({days_left} hari lagi). Hubungi {workshop_name}[ di {workshop_phone}] \
@@ -11,7 +13,7 @@ untuk booking. Terima kasih.";
 
 /// The default text of the register's reminders: it names the vehicle's model too.
 pub const DEFAULT_REGISTER_TEMPLATE: &str = "Halo {customer_name}, {model} Anda dengan nopol {nopol} \
-dijadwalkan service berkala pada {next_service} ({days_left} hari lagi). Hubungi {workshop_name}[ di \
+{due_reason_text} dan dijadwalkan service berkala pada {next_service} ({days_left} hari lagi). Hubungi {workshop_name}[ di \
 {workshop_phone}] untuk booking. Terima kasih.";
 
 /// The default text of a record's reminder when it has no `next_service`: no date to name.
@@ -34,10 +36,15 @@ pub enum Placeholder {
     DaysLeft,
     WorkshopName,
     WorkshopPhone,
+    /// Why a register vehicle is due: `sudah waktunya service`, or `diperkirakan sudah
+    /// menempuh 25.450 km`.
+    DueReasonText,
+    /// Today's estimate of a register vehicle's odometer: `24.100`; none without a reading.
+    EstimatedOdometerKm,
 }
 
 impl Placeholder {
-    pub const ALL: [Placeholder; 7] = [
+    pub const ALL: [Placeholder; 9] = [
         Placeholder::CustomerName,
         Placeholder::Nopol,
         Placeholder::Model,
@@ -45,6 +52,8 @@ impl Placeholder {
         Placeholder::DaysLeft,
         Placeholder::WorkshopName,
         Placeholder::WorkshopPhone,
+        Placeholder::DueReasonText,
+        Placeholder::EstimatedOdometerKm,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +65,8 @@ impl Placeholder {
             Placeholder::DaysLeft => "days_left",
             Placeholder::WorkshopName => "workshop_name",
             Placeholder::WorkshopPhone => "workshop_phone",
+            Placeholder::DueReasonText => "due_reason_text",
+            Placeholder::EstimatedOdometerKm => "estimated_odometer_km",
         }
     }
 
@@ -97,6 +108,27 @@ pub struct Fill<'a> {
     pub model: Option<&'a str>,
     pub next_service: Option<NaiveDate>,
     pub days_left: Option<i64>,
+    /// Register vehicles only: what made the vehicle due.
+    pub due: Option<Due>,
+}
+
+/// Why a register vehicle is due, for `{due_reason_text}` and `{estimated_odometer_km}`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Due {
+    pub reason: DueReason,
+    pub next_service_km: Option<u32>,
+    pub estimated_odometer_km: Option<u32>,
+}
+
+impl Due {
+    fn reason_text(&self) -> String {
+        match (self.reason, self.next_service_km) {
+            (DueReason::Kilometer, Some(km)) => {
+                format!("diperkirakan sudah menempuh {} km", format_km(km))
+            }
+            _ => "sudah waktunya service".to_string(),
+        }
+    }
 }
 
 /// The workshop as its reminders name it: `WORKSHOP_NAME` and `WORKSHOP_PHONE`, each if set.
@@ -136,7 +168,8 @@ impl Kind {
     /// which depends on the configuration).
     fn fills(self, placeholder: Placeholder) -> bool {
         match placeholder {
-            Placeholder::Model => self == Kind::Register,
+            Placeholder::Model | Placeholder::DueReasonText => self == Kind::Register,
+            Placeholder::EstimatedOdometerKm => false,
             Placeholder::NextService | Placeholder::DaysLeft => self != Kind::Undated,
             _ => true,
         }
@@ -202,8 +235,12 @@ impl Template {
                 ));
             }
             if !kind.fills(placeholder) {
-                let why = match kind {
-                    Kind::Undated => " (a record without next_service)",
+                let why = match (kind, placeholder) {
+                    (_, Placeholder::EstimatedOdometerKm) => " (a vehicle without a reading)",
+                    (Kind::Undated, _) => " (a record without next_service)",
+                    (_, Placeholder::DueReasonText) => {
+                        " (a manual record has no register due date)"
+                    }
                     _ => " (a manual record has no model)",
                 };
                 return Err(TemplateError::NoValue(placeholder.name(), why));
@@ -251,6 +288,11 @@ impl Template {
                     .into(),
             ),
             Placeholder::WorkshopPhone => self.workshop.phone.as_deref().map(Cow::from),
+            Placeholder::DueReasonText => fill.due.map(|due| due.reason_text().into()),
+            Placeholder::EstimatedOdometerKm => fill
+                .due
+                .and_then(|due| due.estimated_odometer_km)
+                .map(|km| format_km(km).into()),
         }
     }
 }
@@ -376,7 +418,60 @@ mod tests {
             model: None,
             next_service,
             days_left: next_service.map(|_| 3),
+            due: None,
         }
+    }
+
+    #[test]
+    fn the_register_template_says_why_the_vehicle_is_due() {
+        let maju = workshop("Bengkel Maju", None);
+        let template = Template::new(DEFAULT_REGISTER_TEMPLATE, Kind::Register, &maju).unwrap();
+        let by_km = Due {
+            reason: DueReason::Kilometer,
+            next_service_km: Some(25_450),
+            estimated_odometer_km: Some(25_380),
+        };
+        let fill = Fill {
+            model: Some("Vario 125"),
+            due: Some(by_km),
+            ..joko(Some(date("2026-01-15")))
+        };
+        assert_eq!(
+            template.render(&fill),
+            "Halo Bapak Joko, Vario 125 Anda dengan nopol B 1234 XYZ diperkirakan sudah menempuh \
+             25.450 km dan dijadwalkan service berkala pada 15 Januari 2026 (3 hari lagi). \
+             Hubungi Bengkel Maju untuk booking. Terima kasih."
+        );
+        let by_date = Due {
+            reason: DueReason::Tanggal,
+            next_service_km: None,
+            estimated_odometer_km: None,
+        };
+        let text = "{nopol} {due_reason_text}[, kira-kira {estimated_odometer_km} km].";
+        let template = Template::new(text, Kind::Register, &maju).unwrap();
+        let fill = Fill {
+            due: Some(by_date),
+            ..joko(None)
+        };
+        assert_eq!(template.render(&fill), "B 1234 XYZ sudah waktunya service.");
+        let fill = Fill {
+            due: Some(by_km),
+            ..joko(None)
+        };
+        assert_eq!(
+            template.render(&fill),
+            "B 1234 XYZ diperkirakan sudah menempuh 25.450 km, kira-kira 25.380 km."
+        );
+        let bare = Template::new("{estimated_odometer_km} km", Kind::Register, &maju);
+        assert!(matches!(
+            bare,
+            Err(TemplateError::NoValue("estimated_odometer_km", _))
+        ));
+        let manual = Template::new("{due_reason_text}", Kind::Dated, &maju);
+        assert!(matches!(
+            manual,
+            Err(TemplateError::NoValue("due_reason_text", _))
+        ));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::clock::WorkshopClock;
 use crate::messages::{Messenger, Outgoing, Source as MessageSource};
 use crate::optout::{self, OptOutError, OptOuts};
 use crate::query::{encode_cursor, position_key};
+use crate::register::{Register, RegisterError};
 use crate::store_error::StoreError;
 pub use keyword::Keyword;
 pub use store::{InboxStore, ReplyPage};
@@ -34,6 +35,8 @@ pub enum Action {
     OptOut,
     /// `MULAI`: the number's opt-outs removed.
     OptIn,
+    /// An odometer reading of the sender's vehicle, recorded as a visit.
+    Reading,
 }
 
 /// One reply as StarSender delivered it.
@@ -99,6 +102,8 @@ pub struct Incoming {
 pub enum Received {
     OptedOut,
     OptedIn,
+    /// An odometer reading, recorded on the sender's vehicle.
+    Reading,
     /// Kept in the inbox.
     Filed,
     /// Delivered before: nothing changed.
@@ -128,12 +133,13 @@ pub struct Inbox {
     pub next_cursor: Option<String>,
 }
 
-/// What the replies work with: the inbox, the opt-outs they change, the messenger that
-/// confirms them, and the clock.
+/// What the replies work with: the inbox, the opt-outs they change, the register whose
+/// vehicles a reading moves, the messenger that confirms them, and the clock.
 #[derive(Clone, Copy)]
 pub struct Replies<'a> {
     pub inbox: &'a dyn InboxStore,
     pub opt_outs: OptOuts<'a>,
+    pub register: Register<'a>,
     pub messenger: Messenger<'a>,
     pub time: &'a WorkshopClock,
 }
@@ -147,12 +153,37 @@ impl Replies<'_> {
         }
     }
 
-    /// A text that is not a keyword: kept in the inbox for staff to read.
+    /// A text that is not a keyword: an odometer reading of the sender's vehicle when it is a
+    /// plausible one, otherwise kept in the inbox for staff to read.
     async fn file_text(&self, reply: Reply) -> Result<Received, ReplyError> {
+        if self.is_reading(&reply).await? {
+            let reading = Reply {
+                action: Some(Action::Reading),
+                ..reply
+            };
+            return Ok(match self.inbox.record_reply(&reading).await? {
+                true => Received::Reading,
+                false => Received::Duplicate,
+            });
+        }
         Ok(match self.inbox.record_reply(&reply).await? {
             true => Received::Filed,
             false => Received::Duplicate,
         })
+    }
+
+    /// Whether `reply` was taken as an odometer reading (a repeat of one is taken again without
+    /// a second visit); a vehicle gone or moved past it meanwhile leaves it for the inbox.
+    async fn is_reading(&self, reply: &Reply) -> Result<bool, ReplyError> {
+        let taken = self
+            .register
+            .record_reply_reading(&reply.no_hp, &reply.message, reply.received_at)
+            .await;
+        match taken {
+            Ok(taken) => Ok(taken),
+            Err(RegisterError::Store(e)) => Err(e.into()),
+            Err(_) => Ok(false),
+        }
     }
 
     /// Applies `keyword` (idempotent: a repeat changes nothing), records the reply, and on its

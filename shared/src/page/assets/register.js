@@ -1,8 +1,9 @@
 // Register: the workshop's own customers and their vehicles, each vehicle's next service
-// (its last visit plus the service interval, computed by the API).
+// (by date or by kilometres, whichever comes first, computed by the API) and its visits.
 
 import { del, get, post, put } from "./api.js";
 import { busy, button, clearErrors, confirmAction, date, dateTime, el, fill, notify, number, showError, table, values } from "./ui.js";
+import * as visits from "./visits.js";
 
 const PAGE = 50;
 
@@ -57,23 +58,37 @@ function renderVehicles(vehicles) {
   fill(vehicleList, table([
     { label: "Nopol", value: (v) => v.nopol },
     { label: "Model", value: (v) => v.model },
+    { label: "Jenis", value: (v) => (v.kind === "motor" ? "Motor" : "Mobil") },
     { label: "Kunjungan terakhir", value: (v) => date(v.last_visit) },
-    { label: "Service berikutnya", value: (v) => date(v.next_service) },
+    { label: "Odometer", value: (v) => (v.odometer_km == null ? "—" : `${number(v.odometer_km)} km`) },
+    { label: "Service berikutnya", value: (v) => nextService(v) },
     { label: "Aksi", value: (v) => el("div", { class: "row-actions" },
+      button("Kunjungan", () => visits.show(selected.id, v, () => reloadVehicles()), { "aria-label": `Kunjungan ${v.nopol}` }),
       button("Ubah", () => editVehicle(v), { "aria-label": `Ubah ${v.nopol}` }),
       button("Hapus", (event) => removeVehicle(v, event.currentTarget), { class: "danger", "aria-label": `Hapus ${v.nopol}` })) },
   ], vehicles, { empty: "Belum ada kendaraan." }));
 }
 
+/** The next service and what set it: `25 Januari 2026 (kilometer)`. */
+function nextService(v) {
+  if (!v.next_service) return null;
+  return `${date(v.next_service)} (${v.due_reason === "kilometer" ? "kilometer" : "tanggal"})`;
+}
+
+async function reloadVehicles() {
+  const { body } = await get(`customers/${selected.id}/vehicles`);
+  renderVehicles(body);
+}
+
 async function open(customer) {
   selected = customer;
   stopEditingVehicle();
+  visits.hide();
   detail.hidden = false;
   detailTitle.textContent = `Kendaraan ${customer.name}`;
   clearErrors(detail);
   try {
-    const { body } = await get(`customers/${customer.id}/vehicles`);
-    renderVehicles(body);
+    await reloadVehicles();
     detailTitle.focus();
   } catch (error) {
     showError(detail, error, "_vehicles");
@@ -142,6 +157,9 @@ function editVehicle(vehicle) {
   vehicleForm.elements.nopol.value = vehicle.nopol;
   vehicleForm.elements.model.value = vehicle.model;
   vehicleForm.elements.last_visit.value = vehicle.last_visit || "";
+  vehicleForm.elements.kind.value = vehicle.kind || "mobil";
+  vehicleForm.elements.service_interval_km.value = vehicle.service_interval_km ?? "";
+  vehicleForm.elements.service_interval_months.value = vehicle.service_interval_months ?? "";
   vehicleFormTitle.textContent = `Ubah ${vehicle.nopol}`;
   vehicleCancel.hidden = false;
   vehicleForm.elements.nopol.focus();
@@ -160,6 +178,10 @@ async function saveVehicle(event) {
   clearErrors(vehicleForm);
   const body = values(vehicleForm, true);
   if (!body.last_visit) body.last_visit = editingVehicle ? null : undefined;
+  // An empty interval is the workshop's default: cleared on a change, left out on a new vehicle.
+  for (const name of ["service_interval_km", "service_interval_months"]) {
+    body[name] = body[name] ? Number(body[name]) : editingVehicle ? null : undefined;
+  }
   const submit = vehicleForm.querySelector("[type=submit]");
   await busy(submit, async () => {
     const path = `customers/${selected.id}/vehicles`;

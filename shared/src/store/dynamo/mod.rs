@@ -22,8 +22,12 @@
 //! - Customer: `pk` = "customer#" + id, `kind` = "customer", `list_key` (newest first through
 //!   `list-index`), the fields, `version`.
 //! - Vehicle: `pk` = "vehicle#" + id, `kind` = "vehicle", `id_customer` (`customer-index`), the
-//!   fields, `version`; with a last visit, `last_visit` and the sparse `visit` = "vehicle"
-//!   (`visit-index`). None of the attributes the record indexes are built on.
+//!   fields (its own kind, motor or mobil, as `vehicle_kind`), `version`; with a last visit,
+//!   `last_visit` and the sparse `visit` = "vehicle" (`visit-index`); with a next service,
+//!   `due` = "vehicle" and `next_service` = its `due_on` (`due-index`, a partition the records'
+//!   "active" and "inactive" never read).
+//! - Visit: `pk` = "visit#" + id, `kind` = "visit", `id_customer` (`customer-index`), the
+//!   fields. Customers are also found by phone: `no_hp` and `kind` (`phone-index`, keys only).
 //! - Vehicle nopol guard: `pk` = "vnopol#" + nopol key, `vehicle_id`; put if absent in the same
 //!   transaction as the vehicle (apart from the records' guards: a plate may be in both).
 //! - Register counts: `pk` = "meta#register", `customers`, `vehicles`, adjusted with `ADD` in

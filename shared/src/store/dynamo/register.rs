@@ -11,19 +11,20 @@ use aws_sdk_dynamodb::types::{
 use chrono::NaiveDate;
 
 use super::item::{
-    Item, PK, Versioned, attributes, count, key, n, names_in, optional_number, s, value, values,
-    versioned,
+    Item, PK, Versioned, attributes, count, key, model, n, names_in, optional_number, s, value,
+    values, versioned,
 };
 use super::read::is_key;
-use super::schema::{CUSTOMER_INDEX, LIST_INDEX, VISIT_INDEX};
+use super::schema::{CUSTOMER_INDEX, DUE_INDEX, LIST_INDEX, PHONE_INDEX, VISIT_INDEX};
 use super::write::{CONFLICT_ATTEMPTS, Outcome, backoff, failed};
 use super::{DynamoStore, build_error, sdk_error};
 use crate::register::store::{CustomerPage, RegisterStore};
-use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
+use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle, Visit};
 use crate::store_error::StoreError;
 
 const CUSTOMER: &str = "customer";
 const VEHICLE: &str = "vehicle";
+const VISIT: &str = "visit";
 const GUARD_PREFIX: &str = "vnopol#";
 const COUNTS_PK: &str = "meta#register";
 /// The most keys one BatchGetItem takes.
@@ -205,7 +206,7 @@ impl RegisterStore for DynamoStore {
         let found = self.query_all(request).await?;
         let mut vehicles = found
             .into_iter()
-            .map(versioned)
+            .map(vehicle_from)
             .collect::<Result<Vec<Vehicle>, _>>()?;
         vehicles.sort_by_key(Vehicle::nopol_key);
         Ok(vehicles)
@@ -213,7 +214,7 @@ impl RegisterStore for DynamoStore {
 
     async fn vehicle(&self, id: &str) -> Result<Option<Vehicle>, StoreError> {
         let found = self.get_kind(&vehicle_pk(id), VEHICLE).await?;
-        found.map(versioned).transpose()
+        found.map(vehicle_from).transpose()
     }
 
     /// One GetItem of the nopol's guard.
@@ -281,15 +282,132 @@ impl RegisterStore for DynamoStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DueVehicle>, StoreError> {
+        self.vehicles_by_day(VISIT_INDEX, "#visit = :part AND #last_visit", from, to)
+            .await
+    }
+
+    /// `due-index`'s `vehicle` partition over the range, then the owners in batches.
+    async fn vehicles_due_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DueVehicle>, StoreError> {
+        self.vehicles_by_day(DUE_INDEX, "#due = :part AND #next_service", from, to)
+            .await
+    }
+
+    /// `phone-index` (keys only), then the customers in batches.
+    async fn customers_with_phone(&self, no_hp: &str) -> Result<Vec<Customer>, StoreError> {
+        if no_hp.is_empty() {
+            return Ok(Vec::new());
+        }
+        let request = self.query_index(
+            PHONE_INDEX,
+            "#no_hp = :phone AND #kind = :kind",
+            values([(":phone", s(no_hp)), (":kind", s(CUSTOMER))]),
+        );
+        let keys = self.query_all(request).await?;
+        let pks: BTreeSet<String> = keys
+            .iter()
+            .filter_map(|item| match item.get(PK) {
+                Some(AttributeValue::S(pk)) => Some(pk.clone()),
+                _ => None,
+            })
+            .collect();
+        let found = self.batch_get(pks).await?;
+        let customers = found.into_iter().filter(|item| is_kind(item, CUSTOMER));
+        customers.map(versioned).collect()
+    }
+
+    /// `customer-index`'s visits of the owner, those of the vehicle kept.
+    async fn visits_of(
+        &self,
+        id_customer: &str,
+        id_vehicle: &str,
+    ) -> Result<Vec<Visit>, StoreError> {
+        if !is_key(id_customer) {
+            return Ok(Vec::new());
+        }
+        let request = self.query_index(
+            CUSTOMER_INDEX,
+            "#id_customer = :id AND #kind = :kind",
+            values([(":id", s(id_customer)), (":kind", s(VISIT))]),
+        );
+        let found = self.query_all(request).await?;
+        let visits = found.into_iter().map(model::<Visit>);
+        let visits = visits.collect::<Result<Vec<Visit>, _>>()?;
+        Ok(visits
+            .into_iter()
+            .filter(|v| v.id_vehicle == id_vehicle)
+            .collect())
+    }
+
+    async fn insert_visit(
+        &self,
+        current: &Vehicle,
+        next: &Vehicle,
+        visit: &Visit,
+    ) -> Result<(), StoreError> {
+        same_id(&current.id, &next.id)?;
+        let pk = visit_pk(&visit.id);
+        let actions = vec![
+            (
+                self.put_if_version(vehicle_item(next)?, current.version)?,
+                Check::Version(vehicle_pk(&current.id), current.version),
+            ),
+            (self.put_if_absent(visit_item(visit)?)?, Check::New(pk)),
+        ];
+        self.commit(actions).await?
+    }
+
+    async fn delete_visit(
+        &self,
+        current: &Vehicle,
+        next: &Vehicle,
+        visit: &Visit,
+    ) -> Result<(), StoreError> {
+        same_id(&current.id, &next.id)?;
+        let pk = visit_pk(&visit.id);
+        let gone = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(&pk)))
+            .condition_expression("attribute_exists(#pk)")
+            .set_expression_attribute_names(names_in(&["attribute_exists(#pk)"]))
+            .build()
+            .map_err(build_error)?;
+        let actions = vec![
+            (
+                self.put_if_version(vehicle_item(next)?, current.version)?,
+                Check::Version(vehicle_pk(&current.id), current.version),
+            ),
+            (
+                TransactWriteItem::builder().delete(gone).build(),
+                Check::Exists(pk),
+            ),
+        ];
+        self.commit(actions).await?
+    }
+}
+
+impl DynamoStore {
+    /// The vehicles `index` holds in `from..=to` under `cond` (`#part_key = :part AND
+    /// #day_key`), each with its owner (a vehicle whose owner vanished is left out).
+    async fn vehicles_by_day(
+        &self,
+        index: &str,
+        cond: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DueVehicle>, StoreError> {
         // DynamoDB rejects BETWEEN with its bounds reversed; the range is simply empty.
         if from > to {
             return Ok(Vec::new());
         }
         let request = self.query_index(
-            VISIT_INDEX,
-            "#visit = :visit AND #last_visit BETWEEN :from AND :to",
+            index,
+            &format!("{cond} BETWEEN :from AND :to"),
             values([
-                (":visit", s(VEHICLE)),
+                (":part", s(VEHICLE)),
                 (":from", value(&from)?),
                 (":to", value(&to)?),
             ]),
@@ -298,7 +416,7 @@ impl RegisterStore for DynamoStore {
             .query_all(request)
             .await?
             .into_iter()
-            .map(versioned)
+            .map(vehicle_from)
             .collect::<Result<Vec<Vehicle>, _>>()?;
         let owners: BTreeSet<&str> = vehicles.iter().map(|v| v.id_customer.as_str()).collect();
         let mut customers = HashMap::new();
@@ -316,9 +434,7 @@ impl RegisterStore for DynamoStore {
             })
             .collect())
     }
-}
 
-impl DynamoStore {
     /// One registration in one transaction: the customer, each vehicle and its guard, the
     /// counts.
     async fn register(&self, registration: &Registration) -> Attempt {
@@ -399,6 +515,10 @@ impl DynamoStore {
         let mut actions = vec![(self.put_if_absent(item)?, Check::New(pk))];
         for vehicle in &registration.vehicles {
             actions.extend(self.add_vehicle(vehicle)?);
+        }
+        for visit in &registration.visits {
+            let pk = visit_pk(&visit.id);
+            actions.push((self.put_if_absent(visit_item(visit)?)?, Check::New(pk)));
         }
         Ok(actions)
     }
@@ -737,10 +857,16 @@ fn customer_item(customer: &Customer) -> Result<Item, StoreError> {
     Ok(item)
 }
 
+/// Where the vehicle's own `kind` (motor or mobil) is kept: `kind` names the item's type.
+const VEHICLE_KIND: &str = "vehicle_kind";
+
 /// The vehicle as stored: its serde form (`id_customer` puts it into `customer-index`), its
 /// version, and none of the attributes the record indexes are built on.
 fn vehicle_item(vehicle: &Vehicle) -> Result<Item, StoreError> {
     let mut item = attributes(vehicle)?;
+    if let Some(kind) = item.remove("kind") {
+        item.insert(VEHICLE_KIND.into(), kind);
+    }
     item.extend(key(vehicle_pk(&vehicle.id)));
     item.insert("kind".into(), s(VEHICLE));
     item.insert("version".into(), n(vehicle.version));
@@ -748,6 +874,34 @@ fn vehicle_item(vehicle: &Vehicle) -> Result<Item, StoreError> {
     if vehicle.last_visit.is_some() {
         item.insert("visit".into(), s(VEHICLE));
     }
+    // And only one with a next service enters `due-index`, in a partition of its own.
+    if let Some(day) = vehicle.due_on {
+        item.insert("due".into(), s(VEHICLE));
+        item.insert("next_service".into(), value(&day)?);
+    }
+    Ok(item)
+}
+
+/// A vehicle read back from its item ([`vehicle_item`]); one written before kinds existed is a
+/// `mobil`.
+fn vehicle_from(mut item: Item) -> Result<Vehicle, StoreError> {
+    match item.remove(VEHICLE_KIND) {
+        Some(kind) => item.insert("kind".into(), kind),
+        None => item.remove("kind"),
+    };
+    versioned(item)
+}
+
+fn visit_pk(id: &str) -> String {
+    format!("{VISIT}#{id}")
+}
+
+/// The visit as stored: its serde form (`id_customer` puts it into `customer-index`, kind
+/// `visit`).
+fn visit_item(visit: &Visit) -> Result<Item, StoreError> {
+    let mut item = attributes(visit)?;
+    item.extend(key(visit_pk(&visit.id)));
+    item.insert("kind".into(), s(VISIT));
     Ok(item)
 }
 
@@ -792,7 +946,8 @@ fn packs(registrations: &[Registration], rows: &[usize]) -> Vec<Vec<usize>> {
     let mut packs: Vec<Vec<usize>> = Vec::new();
     let mut actions = 0;
     for &row in rows {
-        let needs = 1 + 2 * registrations[row].vehicles.len();
+        let registration = &registrations[row];
+        let needs = 1 + 2 * registration.vehicles.len() + registration.visits.len();
         match packs.last_mut() {
             Some(pack) if actions + needs < MAX_ACTIONS => pack.push(row),
             _ => {

@@ -53,6 +53,7 @@ pub const REMINDED_AT_INDEX: &str = "reminded-at-index";
 pub const MESSAGES_INDEX: &str = "messages-index";
 pub const CUSTOMER_INDEX: &str = "customer-index";
 pub const VISIT_INDEX: &str = "visit-index";
+pub const PHONE_INDEX: &str = "phone-index";
 
 pub const INDEXES: &[Index] = &[
     Index {
@@ -104,6 +105,13 @@ pub const INDEXES: &[Index] = &[
         hash: s("visit"),
         range: Some(s("last_visit")),
         projection: "ALL",
+    },
+    // Customers (`kind` "customer") by phone, for a WhatsApp reply's sender; keys suffice.
+    Index {
+        name: PHONE_INDEX,
+        hash: s("no_hp"),
+        range: Some(s("kind")),
+        projection: "KEYS_ONLY",
     },
 ];
 
@@ -382,6 +390,6 @@ mod tests {
             count,
             "an attribute is defined twice (with two types?)"
         );
-        assert_eq!(count, 13);
+        assert_eq!(count, 14);
     }
 }

@@ -13,17 +13,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::{
-    CUSTOMERS, RECORDS, REPORTS, Tables, VEHICLES, customer_from, decode, other, to_json,
+    CUSTOMERS, RECORDS, REPORTS, Tables, VEHICLES, VISITS, customer_from, decode, other, to_json,
     vehicle_from,
 };
 use crate::manual::{Counts, ManualRecord};
-use crate::register::{Customer, RegisterCounts, Vehicle};
+use crate::register::{Customer, RegisterCounts, Vehicle, Visit};
 use crate::report::{ReportRow, Totals};
 use crate::store_error::StoreError;
 
 /// The layout this code writes. A database stamped with an older one (or none: written before
 /// the indexes existed) has its indexes and counts rebuilt from its rows when it opens.
-pub(super) const SCHEMA_VERSION: u64 = 2;
+pub(super) const SCHEMA_VERSION: u64 = 3;
 
 /// counter name → value; also the schema version.
 pub(super) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -53,10 +53,16 @@ pub(super) enum Index {
     Visits,
     /// list key → report row id: the report's pages, by first delivery (`list-index`).
     ReportListing,
+    /// `due_on # id`: vehicles by the day they are due (`due-index`, partition `vehicle`).
+    VehicleDue,
+    /// `id_vehicle # id`: a vehicle's visits (`customer-index`, kind `visit`).
+    VehicleVisits,
+    /// `no_hp # id`: customers by phone (`phone-index`).
+    CustomerPhones,
 }
 
 impl Index {
-    pub(super) const ALL: [Index; 10] = [
+    pub(super) const ALL: [Index; 13] = [
         Index::Nopols,
         Index::Listing,
         Index::Due,
@@ -67,6 +73,9 @@ impl Index {
         Index::ByCustomer,
         Index::Visits,
         Index::ReportListing,
+        Index::VehicleDue,
+        Index::VehicleVisits,
+        Index::CustomerPhones,
     ];
 
     /// The table; the first four existed before the indexes did and keep their names.
@@ -82,6 +91,9 @@ impl Index {
             Index::ByCustomer => "by_customer",
             Index::Visits => "vehicles_visit",
             Index::ReportListing => "whatsapp_report_listing",
+            Index::VehicleDue => "vehicles_due",
+            Index::VehicleVisits => "visits_by_vehicle",
+            Index::CustomerPhones => "customers_phone",
         })
     }
 }
@@ -210,7 +222,10 @@ impl Row for Customer {
     }
 
     fn entries(&self) -> Vec<(Index, String)> {
-        vec![(Index::CustomerListing, self.list_key())]
+        vec![
+            (Index::CustomerListing, self.list_key()),
+            (Index::CustomerPhones, format!("{}#{}", self.no_hp, self.id)),
+        ]
     }
 
     fn counts(&self) -> Vec<(Counter, u64)> {
@@ -243,6 +258,9 @@ impl Row for Vehicle {
         if let Some(day) = self.last_visit {
             entries.push((Index::Visits, format!("{}#{}", day_key(day), self.id)));
         }
+        if let Some(day) = self.due_on {
+            entries.push((Index::VehicleDue, format!("{}#{}", day_key(day), self.id)));
+        }
         entries
     }
 
@@ -258,6 +276,39 @@ impl Row for Vehicle {
         tables.vehicles.remove(self.id.as_str()).map_err(other)?;
         Ok(())
     }
+}
+
+impl Row for Visit {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn entries(&self) -> Vec<(Index, String)> {
+        vec![(Index::VehicleVisits, visit_key(&self.id_vehicle, &self.id))]
+    }
+
+    fn counts(&self) -> Vec<(Counter, u64)> {
+        Vec::new()
+    }
+
+    fn put_row(&self, tables: &mut Tables) -> Result<(), StoreError> {
+        let json = to_json(self)?;
+        tables
+            .visits
+            .insert(self.id.as_str(), json.as_str())
+            .map_err(other)?;
+        Ok(())
+    }
+
+    fn remove_row(&self, tables: &mut Tables) -> Result<(), StoreError> {
+        tables.visits.remove(self.id.as_str()).map_err(other)?;
+        Ok(())
+    }
+}
+
+/// The key of a visit in [`Index::VehicleVisits`]; its vehicle's prefix is `id_vehicle#`.
+pub(super) fn visit_key(id_vehicle: &str, id: &str) -> String {
+    format!("{id_vehicle}#{id}")
 }
 
 impl Row for ReportRow {
@@ -441,6 +492,7 @@ impl<'t> Tables<'t> {
             &self.customers,
             &self.vehicles,
             &self.reports,
+            &self.visits,
         )?;
         for record in &rows.records {
             self.change(None, Some(record))?;
@@ -453,6 +505,9 @@ impl<'t> Tables<'t> {
         }
         for row in &rows.reports {
             self.change(None, Some(row))?;
+        }
+        for visit in &rows.visits {
+            self.change(None, Some(visit))?;
         }
         self.meta
             .insert(SCHEMA_KEY, SCHEMA_VERSION)
@@ -489,6 +544,7 @@ struct Rows {
     customers: Vec<Customer>,
     vehicles: Vec<Vehicle>,
     reports: Vec<ReportRow>,
+    visits: Vec<Visit>,
 }
 
 /// Every row of `table`, decoded.
@@ -512,12 +568,14 @@ impl Rows {
         customers: &impl ReadableTable<&'static str, Versioned>,
         vehicles: &impl ReadableTable<&'static str, Versioned>,
         reports: &impl ReadableTable<&'static str, &'static str>,
+        visits: &impl ReadableTable<&'static str, &'static str>,
     ) -> Result<Self, StoreError> {
         Ok(Rows {
             records: each(records, decode)?,
             customers: each(customers, customer_from)?,
             vehicles: each(vehicles, vehicle_from)?,
             reports: each(reports, super::from_json)?,
+            visits: each(visits, super::from_json)?,
         })
     }
 
@@ -545,6 +603,7 @@ impl Rows {
         self.customers.iter().for_each(|r| add(r));
         self.vehicles.iter().for_each(|r| add(r));
         self.reports.iter().for_each(|r| add(r));
+        self.visits.iter().for_each(|r| add(r));
         (entries, counts)
     }
 }
@@ -569,6 +628,7 @@ impl super::EmbeddedStore {
             &open(CUSTOMERS)?,
             &open(VEHICLES)?,
             &txn.open_table(REPORTS).map_err(other)?,
+            &txn.open_table(VISITS).map_err(other)?,
         )?;
         let (expected, counts) = rows.expected();
         let mut mismatches = Vec::new();

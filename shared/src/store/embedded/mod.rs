@@ -40,6 +40,8 @@ const CLAIMS: TableDefinition<&str, (&str, i128)> = TableDefinition::new("remind
 const CUSTOMERS: TableDefinition<&str, (u64, &str)> = TableDefinition::new("customers");
 /// vehicle id → (version, vehicle as JSON).
 const VEHICLES: TableDefinition<&str, (u64, &str)> = TableDefinition::new("vehicles");
+/// visit id → visit as JSON.
+const VISITS: TableDefinition<&str, &str> = TableDefinition::new("visits");
 /// report id → report row as JSON.
 const REPORTS: TableDefinition<&str, &str> = TableDefinition::new("whatsapp_report");
 /// snapshot id → snapshot (info and rows) as JSON.
@@ -107,6 +109,7 @@ struct Tables<'t> {
     customers: Versioned<'t>,
     vehicles: Versioned<'t>,
     reports: Table<'t, &'static str, &'static str>,
+    visits: Table<'t, &'static str, &'static str>,
     snapshots: Table<'t, &'static str, &'static str>,
     meta: Table<'t, &'static str, u64>,
     /// One per [`Index`], in the order of [`Index::ALL`].
@@ -128,6 +131,7 @@ fn write<T>(
             customers: txn.open_table(CUSTOMERS).map_err(other)?,
             vehicles: txn.open_table(VEHICLES).map_err(other)?,
             reports: txn.open_table(REPORTS).map_err(other)?,
+            visits: txn.open_table(VISITS).map_err(other)?,
             snapshots: txn.open_table(SNAPSHOTS).map_err(other)?,
             meta: txn.open_table(META).map_err(other)?,
             indexes: Index::ALL

@@ -5,13 +5,17 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 
-use super::index::{Counter, Index, META, VEHICLE_KIND, customer_prefix, day_range, read_counter};
+use redb::ReadableTable;
+
+use super::index::{
+    Counter, Index, META, VEHICLE_KIND, customer_prefix, day_range, read_counter, visit_key,
+};
 use super::{
-    CUSTOMERS, EmbeddedStore, Tables, VEHICLES, current, customer_from, ensure_new, ids_between,
-    ids_under, load, newest_first, other, read, vehicle_from, write,
+    CUSTOMERS, EmbeddedStore, Tables, VEHICLES, VISITS, current, customer_from, ensure_new,
+    from_json, ids_between, ids_under, load, newest_first, other, read, vehicle_from, write,
 };
 use crate::register::store::{CustomerPage, RegisterStore};
-use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
+use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle, Visit};
 use crate::store_error::StoreError;
 
 impl Tables<'_> {
@@ -60,7 +64,33 @@ impl Tables<'_> {
         for vehicle in &registration.vehicles {
             self.change(None, Some(vehicle))?;
         }
+        for visit in &registration.visits {
+            self.change(None, Some(visit))?;
+        }
         Ok(())
+    }
+
+    /// The vehicles (each with its owner) that `index` holds from `from` to `to`, by day.
+    fn vehicles_by_day(
+        txn: &redb::ReadTransaction,
+        index: Index,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DueVehicle>, StoreError> {
+        let days = txn.open_table(index.table()).map_err(other)?;
+        let customers = txn.open_table(CUSTOMERS).map_err(other)?;
+        let vehicles = txn.open_table(VEHICLES).map_err(other)?;
+        let (lower, upper) = day_range("", from, to);
+        let mut due = Vec::new();
+        for id in ids_between(&days, &lower, &upper)? {
+            let Some(vehicle) = load(&vehicles, &id, vehicle_from)? else {
+                continue;
+            };
+            if let Some(customer) = load(&customers, &vehicle.id_customer, customer_from)? {
+                due.push(DueVehicle { customer, vehicle });
+            }
+        }
+        Ok(due)
     }
 
     fn current_customer(&self, customer: &Customer) -> Result<Customer, StoreError> {
@@ -288,20 +318,104 @@ impl RegisterStore for EmbeddedStore {
     ) -> Result<Vec<DueVehicle>, StoreError> {
         self.run(move |db| {
             read(db, |txn| {
-                let visits = txn.open_table(Index::Visits.table()).map_err(other)?;
+                Tables::vehicles_by_day(txn, Index::Visits, from, to)
+            })
+        })
+        .await
+    }
+
+    /// The due index over the range (by `due_on`, then id), each vehicle with its owner.
+    async fn vehicles_due_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DueVehicle>, StoreError> {
+        self.run(move |db| {
+            read(db, |txn| {
+                Tables::vehicles_by_day(txn, Index::VehicleDue, from, to)
+            })
+        })
+        .await
+    }
+
+    async fn customers_with_phone(&self, no_hp: &str) -> Result<Vec<Customer>, StoreError> {
+        let prefix = format!("{no_hp}#");
+        self.run(move |db| {
+            read(db, |txn| {
+                let phones = txn
+                    .open_table(Index::CustomerPhones.table())
+                    .map_err(other)?;
                 let customers = txn.open_table(CUSTOMERS).map_err(other)?;
-                let vehicles = txn.open_table(VEHICLES).map_err(other)?;
-                let (lower, upper) = day_range("", from, to);
-                let mut due = Vec::new();
-                for id in ids_between(&visits, &lower, &upper)? {
-                    let Some(vehicle) = load(&vehicles, &id, vehicle_from)? else {
-                        continue;
-                    };
-                    if let Some(customer) = load(&customers, &vehicle.id_customer, customer_from)? {
-                        due.push(DueVehicle { customer, vehicle });
+                let mut found = Vec::new();
+                for id in ids_under(&phones, &prefix)? {
+                    found.extend(load(&customers, &id, customer_from)?);
+                }
+                Ok(found)
+            })
+        })
+        .await
+    }
+
+    async fn visits_of(
+        &self,
+        id_customer: &str,
+        id_vehicle: &str,
+    ) -> Result<Vec<Visit>, StoreError> {
+        let (id_customer, prefix) = (id_customer.to_string(), visit_key(id_vehicle, ""));
+        self.run(move |db| {
+            read(db, |txn| {
+                let by_vehicle = txn
+                    .open_table(Index::VehicleVisits.table())
+                    .map_err(other)?;
+                let table = txn.open_table(VISITS).map_err(other)?;
+                let mut visits = Vec::new();
+                for id in ids_under(&by_vehicle, &prefix)? {
+                    if let Some(json) = table.get(id.as_str()).map_err(other)? {
+                        let visit: Visit = from_json(json.value())?;
+                        visits.extend((visit.id_customer == id_customer).then_some(visit));
                     }
                 }
-                Ok(due)
+                Ok(visits)
+            })
+        })
+        .await
+    }
+
+    async fn insert_visit(
+        &self,
+        current: &Vehicle,
+        next: &Vehicle,
+        visit: &Visit,
+    ) -> Result<(), StoreError> {
+        let (current, next, visit) = (current.clone(), next.clone(), visit.clone());
+        self.run(move |db| {
+            write(db, |t| {
+                let stored = t.current_vehicle(&current)?;
+                if t.visits.get(visit.id.as_str()).map_err(other)?.is_some() {
+                    return Err(other(format!("visit {} exists already", visit.id)));
+                }
+                t.change(None, Some(&visit))?;
+                t.change(Some(&stored), Some(&next))
+            })
+        })
+        .await
+    }
+
+    async fn delete_visit(
+        &self,
+        current: &Vehicle,
+        next: &Vehicle,
+        visit: &Visit,
+    ) -> Result<(), StoreError> {
+        let (current, next, visit) = (current.clone(), next.clone(), visit.clone());
+        self.run(move |db| {
+            write(db, |t| {
+                let stored = t.current_vehicle(&current)?;
+                if t.visits.get(visit.id.as_str()).map_err(other)?.is_none() {
+                    return Err(StoreError::Stale);
+                }
+                t.change(Some(&visit), None)?;
+                t.change(Some(&stored), Some(&next))
             })
         })
         .await
