@@ -357,7 +357,7 @@ async fn a_run_out_of_time_defers_instead_of_sending(backend: Backend) {
         explain: false,
         deadline: Instant::now(),
     };
-    let reminders = t.app.reminders();
+    let reminders = t.app.reminders("tester");
     let report = reminders.run(&spent).await.unwrap();
     assert_eq!((report.reminder_sent, report.deferred), (0, 1));
     assert_eq!(

@@ -29,6 +29,8 @@ pub struct Messenger<'a> {
     pub log: &'a dyn MessageStore,
     pub time: &'a WorkshopClock,
     pub unset: &'a [&'static str],
+    /// Who sends: the actor's `sub` ([`crate::actor::SCHEDULE`] for the daily run).
+    pub sent_by: &'a str,
 }
 
 /// A deployment that sends nothing: settings every message needs are unset (the variables).
@@ -106,6 +108,7 @@ impl Messenger<'_> {
             record_id: record_id.map(str::to_string),
             api_response,
             error,
+            sent_by: Some(self.sent_by.to_string()),
             created_at: self.time.now_precise(),
         };
         if let Err(e) = self.log.append(&entry).await {

@@ -12,6 +12,8 @@ use super::VehicleView;
 use super::input::{CustomerPage, ImportRow};
 use super::input::{CustomerPatch, NewCustomer, NewVehicle, VehiclePatch};
 use super::service::{CustomerList, CustomerView, ImportFailure};
+use crate::actor::Level;
+use crate::audit::api::{Note, Noted};
 use crate::error::ApiError;
 use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
@@ -43,10 +45,9 @@ pub async fn create<A: HasRegister>(
 pub async fn bulk_import<A: HasRegister>(
     State(app): State<Arc<A>>,
     Valid(rows): Valid<Vec<ImportRow>>,
-) -> Answer<ImportAnswer<ImportFailure>> {
-    Ok(Json(
-        app.register_service().bulk_import(rows).await?.answer(),
-    ))
+) -> Result<Noted<ImportAnswer<ImportFailure>>, ApiError> {
+    let answer = app.register_service().bulk_import(rows).await?.answer();
+    Ok((Note::of_import(&answer), Json(answer)))
 }
 
 /// `POST /customers/import?dry_run=&sheet=`: an xlsx or CSV file, or a form with one.
@@ -54,12 +55,12 @@ pub async fn import<A: HasRegister>(
     State(app): State<Arc<A>>,
     ValidQuery(options): ValidQuery<SheetOptions>,
     upload: Upload,
-) -> Answer<ImportAnswer<ImportFailure>> {
-    Ok(Json(
-        app.register_service()
-            .import(upload.format, &upload.bytes, &options)
-            .await?,
-    ))
+) -> Result<Noted<ImportAnswer<ImportFailure>>, ApiError> {
+    let answer = app
+        .register_service()
+        .import(upload.format, &upload.bytes, &options)
+        .await?;
+    Ok((Note::of_import(&answer), Json(answer)))
 }
 
 /// `GET /customers/export?format=xlsx|csv`.
@@ -159,6 +160,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-customer-create",
             Method::POST,
             "/customers",
+            Level::Staff,
             create::<A>,
         )
         .doc(|| {
@@ -171,6 +173,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-bulk-import",
             Method::POST,
             "/customers/bulk-import",
+            Level::Staff,
             bulk_import::<A>,
         )
         .doc(|| {
@@ -182,6 +185,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-import",
             Method::POST,
             "/customers/import",
+            Level::Staff,
             import::<A>,
         )
         .body_limit(UPLOAD_LIMIT)
@@ -199,6 +203,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-export",
             Method::GET,
             "/customers/export",
+            Level::Read,
             export::<A>,
         )
         .doc(|| {
@@ -210,6 +215,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-customer-list",
             Method::GET,
             "/customers",
+            Level::Read,
             list::<A>,
         )
         .doc(|| {
@@ -224,6 +230,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-customer-get",
             Method::GET,
             "/customers/{customer_id}",
+            Level::Read,
             get::<A>,
         )
         .doc(|| {
@@ -234,6 +241,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-customer-update",
             Method::PUT,
             "/customers/{customer_id}",
+            Level::Staff,
             update::<A>,
         )
         .doc(|| {
@@ -246,6 +254,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-customer-delete",
             Method::DELETE,
             "/customers/{customer_id}",
+            Level::Admin,
             delete::<A>,
         )
         .doc(|| {
@@ -260,6 +269,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-vehicle-create",
             Method::POST,
             "/customers/{customer_id}/vehicles",
+            Level::Staff,
             add_vehicle::<A>,
         )
         .doc(|| {
@@ -272,6 +282,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-vehicle-list",
             Method::GET,
             "/customers/{customer_id}/vehicles",
+            Level::Read,
             vehicles::<A>,
         )
         .doc(|| {
@@ -282,6 +293,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-vehicle-get",
             Method::GET,
             "/customers/{customer_id}/vehicles/{vehicle_id}",
+            Level::Read,
             get_vehicle::<A>,
         )
         .doc(|| {
@@ -292,6 +304,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-vehicle-update",
             Method::PUT,
             "/customers/{customer_id}/vehicles/{vehicle_id}",
+            Level::Staff,
             update_vehicle::<A>,
         )
         .doc(|| {
@@ -304,6 +317,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-vehicle-delete",
             Method::DELETE,
             "/customers/{customer_id}/vehicles/{vehicle_id}",
+            Level::Admin,
             delete_vehicle::<A>,
         )
         .doc(|| {

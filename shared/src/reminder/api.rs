@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::Reminders;
 use super::{Detail, Outcome, Reach, Run, RunReport};
+use crate::actor::{Actor, Level};
 use crate::body::{Fields, Slot};
 use crate::error::ApiError;
 use crate::extract::{FromBody, Valid};
@@ -21,7 +22,8 @@ use axum::http::Method;
 
 /// What this domain's handlers need of the application that serves them.
 pub trait HasReminders: Send + Sync + 'static {
-    fn reminders(&self) -> Reminders<'_>;
+    /// The reminders, sent on behalf of `sent_by`.
+    fn reminders<'a>(&'a self, sent_by: &'a str) -> Reminders<'a>;
 }
 
 /// An API call's time budget, inside API Gateway's 30 s.
@@ -103,6 +105,7 @@ fn api_run(reach: Reach, days_threshold: Option<u32>, only_active: bool, started
 /// `POST /manual-whatsapp/send-reminders`: the manual records.
 pub async fn send_reminders<A: HasReminders>(
     State(app): State<Arc<A>>,
+    actor: Actor,
     Valid(request): Valid<SendReminders>,
 ) -> Result<Json<RunReport>, ApiError> {
     let only_active = request.only_active.unwrap_or(true);
@@ -112,12 +115,13 @@ pub async fn send_reminders<A: HasReminders>(
         only_active,
         Instant::now(),
     );
-    Ok(Json(app.reminders().run(&run).await?))
+    Ok(Json(app.reminders(&actor.sub).run(&run).await?))
 }
 
 /// `POST /customers/send-maintenance-reminder`: the register's vehicles.
 pub async fn send_maintenance_reminders<A: HasReminders>(
     State(app): State<Arc<A>>,
+    actor: Actor,
     Valid(request): Valid<SendMaintenanceReminders>,
 ) -> Result<Json<RunReport>, ApiError> {
     let run = api_run(
@@ -126,7 +130,7 @@ pub async fn send_maintenance_reminders<A: HasReminders>(
         true,
         Instant::now(),
     );
-    Ok(Json(app.reminders().run(&run).await?))
+    Ok(Json(app.reminders(&actor.sub).run(&run).await?))
 }
 
 /// The answer of a single reminder: `{"success", "data", "message"}`.
@@ -141,9 +145,10 @@ pub struct ReminderAnswer {
 /// 200 when sent; 502 with the same shape when the gateway failed.
 pub async fn send_reminder<A: HasReminders>(
     State(app): State<Arc<A>>,
+    actor: Actor,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<ReminderAnswer>), ApiError> {
-    let detail = app.reminders().send_one(&id).await?;
+    let detail = app.reminders(&actor.sub).send_one(&id).await?;
     let (status, success, message) = match detail.status {
         Outcome::Failed => (StatusCode::BAD_GATEWAY, false, "Reminder gagal dikirim"),
         _ => (StatusCode::OK, true, "Reminder berhasil dikirim"),
@@ -165,6 +170,7 @@ pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
             "reminder-send-due",
             Method::POST,
             "/manual-whatsapp/send-reminders",
+            Level::Staff,
             send_reminders::<A>,
         )
         .doc(|| {
@@ -176,6 +182,7 @@ pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
             "reminder-send-one",
             Method::POST,
             "/manual-whatsapp/{record_id}/send-reminder",
+            Level::Staff,
             send_reminder::<A>,
         )
         .doc(|| {
@@ -193,6 +200,7 @@ pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
             "reminder-send-register",
             Method::POST,
             "/customers/send-maintenance-reminder",
+            Level::Staff,
             send_maintenance_reminders::<A>,
         )
         .doc(|| {

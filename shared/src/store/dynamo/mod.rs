@@ -33,6 +33,7 @@
 //!   `pk` = "snapshot#" + id + "#" + n, `part`, `rows` (JSON). Parts are written before the
 //!   header.
 
+mod audit;
 mod item;
 mod messages;
 mod read;

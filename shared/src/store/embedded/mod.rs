@@ -19,6 +19,7 @@ use crate::messages::store::{MessagePage, MessageQuery, MessageStore};
 use crate::reminder::store::{Claim, ReminderStore};
 use crate::store_error::StoreError;
 
+mod audit;
 mod index;
 mod register;
 mod report;
