@@ -19,6 +19,7 @@ mod register_store;
 mod reminders;
 mod report;
 mod report_uses;
+mod roles;
 mod scheduler;
 mod sheets;
 mod template;

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use axum::{Extension, Json};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Serialize;
 
 use super::Report;
@@ -13,8 +13,8 @@ use super::query::{DetailQuery, ExportQuery, ListQuery, ReportQuery};
 use super::service::{Listing, ResetAnswer, RestoreAnswer, Statistics};
 use super::{Plain, Scope, SnapshotInfo};
 use crate::actor::Level;
-use crate::audit::api::{Note, Noted};
 use crate::answer::{MAX_ANSWER_BYTES, text_bytes};
+use crate::audit::api::{Note, Noted};
 use crate::error::ApiError;
 use crate::extract::ValidQuery;
 use crate::openapi::Doc;
