@@ -45,6 +45,15 @@ async fn the_document_names_every_api_route_and_nothing_else() {
         assert_eq!(operation["security"], json!([{"bearer": []}]), "{what}");
         let responses = operation["responses"].as_object().unwrap();
         assert!(responses.contains_key("401"), "{what}: 401");
+        assert!(responses.contains_key("403"), "{what}: 403");
+        // Each operation states the level it needs, for readers and for tools.
+        let level = route.level().unwrap().name();
+        assert_eq!(operation["x-level"], json!(level), "{what}");
+        let description = operation["description"].as_str().unwrap_or_default();
+        assert!(
+            description.contains(&format!("level `{level}`")),
+            "{what}: {description}"
+        );
         assert!(
             responses.keys().any(|s| s.starts_with('2')),
             "{what}: a success answer"
