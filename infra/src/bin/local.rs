@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bengkel::actor::Level;
 use bengkel::app::App;
 use bengkel::app::BoxError;
 use bengkel::auth::Auth;
-use bengkel::actor::Level;
 use bengkel::config::{self, Config, RoleSettings};
 use bengkel::reminder::template::FALLBACK_WORKSHOP_NAME;
 use bengkel::scheduler::Job;
