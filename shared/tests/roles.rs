@@ -25,6 +25,7 @@ on_both_stores!(
     every_send_records_its_sender,
     role_claims_as_a_string_a_scope_and_an_array,
     roles_off_every_token_is_admin,
+    a_change_and_its_entry_commit_together,
 );
 
 /// The role values of each level in these tests.
@@ -651,4 +652,55 @@ async fn the_scheme_is_read_in_any_case() {
         let reply = call(&t, &refused, Method::GET, "/me", None).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{refused}");
     }
+}
+
+/// On both stores a manual record's delete and its change log entry are one transaction: the
+/// entry pending while the store deletes is written with the delete, and a delete refused (a
+/// stale version) writes neither, leaving the entry pending for a retry.
+async fn a_change_and_its_entry_commit_together(backend: Backend) {
+    use bengkel::audit::api::HasAudit;
+    use bengkel::audit::{AuditQuery, Change, Target, pending};
+    let t = TestApp::on(backend, Config::default()).await;
+    let created = t
+        .create(customer("Budi", "B 1234 CD", "081234567890"))
+        .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let record = t.app.manual.get(&id).await.unwrap().unwrap();
+    let entry = t.app.audit().entry(Change {
+        actor: "pemilik",
+        action: "manual-delete",
+        target: Target {
+            kind: "record".into(),
+            id: Some(id.clone()),
+        },
+        summary: "uji".into(),
+    });
+    let log = |t: &TestApp| {
+        let store = t.app.audit.clone();
+        async move {
+            let query = AuditQuery {
+                action: Some("manual-delete".into()),
+                limit: 10,
+                ..AuditQuery::default()
+            };
+            store.list(&query).await.unwrap().items
+        }
+    };
+
+    let mut stale = record.clone();
+    stale.version += 1;
+    let (refused, left) = pending::hold(entry.clone(), t.app.manual.delete(&stale)).await;
+    assert!(refused.is_err(), "a stale version is refused");
+    assert_eq!(
+        left.as_ref(),
+        Some(&entry),
+        "still pending: nothing was written"
+    );
+    assert_eq!(log(&t).await, [], "no entry without its change");
+
+    let (deleted, left) = pending::hold(entry.clone(), t.app.manual.delete(&record)).await;
+    deleted.unwrap();
+    assert_eq!(left, None, "the store wrote it");
+    assert_eq!(log(&t).await, [entry]);
+    assert!(t.app.manual.get(&id).await.unwrap().is_none());
 }

@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::{Extension, Json};
 use serde::Serialize;
 
-use super::{AuditList, AuditLog, AuditQuery, Change, Target};
+use super::{AuditList, AuditLog, AuditQuery, Change, Target, pending};
 use crate::actor::{Actor, Level};
 use crate::error::ApiError;
 use crate::extract::ValidQuery;
@@ -49,36 +49,36 @@ impl Note {
     }
 }
 
-/// Records the change a successful (2xx) answer of the route `action` made, with the actor the
-/// bearer check found. Around the handler, so every route of staff or admin level is recorded
-/// the same way; a log that cannot be written never fails the change.
+/// Records the change the route `action` makes, with the actor the bearer check found: around
+/// the handler, so every route of staff or admin level is recorded the same way. The entry is
+/// pending while the handler runs: a store making the change in one transaction writes it there;
+/// otherwise it is written after a successful (2xx) answer, and a log that cannot be written
+/// never fails the change.
 pub async fn record<A: HasAudit>(
     State((app, action)): State<(Arc<A>, &'static str)>,
     params: Result<RawPathParams, RawPathParamsRejection>,
     request: Request,
     next: Next,
 ) -> Response {
-    let actor = request.extensions().get::<Actor>().cloned();
-    let summary = format!("{} {}", request.method(), request.uri().path());
-    let target = target_of(action, &params);
-    let response = next.run(request).await;
+    let Some(actor) = request.extensions().get::<Actor>().cloned() else {
+        return next.run(request).await;
+    };
+    let entry = app.audit().entry(Change {
+        actor: &actor.sub,
+        action,
+        target: target_of(action, &params),
+        summary: format!("{} {}", request.method(), request.uri().path()),
+    });
+    let (response, unwritten) = pending::hold(entry, next.run(request)).await;
     let note = response.extensions().get::<Note>().cloned();
-    if let Some(actor) = actor
+    if let Some(mut entry) = unwritten
         && response.status().is_success()
         && note != Some(Note::Unchanged)
     {
-        let summary = match note {
-            Some(Note::Summary(text)) => text,
-            _ => summary,
-        };
-        app.audit()
-            .record(Change {
-                actor: &actor.sub,
-                action,
-                target,
-                summary,
-            })
-            .await;
+        if let Some(Note::Summary(summary)) = note {
+            entry.summary = summary;
+        }
+        app.audit().append(entry).await;
     }
     response
 }

@@ -1,11 +1,13 @@
 //! The change log: every create, update, delete, import, reset, restore and schedule change,
 //! with its actor (the token's `sub`), its action (the route's function), its target and a
-//! short summary. Written after the change by the route table's recorder ([`api::record`]);
-//! read through `GET /audit`.
+//! short summary, recorded by the route table's recorder ([`api::record`]): in the change's own
+//! transaction where a store makes the change in one ([`pending`]), else after it. Read through
+//! `GET /audit`.
 
 pub mod api;
 mod input;
 pub mod model;
+pub mod pending;
 pub mod store;
 
 pub use model::{AuditEntry, Target};
@@ -47,23 +49,28 @@ pub struct AuditList {
 }
 
 impl AuditLog<'_> {
-    /// Appends `change`, dated now. The change it records is made already: a log that cannot
-    /// be written is reported in the service log, never as a failed change.
-    pub async fn record(&self, change: Change<'_>) -> Option<AuditEntry> {
-        let entry = AuditEntry {
+    /// The entry of `change`, dated now.
+    pub fn entry(&self, change: Change<'_>) -> AuditEntry {
+        AuditEntry {
             id: Uuid::new_v4().to_string(),
             at: self.time.now_precise(),
             actor: change.actor.to_string(),
             action: change.action.to_string(),
             target: change.target,
             summary: change.summary,
-        };
-        match self.store.append(&entry).await {
-            Ok(()) => Some(entry),
-            Err(error) => {
-                tracing::error!(%error, action = %entry.action, actor = %entry.actor, "change log write failed");
-                None
-            }
+        }
+    }
+
+    /// Appends `change`, dated now, on its own: for changes made already.
+    pub async fn record(&self, change: Change<'_>) {
+        self.append(self.entry(change)).await;
+    }
+
+    /// Appends `entry` of a change made already: a log that cannot be written is reported in
+    /// the service log, never as a failed change.
+    pub async fn append(&self, entry: AuditEntry) {
+        if let Err(error) = self.store.append(&entry).await {
+            tracing::error!(%error, action = %entry.action, actor = %entry.actor, "change log write failed");
         }
     }
 

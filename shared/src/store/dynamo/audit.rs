@@ -2,8 +2,9 @@
 //!
 //! Entry: `pk` = "audit#" + id, `log` = "audit", `log_key` (instant, then id), the entry's
 //! fields. `messages-index` (`log`, `log_key`) holds every log, each under its own `log`, so
-//! it gives this one newest first too. Each entry is its own `PutItem`, made after the change
-//! it records.
+//! it gives this one newest first too. An entry is a put in the `TransactWriteItems` of the
+//! change it records where that is one (the manual records' create, update, toggle and delete:
+//! `write.rs`), else its own `PutItem` after the change.
 
 use async_trait::async_trait;
 
@@ -142,7 +143,7 @@ impl DynamoStore {
 }
 
 /// The entry as stored: its serde form and the attributes `messages-index` is built on.
-fn entry_item(entry: &AuditEntry) -> Result<Item, StoreError> {
+pub(super) fn entry_item(entry: &AuditEntry) -> Result<Item, StoreError> {
     let mut item = item::attributes(entry)?;
     item.extend(item::key(format!("{ENTRY_PREFIX}{}", entry.id)));
     item.insert("log".into(), item::s(LOG));

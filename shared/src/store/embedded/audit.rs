@@ -1,34 +1,42 @@
-//! The change log in the embedded store: log key → entry as JSON, in the log's order.
-//! Each entry is its own write transaction, made after the change it records.
+//! The change log in the embedded store: log key → entry as JSON, in the log's order. An entry
+//! is written in the transaction of the change it records where that is one (the manual
+//! records' create, update, toggle and delete: [`Tables::log`]), else in one of its own.
 
 use async_trait::async_trait;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::{EmbeddedStore, from_json, other, to_json};
+use super::{EmbeddedStore, Tables, from_json, other, to_json, write};
 use crate::audit::model::AuditEntry;
 use crate::audit::store::{AuditPage, AuditQuery, AuditStore};
 use crate::store_error::StoreError;
 
-const AUDIT: TableDefinition<&str, &str> = TableDefinition::new("audit");
+pub(super) const AUDIT: TableDefinition<&str, &str> = TableDefinition::new("audit");
+
+impl Tables<'_> {
+    /// Adds `entry`, if any, to the change log; an entry is written once, so its key is new.
+    pub(super) fn log(&mut self, entry: Option<&AuditEntry>) -> Result<(), StoreError> {
+        let Some(entry) = entry else {
+            return Ok(());
+        };
+        let key = entry.log_key();
+        if self.audit.get(key.as_str()).map_err(other)?.is_some() {
+            return Err(StoreError::Other(format!(
+                "audit entry {key} exists already"
+            )));
+        }
+        let json = to_json(entry)?;
+        self.audit
+            .insert(key.as_str(), json.as_str())
+            .map_err(other)?;
+        Ok(())
+    }
+}
 
 #[async_trait]
 impl AuditStore for EmbeddedStore {
     async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        let (key, json) = (entry.log_key(), to_json(entry)?);
-        self.run(move |db| {
-            let txn = db.begin_write().map_err(other)?;
-            {
-                let mut log = txn.open_table(AUDIT).map_err(other)?;
-                if log.get(key.as_str()).map_err(other)?.is_some() {
-                    return Err(StoreError::Other(format!(
-                        "audit entry {key} exists already"
-                    )));
-                }
-                log.insert(key.as_str(), json.as_str()).map_err(other)?;
-            }
-            txn.commit().map_err(other)
-        })
-        .await
+        let entry = entry.clone();
+        self.run(move |db| write(db, |t| t.log(Some(&entry)))).await
     }
 
     /// Newest first, from before the cursor down to `since`.

@@ -12,6 +12,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
 use self::index::{
     Counter, Index, META, day_range, due_prefixes, instant_key, read_counter, sum_days,
 };
+use crate::audit::pending;
 use crate::manual::store::{ListQuery, ManualStore, Page};
 use crate::manual::{Counts, ManualRecord};
 use crate::messages::model::MessageEntry;
@@ -103,6 +104,8 @@ struct Tables<'t> {
     reports: Table<'t, &'static str, &'static str>,
     snapshots: Table<'t, &'static str, &'static str>,
     meta: Table<'t, &'static str, u64>,
+    /// The change log (`audit.rs`).
+    audit: Table<'t, &'static str, &'static str>,
     /// One per [`Index`], in the order of [`Index::ALL`].
     indexes: Vec<Table<'t, &'static str, &'static str>>,
 }
@@ -123,6 +126,7 @@ fn write<T>(
             reports: txn.open_table(REPORTS).map_err(other)?,
             snapshots: txn.open_table(SNAPSHOTS).map_err(other)?,
             meta: txn.open_table(META).map_err(other)?,
+            audit: txn.open_table(audit::AUDIT).map_err(other)?,
             indexes: Index::ALL
                 .iter()
                 .map(|index| txn.open_table(index.table()).map_err(other))
@@ -381,7 +385,15 @@ fn current_record(tables: &Tables, current: &ManualRecord) -> Result<ManualRecor
 impl ManualStore for EmbeddedStore {
     async fn insert(&self, record: &ManualRecord) -> Result<(), StoreError> {
         let record = record.clone();
-        self.run(move |db| write(db, |t| t.insert(&record))).await
+        pending::in_change(|entry| {
+            self.run(move |db| {
+                write(db, |t| {
+                    t.insert(&record)?;
+                    t.log(entry.as_ref())
+                })
+            })
+        })
+        .await
     }
 
     async fn insert_many(
@@ -439,16 +451,26 @@ impl ManualStore for EmbeddedStore {
 
     async fn replace(&self, current: &ManualRecord, next: &ManualRecord) -> Result<(), StoreError> {
         let (current, next) = (current.clone(), next.clone());
-        self.run(move |db| write(db, |t| t.replace(&current, &next)))
-            .await
+        pending::in_change(|entry| {
+            self.run(move |db| {
+                write(db, |t| {
+                    t.replace(&current, &next)?;
+                    t.log(entry.as_ref())
+                })
+            })
+        })
+        .await
     }
 
     async fn delete(&self, current: &ManualRecord) -> Result<(), StoreError> {
         let current = current.clone();
-        self.run(move |db| {
-            write(db, |t| {
-                let stored = current_record(t, &current)?;
-                t.change(Some(&stored), None)
+        pending::in_change(|entry| {
+            self.run(move |db| {
+                write(db, |t| {
+                    let stored = current_record(t, &current)?;
+                    t.change(Some(&stored), None)?;
+                    t.log(entry.as_ref())
+                })
             })
         })
         .await
