@@ -654,7 +654,8 @@ async fn the_scheme_is_read_in_any_case() {
     }
 }
 
-/// On both stores a manual record's delete and its change log entry are one transaction: the
+/// On both stores a manual record's (and a vehicle's) delete and its change log entry are one
+/// transaction: the
 /// entry pending while the store deletes is written with the delete, and a delete refused (a
 /// stale version) writes neither, leaving the entry pending for a retry.
 async fn a_change_and_its_entry_commit_together(backend: Backend) {
@@ -701,6 +702,40 @@ async fn a_change_and_its_entry_commit_together(backend: Backend) {
     let (deleted, left) = pending::hold(entry.clone(), t.app.manual.delete(&record)).await;
     deleted.unwrap();
     assert_eq!(left, None, "the store wrote it");
-    assert_eq!(log(&t).await, [entry]);
+    assert_eq!(log(&t).await, [entry.clone()]);
     assert!(t.app.manual.get(&id).await.unwrap().is_none());
+
+    // The register's vehicles likewise.
+    let registered = t
+        .call(
+            Method::POST,
+            "/customers",
+            Some(json!({"name": "Siti", "no_hp": "081234567891",
+                "vehicles": [{"nopol": "B 9 Z", "model": "Jazz"}]})),
+        )
+        .await;
+    let vehicle_id = registered.body["vehicles"][0]["id"].as_str().unwrap();
+    let vehicle = t.app.register.vehicle(vehicle_id).await.unwrap().unwrap();
+    t.clock.set("2026-01-10T10:31:00+07:00");
+    let second = t.app.audit().entry(Change {
+        actor: "pemilik",
+        action: "manual-delete",
+        target: Target {
+            kind: "vehicle".into(),
+            id: Some(vehicle.id.clone()),
+        },
+        summary: "uji kendaraan".into(),
+    });
+    let mut stale = vehicle.clone();
+    stale.version += 1;
+    let (refused, left) =
+        pending::hold(second.clone(), t.app.register.delete_vehicle(&stale)).await;
+    assert!(refused.is_err());
+    assert_eq!(left.as_ref(), Some(&second));
+    assert_eq!(log(&t).await, [entry.clone()]);
+    let (deleted, left) =
+        pending::hold(second.clone(), t.app.register.delete_vehicle(&vehicle)).await;
+    deleted.unwrap();
+    assert_eq!(left, None);
+    assert_eq!(log(&t).await, [second, entry]);
 }

@@ -18,6 +18,7 @@ use super::read::is_key;
 use super::schema::{CUSTOMER_INDEX, LIST_INDEX, VISIT_INDEX};
 use super::write::{CONFLICT_ATTEMPTS, Outcome, backoff, failed};
 use super::{DynamoStore, build_error, sdk_error};
+use crate::audit::{AuditEntry, pending};
 use crate::register::store::{CustomerPage, RegisterStore};
 use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle};
 use crate::store_error::StoreError;
@@ -37,7 +38,10 @@ type Attempt = Result<Result<(), StoreError>, StoreError>;
 #[async_trait]
 impl RegisterStore for DynamoStore {
     async fn insert_registration(&self, registration: &Registration) -> Result<(), StoreError> {
-        self.register(registration).await?
+        pending::in_change(
+            |entry| async move { self.register(registration, entry.as_ref()).await? },
+        )
+        .await
     }
 
     /// As many registrations per transaction as its 100 actions hold (33 customers of one
@@ -75,7 +79,7 @@ impl RegisterStore for DynamoStore {
         for row in after {
             done[row] = Some(match &failure {
                 Some(err) => Err(err.clone()),
-                None => self.register(&registrations[row]).await,
+                None => self.register(&registrations[row], None).await,
             });
         }
         // A failing database fails its rows; it fails the call only when nothing was written.
@@ -190,7 +194,7 @@ impl RegisterStore for DynamoStore {
             self.adjust_counts(-1, -signed(vehicles.len()))?,
             Check::None,
         ));
-        self.commit(actions).await?
+        self.commit_logged(actions).await
     }
 
     async fn vehicles_of(&self, id: &str) -> Result<Vec<Vehicle>, StoreError> {
@@ -236,7 +240,7 @@ impl RegisterStore for DynamoStore {
         )];
         actions.extend(self.add_vehicle(vehicle)?);
         actions.push((self.adjust_counts(0, 1)?, Check::None));
-        self.commit(actions).await?
+        self.commit_logged(actions).await
     }
 
     async fn replace_vehicle(&self, current: &Vehicle, next: &Vehicle) -> Result<(), StoreError> {
@@ -254,7 +258,7 @@ impl RegisterStore for DynamoStore {
                 Check::Guard(next.nopol_key()),
             ));
         }
-        self.commit(actions).await?
+        self.commit_logged(actions).await
     }
 
     /// Also counts the vehicle off its customer's `vehicle_count`.
@@ -272,7 +276,7 @@ impl RegisterStore for DynamoStore {
             Check::Exists(owner),
         ));
         actions.push((self.adjust_counts(0, -1)?, Check::None));
-        self.commit(actions).await?
+        self.commit_logged(actions).await
     }
 
     /// `visit-index` over the range, then the owners in batches.
@@ -320,8 +324,8 @@ impl RegisterStore for DynamoStore {
 
 impl DynamoStore {
     /// One registration in one transaction: the customer, each vehicle and its guard, the
-    /// counts.
-    async fn register(&self, registration: &Registration) -> Attempt {
+    /// counts, and `entry` of the change log when given.
+    async fn register(&self, registration: &Registration, entry: Option<&AuditEntry>) -> Attempt {
         if let Some(refusal) = repeated_within(registration) {
             return Ok(Err(refusal));
         }
@@ -329,7 +333,16 @@ impl DynamoStore {
         let mut actions = self.registration_actions(registration)?;
         let vehicles = signed(registration.vehicles.len());
         actions.push((self.adjust_counts(1, vehicles)?, Check::None));
+        actions.extend(self.logged(entry)?);
         self.commit(actions).await
+    }
+
+    /// The put of the request's change log entry, last in its change's transaction.
+    fn logged(
+        &self,
+        entry: Option<&AuditEntry>,
+    ) -> Result<Option<(TransactWriteItem, Check)>, StoreError> {
+        Ok(self.log_entry(entry)?.map(|put| (put, Check::None)))
     }
 
     /// The registrations `rows` in one transaction with the counts' change of them all. Rows
@@ -372,7 +385,7 @@ impl DynamoStore {
                 .collect();
             if refused.is_empty() {
                 for &row in &pending {
-                    done[row] = Some(self.register(&registrations[row]).await);
+                    done[row] = Some(self.register(&registrations[row], None).await);
                 }
                 return Ok(());
             }
@@ -538,6 +551,20 @@ fn named_refusal<'a>(refused: impl Iterator<Item = &'a Check>) -> Option<StoreEr
 }
 
 impl DynamoStore {
+    /// [`DynamoStore::commit`] of one change, with the request's pending change log entry as
+    /// its last action.
+    async fn commit_logged(
+        &self,
+        actions: Vec<(TransactWriteItem, Check)>,
+    ) -> Result<(), StoreError> {
+        pending::in_change(|entry| async move {
+            let mut actions = actions;
+            actions.extend(self.logged(entry.as_ref())?);
+            self.commit(actions).await?
+        })
+        .await
+    }
+
     /// Runs `actions` in one transaction and names a refusal from the cancellation reasons or,
     /// without them, by reading the items the conditions were on.
     pub(super) async fn commit(&self, actions: Vec<(TransactWriteItem, Check)>) -> Attempt {

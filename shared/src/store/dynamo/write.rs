@@ -297,7 +297,7 @@ impl DynamoStore {
 
     /// The put of a change log entry, new, as the last action of its change's transaction
     /// (after the actions whose cancellation reasons the callers read by position).
-    fn log_entry(
+    pub(super) fn log_entry(
         &self,
         entry: Option<&AuditEntry>,
     ) -> Result<Option<TransactWriteItem>, StoreError> {

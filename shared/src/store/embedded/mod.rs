@@ -82,6 +82,24 @@ impl EmbeddedStore {
         Ok(store)
     }
 
+    /// Makes one change in one write transaction, off the async threads, with the request's
+    /// pending change log entry ([`pending`]) written in the same transaction.
+    async fn change<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Tables) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        pending::in_change(|entry| {
+            self.run(move |db| {
+                write(db, |t| {
+                    let done = work(t)?;
+                    t.log(entry.as_ref())?;
+                    Ok(done)
+                })
+            })
+        })
+        .await
+    }
+
     /// Runs blocking database work off the async threads.
     async fn run<T: Send + 'static>(
         &self,
@@ -385,15 +403,7 @@ fn current_record(tables: &Tables, current: &ManualRecord) -> Result<ManualRecor
 impl ManualStore for EmbeddedStore {
     async fn insert(&self, record: &ManualRecord) -> Result<(), StoreError> {
         let record = record.clone();
-        pending::in_change(|entry| {
-            self.run(move |db| {
-                write(db, |t| {
-                    t.insert(&record)?;
-                    t.log(entry.as_ref())
-                })
-            })
-        })
-        .await
+        self.change(move |t| t.insert(&record)).await
     }
 
     async fn insert_many(
@@ -451,27 +461,14 @@ impl ManualStore for EmbeddedStore {
 
     async fn replace(&self, current: &ManualRecord, next: &ManualRecord) -> Result<(), StoreError> {
         let (current, next) = (current.clone(), next.clone());
-        pending::in_change(|entry| {
-            self.run(move |db| {
-                write(db, |t| {
-                    t.replace(&current, &next)?;
-                    t.log(entry.as_ref())
-                })
-            })
-        })
-        .await
+        self.change(move |t| t.replace(&current, &next)).await
     }
 
     async fn delete(&self, current: &ManualRecord) -> Result<(), StoreError> {
         let current = current.clone();
-        pending::in_change(|entry| {
-            self.run(move |db| {
-                write(db, |t| {
-                    let stored = current_record(t, &current)?;
-                    t.change(Some(&stored), None)?;
-                    t.log(entry.as_ref())
-                })
-            })
+        self.change(move |t| {
+            let stored = current_record(t, &current)?;
+            t.change(Some(&stored), None)
         })
         .await
     }
