@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// What a change touched: its kind (`manual`, `customer`, `report` …) and, when it is one
 /// item, its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = AuditTarget)]
 pub struct Target {
     #[schema(example = "manual")]
     pub kind: String,
