@@ -202,10 +202,10 @@ impl Auth {
             .unwrap_or_default();
         let mut claims =
             json!({"sub": subject, "iat": now.as_secs(), "exp": (now + ttl).as_secs()});
-        if let Some(settings) = &config.roles
-            && let Some(role) = Roles::new(settings).role_of(level)
+        if let Some(roles) = &self.roles
+            && let Some(role) = roles.role_of(level)
         {
-            claims[&settings.claim] = json!(role);
+            claims[roles.claim()] = json!(role);
         }
         if let Some(issuer) = &config.jwt_issuer {
             claims["iss"] = json!(issuer);
@@ -251,6 +251,31 @@ mod tests {
         assert!(auth.verify(&token).is_err());
         assert!(auth.verify(&token).is_err(), "refused again, not kept");
         assert_eq!(auth.verified.len(), 0);
+    }
+
+    #[test]
+    fn a_token_issued_for_a_level_carries_a_role_of_it() {
+        let config = Config {
+            roles: Some(crate::config::RoleSettings {
+                claim: "roles".into(),
+                read: vec!["kasir".into()],
+                staff: vec!["advisor".into()],
+                admin: vec!["pemilik".into()],
+            }),
+            ..Config::default()
+        };
+        let auth = Auth::new(SECRET, &config).unwrap();
+        for level in Level::ALL {
+            let token = auth.issue_as("budi", level, Duration::from_secs(3600), &config);
+            let actor = auth.actor(&auth.verify(&token).unwrap()).unwrap();
+            assert_eq!(
+                actor,
+                Actor {
+                    sub: "budi".into(),
+                    level
+                }
+            );
+        }
     }
 
     #[test]

@@ -30,6 +30,11 @@ impl Roles {
         }
     }
 
+    /// The name of the claim carrying the roles.
+    pub fn claim(&self) -> &str {
+        &self.claim
+    }
+
     /// The highest level any of the token's roles grants; `None` when none does.
     pub fn level(&self, claims: &Claims) -> Option<Level> {
         let granted = claims
