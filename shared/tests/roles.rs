@@ -714,6 +714,19 @@ async fn a_change_and_its_entry_commit_together(backend: Backend) {
                 "vehicles": [{"nopol": "B 9 Z", "model": "Jazz"}]})),
         )
         .await;
+    let customer_id = registered.body["id"].as_str().unwrap();
+    let renamed = t
+        .call(
+            Method::PUT,
+            &format!("/customers/{customer_id}"),
+            Some(json!({"name": "Siti Aminah"})),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    let updates = t
+        .call(Method::GET, "/audit?action=register-customer-update", None)
+        .await;
+    assert_eq!(updates.body["data"][0]["target"]["id"], json!(customer_id));
     let vehicle_id = registered.body["vehicles"][0]["id"].as_str().unwrap();
     let vehicle = t.app.register.vehicle(vehicle_id).await.unwrap().unwrap();
     t.clock.set("2026-01-10T10:31:00+07:00");

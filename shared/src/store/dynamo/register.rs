@@ -144,7 +144,8 @@ impl RegisterStore for DynamoStore {
         })
     }
 
-    /// An update, not a put: whatever else the item carries stays.
+    /// An update, not a put: whatever else the item carries stays. One `UpdateItem`; with a
+    /// change log entry pending, a transaction of the update and the entry.
     async fn replace_customer(
         &self,
         current: &Customer,
@@ -153,13 +154,20 @@ impl RegisterStore for DynamoStore {
         same_id(&current.id, &next.id)?;
         let (set, mut values) = set_all(customer_item(next)?);
         values.insert(":current".into(), n(current.version));
-        let update = self.update(
-            &customer_pk(&next.id),
-            &set,
-            Some("#version = :current"),
-            values,
-        )?;
-        stale_unless(self.update_if(update).await?)
+        let pk = customer_pk(&next.id);
+        let update = self.update(&pk, &set, Some("#version = :current"), values)?;
+        pending::in_change(|entry| async move {
+            let Some(entry) = entry else {
+                return stale_unless(self.update_if(update).await?);
+            };
+            let mut actions = vec![(
+                TransactWriteItem::builder().update(update).build(),
+                Check::Version(pk, current.version),
+            )];
+            actions.extend(self.logged(Some(&entry))?);
+            self.commit(actions).await?
+        })
+        .await
     }
 
     /// Every vehicle is conditioned on its version; the customer on its own, which moves with
