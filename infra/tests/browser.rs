@@ -757,6 +757,63 @@ async fn frequency_of(page: &Page, name: &str) -> Result<String, Error> {
     Err(format!("no report row of {name}").into())
 }
 
+/// A token signed with the server's secret, for `sub`, whose `role` is `role` (the local
+/// server's role claim).
+fn token_of(sub: &str, role: &str) -> String {
+    let exp = Utc::now().timestamp() + 3600;
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({"sub": sub, "role": role, "exp": exp}),
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("sign")
+}
+
+/// The front desk's read-only token: the records are there, the controls it may not use are
+/// not, and a change it asks for anyway is refused with a sentence that says what to do.
+async fn a_read_token_sees_only_what_it_may_do(page: &Page) -> Outcome {
+    page.client
+        .goto(&format!(
+            "{}/#token={}",
+            page.base,
+            token_of("meja-depan", "read")
+        ))
+        .await?;
+    page.sees("#session-text", &["meja-depan", "akses baca"])
+        .await?;
+    page.open("pelanggan", "Pelanggan manual").await?;
+    page.sees("#pelanggan-list", &["Ani Wijaya"]).await?;
+    for hidden in ["#pelanggan-form", "#pelanggan-form-title"] {
+        assert!(
+            !page.find(hidden).await?.is_displayed().await?,
+            "{hidden} is hidden from a read token"
+        );
+    }
+    for control in page
+        .client
+        .find_all(Locator::Css("#pelanggan-list button[data-needs]"))
+        .await?
+    {
+        assert!(!control.is_displayed().await?, "a row's change is hidden");
+    }
+    let refused = page
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             import('/assets/api.js')
+               .then((api) => api.post('manual-whatsapp/send-reminders', {}))
+               .then(() => done('sent'), (error) => done(error.message));",
+            vec![],
+        )
+        .await?;
+    let refused = refused.as_str().unwrap_or_default();
+    assert!(
+        refused.starts_with("Akses ditolak") && refused.contains("Minta pemilik bengkel"),
+        "{refused}"
+    );
+    Ok(())
+}
+
 async fn an_expired_token_returns_to_sign_in(page: &Page) -> Outcome {
     page.client
         .goto(&format!("{}/#token={}", page.base, expired_token()))
@@ -876,6 +933,12 @@ async fn workshop_staff_do_a_days_work_in_the_browser() {
     )
     .await;
     journey(&page, "policy", the_policy_refused_nothing(&page).await).await;
+    journey(
+        &page,
+        "read-token",
+        a_read_token_sees_only_what_it_may_do(&page).await,
+    )
+    .await;
     journey(
         &page,
         "expired-token",

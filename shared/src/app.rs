@@ -6,6 +6,8 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 
+use crate::audit::api::HasAudit;
+use crate::audit::store::AuditStore;
 use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock, WorkshopClock};
 use crate::config::{self, Config};
@@ -29,7 +31,10 @@ use crate::scheduler::eventbridge::{self, EventBridgeSchedule};
 use crate::scheduler::local::LocalSchedule;
 use crate::scheduler::schedule::{Job, NoSchedule, Runner, ScheduleControl};
 use crate::store::dynamo::DynamoStore;
-use crate::{manual, messages, optout, register, reminder, replies, report, scheduler};
+use crate::{audit, manual, messages, optout, register, reminder, replies, report, scheduler};
+
+/// The function of the scheduled monthly reset, and its action in the change log.
+pub const MONTHLY_RESET: &str = "report-reset-monthly";
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -47,6 +52,8 @@ pub struct App {
     pub opt_outs: Arc<dyn OptOutStore>,
     /// Customers' replies: the inbox.
     pub inbox: Arc<dyn InboxStore>,
+    /// The change log.
+    pub audit: Arc<dyn AuditStore>,
     /// The daily reminder schedule; an in-memory local one unless set with `with_schedule`.
     pub schedule: Arc<dyn ScheduleControl>,
     /// The monthly report reset schedule; likewise (`with_report_reset_schedule`).
@@ -81,6 +88,7 @@ impl App {
             register: store.clone(),
             opt_outs: store.clone(),
             inbox: store.clone(),
+            audit: store.clone(),
             reports: store,
         })
     }
@@ -108,9 +116,10 @@ impl App {
         }
     }
 
-    /// Builds the app of a Lambda function: DynamoDB table `TABLE_NAME`, and the JWT secret
-    /// (and StarSender key) from the Secrets Manager secret `SECRET_ID`, read once.
-    pub async fn from_lambda_env() -> Result<Self, BoxError> {
+    /// Builds the app of a Lambda function: DynamoDB table `TABLE_NAME`, and the secrets it
+    /// `reads`, each once: the JWT secret (`jwt_secret` of the secret `JWT_SECRET_ID`) and the
+    /// StarSender key (`starsender_api_key` of `STARSENDER_SECRET_ID`).
+    pub async fn from_lambda_env(reads: Reads) -> Result<Self, BoxError> {
         let mut config = Config::from_env()?;
         // Customers read who writes to them: a stack sends nothing without the workshop's name
         // and phone (the local server only warns).
@@ -122,14 +131,15 @@ impl App {
             );
         }
         let aws = aws_config::load_from_env().await;
-        let secret_id = required_var("SECRET_ID")?;
-        let secrets =
-            crate::auth::Secrets::fetch(&aws_sdk_secretsmanager::Client::new(&aws), &secret_id)
-                .await?;
-        if secrets.starsender_api_key.is_some() {
-            config.starsender_api_key = secrets.starsender_api_key.clone();
+        let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+        if reads.starsender_key {
+            let id = required_var("STARSENDER_SECRET_ID")?;
+            if let Some(key) = secret_field(&secrets, &id, "starsender_api_key").await? {
+                config.starsender_api_key = Some(key);
+            }
         }
-        if config.whatsapp_provider == crate::gateway::Provider::StarSender
+        if reads.starsender_key
+            && config.whatsapp_provider == crate::gateway::Provider::StarSender
             && config.starsender_api_key.is_none()
         {
             tracing::error!(
@@ -137,7 +147,17 @@ impl App {
                  send answers 503 and the daily run fails until it is set"
             );
         }
-        let auth = Auth::new(secrets.jwt_secret.as_bytes(), &config)?;
+        let auth = if reads.token_key {
+            let id = required_var("JWT_SECRET_ID")?;
+            let key = secret_field(&secrets, &id, "jwt_secret")
+                .await?
+                .ok_or_else(|| {
+                    config::ConfigError::Invalid(format!("secret {id} has no jwt_secret"))
+                })?;
+            Auth::new(key.as_bytes(), &config)?
+        } else {
+            Auth::refusing_all(&config)
+        };
         let table = required_var("TABLE_NAME")?;
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
         // Only the scheduler functions are given a schedule, each its own; the others never
@@ -172,6 +192,16 @@ impl HasRecords for App {
     }
 }
 
+impl HasAudit for App {
+    /// The change log on this app's store and clock.
+    fn audit(&self) -> audit::AuditLog<'_> {
+        audit::AuditLog {
+            store: self.audit.as_ref(),
+            time: &self.time,
+        }
+    }
+}
+
 impl HasRegister for App {
     /// The register's service on this app's store and clock, and its service interval.
     fn register_service(&self) -> register::Register<'_> {
@@ -197,13 +227,14 @@ impl HasReport for App {
 
 impl HasMessenger for App {
     /// Sending and the message log, on this app's gateway, log and clock.
-    fn messenger(&self) -> messages::Messenger<'_> {
+    fn messenger<'a>(&'a self, sent_by: &'a str) -> messages::Messenger<'a> {
         messages::Messenger {
             gateway: &self.gateway,
             opt_outs: self.opt_outs(),
             log: self.messages.as_ref(),
             time: &self.time,
             unset: &self.unset_for_sending,
+            sent_by,
         }
     }
 }
@@ -225,7 +256,7 @@ impl HasReplies for App {
             inbox: self.inbox.as_ref(),
             opt_outs: self.opt_outs(),
             register: self.register_service(),
-            messenger: self.messenger(),
+            messenger: self.messenger(replies::SENT_BY),
             time: &self.time,
         }
     }
@@ -238,14 +269,14 @@ impl HasReplies for App {
 impl HasReminders for App {
     /// The reminders' service: the stores it reads and counts in, the messenger, and what it
     /// reads of the configuration.
-    fn reminders(&self) -> reminder::Reminders<'_> {
+    fn reminders<'a>(&'a self, sent_by: &'a str) -> reminder::Reminders<'a> {
         let config = &self.config;
         reminder::Reminders {
             records: self.records(),
             register: self.register.as_ref(),
             claims: self.reminders.as_ref(),
             reports: self.reports.as_ref(),
-            messenger: self.messenger(),
+            messenger: self.messenger(sent_by),
             settings: reminder::ReminderSettings {
                 manual_template: &config.reminder_template,
                 register_template: &config.register_template,
@@ -281,11 +312,23 @@ impl App {
     ) -> Result<scheduler::JobOutcome, scheduler::RunError> {
         Ok(match job {
             Job::DailyReminders => scheduler::JobOutcome::Reminders(
-                scheduler::run_daily(self.reminders(), deadline).await?,
+                scheduler::run_daily(self.reminders(crate::actor::SCHEDULE), deadline).await?,
             ),
-            Job::MonthlyReportReset => scheduler::JobOutcome::ReportReset(
-                scheduler::run_monthly_reset(self.report()).await?,
-            ),
+            Job::MonthlyReportReset => {
+                let answer = scheduler::run_monthly_reset(self.report()).await?;
+                self.audit()
+                    .record(audit::Change {
+                        actor: crate::actor::SCHEDULE,
+                        action: MONTHLY_RESET,
+                        target: audit::Target {
+                            kind: "report".into(),
+                            id: answer.snapshot_id.clone(),
+                        },
+                        summary: answer.summary(),
+                    })
+                    .await;
+                scheduler::JobOutcome::ReportReset(answer)
+            }
         })
     }
 }
@@ -304,6 +347,40 @@ impl Runner for App {
     }
 }
 
+/// The secrets a Lambda function reads: each function's policy allows only its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reads {
+    /// The JWT secret: every function with a route behind a token.
+    pub token_key: bool,
+    /// The StarSender key: the functions that send.
+    pub starsender_key: bool,
+}
+
+/// The text of `field` of the JSON secret `secret_id`; `None` when blank or absent.
+async fn secret_field(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+    field: &str,
+) -> Result<Option<String>, config::ConfigError> {
+    let invalid = |why: String| config::ConfigError::Invalid(format!("secret {secret_id}: {why}"));
+    let output = client
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|e| invalid(format!("cannot be read: {e}")))?;
+    let text = output
+        .secret_string()
+        .ok_or_else(|| invalid("has no string value".into()))?;
+    let json: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| invalid(format!("is not JSON: {e}")))?;
+    Ok(json
+        .get(field)
+        .and_then(serde_json::Value::as_str)
+        .filter(|value| !value.trim().is_empty())
+        .map(str::to_string))
+}
+
 fn required_var(name: &'static str) -> Result<String, config::ConfigError> {
     config::var(name).ok_or_else(|| config::ConfigError::Invalid(format!("{name} must be set")))
 }
@@ -317,6 +394,7 @@ pub trait Store:
     + ReportStore
     + OptOutStore
     + InboxStore
+    + AuditStore
     + 'static
 {
 }
@@ -329,6 +407,7 @@ impl<T> Store for T where
         + ReportStore
         + OptOutStore
         + InboxStore
+        + AuditStore
         + 'static
 {
 }

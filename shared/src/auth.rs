@@ -1,5 +1,7 @@
-//! Bearer-token authentication: HS256 JWTs signed with the workshop main application's secret.
+//! Bearer-token authentication: HS256 JWTs signed with the workshop main application's secret,
+//! and the actor a valid token names (its `sub` and the level its roles grant).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -7,10 +9,21 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
+use self::roles::Roles;
 use self::verified::VerifiedTokens;
+use crate::actor::{Actor, Level};
 use crate::config::{Config, ConfigError};
+use crate::error::ApiError;
 
+mod roles;
 mod verified;
+
+/// The sub of a token without one while roles are off (with roles on it is refused).
+pub const NO_SUBJECT: &str = "tanpa-sub";
+
+/// What a token without `sub` is told once roles are on: the change log needs a name.
+pub const NO_SUBJECT_DETAIL: &str =
+    "Token tidak menyebut penggunanya (klaim sub); minta token baru dari aplikasi utama";
 
 /// Seconds a token's `exp` and `nbf` may be off, for clocks that disagree a little.
 pub const CLOCK_SKEW_SECS: u64 = 60;
@@ -28,14 +41,24 @@ impl TokenRefused {
     pub const DETAIL: &'static str = "Token tidak valid atau sudah kedaluwarsa";
 }
 
-/// What the API reads from a valid token: who (for the logs) and until when.
-#[derive(Debug, Deserialize)]
+/// What the API reads from a valid token: who, until when, since when, and its other claims
+/// (the role claim among them, whose name is configuration).
+#[derive(Debug, Default, Deserialize)]
 pub struct Claims {
     #[serde(default)]
     pub sub: Option<Value>,
     /// Unix seconds.
     #[serde(deserialize_with = "seconds")]
     pub exp: u64,
+    /// Unix seconds, when the token says when it was issued.
+    #[serde(default, deserialize_with = "some_seconds")]
+    pub iat: Option<u64>,
+    #[serde(flatten)]
+    pub other: HashMap<String, Value>,
+}
+
+fn some_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    seconds(deserializer).map(Some)
 }
 
 /// A JSON number of seconds, rounded as jsonwebtoken's own `exp` check reads it.
@@ -47,6 +70,10 @@ pub struct Auth {
     decoding: DecodingKey,
     encoding: EncodingKey,
     validation: Validation,
+    /// The longest a token may be valid, in seconds.
+    max_age: u64,
+    /// `None`: roles are off, every valid token is admin.
+    roles: Option<Roles>,
     verified: VerifiedTokens,
 }
 
@@ -84,8 +111,21 @@ impl Auth {
             decoding: DecodingKey::from_secret(secret),
             encoding: EncodingKey::from_secret(secret),
             validation,
+            max_age: config.jwt_max_token_age.as_secs(),
+            roles: config.roles.as_ref().map(Roles::new),
             verified: VerifiedTokens::new(CLOCK_SKEW_SECS, verified::CAPACITY),
         })
+    }
+
+    /// An `Auth` that accepts no token: its key is random and known to nobody. For the
+    /// functions that serve only public routes, which may read no secret.
+    pub fn refusing_all(config: &Config) -> Self {
+        let key = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        Auth::new(key.as_bytes(), config).expect("64 random characters are a long enough key")
     }
 
     /// The claims of a valid token: of one verified before while its `exp` holds, else
@@ -101,18 +141,72 @@ impl Auth {
                 tracing::info!(reason = %e, "token refused");
                 TokenRefused
             })?;
+        self.check_age(&claims, now)?;
         self.verified.insert(token, claims.clone(), now);
         Ok(claims)
     }
 
-    /// A token for `subject` valid for `ttl`, with the configured issuer and audience: what the
-    /// local server prints for developers.
+    /// Refuses a token valid for longer than the maximum age: its `exp` further ahead than that
+    /// from now (allowing the clock skew), or further than that from its `iat`.
+    fn check_age(&self, claims: &Claims, now: u64) -> Result<(), TokenRefused> {
+        let ahead = claims.exp.saturating_sub(now);
+        let lifetime = claims.iat.map_or(0, |iat| claims.exp.saturating_sub(iat));
+        if ahead > self.max_age + CLOCK_SKEW_SECS || lifetime > self.max_age {
+            tracing::info!(
+                ahead,
+                lifetime,
+                max_age = self.max_age,
+                "token refused: too long-lived"
+            );
+            return Err(TokenRefused);
+        }
+        Ok(())
+    }
+
+    /// Who a valid token names and the level its roles grant. With roles on, a token without
+    /// `sub` is refused (401): every change records its actor. A token whose roles grant no
+    /// level is refused with 403.
+    pub fn actor(&self, claims: &Claims) -> Result<Actor, ApiError> {
+        let sub = match &claims.sub {
+            Some(Value::String(sub)) if !sub.trim().is_empty() => Some(sub.clone()),
+            Some(Value::Number(sub)) => Some(sub.to_string()),
+            _ => None,
+        };
+        let Some(roles) = &self.roles else {
+            return Ok(Actor {
+                sub: sub.unwrap_or_else(|| NO_SUBJECT.into()),
+                level: Level::Admin,
+            });
+        };
+        let sub = sub.ok_or(ApiError::Unauthorized(NO_SUBJECT_DETAIL))?;
+        let level = roles.level(claims).ok_or_else(|| {
+            ApiError::Forbidden(
+                "Token ini tidak memiliki peran yang dikenali API ini; minta admin bengkel \
+                 memberi Anda peran baca, staf atau admin"
+                    .into(),
+            )
+        })?;
+        Ok(Actor { sub, level })
+    }
+
+    /// A token for `subject` valid for `ttl`, with the configured issuer and audience, and
+    /// with roles on, a role of `level`: what the local server prints for developers.
     pub fn issue(&self, subject: &str, ttl: Duration, config: &Config) -> String {
-        let exp = SystemTime::now()
+        self.issue_as(subject, Level::Admin, ttl, config)
+    }
+
+    /// [`Auth::issue`] for a token of `level`.
+    pub fn issue_as(&self, subject: &str, level: Level, ttl: Duration, config: &Config) -> String {
+        let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            + ttl;
-        let mut claims = json!({"sub": subject, "exp": exp.as_secs()});
+            .unwrap_or_default();
+        let mut claims =
+            json!({"sub": subject, "iat": now.as_secs(), "exp": (now + ttl).as_secs()});
+        if let Some(roles) = &self.roles
+            && let Some(role) = roles.role_of(level)
+        {
+            claims[roles.claim()] = json!(role);
+        }
         if let Some(issuer) = &config.jwt_issuer {
             claims["iss"] = json!(issuer);
         }
@@ -121,38 +215,6 @@ impl Auth {
         }
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing of a JSON object cannot fail")
-    }
-}
-
-/// The JSON secret the Lambda functions read from Secrets Manager.
-#[derive(Debug, Deserialize)]
-pub struct Secrets {
-    pub jwt_secret: String,
-    #[serde(default)]
-    pub starsender_api_key: Option<String>,
-}
-
-impl Secrets {
-    pub async fn fetch(
-        client: &aws_sdk_secretsmanager::Client,
-        secret_id: &str,
-    ) -> Result<Self, ConfigError> {
-        let output = client
-            .get_secret_value()
-            .secret_id(secret_id)
-            .send()
-            .await
-            .map_err(|e| ConfigError::Invalid(format!("cannot read secret {secret_id}: {e}")))?;
-        let text = output.secret_string().ok_or_else(|| {
-            ConfigError::Invalid(format!("secret {secret_id} has no string value"))
-        })?;
-        let mut secrets: Secrets = serde_json::from_str(text).map_err(|e| {
-            ConfigError::Invalid(format!("secret {secret_id} is not the expected JSON: {e}"))
-        })?;
-        secrets.starsender_api_key = secrets
-            .starsender_api_key
-            .filter(|key| !key.trim().is_empty());
-        Ok(secrets)
     }
 }
 
@@ -189,6 +251,31 @@ mod tests {
         assert!(auth.verify(&token).is_err());
         assert!(auth.verify(&token).is_err(), "refused again, not kept");
         assert_eq!(auth.verified.len(), 0);
+    }
+
+    #[test]
+    fn a_token_issued_for_a_level_carries_a_role_of_it() {
+        let config = Config {
+            roles: Some(crate::config::RoleSettings {
+                claim: "roles".into(),
+                read: vec!["kasir".into()],
+                staff: vec!["advisor".into()],
+                admin: vec!["pemilik".into()],
+            }),
+            ..Config::default()
+        };
+        let auth = Auth::new(SECRET, &config).unwrap();
+        for level in Level::ALL {
+            let token = auth.issue_as("budi", level, Duration::from_secs(3600), &config);
+            let actor = auth.actor(&auth.verify(&token).unwrap()).unwrap();
+            assert_eq!(
+                actor,
+                Actor {
+                    sub: "budi".into(),
+                    level
+                }
+            );
+        }
     }
 
     #[test]

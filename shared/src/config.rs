@@ -25,6 +25,11 @@ pub struct Config {
     pub jwt_audience: Option<String>,
     /// Who sends the messages (`WHATSAPP_PROVIDER`): the local outbox unless set.
     pub whatsapp_provider: Provider,
+    /// The longest a token may be valid: from now to its `exp`, and from its `iat` to its `exp`.
+    pub jwt_max_token_age: Duration,
+    /// Which claim carries the roles and which grant which level; unset, every valid token is
+    /// admin.
+    pub roles: Option<RoleSettings>,
     pub starsender_url: String,
     /// StarSender's device key: with the `starsender` provider, nothing is sent without it.
     pub starsender_api_key: Option<String>,
@@ -61,6 +66,20 @@ pub struct Config {
     pub cors_allow_origins: Vec<HeaderValue>,
 }
 
+/// `JWT_ROLE_CLAIM` and the values of it that grant each level (`JWT_READ_ROLES`,
+/// `JWT_STAFF_ROLES`, `JWT_ADMIN_ROLES`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleSettings {
+    /// The claim's name, such as `role`, `roles` or `scope`.
+    pub claim: String,
+    pub read: Vec<String>,
+    pub staff: Vec<String>,
+    pub admin: Vec<String>,
+}
+
+/// Hours a token may be valid unless `JWT_MAX_TOKEN_AGE_HOURS` says otherwise: 30 days.
+pub const DEFAULT_MAX_TOKEN_AGE_HOURS: u64 = 720;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} is not a valid IANA time zone: {value}")]
@@ -76,6 +95,8 @@ impl Default for Config {
             jwt_issuer: None,
             jwt_audience: None,
             whatsapp_provider: Provider::Outbox,
+            jwt_max_token_age: hours(DEFAULT_MAX_TOKEN_AGE_HOURS),
+            roles: None,
             starsender_url: DEFAULT_STARSENDER_URL.to_string(),
             starsender_api_key: None,
             starsender_webhook_secret: None,
@@ -109,8 +130,9 @@ impl Config {
         }
     }
 
-    /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `WHATSAPP_PROVIDER`, `STARSENDER_URL`,
-    /// `STARSENDER_API_KEY`, `STARSENDER_WEBHOOK_SECRET`,
+    /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_MAX_TOKEN_AGE_HOURS`, the role
+    /// settings ([`role_settings`]), `WHATSAPP_PROVIDER`, `STARSENDER_URL`, `STARSENDER_API_KEY`,
+    /// `STARSENDER_WEBHOOK_SECRET`,
     /// `STARSENDER_DELAY_SECS`, `GATEWAY_CONNECT_TIMEOUT_MS`, `GATEWAY_TIMEOUT_MS`,
     /// `REMINDER_TEMPLATE`, `REGISTER_REMINDER_TEMPLATE`, `UNDATED_REMINDER_TEMPLATE`,
     /// `WORKSHOP_NAME`, `WORKSHOP_PHONE`,
@@ -139,6 +161,15 @@ impl Config {
             jwt_issuer: var("JWT_ISSUER"),
             jwt_audience: var("JWT_AUDIENCE"),
             whatsapp_provider: provider()?.unwrap_or(defaults.whatsapp_provider),
+            jwt_max_token_age: match number::<u64>("JWT_MAX_TOKEN_AGE_HOURS")? {
+                Some(0) => {
+                    return Err(ConfigError::Invalid(
+                        "JWT_MAX_TOKEN_AGE_HOURS must be at least 1".into(),
+                    ));
+                }
+                other => hours(other.unwrap_or(DEFAULT_MAX_TOKEN_AGE_HOURS)),
+            },
+            roles: role_settings()?,
             starsender_url: var("STARSENDER_URL").unwrap_or(defaults.starsender_url),
             starsender_api_key: var("STARSENDER_API_KEY"),
             starsender_webhook_secret: webhook_secret()?,
@@ -181,6 +212,41 @@ impl Config {
             Vec::new()
         }
     }
+}
+
+fn hours(hours: u64) -> Duration {
+    Duration::from_secs(hours * 3600)
+}
+
+/// The role settings: none while `JWT_ROLE_CLAIM` is unset (roles off). Once it is set, at least
+/// one level must name a role, or no token could do anything.
+pub fn role_settings() -> Result<Option<RoleSettings>, ConfigError> {
+    let Some(claim) = var("JWT_ROLE_CLAIM") else {
+        return Ok(None);
+    };
+    let list = |name| {
+        var(name)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|role| !role.is_empty())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let settings = RoleSettings {
+        claim: claim.trim().to_string(),
+        read: list("JWT_READ_ROLES"),
+        staff: list("JWT_STAFF_ROLES"),
+        admin: list("JWT_ADMIN_ROLES"),
+    };
+    if settings.read.is_empty() && settings.staff.is_empty() && settings.admin.is_empty() {
+        return Err(ConfigError::Invalid(
+            "JWT_ROLE_CLAIM is set but none of JWT_READ_ROLES, JWT_STAFF_ROLES and \
+             JWT_ADMIN_ROLES names a role: no token could do anything"
+                .into(),
+        ));
+    }
+    Ok(Some(settings))
 }
 
 /// A default template, which needs no workshop setting.

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::actor::Actor;
 use crate::body::{JsonBody, OptionalJsonBody};
 use crate::error::ApiError;
 
@@ -59,5 +60,19 @@ impl<S: Send + Sync, T: FromQuery> FromRequestParts<S> for ValidQuery<T> {
         T::from_query(&raw)
             .map(ValidQuery)
             .map_err(IntoResponse::into_response)
+    }
+}
+
+/// The caller, as the bearer check of the route table found it: the route's handler may name
+/// `actor: Actor` among its arguments.
+impl<S: Send + Sync> FromRequestParts<S> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Actor>()
+            .cloned()
+            .ok_or(ApiError::Unauthorized("Not authenticated"))
     }
 }

@@ -12,7 +12,7 @@ use axum::Router;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
-use crate::app::App;
+use crate::app::{App, Reads};
 use crate::scheduler::{Job, JobOutcome};
 use crate::{routes, telemetry};
 
@@ -25,12 +25,22 @@ pub const HANDLER_VAR: &str = "_HANDLER";
 /// The daily reminder run, invoked by EventBridge Scheduler.
 pub const DAILY: &str = "reminder-daily";
 /// The monthly report reset, invoked by EventBridge Scheduler.
-pub const MONTHLY_RESET: &str = "report-reset-monthly";
+pub const MONTHLY_RESET: &str = crate::app::MONTHLY_RESET;
 
 /// The functions that are not HTTP endpoints: each runs a schedule's job.
 const SCHEDULED: [(&str, Job); 2] = [
     (DAILY, Job::DailyReminders),
     (MONTHLY_RESET, Job::MonthlyReportReset),
+];
+
+/// The functions that send WhatsApp messages: the only ones that read the StarSender key.
+pub const SENDING: [&str; 6] = [
+    "messages-send-custom",
+    "replies-webhook",
+    "reminder-send-due",
+    "reminder-send-one",
+    "reminder-send-register",
+    DAILY,
 ];
 
 /// What one Lambda function serves, by its name in the route table and `template.yaml`.
@@ -82,6 +92,21 @@ impl Function {
         }
         names.extend(SCHEDULED.map(|(name, _)| name));
         names
+    }
+
+    /// The secrets this function reads: the JWT secret when one of its routes needs a token,
+    /// the StarSender key when it sends.
+    pub fn reads(self) -> Reads {
+        let token_key = match self {
+            Self::Http(name) => routes::routes()
+                .iter()
+                .any(|route| route.function == name && route.level().is_some()),
+            Self::Scheduled(_) => false,
+        };
+        Reads {
+            token_key,
+            starsender_key: SENDING.contains(&self.name()),
+        }
     }
 
     pub fn name(self) -> &'static str {
@@ -148,7 +173,7 @@ pub async fn run(name: &str) -> Result<(), Error> {
 
 async fn serve(function: Result<Function, UnknownFunction>) -> Result<(), Error> {
     let function = function.inspect_err(|error| tracing::error!("{error}"))?;
-    let app = Arc::new(App::from_lambda_env().await?);
+    let app = Arc::new(App::from_lambda_env(function.reads()).await?);
     match function.router(app.clone()) {
         Some(router) => lambda_http::run(router).await,
         // Each event (EventBridge Scheduler's, whose content does not matter) is one run of the

@@ -1,8 +1,10 @@
 //! Core of the bengkel WhatsApp backend: the domain, its validation, storage adapters,
 //! authentication and the HTTP API that every Lambda function and the local server serve.
 
+pub mod actor;
 pub mod answer;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod clock;

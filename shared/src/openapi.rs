@@ -12,6 +12,7 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use utoipa::openapi::encoding::EncodingBuilder;
+use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::path::{
     HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn,
 };
@@ -26,11 +27,14 @@ use utoipa::openapi::{
 };
 use utoipa::{PartialSchema, ToSchema};
 
+use crate::actor::Level;
 use crate::error::{ApiError, HttpError, ValidationError};
 use crate::extract::{FromBody, FromQuery};
 use crate::sheet::Format;
 use crate::validation::FieldError;
 
+/// The extension of each operation naming the level it needs (`read`, `staff`, `admin`).
+pub const LEVEL_EXTENSION: &str = "x-level";
 /// The name of the bearer security scheme in the document.
 const BEARER: &str = "bearer";
 /// Where the local server and the docs function serve the document.
@@ -215,14 +219,18 @@ impl Doc {
         self,
         function: &str,
         path: &str,
-        bearer: bool,
+        level: Option<Level>,
     ) -> (Operation, Vec<(String, RefOr<Schema>)>) {
         let mut doc = self;
         if path.contains('{') {
             doc = doc.fails(&[StatusCode::NOT_FOUND]);
         }
-        if bearer {
-            doc = doc.fails(&[StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE]);
+        if level.is_some() {
+            doc = doc.fails(&[
+                StatusCode::UNAUTHORIZED,
+                StatusCode::FORBIDDEN,
+                StatusCode::SERVICE_UNAVAILABLE,
+            ]);
             doc.operation = doc
                 .operation
                 .security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
@@ -252,8 +260,30 @@ impl Doc {
         for status in errors {
             operation = operation.response(status.as_str(), error_response(status, unreadable));
         }
-        (operation.build(), schemas)
+        let mut operation = operation.build();
+        if let Some(level) = level {
+            state_level(&mut operation, level);
+        }
+        (operation, schemas)
     }
+}
+
+/// The level a token needs for the operation, in its description (for readers of the docs
+/// page) and as `x-level` (for tools).
+fn state_level(operation: &mut Operation, level: Level) {
+    let needs = format!(
+        "Needs a token of level `{}` or higher (with roles on; see `JWT_ROLE_CLAIM`).",
+        level.name()
+    );
+    operation.description = Some(match operation.description.take() {
+        Some(about) => format!("{about}\n\n{needs}"),
+        None => needs,
+    });
+    operation.extensions = Some(
+        ExtensionsBuilder::new()
+            .add(LEVEL_EXTENSION, level.name())
+            .build(),
+    );
 }
 
 /// `{name}` segments of a route path.
@@ -300,8 +330,8 @@ pub struct Entry<'a> {
     pub function: &'a str,
     pub method: &'a Method,
     pub path: &'a str,
-    /// Whether it needs the bearer token.
-    pub bearer: bool,
+    /// The level of bearer token it needs; `None`: no token.
+    pub level: Option<Level>,
     pub doc: Doc,
 }
 
@@ -318,8 +348,9 @@ pub fn document<'a>(routes: impl IntoIterator<Item = Entry<'a>>) -> OpenApi {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "An HS256 JWT with `exp`, signed with the workshop's secret; locally \
-                         `cargo run -- token` prints one",
+                        "An HS256 JWT with `sub` and `exp`, signed with the workshop's secret; \
+                         with roles on, its role claim grants a level (read, staff, admin). \
+                         Locally `cargo run -- token [--role read|staff|admin]` prints one",
                     ))
                     .build(),
             ),
@@ -331,11 +362,11 @@ pub fn document<'a>(routes: impl IntoIterator<Item = Entry<'a>>) -> OpenApi {
         function,
         method,
         path,
-        bearer,
+        level,
         doc,
     } in routes
     {
-        let (operation, used) = doc.operation(function, path, bearer);
+        let (operation, used) = doc.operation(function, path, level);
         schemas.extend(used);
         paths.add_path_operation(path, vec![http_method(method)], operation);
     }

@@ -161,6 +161,15 @@ pub fn position_key(created_at: chrono::DateTime<chrono::FixedOffset>, id: &str)
     )
 }
 
+/// [`position_key`] to the microsecond: for logs, where many entries share a second.
+pub fn position_key_precise(at: chrono::DateTime<chrono::FixedOffset>, id: &str) -> String {
+    let at = at.with_timezone(&chrono::Utc);
+    format!(
+        "{}#{id}",
+        at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    )
+}
+
 /// Whether `key` has the shape of a position key: `<RFC 3339 instant>#<uuid>`.
 pub fn is_position_key(key: &str) -> bool {
     key.split_once('#').is_some_and(|(at, id)| {

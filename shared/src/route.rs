@@ -7,6 +7,7 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
+use crate::actor::Level;
 use crate::openapi::Doc;
 
 /// The body limit of the sheet imports: the file, and a multipart form's few lines around it.
@@ -15,8 +16,9 @@ pub const UPLOAD_LIMIT: usize = crate::files::MAX_UPLOAD_BYTES + 64 * 1024;
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// The API: `Authorization: Bearer <JWT>`, and an operation of the OpenAPI document.
-    Bearer,
+    /// The API: `Authorization: Bearer <JWT>` whose roles grant at least this level, and an
+    /// operation of the OpenAPI document.
+    Bearer(Level),
     /// Pages and documents that show no data (the docs page, its files, the document itself):
     /// no token, and not operations of the API.
     Public,
@@ -35,6 +37,16 @@ pub struct Route<S> {
     /// What the route takes and answers, for the OpenAPI document; every API route has one.
     pub doc: Option<fn() -> Doc>,
     pub(crate) service: MethodRouter<S>,
+}
+
+impl<S> Route<S> {
+    /// The level a token needs for this route; `None` for a public one.
+    pub fn level(&self) -> Option<Level> {
+        match self.access {
+            Access::Bearer(level) => Some(level),
+            Access::Public | Access::Webhook => None,
+        }
+    }
 }
 
 impl<S: Clone + Send + Sync + 'static> Route<S> {
@@ -60,11 +72,12 @@ impl<S: Clone + Send + Sync + 'static> Route<S> {
     }
 }
 
-/// A route of the API, behind the bearer token.
+/// A route of the API, behind a bearer token of at least `level`.
 pub fn route<S, H, T>(
     function: &'static str,
     method: Method,
     path: &'static str,
+    level: Level,
     handler: H,
 ) -> Route<S>
 where
@@ -77,7 +90,7 @@ where
         function,
         method,
         path,
-        access: Access::Bearer,
+        access: Access::Bearer(level),
         doc: None,
         service: on(filter, handler),
     }
@@ -92,7 +105,7 @@ where
 {
     Route {
         access: Access::Webhook,
-        ..route(function, Method::POST, path, handler)
+        ..route(function, Method::POST, path, Level::Read, handler)
     }
 }
 
@@ -105,6 +118,6 @@ where
 {
     Route {
         access: Access::Public,
-        ..route(function, Method::GET, path, handler)
+        ..route(function, Method::GET, path, Level::Read, handler)
     }
 }

@@ -13,14 +13,15 @@ use tower_http::LatencyUnit;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
+use crate::actor::Level;
 use crate::app::App;
 use crate::cors::{self, Cors};
 use crate::error::ApiError;
 use crate::openapi::{self, Entry};
 use crate::route::{Access, Route, public};
 use crate::{
-    headers, manual, messages, middleware, optout, page, register, reminder, replies, report,
-    scheduler,
+    audit, headers, manual, messages, middleware, optout, page, register, reminder, replies,
+    report, scheduler,
 };
 
 pub use crate::body::MAX_BODY_BYTES;
@@ -29,6 +30,7 @@ pub use crate::body::MAX_BODY_BYTES;
 pub fn routes() -> Vec<Route<Arc<App>>> {
     [
         manual::api::routes(),
+        audit::api::routes(),
         messages::api::routes(),
         optout::api::routes(),
         replies::api::routes(),
@@ -62,7 +64,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
             function: r.function,
             method: &r.method,
             path: r.path,
-            bearer: r.access == Access::Bearer,
+            level: r.level(),
             doc: (r.doc?)(),
         })
     }))
@@ -110,11 +112,10 @@ pub fn router_for(app: Arc<App>, wanted: impl Fn(&Route<Arc<App>>) -> bool) -> R
         let service = match r.access {
             // On the route's own methods only: another method is a 405, with or without a token.
             // Every answer, the 401 included, is kept out of caches (`headers::private_answer`).
-            Access::Bearer => r
-                .service
+            Access::Bearer(level) => recorded(r.service, &app, r.function, level)
                 .route_layer(axum::middleware::from_fn_with_state(
-                    app.clone(),
-                    require_bearer,
+                    (app.clone(), level),
+                    require_level,
                 ))
                 .route_layer(axum::middleware::map_response(headers::private_answer)),
             Access::Public | Access::Webhook => r.service,
@@ -152,25 +153,63 @@ pub fn router_for(app: Arc<App>, wanted: impl Fn(&Route<Arc<App>>) -> bool) -> R
         .with_state(app)
 }
 
-/// Refuses the request with 401 unless it carries `Authorization: Bearer <valid JWT>`.
-pub async fn require_bearer(
-    State(app): State<Arc<App>>,
-    request: Request,
+/// A route's service that records its changes in the change log: every route above read level.
+fn recorded(
+    service: axum::routing::MethodRouter<Arc<App>>,
+    app: &Arc<App>,
+    function: &'static str,
+    level: Level,
+) -> axum::routing::MethodRouter<Arc<App>> {
+    if level == Level::Read {
+        return service;
+    }
+    service.route_layer(axum::middleware::from_fn_with_state(
+        (app.clone(), function),
+        audit::api::record::<App>,
+    ))
+}
+
+/// Refuses the request with 401 unless it carries `Authorization: Bearer <valid JWT>` (the
+/// scheme in any case, RFC 7235), and with 403 unless the token's roles reach `level`. The
+/// request then carries its [`crate::actor::Actor`] for the handler and the change log.
+pub async fn require_level(
+    State((app, level)): State<(Arc<App>, Level)>,
+    mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     let token = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| {
-            value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-        })
-        .map(str::trim)
+        .and_then(|value| value.trim_start().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
         .filter(|token| !token.is_empty())
         .ok_or(ApiError::Unauthorized("Not authenticated"))?;
     let claims = app.auth.verify(token)?;
-    tracing::debug!(sub = ?claims.sub, "authenticated");
+    let actor = app.auth.actor(&claims)?;
+    if actor.level < level {
+        return Err(ApiError::Forbidden(forbidden(level, actor.level)));
+    }
+    tracing::debug!(sub = %actor.sub, level = actor.level.name(), "authenticated");
+    request.extensions_mut().insert(actor);
     Ok(next.run(request).await)
+}
+
+/// What a token below a route's level is told.
+fn forbidden(needed: Level, held: Level) -> String {
+    format!(
+        "Akses ditolak: tindakan ini hanya untuk akses {}, sedangkan token Anda berakses {}",
+        label(needed),
+        label(held)
+    )
+}
+
+/// A level as staff read it.
+fn label(level: Level) -> &'static str {
+    match level {
+        Level::Read => "baca",
+        Level::Staff => "staf",
+        Level::Admin => "admin",
+    }
 }

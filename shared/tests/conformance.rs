@@ -840,6 +840,7 @@ fn message(millis: i64) -> MessageEntry {
         record_id: None,
         api_response: None,
         error: None,
+        sent_by: Some("kasir".into()),
         created_at: at_ms(millis),
         claim: None,
         resolution: None,

@@ -3,11 +3,11 @@
 //! path with another method), never handled.
 
 use crate::common;
+use bengkel::route::Access;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use bengkel::lambda::Function;
-use bengkel::route::Access;
 use bengkel::routes::routes;
 use common::TestApp;
 use tower::ServiceExt;
@@ -74,7 +74,7 @@ async fn each_function_serves_exactly_its_own_routes() {
             let same_path = own.iter().any(|route| matches(route.path, path));
             for path in [path.clone(), format!("{path}/")] {
                 // No token: a request the function serves stops at authentication (401).
-                if serving.is_some_and(|route| route.access == Access::Public) {
+                if serving.is_some_and(|route| route.level().is_none()) {
                     // A public route answers without a token (here a redirect to `/docs/`, the
                     // page, or 404 for a file the page does not have).
                     let request = Request::builder()

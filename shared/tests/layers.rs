@@ -13,6 +13,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "values",
         &[
+            "actor",
             "clock",
             "nopol",
             "phone",
@@ -44,6 +45,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "domains",
         &[
+            "audit",
             "manual",
             "messages",
             "optout",

@@ -22,6 +22,7 @@ mod reminders;
 mod replies;
 mod report;
 mod report_uses;
+mod roles;
 mod scheduler;
 mod sheets;
 mod template;

@@ -206,6 +206,7 @@ async fn a_page_of_the_log_never_outgrows_one_lambda_answer() {
             record_id: None,
             api_response: Some(json!({"success": true, "message": "Success sent message"})),
             error: None,
+            sent_by: Some("kasir".into()),
             created_at: start + chrono::Duration::seconds(i),
             claim: None,
             resolution: None,

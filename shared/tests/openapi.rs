@@ -2,12 +2,12 @@
 //! route table, each with what it takes and answers; `/docs` serves Swagger UI from the binary.
 
 use crate::common;
+use bengkel::route::Access;
 
 use std::collections::BTreeSet;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use bengkel::route::Access;
 use bengkel::routes::routes;
 use common::{TestApp, customer};
 use serde_json::{Value, json};
@@ -38,7 +38,7 @@ async fn the_document_names_every_api_route_and_nothing_else() {
     assert_eq!(documented, api);
     assert!(api.len() >= 45, "{} routes", api.len());
 
-    for route in routes().iter().filter(|r| r.access == Access::Bearer) {
+    for route in routes().iter().filter(|r| r.level().is_some()) {
         let method = route.method.as_str().to_lowercase();
         let operation = &doc["paths"][route.path][&method];
         let what = format!("{} {}", route.method, route.path);
@@ -46,6 +46,15 @@ async fn the_document_names_every_api_route_and_nothing_else() {
         assert_eq!(operation["security"], json!([{"bearer": []}]), "{what}");
         let responses = operation["responses"].as_object().unwrap();
         assert!(responses.contains_key("401"), "{what}: 401");
+        assert!(responses.contains_key("403"), "{what}: 403");
+        // Each operation states the level it needs, for readers and for tools.
+        let level = route.level().unwrap().name();
+        assert_eq!(operation["x-level"], json!(level), "{what}");
+        let description = operation["description"].as_str().unwrap_or_default();
+        assert!(
+            description.contains(&format!("level `{level}`")),
+            "{what}: {description}"
+        );
         assert!(
             responses.keys().any(|s| s.starts_with('2')),
             "{what}: a success answer"

@@ -44,7 +44,7 @@ async fn due(t: &TestApp, name: &str, nopol: &str, no_hp: &str) -> String {
 }
 
 async fn daily(t: &TestApp) -> bengkel::reminder::RunReport {
-    let reminders = t.app.reminders();
+    let reminders = t.app.reminders("jadwal");
     let run = Run::daily(
         &reminders.settings,
         Instant::now() + Duration::from_secs(120),

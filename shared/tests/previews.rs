@@ -217,7 +217,7 @@ async fn the_daily_preview_covers_records_and_the_register(backend: Backend) {
     assert_eq!(preview.values().filter(|(send, _)| *send).count(), 2);
     assert_eq!(footprint(&t, &fake).await, before);
 
-    let reminders = t.app.reminders();
+    let reminders = t.app.reminders("jadwal");
     let run = Run::daily(
         &reminders.settings,
         Instant::now() + Duration::from_secs(60),

@@ -668,9 +668,10 @@ async fn the_daily_run_serves_manual_records_and_the_register(backend: Backend) 
     .await;
 
     let deadline = Instant::now() + Duration::from_secs(60);
-    let summary = bengkel::scheduler::run_daily(t.app.reminders(), deadline)
-        .await
-        .unwrap();
+    let summary =
+        bengkel::scheduler::run_daily(t.app.reminders(bengkel::actor::SCHEDULE), deadline)
+            .await
+            .unwrap();
     assert_eq!(
         (
             summary.total_records,
@@ -688,7 +689,7 @@ async fn the_daily_run_serves_manual_records_and_the_register(backend: Backend) 
     to.sort();
     assert_eq!(to, ["6281111111111", "6281234567890"]);
     assert_eq!(report(&t).await.len(), 1);
-    let again = bengkel::scheduler::run_daily(t.app.reminders(), deadline)
+    let again = bengkel::scheduler::run_daily(t.app.reminders(bengkel::actor::SCHEDULE), deadline)
         .await
         .unwrap();
     assert_eq!(

@@ -314,9 +314,9 @@ async fn a_hang_is_unknown_and_never_sent_again_until_resolved_sent(backend: Bac
     }
     let daily = t
         .app
-        .reminders()
+        .reminders("jadwal")
         .run(&Run::daily(
-            &t.app.reminders().settings,
+            &t.app.reminders("jadwal").settings,
             Instant::now() + Duration::from_secs(60),
         ))
         .await
@@ -499,7 +499,7 @@ async fn a_run_out_of_time_defers_instead_of_sending(backend: Backend) {
         explain: false,
         deadline: Instant::now(),
     };
-    let reminders = t.app.reminders();
+    let reminders = t.app.reminders("tester");
     let report = reminders.run(&spent).await.unwrap();
     assert_eq!((report.reminder_sent, report.deferred), (0, 1));
     assert_eq!(

@@ -287,6 +287,11 @@ async fn the_local_task_runs_the_reminders_at_nine_only_while_started() {
     let entries = log["data"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "one message: {log}");
     assert_eq!(entries[0]["source"], json!("scheduled"), "{log}");
+    assert_eq!(
+        entries[0]["sent_by"],
+        json!("jadwal"),
+        "the schedule sent it: {log}"
+    );
 }
 
 // --- EventBridge Scheduler on moto --------------------------------------------------------------

@@ -2,6 +2,7 @@
 //! the per-function binaries of `cargo lambda watch`, so a route can't exist in one place and not
 //! the other, and pins the table's indexes the DynamoDB adapter queries.
 
+use bengkel::route::Access;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -540,4 +541,167 @@ fn the_stack_sends_through_starsender_and_alarms_on_a_failed_daily_run() {
     assert_eq!(actions[0].as_str(), Some("HasAlarmTopic"));
     let topic = get(get(&template, "Parameters"), "AlarmTopicArn");
     assert_eq!(text(get(topic, "Default"), "AlarmTopicArn"), "");
+}
+
+/// What a function's policies allow: the secrets it reads, and whether it may write the table.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Grants {
+    secrets: BTreeSet<String>,
+    reads_table: bool,
+    writes_table: bool,
+}
+
+/// The SAM policy templates on the table, and whether each writes.
+const TABLE_POLICIES: [(&str, bool); 3] = [
+    ("DynamoDBReadPolicy", false),
+    ("DynamoDBCrudPolicy", true),
+    ("DynamoDBWritePolicy", true),
+];
+
+fn grants_of(id: &str, props: &Value) -> Grants {
+    let mut grants = Grants::default();
+    let Some(policies) = get(props, "Policies").as_sequence() else {
+        return grants;
+    };
+    for policy in policies {
+        let secret = get(policy, "AWSSecretsManagerGetSecretValuePolicy");
+        if !secret.is_null() {
+            let arn =
+                reference(get(secret, "SecretArn")).unwrap_or_else(|| panic!("{id}: SecretArn"));
+            grants.secrets.insert(arn.to_string());
+        }
+        for (name, writes) in TABLE_POLICIES {
+            if !get(policy, name).is_null() {
+                grants.reads_table = true;
+                grants.writes_table |= writes;
+            }
+        }
+        // An inline statement may touch anything but the table and the secrets.
+        for statement in get(policy, "Statement").as_sequence().into_iter().flatten() {
+            let actions = get(statement, "Action");
+            let actions: Vec<&str> = match actions.as_sequence() {
+                Some(list) => list.iter().filter_map(Value::as_str).collect(),
+                None => actions.as_str().into_iter().collect(),
+            };
+            for action in actions {
+                assert!(
+                    !action.starts_with("dynamodb:") && !action.starts_with("secretsmanager:"),
+                    "{id}: {action} belongs in a policy template the test reads"
+                );
+            }
+        }
+    }
+    grants
+}
+
+#[test]
+fn every_function_reads_only_what_its_level_and_its_work_need() {
+    use bengkel::actor::Level;
+    let template = template();
+    let table = bengkel::routes::routes();
+    let mut checked = 0;
+    for (id, resource) in resources_of(&template, "AWS::Serverless::Function") {
+        let props = get(resource, "Properties");
+        let name = text(get(props, "Handler"), id);
+        let function = Function::named(name).unwrap_or_else(|_| panic!("{id}: {name}"));
+        let levels: BTreeSet<Option<Level>> = table
+            .iter()
+            .filter(|route| route.function == name)
+            .map(|route| route.level())
+            .collect();
+        let grants = grants_of(id, props);
+        let sends = bengkel::lambda::SENDING.contains(&name);
+        let mut secrets = BTreeSet::new();
+        if function.reads().token_key {
+            secrets.insert("JwtSecret".to_string());
+        }
+        if sends {
+            secrets.insert("StarSenderSecret".to_string());
+        }
+        assert_eq!(
+            grants.secrets, secrets,
+            "{id}: the secrets its policy reads"
+        );
+        assert_eq!(function.reads().starsender_key, sends, "{id}");
+        let env = get(
+            get(get(props, "Environment"), "Variables"),
+            "STARSENDER_SECRET_ID",
+        );
+        assert_eq!(
+            reference(env),
+            sends.then_some("StarSenderSecret"),
+            "{id}: STARSENDER_SECRET_ID is set on the sending functions alone"
+        );
+        let webhook = table
+            .iter()
+            .any(|route| route.function == name && route.access == Access::Webhook);
+        match levels.iter().max().copied().flatten() {
+            // A webhook: no token, but it records what it receives (and confirms through the
+            // gateway, with the sending functions' key).
+            None if webhook => assert!(grants.writes_table, "{id}: a webhook records"),
+            // Public: the staff page and the docs read no table and no secret.
+            None if !levels.is_empty() => {
+                assert_eq!(
+                    grants,
+                    Grants::default(),
+                    "{id}: a public function reads nothing"
+                )
+            }
+            Some(Level::Read) => assert!(
+                !grants.writes_table,
+                "{id}: a read-level function has a write action"
+            ),
+            // Staff and admin routes change the table, and write the change log beside.
+            Some(_) => assert!(grants.writes_table, "{id}: cannot write its change"),
+            // A scheduled run: the daily reminders and the monthly reset write.
+            None => assert!(grants.writes_table, "{id}: a scheduled run writes"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, Function::names().len());
+}
+
+#[test]
+fn the_role_settings_are_parameters_and_reach_every_function() {
+    let template = template();
+    let parameters = get(&template, "Parameters");
+    let variables = get(
+        get(get(get(&template, "Globals"), "Function"), "Environment"),
+        "Variables",
+    );
+    for (parameter, variable) in [
+        ("JwtRoleClaim", "JWT_ROLE_CLAIM"),
+        ("JwtReadRoles", "JWT_READ_ROLES"),
+        ("JwtStaffRoles", "JWT_STAFF_ROLES"),
+        ("JwtAdminRoles", "JWT_ADMIN_ROLES"),
+        ("JwtMaxTokenAgeHours", "JWT_MAX_TOKEN_AGE_HOURS"),
+        ("JwtIssuer", "JWT_ISSUER"),
+        ("JwtAudience", "JWT_AUDIENCE"),
+    ] {
+        assert!(
+            !get(parameters, parameter).is_null(),
+            "parameter {parameter}"
+        );
+        assert!(!get(variables, variable).is_null(), "{variable} in Globals");
+    }
+    // Roles stay off unless asked for; issuer and audience default to the README's values.
+    assert_eq!(
+        get(get(parameters, "JwtRoleClaim"), "Default").as_str(),
+        Some("")
+    );
+    assert_eq!(
+        get(get(parameters, "JwtIssuer"), "Default").as_str(),
+        Some("bengkel-app")
+    );
+    assert_eq!(
+        get(get(parameters, "JwtAudience"), "Default").as_str(),
+        Some("bengkel-whatsapp")
+    );
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    for recommended in ["`bengkel-app`", "`bengkel-whatsapp`"] {
+        assert!(
+            readme.contains(recommended),
+            "README recommends {recommended}"
+        );
+    }
 }

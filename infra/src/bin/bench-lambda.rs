@@ -196,7 +196,7 @@ async fn provision() -> Result<Vec<(String, String)>, BoxError> {
     .collect();
     for (key, value) in [
         ("TABLE_NAME", table.as_str()),
-        ("SECRET_ID", secret.arn().unwrap_or_default()),
+        ("JWT_SECRET_ID", secret.arn().unwrap_or_default()),
         ("AWS_LAMBDA_FUNCTION_NAME", "bench"),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),

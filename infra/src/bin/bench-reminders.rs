@@ -97,7 +97,7 @@ impl Bench {
     /// The daily run, timed.
     async fn daily_run(&self, app: &App) -> Result<(RunReport, Duration), BoxError> {
         let started = Instant::now();
-        let reminders = app.reminders();
+        let reminders = app.reminders("bench");
         let daily = Run::daily(&reminders.settings, started + RUN_BUDGET);
         let report = reminders.run(&daily).await?;
         Ok((report, started.elapsed()))

@@ -2,7 +2,9 @@
 //!
 //! `cargo run` serves on 127.0.0.1:8000 (`PORT`), keeping data in `./data` (`DATA_DIR`), and
 //! logs the staff page's address with a token (`http://127.0.0.1:8000/#token=…`).
-//! `cargo run -- token [HOURS]` prints a bearer token and exits.
+//! `cargo run -- token [--role read|staff|admin] [HOURS]` prints a bearer token (admin unless
+//! `--role` says otherwise) and exits. Roles are on locally: unless `JWT_ROLE_CLAIM` says
+//! otherwise, the claim `role` with the values `read`, `staff` and `admin`.
 //! The daily reminder schedule and the monthly report reset run in this process when started
 //! (state in `DATA_DIR/scheduler.json` and `DATA_DIR/report-reset-scheduler.json`).
 
@@ -10,10 +12,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bengkel::actor::Level;
 use bengkel::app::App;
 use bengkel::app::BoxError;
 use bengkel::auth::Auth;
-use bengkel::config::{self, Config};
+use bengkel::config::{self, Config, RoleSettings};
 use bengkel::gateway::Provider;
 use bengkel::reminder::template::FALLBACK_WORKSHOP_NAME;
 use bengkel::scheduler::Job;
@@ -28,27 +31,50 @@ const STARTUP_TOKEN_HOURS: u64 = 24;
 async fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let data_dir = PathBuf::from(config::var("DATA_DIR").unwrap_or_else(|| "data".into()));
-    let config = Config::from_env()?;
+    let mut config = Config::from_env()?;
+    config.roles.get_or_insert_with(local_roles);
     let auth = Auth::new(&jwt_secret(&data_dir)?, &config)?;
     match args.first().map(String::as_str) {
         Some("token") => {
-            let hours = args.get(1).map_or(Ok(STARTUP_TOKEN_HOURS), |h| h.parse())?;
-            println!(
-                "{}",
-                auth.issue(
-                    "local-developer",
-                    Duration::from_secs(hours * 3600),
-                    &config
-                )
-            );
+            let (level, hours) = token_args(&args[1..])?;
+            let ttl = Duration::from_secs(hours * 3600);
+            println!("{}", auth.issue_as("local-developer", level, ttl, &config));
             Ok(())
         }
         None | Some("serve") => serve(config, auth, &data_dir).await,
         Some(other) => Err(format!(
-            "unknown command {other:?}; use `token [HOURS]` or nothing to serve"
+            "unknown command {other:?}; use `token [--role read|staff|admin] [HOURS]` or nothing \
+         to serve"
         )
         .into()),
     }
+}
+
+/// The roles of the local server when `JWT_ROLE_CLAIM` is unset: `role` = `read`, `staff` or
+/// `admin`, as the tokens it prints carry them.
+fn local_roles() -> RoleSettings {
+    RoleSettings {
+        claim: "role".into(),
+        read: vec!["read".into()],
+        staff: vec!["staff".into()],
+        admin: vec!["admin".into()],
+    }
+}
+
+/// `[--role LEVEL] [HOURS]`, in either order: admin and a day unless given.
+fn token_args(args: &[String]) -> Result<(Level, u64), BoxError> {
+    let (mut level, mut hours) = (Level::Admin, STARTUP_TOKEN_HOURS);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if arg == "--role" {
+            let name = args.next().map(String::as_str).unwrap_or_default();
+            level = Level::named(name)
+                .ok_or_else(|| format!("--role takes read, staff or admin, not {name:?}"))?;
+        } else {
+            hours = arg.parse()?;
+        }
+    }
+    Ok((level, hours))
 }
 
 async fn serve(config: Config, auth: Auth, data_dir: &Path) -> Result<(), BoxError> {

@@ -71,6 +71,7 @@ mod tests {
         Arc::new(Claims {
             sub: Some("kasir".into()),
             exp,
+            ..Claims::default()
         })
     }
 

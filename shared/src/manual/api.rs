@@ -12,6 +12,8 @@ use super::Records;
 use super::input::ImportRow;
 use super::service::{Dashboard, ImportFailure, RecordAnswer, RecordList, Summary};
 use super::{NewRecord, RecordPatch};
+use crate::actor::Level;
+use crate::audit::api::{Note, Noted};
 use crate::error::ApiError;
 use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
@@ -47,8 +49,9 @@ pub async fn create<A: HasRecords>(
 pub async fn bulk_import<A: HasRecords>(
     State(app): State<Arc<A>>,
     Valid(rows): Valid<Vec<ImportRow>>,
-) -> Answer<ImportAnswer<ImportFailure>> {
-    Ok(Json(app.records().bulk_import(rows).await?.answer()))
+) -> Result<Noted<ImportAnswer<ImportFailure>>, ApiError> {
+    let answer = app.records().bulk_import(rows).await?.answer();
+    Ok((Note::of_import(&answer), Json(answer)))
 }
 
 /// `POST /manual-whatsapp/import?dry_run=&sheet=`: an xlsx or CSV file, or a form with one.
@@ -56,12 +59,12 @@ pub async fn import<A: HasRecords>(
     State(app): State<Arc<A>>,
     ValidQuery(options): ValidQuery<SheetOptions>,
     upload: Upload,
-) -> Answer<ImportAnswer<ImportFailure>> {
-    Ok(Json(
-        app.records()
-            .import(upload.format, &upload.bytes, &options)
-            .await?,
-    ))
+) -> Result<Noted<ImportAnswer<ImportFailure>>, ApiError> {
+    let answer = app
+        .records()
+        .import(upload.format, &upload.bytes, &options)
+        .await?;
+    Ok((Note::of_import(&answer), Json(answer)))
 }
 
 /// `GET /manual-whatsapp/export?format=xlsx|csv`.
@@ -146,6 +149,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
         "manual-create",
         Method::POST,
         "/manual-whatsapp",
+        Level::Staff,
         create::<A>,
     )
     .doc(|| {
@@ -158,6 +162,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
         "manual-bulk-import",
         Method::POST,
         "/manual-whatsapp/bulk-import",
+        Level::Staff,
         bulk_import::<A>,
     )
     .doc(|| {
@@ -170,6 +175,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
         "manual-import",
         Method::POST,
         "/manual-whatsapp/import",
+        Level::Staff,
         import::<A>,
     )
     .body_limit(UPLOAD_LIMIT)
@@ -184,6 +190,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
         "manual-export",
         Method::GET,
         "/manual-whatsapp/export",
+        Level::Read,
         export::<A>,
     )
     .doc(|| {
@@ -191,7 +198,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
             .query::<Export>()
             .download()
     }),
-    route("manual-list", Method::GET, "/manual-whatsapp", list::<A>)
+    route("manual-list", Method::GET, "/manual-whatsapp", Level::Read, list::<A>)
     .doc(|| {
         Doc::new("manual-whatsapp", "List the records, newest first")
             .query::<ListQuery>()
@@ -201,6 +208,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
         "manual-get",
         Method::GET,
         "/manual-whatsapp/{record_id}",
+        Level::Read,
         get::<A>,
     )
     .doc(|| {
@@ -211,6 +219,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
         "manual-get-by-nopol",
         Method::GET,
         "/manual-whatsapp/by-nopol/{nopol}",
+        Level::Read,
         get_by_nopol::<A>,
     )
     .doc(|| {
@@ -222,6 +231,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
         "manual-update",
         Method::PUT,
         "/manual-whatsapp/{record_id}",
+        Level::Staff,
         update::<A>,
     )
     .doc(|| {
@@ -234,6 +244,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
         "manual-toggle-active",
         Method::PATCH,
         "/manual-whatsapp/{record_id}/toggle-active",
+        Level::Staff,
         toggle_active::<A>,
     )
     .doc(|| {
@@ -245,6 +256,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
         "manual-delete",
         Method::DELETE,
         "/manual-whatsapp/{record_id}",
+        Level::Admin,
         delete::<A>,
     )
     .doc(|| {
@@ -256,6 +268,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
         "manual-stats",
         Method::GET,
         "/manual-whatsapp/stats/summary",
+        Level::Read,
         stats::<A>,
     )
     .doc(|| {
@@ -266,6 +279,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
         "manual-dashboard",
         Method::GET,
         "/manual-whatsapp/dashboard",
+        Level::Read,
         dashboard::<A>,
     )
     .doc(|| {

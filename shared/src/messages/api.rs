@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 
 use super::Messenger;
 use super::{CustomMessage, CustomMessageAnswer, MessageList};
+use crate::actor::{Actor, Level};
 use crate::error::ApiError;
 use crate::extract::{Valid, ValidQuery};
 use crate::messages::store::MessageQuery;
@@ -17,7 +18,8 @@ use axum::http::Method;
 
 /// What this domain's handlers need of the application that serves them.
 pub trait HasMessenger: Send + Sync + 'static {
-    fn messenger(&self) -> Messenger<'_>;
+    /// Sending on behalf of `sent_by`, and the log.
+    fn messenger<'a>(&'a self, sent_by: &'a str) -> Messenger<'a>;
 }
 
 /// 200 when sent (or kept in the outbox); 502 with the same body when the gateway failed or
@@ -25,9 +27,10 @@ pub trait HasMessenger: Send + Sync + 'static {
 /// opted out.
 pub async fn send_custom_message<A: HasMessenger>(
     State(app): State<Arc<A>>,
+    actor: Actor,
     Valid(request): Valid<CustomMessage>,
 ) -> Result<(StatusCode, Json<CustomMessageAnswer>), ApiError> {
-    let answer = match app.messenger().send_custom(&request).await? {
+    let answer = match app.messenger(&actor.sub).send_custom(&request).await? {
         super::CustomSend::Attempted(answer) => answer,
         super::CustomSend::OptedOut(answer) => return Ok((StatusCode::CONFLICT, Json(answer))),
     };
@@ -40,9 +43,10 @@ pub async fn send_custom_message<A: HasMessenger>(
 
 pub async fn list<A: HasMessenger>(
     State(app): State<Arc<A>>,
+    actor: Actor,
     ValidQuery(query): ValidQuery<MessageQuery>,
 ) -> Result<Json<MessageList>, ApiError> {
-    Ok(Json(app.messenger().list(&query).await?))
+    Ok(Json(app.messenger(&actor.sub).list(&query).await?))
 }
 
 /// The routes of this domain, served on any application that gives its handlers what they need.
@@ -52,6 +56,7 @@ pub fn routes<A: HasMessenger>() -> Vec<Route<Arc<A>>> {
             "messages-send-custom",
             Method::POST,
             "/manual-whatsapp/send-custom-message",
+            Level::Staff,
             send_custom_message::<A>,
         )
         .doc(|| {
@@ -70,7 +75,14 @@ pub fn routes<A: HasMessenger>() -> Vec<Route<Arc<A>>> {
                     "The number opted out; nothing was sent; the same shape",
                 )
         }),
-        route("messages-list", Method::GET, "/messages", list::<A>).doc(|| {
+        route(
+            "messages-list",
+            Method::GET,
+            "/messages",
+            Level::Read,
+            list::<A>,
+        )
+        .doc(|| {
             Doc::new("messages", "The message log, newest first")
                 .query::<MessageQuery>()
                 .json::<super::MessageList>(StatusCode::OK, "A page of the log")

@@ -32,6 +32,8 @@ pub struct Messenger<'a> {
     pub log: &'a dyn MessageStore,
     pub time: &'a WorkshopClock,
     pub unset: &'a [&'static str],
+    /// Who sends: the actor's `sub` ([`crate::actor::SCHEDULE`] for the daily run).
+    pub sent_by: &'a str,
 }
 
 /// A deployment that sends nothing: nothing was claimed, sent or counted.
@@ -128,6 +130,7 @@ impl Messenger<'_> {
             record_id: outgoing.record_id.map(str::to_string),
             api_response: None,
             error: None,
+            sent_by: Some(self.sent_by.to_string()),
             created_at: self.time.now_precise(),
             claim: outgoing.claim.map(str::to_string),
             resolution: None,

@@ -82,6 +82,11 @@ pub struct MessageEntry {
     pub api_response: Option<Value>,
     /// Why the send failed.
     pub error: Option<String>,
+    /// Who sent it: the `sub` of the token that asked, or `jadwal` for the daily run; `null`
+    /// on entries older than this field.
+    #[serde(default)]
+    #[schema(example = "budi@bengkel")]
+    pub sent_by: Option<String>,
     pub created_at: DateTime<FixedOffset>,
     /// The claim of the automatic reminder this send is (see `crate::reminder`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

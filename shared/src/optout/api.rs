@@ -10,6 +10,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::{Added, OptOut, OptOutError, OptOutList, OptOuts, Request, Source};
+use crate::actor::Level;
 use crate::body::Fields;
 use crate::error::ApiError;
 use crate::extract::{FromBody, FromQuery, Valid, ValidQuery};
@@ -155,7 +156,14 @@ pub async fn remove<A: HasOptOuts>(
 /// The routes of this domain, served on any application that gives its handlers what they need.
 pub fn routes<A: HasOptOuts>() -> Vec<Route<Arc<A>>> {
     vec![
-        route("optout-create", Method::POST, "/opt-outs", add::<A>).doc(|| {
+        route(
+            "optout-create",
+            Method::POST,
+            "/opt-outs",
+            Level::Staff,
+            add::<A>,
+        )
+        .doc(|| {
             Doc::new(
                 "opt-outs",
                 "Stop messages to a number, or to one vehicle of it",
@@ -164,7 +172,14 @@ pub fn routes<A: HasOptOuts>() -> Vec<Route<Arc<A>>> {
             .json::<OptOut>(StatusCode::CREATED, "Stored")
             .json::<OptOut>(StatusCode::OK, "The same one was there already")
         }),
-        route("optout-list", Method::GET, "/opt-outs", list::<A>).doc(|| {
+        route(
+            "optout-list",
+            Method::GET,
+            "/opt-outs",
+            Level::Read,
+            list::<A>,
+        )
+        .doc(|| {
             Doc::new("opt-outs", "The opt-outs, newest first")
                 .query::<OptOutQuery>()
                 .json::<OptOutList>(StatusCode::OK, "A page of the list")
@@ -173,6 +188,7 @@ pub fn routes<A: HasOptOuts>() -> Vec<Route<Arc<A>>> {
             "optout-delete",
             Method::DELETE,
             "/opt-outs/{no_hp}",
+            Level::Admin,
             remove::<A>,
         )
         .doc(|| {

@@ -13,6 +13,8 @@ use super::input::{CustomerPage, ImportRow};
 use super::input::{CustomerPatch, NewCustomer, NewVehicle, NewVisit, VehiclePatch, VisitPage};
 use super::service::{CustomerList, CustomerView, ImportFailure};
 use super::{VisitList, VisitRecorded};
+use crate::actor::Level;
+use crate::audit::api::{Note, Noted};
 use crate::error::ApiError;
 use crate::extract::{Valid, ValidQuery};
 use crate::files::{self, Upload};
@@ -44,10 +46,9 @@ pub async fn create<A: HasRegister>(
 pub async fn bulk_import<A: HasRegister>(
     State(app): State<Arc<A>>,
     Valid(rows): Valid<Vec<ImportRow>>,
-) -> Answer<ImportAnswer<ImportFailure>> {
-    Ok(Json(
-        app.register_service().bulk_import(rows).await?.answer(),
-    ))
+) -> Result<Noted<ImportAnswer<ImportFailure>>, ApiError> {
+    let answer = app.register_service().bulk_import(rows).await?.answer();
+    Ok((Note::of_import(&answer), Json(answer)))
 }
 
 /// `POST /customers/import?dry_run=&sheet=`: an xlsx or CSV file, or a form with one.
@@ -55,12 +56,12 @@ pub async fn import<A: HasRegister>(
     State(app): State<Arc<A>>,
     ValidQuery(options): ValidQuery<SheetOptions>,
     upload: Upload,
-) -> Answer<ImportAnswer<ImportFailure>> {
-    Ok(Json(
-        app.register_service()
-            .import(upload.format, &upload.bytes, &options)
-            .await?,
-    ))
+) -> Result<Noted<ImportAnswer<ImportFailure>>, ApiError> {
+    let answer = app
+        .register_service()
+        .import(upload.format, &upload.bytes, &options)
+        .await?;
+    Ok((Note::of_import(&answer), Json(answer)))
 }
 
 /// `GET /customers/export?format=xlsx|csv`.
@@ -194,6 +195,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-customer-create",
             Method::POST,
             "/customers",
+            Level::Staff,
             create::<A>,
         )
         .doc(|| {
@@ -206,6 +208,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-bulk-import",
             Method::POST,
             "/customers/bulk-import",
+            Level::Staff,
             bulk_import::<A>,
         )
         .doc(|| {
@@ -217,6 +220,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-import",
             Method::POST,
             "/customers/import",
+            Level::Staff,
             import::<A>,
         )
         .body_limit(UPLOAD_LIMIT)
@@ -234,6 +238,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-export",
             Method::GET,
             "/customers/export",
+            Level::Read,
             export::<A>,
         )
         .doc(|| {
@@ -245,6 +250,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-customer-list",
             Method::GET,
             "/customers",
+            Level::Read,
             list::<A>,
         )
         .doc(|| {
@@ -259,6 +265,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-customer-get",
             Method::GET,
             "/customers/{customer_id}",
+            Level::Read,
             get::<A>,
         )
         .doc(|| {
@@ -269,6 +276,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-customer-update",
             Method::PUT,
             "/customers/{customer_id}",
+            Level::Staff,
             update::<A>,
         )
         .doc(|| {
@@ -281,6 +289,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-customer-delete",
             Method::DELETE,
             "/customers/{customer_id}",
+            Level::Admin,
             delete::<A>,
         )
         .doc(|| {
@@ -295,6 +304,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-vehicle-create",
             Method::POST,
             "/customers/{customer_id}/vehicles",
+            Level::Staff,
             add_vehicle::<A>,
         )
         .doc(|| {
@@ -307,6 +317,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-vehicle-list",
             Method::GET,
             "/customers/{customer_id}/vehicles",
+            Level::Read,
             vehicles::<A>,
         )
         .doc(|| {
@@ -317,6 +328,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-vehicle-get",
             Method::GET,
             "/customers/{customer_id}/vehicles/{vehicle_id}",
+            Level::Read,
             get_vehicle::<A>,
         )
         .doc(|| {
@@ -327,6 +339,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-vehicle-update",
             Method::PUT,
             "/customers/{customer_id}/vehicles/{vehicle_id}",
+            Level::Staff,
             update_vehicle::<A>,
         )
         .doc(|| {
@@ -339,6 +352,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-vehicle-delete",
             Method::DELETE,
             "/customers/{customer_id}/vehicles/{vehicle_id}",
+            Level::Admin,
             delete_vehicle::<A>,
         )
         .doc(|| {
@@ -350,6 +364,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-visit-create",
             Method::POST,
             "/customers/{customer_id}/vehicles/{vehicle_id}/visits",
+            Level::Staff,
             add_visit::<A>,
         )
         .doc(|| {
@@ -369,6 +384,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-visit-list",
             Method::GET,
             "/customers/{customer_id}/vehicles/{vehicle_id}/visits",
+            Level::Read,
             visits::<A>,
         )
         .doc(|| {
@@ -380,6 +396,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             "register-visit-delete",
             Method::DELETE,
             "/customers/{customer_id}/vehicles/{vehicle_id}/visits/{visit_id}",
+            Level::Admin,
             delete_visit::<A>,
         )
         .doc(|| {

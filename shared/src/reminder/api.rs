@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use super::Reminders;
 use super::preview::Preview;
 use super::{Detail, Outcome, Reach, Run, RunReport};
+use crate::actor::{Actor, Level};
 use crate::body::{Fields, Slot};
 use crate::error::ApiError;
 use crate::extract::{FromBody, FromQuery, Valid, ValidQuery};
@@ -25,7 +26,8 @@ use axum::http::Method;
 
 /// What this domain's handlers need of the application that serves them.
 pub trait HasReminders: Send + Sync + 'static {
-    fn reminders(&self) -> Reminders<'_>;
+    /// The reminders, sent on behalf of `sent_by`.
+    fn reminders<'a>(&'a self, sent_by: &'a str) -> Reminders<'a>;
 }
 
 /// An API call's time budget, inside API Gateway's 30 s.
@@ -107,6 +109,7 @@ fn api_run(reach: Reach, days_threshold: Option<u32>, only_active: bool, started
 /// `POST /manual-whatsapp/send-reminders`: the manual records.
 pub async fn send_reminders<A: HasReminders>(
     State(app): State<Arc<A>>,
+    actor: Actor,
     Valid(request): Valid<SendReminders>,
 ) -> Result<Json<RunReport>, ApiError> {
     let only_active = request.only_active.unwrap_or(true);
@@ -116,12 +119,13 @@ pub async fn send_reminders<A: HasReminders>(
         only_active,
         Instant::now(),
     );
-    Ok(Json(app.reminders().run(&run).await?))
+    Ok(Json(app.reminders(&actor.sub).run(&run).await?))
 }
 
 /// `POST /customers/send-maintenance-reminder`: the register's vehicles.
 pub async fn send_maintenance_reminders<A: HasReminders>(
     State(app): State<Arc<A>>,
+    actor: Actor,
     Valid(request): Valid<SendMaintenanceReminders>,
 ) -> Result<Json<RunReport>, ApiError> {
     let run = api_run(
@@ -130,7 +134,7 @@ pub async fn send_maintenance_reminders<A: HasReminders>(
         true,
         Instant::now(),
     );
-    Ok(Json(app.reminders().run(&run).await?))
+    Ok(Json(app.reminders(&actor.sub).run(&run).await?))
 }
 
 /// The answer of a single reminder: `{"success", "data", "message"}`.
@@ -145,9 +149,10 @@ pub struct ReminderAnswer {
 /// 200 when sent; 502 with the same shape when the gateway failed.
 pub async fn send_reminder<A: HasReminders>(
     State(app): State<Arc<A>>,
+    actor: Actor,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<ReminderAnswer>), ApiError> {
-    let detail = app.reminders().send_one(&id).await?;
+    let detail = app.reminders(&actor.sub).send_one(&id).await?;
     let (status, success, message) = match detail.status {
         Outcome::Failed => (StatusCode::BAD_GATEWAY, false, "Reminder gagal dikirim"),
         Outcome::Unknown => (StatusCode::BAD_GATEWAY, false, super::UNKNOWN_PENDING),
@@ -167,10 +172,15 @@ pub async fn send_reminder<A: HasReminders>(
 /// `POST /messages/{message_id}/resolve`: settles a send whose outcome is unknown.
 pub async fn resolve<A: HasReminders>(
     State(app): State<Arc<A>>,
+    actor: Actor,
     Path(id): Path<String>,
     Valid(request): Valid<super::resolve::Resolve>,
 ) -> Result<Json<MessageEntry>, ApiError> {
-    Ok(Json(app.reminders().resolve(&id, request.outcome).await?))
+    Ok(Json(
+        app.reminders(&actor.sub)
+            .resolve(&id, request.outcome)
+            .await?,
+    ))
 }
 
 /// Preview lines per page, by default and at most.
@@ -247,6 +257,7 @@ impl FromQuery for PreviewQuery {
 /// `GET /manual-whatsapp/send-reminders/preview`: what `send-reminders` would do now.
 pub async fn preview_due<A: HasReminders>(
     State(app): State<Arc<A>>,
+    actor: Actor,
     ValidQuery(query): ValidQuery<PreviewQuery>,
 ) -> Result<Json<Preview>, ApiError> {
     let run = api_run(
@@ -255,7 +266,7 @@ pub async fn preview_due<A: HasReminders>(
         query.only_active,
         Instant::now(),
     );
-    let reminders = app.reminders();
+    let reminders = app.reminders(&actor.sub);
     Ok(Json(
         reminders.preview(&run, query.start, query.limit).await?,
     ))
@@ -264,9 +275,10 @@ pub async fn preview_due<A: HasReminders>(
 /// `GET /scheduler/maintenance-reminder/preview`: what the daily run would do now.
 pub async fn preview_daily<A: HasReminders>(
     State(app): State<Arc<A>>,
+    actor: Actor,
     ValidQuery(page): ValidQuery<PreviewPage>,
 ) -> Result<Json<Preview>, ApiError> {
-    let reminders = app.reminders();
+    let reminders = app.reminders(&actor.sub);
     let run = Run::daily(&reminders.settings, Instant::now());
     Ok(Json(reminders.preview(&run, page.start, page.limit).await?))
 }
@@ -278,6 +290,7 @@ pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
             "reminder-preview-due",
             Method::GET,
             "/manual-whatsapp/send-reminders/preview",
+            Level::Read,
             preview_due::<A>,
         )
         .doc(|| {
@@ -292,6 +305,7 @@ pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
             "scheduler-preview",
             Method::GET,
             "/scheduler/maintenance-reminder/preview",
+            Level::Read,
             preview_daily::<A>,
         )
         .doc(|| {
@@ -306,6 +320,7 @@ pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
             "messages-resolve",
             Method::POST,
             "/messages/{message_id}/resolve",
+            Level::Admin,
             resolve::<A>,
         )
         .doc(|| {
@@ -321,6 +336,7 @@ pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
             "reminder-send-due",
             Method::POST,
             "/manual-whatsapp/send-reminders",
+            Level::Staff,
             send_reminders::<A>,
         )
         .doc(|| {
@@ -332,6 +348,7 @@ pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
             "reminder-send-one",
             Method::POST,
             "/manual-whatsapp/{record_id}/send-reminder",
+            Level::Staff,
             send_reminder::<A>,
         )
         .doc(|| {
@@ -353,6 +370,7 @@ pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
             "reminder-send-register",
             Method::POST,
             "/customers/send-maintenance-reminder",
+            Level::Staff,
             send_maintenance_reminders::<A>,
         )
         .doc(|| {

@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use subtle::ConstantTimeEq;
 
 use super::{Inbox, Incoming, Received, Replies, Reply, ReplyError};
+use crate::actor::Level;
 use crate::body::Fields;
 use crate::error::ApiError;
 use crate::extract::{FromBody, FromQuery, ValidQuery};
@@ -197,7 +198,14 @@ pub fn routes<A: HasReplies>() -> Vec<Route<Arc<A>>> {
             .json::<WebhookAnswer>(StatusCode::OK, "What the reply did")
             .fails(&[StatusCode::NOT_FOUND])
         }),
-        route("replies-inbox", Method::GET, "/inbox", inbox::<A>).doc(|| {
+        route(
+            "replies-inbox",
+            Method::GET,
+            "/inbox",
+            Level::Read,
+            inbox::<A>,
+        )
+        .doc(|| {
             Doc::new(
                 "replies",
                 "Customers' replies that are not keywords, newest first",

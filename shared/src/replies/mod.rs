@@ -23,6 +23,9 @@ use crate::store_error::StoreError;
 pub use keyword::Keyword;
 pub use store::{InboxStore, ReplyPage};
 
+/// Who sends the confirmations of replies, in the message log's `sent_by`.
+pub const SENT_BY: &str = "balasan";
+
 /// The namespace of reply ids: the same delivery always has the same id.
 const REPLY_NAMESPACE: Uuid = Uuid::from_u128(0x2c6b_8e14_93a7_4f0d_b5e2_71c9_0d3a_6f58);
 

@@ -2,17 +2,19 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Serialize;
 
 use super::Report;
 use super::query::{DetailQuery, ExportQuery, ListQuery, ReportQuery};
 use super::service::{Listing, ResetAnswer, RestoreAnswer, Statistics};
 use super::{Plain, Scope, SnapshotInfo};
+use crate::actor::Level;
 use crate::answer::{MAX_ANSWER_BYTES, text_bytes};
+use crate::audit::api::{Note, Noted};
 use crate::error::ApiError;
 use crate::extract::ValidQuery;
 use crate::openapi::Doc;
@@ -106,8 +108,9 @@ pub async fn delete<A: HasReport>(
 pub async fn reset_frequency<A: HasReport>(
     State(app): State<Arc<A>>,
     ValidQuery(scope): ValidQuery<Scope>,
-) -> Answer<ResetAnswer> {
-    Ok(Json(app.report().reset(scope).await?))
+) -> Result<Noted<ResetAnswer>, ApiError> {
+    let answer = app.report().reset(scope).await?;
+    Ok((Extension(Note::Summary(answer.summary())), Json(answer)))
 }
 
 pub async fn snapshots<A: HasReport>(State(app): State<Arc<A>>) -> Answer<Vec<SnapshotInfo>> {
@@ -133,7 +136,7 @@ pub async fn export<A: HasReport>(
 /// The routes of this domain, served on any application that gives its handlers what they need.
 pub fn routes<A: HasReport>() -> Vec<Route<Arc<A>>> {
     vec![
-    route("report-list", Method::GET, "/whatsapp-report", list::<A>)
+    route("report-list", Method::GET, "/whatsapp-report", Level::Read, list::<A>)
     .doc(|| {
         Doc::new("whatsapp-report", "Every report row, most messaged first")
             .query::<super::query::ListQuery>()
@@ -144,6 +147,7 @@ pub fn routes<A: HasReport>() -> Vec<Route<Arc<A>>> {
         "report-detail",
         Method::GET,
         "/whatsapp-report/detail",
+        Level::Read,
         detail::<A>,
     )
     .doc(|| {
@@ -156,6 +160,7 @@ pub fn routes<A: HasReport>() -> Vec<Route<Arc<A>>> {
         "report-export",
         Method::GET,
         "/whatsapp-report/export",
+        Level::Read,
         export::<A>,
     )
     .doc(|| {
@@ -167,6 +172,7 @@ pub fn routes<A: HasReport>() -> Vec<Route<Arc<A>>> {
         "report-statistics",
         Method::GET,
         "/whatsapp-report/statistics",
+        Level::Read,
         statistics::<A>,
     )
     .doc(|| {
@@ -177,6 +183,7 @@ pub fn routes<A: HasReport>() -> Vec<Route<Arc<A>>> {
         "report-customer",
         Method::GET,
         "/whatsapp-report/customer/{customer_id}",
+        Level::Read,
         of_customer::<A>,
     )
     .doc(|| {
@@ -187,6 +194,7 @@ pub fn routes<A: HasReport>() -> Vec<Route<Arc<A>>> {
         "report-pair",
         Method::GET,
         "/whatsapp-report/customer/{customer_id}/vehicle/{vehicle_id}",
+        Level::Read,
         of_pair::<A>,
     )
     .doc(|| {
@@ -197,6 +205,7 @@ pub fn routes<A: HasReport>() -> Vec<Route<Arc<A>>> {
         "report-delete",
         Method::DELETE,
         "/whatsapp-report/{report_id}",
+        Level::Admin,
         delete::<A>,
     )
     .doc(|| {
@@ -207,6 +216,7 @@ pub fn routes<A: HasReport>() -> Vec<Route<Arc<A>>> {
         "report-reset",
         Method::POST,
         "/whatsapp-report/reset-frequency",
+        Level::Admin,
         reset_frequency::<A>,
     )
     .doc(|| {
@@ -219,6 +229,7 @@ pub fn routes<A: HasReport>() -> Vec<Route<Arc<A>>> {
         "report-snapshots",
         Method::GET,
         "/whatsapp-report/snapshots",
+        Level::Read,
         snapshots::<A>,
     )
     .doc(|| {
@@ -229,6 +240,7 @@ pub fn routes<A: HasReport>() -> Vec<Route<Arc<A>>> {
         "report-restore",
         Method::POST,
         "/whatsapp-report/snapshots/{snapshot_id}/restore",
+        Level::Admin,
         restore::<A>,
     )
     .doc(|| {

@@ -176,6 +176,17 @@ pub struct ResetAnswer {
     pub snapshot_id: Option<String>,
 }
 
+impl ResetAnswer {
+    /// The reset in short, for the change log.
+    pub fn summary(&self) -> String {
+        format!(
+            "Reset frekuensi: {} baris; snapshot {}",
+            self.reset_count,
+            self.snapshot_id.as_deref().unwrap_or("-")
+        )
+    }
+}
+
 /// The answer of a restore.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RestoreAnswer {

@@ -8,6 +8,7 @@ use axum::extract::State;
 
 use super::JobSchedule;
 use super::{Job, ScheduleStatus};
+use crate::actor::Level;
 use crate::error::ApiError;
 use crate::openapi::Doc;
 use crate::route::{Route, route};
@@ -65,6 +66,7 @@ pub fn routes<A: HasSchedules>() -> Vec<Route<Arc<A>>> {
             "scheduler-start",
             Method::POST,
             "/scheduler/maintenance-reminder/start",
+            Level::Admin,
             start::<Reminders, A>,
         )
         .doc(|| schedule_doc("Start the daily reminder schedule")),
@@ -72,6 +74,7 @@ pub fn routes<A: HasSchedules>() -> Vec<Route<Arc<A>>> {
             "scheduler-stop",
             Method::POST,
             "/scheduler/maintenance-reminder/stop",
+            Level::Admin,
             stop::<Reminders, A>,
         )
         .doc(|| schedule_doc("Stop the daily reminder schedule")),
@@ -79,6 +82,7 @@ pub fn routes<A: HasSchedules>() -> Vec<Route<Arc<A>>> {
             "scheduler-status",
             Method::GET,
             "/scheduler/maintenance-reminder/status",
+            Level::Read,
             status::<Reminders, A>,
         )
         .doc(|| schedule_doc("The daily reminder schedule")),
@@ -86,6 +90,7 @@ pub fn routes<A: HasSchedules>() -> Vec<Route<Arc<A>>> {
             "scheduler-report-reset-start",
             Method::POST,
             "/scheduler/monthly-report-reset/start",
+            Level::Admin,
             start::<ReportReset, A>,
         )
         .doc(|| schedule_doc("Start the monthly report reset")),
@@ -93,6 +98,7 @@ pub fn routes<A: HasSchedules>() -> Vec<Route<Arc<A>>> {
             "scheduler-report-reset-stop",
             Method::POST,
             "/scheduler/monthly-report-reset/stop",
+            Level::Admin,
             stop::<ReportReset, A>,
         )
         .doc(|| schedule_doc("Stop the monthly report reset")),
@@ -100,6 +106,7 @@ pub fn routes<A: HasSchedules>() -> Vec<Route<Arc<A>>> {
             "scheduler-report-reset-status",
             Method::GET,
             "/scheduler/monthly-report-reset/status",
+            Level::Read,
             status::<ReportReset, A>,
         )
         .doc(|| schedule_doc("The monthly report reset schedule")),

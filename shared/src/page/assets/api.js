@@ -50,8 +50,12 @@ export function plain(message) {
   return message;
 }
 
+/** What a 403 adds to the API's own sentence: what the person can do about it. */
+const FORBIDDEN_HINT = "Minta pemilik bengkel memberi token dengan akses yang lebih tinggi bila tindakan ini memang tugas Anda.";
+
 /** A `detail` in plain words. */
 export function describe(detail, status) {
+  if (status === 403) return `${typeof detail === "string" && detail ? detail.replace(/\.?$/, ".") : "Akses ditolak."} ${FORBIDDEN_HINT}`;
   if (typeof detail === "string" && detail) return detail;
   if (Array.isArray(detail) && detail.length) return detail.map((problem) => plain(problem.msg)).join(" ");
   if (status === 0) return "Server tidak dapat dihubungi. Periksa koneksi lalu coba lagi.";

@@ -59,24 +59,34 @@ function open(name) {
   SECTIONS[name].show();
 }
 
-function showSession() {
+/** The levels as staff read them. */
+const LEVELS = { read: "baca", staff: "staf", admin: "admin" };
+
+/** Who is signed in, with what access, and until when. */
+function showSession(me) {
   const exp = claims(token() || "")?.exp;
+  const who = `Masuk sebagai ${me.sub} · akses ${LEVELS[me.level] || me.level}`;
   document.getElementById("session-text").textContent = exp
-    ? `Masuk · berlaku sampai ${dateTime(new Date(exp * 1000).toISOString())}`
-    : "Masuk";
+    ? `${who} · berlaku sampai ${dateTime(new Date(exp * 1000).toISOString())}`
+    : who;
   session.hidden = false;
 }
 
-/** Checks the token with one cheap call; a refusal comes back through `whenRefused`. */
+/**
+ * Asks who the token names and what it may do (`GET /me`); a refusal comes back through
+ * `whenRefused`. The level on the body hides every control above it (`data-needs`, style.css).
+ */
 async function enter() {
+  let me;
   try {
-    await get("manual-whatsapp/stats/summary");
+    ({ body: me } = await get("me"));
   } catch (error) {
     if (error.status !== 401) showSignIn(error.message);
     return;
   }
+  document.body.dataset.level = me.level;
   nav.hidden = false;
-  showSession();
+  showSession(me);
   const last = sessionStorage.getItem("bengkel.section");
   open(last in SECTIONS ? last : "dasbor");
   document.getElementById("main").focus();

@@ -33,10 +33,10 @@ function render() {
     { label: "Status", value: (r) => (r.is_active ? "Aktif" : "Nonaktif") },
     { label: "Pengingat", value: (r) => number(r.reminder_sent_count) },
     { label: "Aksi", value: (r) => el("div", { class: "row-actions" },
-      button("Ubah", () => edit(r), { "aria-label": `Ubah ${r.customer_name}` }),
-      button(r.is_active ? "Nonaktifkan" : "Aktifkan", (event) => toggle(r, event.currentTarget), { "aria-label": `${r.is_active ? "Nonaktifkan" : "Aktifkan"} ${r.customer_name}` }),
-      button("Kirim pengingat", (event) => remind(r, event.currentTarget), { "aria-label": `Kirim pengingat ke ${r.customer_name}` }),
-      button("Hapus", (event) => remove(r, event.currentTarget), { class: "danger", "aria-label": `Hapus ${r.customer_name}` })) },
+      button("Ubah", () => edit(r), { "aria-label": `Ubah ${r.customer_name}`, "data-needs": "staff" }),
+      button(r.is_active ? "Nonaktifkan" : "Aktifkan", (event) => toggle(r, event.currentTarget), { "aria-label": `${r.is_active ? "Nonaktifkan" : "Aktifkan"} ${r.customer_name}`, "data-needs": "staff" }),
+      button("Kirim pengingat", (event) => remind(r, event.currentTarget), { "aria-label": `Kirim pengingat ke ${r.customer_name}`, "data-needs": "staff" }),
+      button("Hapus", (event) => remove(r, event.currentTarget), { class: "danger", "aria-label": `Hapus ${r.customer_name}`, "data-needs": "admin" })) },
   ], rows, { empty: "Tidak ada pelanggan yang cocok." }));
   more.hidden = !cursor;
 }

@@ -35,8 +35,8 @@ function render() {
     { label: "Terdaftar", value: (c) => dateTime(c.created_at) },
     { label: "Aksi", value: (c) => el("div", { class: "row-actions" },
       button("Kendaraan", () => open(c), { "aria-label": `Kendaraan ${c.name}` }),
-      button("Ubah", () => edit(c), { "aria-label": `Ubah ${c.name}` }),
-      button("Hapus", (event) => remove(c, event.currentTarget), { class: "danger", "aria-label": `Hapus ${c.name}` })) },
+      button("Ubah", () => edit(c), { "aria-label": `Ubah ${c.name}`, "data-needs": "staff" }),
+      button("Hapus", (event) => remove(c, event.currentTarget), { class: "danger", "aria-label": `Hapus ${c.name}`, "data-needs": "admin" })) },
   ], customers, { empty: "Belum ada pelanggan di register." }));
   more.hidden = !cursor;
 }
@@ -64,8 +64,8 @@ function renderVehicles(vehicles) {
     { label: "Service berikutnya", value: (v) => nextService(v) },
     { label: "Aksi", value: (v) => el("div", { class: "row-actions" },
       button("Kunjungan", () => visits.show(selected.id, v, () => reloadVehicles()), { "aria-label": `Kunjungan ${v.nopol}` }),
-      button("Ubah", () => editVehicle(v), { "aria-label": `Ubah ${v.nopol}` }),
-      button("Hapus", (event) => removeVehicle(v, event.currentTarget), { class: "danger", "aria-label": `Hapus ${v.nopol}` })) },
+      button("Ubah", () => editVehicle(v), { "aria-label": `Ubah ${v.nopol}`, "data-needs": "staff" }),
+      button("Hapus", (event) => removeVehicle(v, event.currentTarget), { class: "danger", "aria-label": `Hapus ${v.nopol}`, "data-needs": "admin" })) },
   ], vehicles, { empty: "Belum ada kendaraan." }));
 }
 

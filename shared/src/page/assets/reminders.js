@@ -149,7 +149,7 @@ function scheduleCard(schedule, state) {
       ? `Berikutnya: ${dateTime(state.next_run)}`
       : `Jika aktif, ${schedule.what}: ${inWords(state.schedule_expression, state.timezone)}.`),
     button(on ? "Hentikan" : "Mulai", (event) => switchSchedule(schedule, on ? "stop" : "start", event.currentTarget),
-      { "aria-label": `${on ? "Hentikan" : "Mulai"} ${schedule.label.toLowerCase()}` }));
+      { "aria-label": `${on ? "Hentikan" : "Mulai"} ${schedule.label.toLowerCase()}`, "data-needs": "admin" }));
 }
 
 async function loadSchedules() {

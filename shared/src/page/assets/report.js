@@ -72,8 +72,8 @@ function render() {
       const owner = owners.get(r.id);
       if (!owner) return null;
       return el("div", { class: "row-actions" },
-        button("Reset pelanggan", (event) => reset({ customer_id: owner.id_customer }, `semua kendaraan ${r.customer_name}`, event.currentTarget), { "aria-label": `Reset pelanggan ${r.customer_name}` }),
-        button("Reset kendaraan ini", (event) => reset({ customer_id: owner.id_customer, vehicle_id: owner.id_vehicle }, `${r.customer_name}, ${r.vehicle_nopol}`, event.currentTarget), { "aria-label": `Reset ${r.customer_name} ${r.vehicle_nopol}` }));
+        button("Reset pelanggan", (event) => reset({ customer_id: owner.id_customer }, `semua kendaraan ${r.customer_name}`, event.currentTarget), { "aria-label": `Reset pelanggan ${r.customer_name}`, "data-needs": "admin" }),
+        button("Reset kendaraan ini", (event) => reset({ customer_id: owner.id_customer, vehicle_id: owner.id_vehicle }, `${r.customer_name}, ${r.vehicle_nopol}`, event.currentTarget), { "aria-label": `Reset ${r.customer_name} ${r.vehicle_nopol}`, "data-needs": "admin" }));
     } },
   ], rows, { empty: "Belum ada baris laporan: laporan terisi saat pengingat register terkirim." }));
   more.hidden = !cursor;
@@ -106,7 +106,7 @@ async function loadSnapshots() {
     { label: "Pesan direset", value: (s) => number(s.total_frequency) },
     { label: "Status", value: (s) => STATUS[s.status] || s.status },
     { label: "Aksi", value: (s) => (s.status === "restored" ? null
-      : button("Pulihkan", (event) => restore(s, event.currentTarget), { "aria-label": `Pulihkan snapshot ${dateTime(s.created_at)} (${scope(s)})` })) },
+      : button("Pulihkan", (event) => restore(s, event.currentTarget), { "aria-label": `Pulihkan snapshot ${dateTime(s.created_at)} (${scope(s)})`, "data-needs": "admin" })) },
   ], body, { empty: "Belum ada reset." }));
 }
 

@@ -226,6 +226,7 @@ mod tests {
             record_id: Some("6f1c".into()),
             api_response: Some(json!({"success": false, "data": {"n": [1, 2.5, null]}})),
             error: Some("gateway menolak".into()),
+            sent_by: Some("budi".into()),
             created_at: at + chrono::Duration::milliseconds(125),
             claim: None,
             resolution: None,

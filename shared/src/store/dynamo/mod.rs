@@ -40,6 +40,7 @@
 //!   `pk` = "snapshot#" + id + "#" + n, `part`, `rows` (JSON). Parts are written before the
 //!   header.
 
+mod audit;
 mod item;
 mod messages;
 mod optout;
@@ -59,6 +60,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::audit::pending;
 use crate::manual::store::{ListQuery, ManualStore, Page};
 use crate::manual::{Counts, ManualRecord};
 use crate::store_error::StoreError;
@@ -94,7 +96,8 @@ impl DynamoStore {
 #[async_trait]
 impl ManualStore for DynamoStore {
     async fn insert(&self, record: &ManualRecord) -> Result<(), StoreError> {
-        self.insert_one(record).await
+        pending::in_change(|entry| async move { self.insert_one(record, entry.as_ref()).await })
+            .await
     }
 
     async fn insert_many(
@@ -117,11 +120,15 @@ impl ManualStore for DynamoStore {
     }
 
     async fn replace(&self, current: &ManualRecord, next: &ManualRecord) -> Result<(), StoreError> {
-        self.replace_record(current, next).await
+        pending::in_change(|entry| async move {
+            self.replace_record(current, next, entry.as_ref()).await
+        })
+        .await
     }
 
     async fn delete(&self, current: &ManualRecord) -> Result<(), StoreError> {
-        self.delete_record(current).await
+        pending::in_change(|entry| async move { self.delete_record(current, entry.as_ref()).await })
+            .await
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {

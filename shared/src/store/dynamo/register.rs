@@ -18,6 +18,7 @@ use super::read::is_key;
 use super::schema::{CUSTOMER_INDEX, DUE_INDEX, LIST_INDEX, PHONE_INDEX, VISIT_INDEX};
 use super::write::{CONFLICT_ATTEMPTS, Outcome, backoff, failed};
 use super::{DynamoStore, build_error, sdk_error};
+use crate::audit::{AuditEntry, pending};
 use crate::register::store::{CustomerPage, RegisterStore};
 use crate::register::{Customer, DueVehicle, RegisterCounts, Registration, Vehicle, Visit};
 use crate::store_error::StoreError;
@@ -38,7 +39,10 @@ type Attempt = Result<Result<(), StoreError>, StoreError>;
 #[async_trait]
 impl RegisterStore for DynamoStore {
     async fn insert_registration(&self, registration: &Registration) -> Result<(), StoreError> {
-        self.register(registration).await?
+        pending::in_change(
+            |entry| async move { self.register(registration, entry.as_ref()).await? },
+        )
+        .await
     }
 
     /// As many registrations per transaction as its 100 actions hold (33 customers of one
@@ -76,7 +80,7 @@ impl RegisterStore for DynamoStore {
         for row in after {
             done[row] = Some(match &failure {
                 Some(err) => Err(err.clone()),
-                None => self.register(&registrations[row]).await,
+                None => self.register(&registrations[row], None).await,
             });
         }
         // A failing database fails its rows; it fails the call only when nothing was written.
@@ -141,7 +145,8 @@ impl RegisterStore for DynamoStore {
         })
     }
 
-    /// An update, not a put: whatever else the item carries stays.
+    /// An update, not a put: whatever else the item carries stays. One `UpdateItem`; with a
+    /// change log entry pending, a transaction of the update and the entry.
     async fn replace_customer(
         &self,
         current: &Customer,
@@ -150,13 +155,20 @@ impl RegisterStore for DynamoStore {
         same_id(&current.id, &next.id)?;
         let (set, mut values) = set_all(customer_item(next)?);
         values.insert(":current".into(), n(current.version));
-        let update = self.update(
-            &customer_pk(&next.id),
-            &set,
-            Some("#version = :current"),
-            values,
-        )?;
-        stale_unless(self.update_if(update).await?)
+        let pk = customer_pk(&next.id);
+        let update = self.update(&pk, &set, Some("#version = :current"), values)?;
+        pending::in_change(|entry| async move {
+            let Some(entry) = entry else {
+                return stale_unless(self.update_if(update).await?);
+            };
+            let mut actions = vec![(
+                TransactWriteItem::builder().update(update).build(),
+                Check::Version(pk, current.version),
+            )];
+            actions.extend(self.logged(Some(&entry))?);
+            self.commit(actions).await?
+        })
+        .await
     }
 
     /// Every vehicle is conditioned on its version; the customer on its own, which moves with
@@ -191,7 +203,7 @@ impl RegisterStore for DynamoStore {
             self.adjust_counts(-1, -signed(vehicles.len()))?,
             Check::None,
         ));
-        self.commit(actions).await?
+        self.commit_logged(actions).await
     }
 
     async fn vehicles_of(&self, id: &str) -> Result<Vec<Vehicle>, StoreError> {
@@ -237,7 +249,7 @@ impl RegisterStore for DynamoStore {
         )];
         actions.extend(self.add_vehicle(vehicle)?);
         actions.push((self.adjust_counts(0, 1)?, Check::None));
-        self.commit(actions).await?
+        self.commit_logged(actions).await
     }
 
     async fn replace_vehicle(&self, current: &Vehicle, next: &Vehicle) -> Result<(), StoreError> {
@@ -255,7 +267,7 @@ impl RegisterStore for DynamoStore {
                 Check::Guard(next.nopol_key()),
             ));
         }
-        self.commit(actions).await?
+        self.commit_logged(actions).await
     }
 
     /// Also counts the vehicle off its customer's `vehicle_count`.
@@ -273,7 +285,7 @@ impl RegisterStore for DynamoStore {
             Check::Exists(owner),
         ));
         actions.push((self.adjust_counts(0, -1)?, Check::None));
-        self.commit(actions).await?
+        self.commit_logged(actions).await
     }
 
     /// `visit-index` over the range, then the owners in batches.
@@ -436,8 +448,8 @@ impl DynamoStore {
     }
 
     /// One registration in one transaction: the customer, each vehicle and its guard, the
-    /// counts.
-    async fn register(&self, registration: &Registration) -> Attempt {
+    /// counts, and `entry` of the change log when given.
+    async fn register(&self, registration: &Registration, entry: Option<&AuditEntry>) -> Attempt {
         if let Some(refusal) = repeated_within(registration) {
             return Ok(Err(refusal));
         }
@@ -445,7 +457,16 @@ impl DynamoStore {
         let mut actions = self.registration_actions(registration)?;
         let vehicles = signed(registration.vehicles.len());
         actions.push((self.adjust_counts(1, vehicles)?, Check::None));
+        actions.extend(self.logged(entry)?);
         self.commit(actions).await
+    }
+
+    /// The put of the request's change log entry, last in its change's transaction.
+    fn logged(
+        &self,
+        entry: Option<&AuditEntry>,
+    ) -> Result<Option<(TransactWriteItem, Check)>, StoreError> {
+        Ok(self.log_entry(entry)?.map(|put| (put, Check::None)))
     }
 
     /// The registrations `rows` in one transaction with the counts' change of them all. Rows
@@ -488,7 +509,7 @@ impl DynamoStore {
                 .collect();
             if refused.is_empty() {
                 for &row in &pending {
-                    done[row] = Some(self.register(&registrations[row]).await);
+                    done[row] = Some(self.register(&registrations[row], None).await);
                 }
                 return Ok(());
             }
@@ -658,6 +679,20 @@ fn named_refusal<'a>(refused: impl Iterator<Item = &'a Check>) -> Option<StoreEr
 }
 
 impl DynamoStore {
+    /// [`DynamoStore::commit`] of one change, with the request's pending change log entry as
+    /// its last action.
+    async fn commit_logged(
+        &self,
+        actions: Vec<(TransactWriteItem, Check)>,
+    ) -> Result<(), StoreError> {
+        pending::in_change(|entry| async move {
+            let mut actions = actions;
+            actions.extend(self.logged(entry.as_ref())?);
+            self.commit(actions).await?
+        })
+        .await
+    }
+
     /// Runs `actions` in one transaction and names a refusal from the cancellation reasons or,
     /// without them, by reading the items the conditions were on.
     pub(super) async fn commit(&self, actions: Vec<(TransactWriteItem, Check)>) -> Attempt {

@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
 use super::item::{self, COUNTS_PK, Item, PK};
 use super::{DynamoStore, build_error, sdk_error};
+use crate::audit::AuditEntry;
 use crate::manual::{Counts, ManualRecord};
 use crate::store_error::StoreError;
 
@@ -36,9 +37,16 @@ pub enum Outcome {
 }
 
 impl DynamoStore {
-    pub(super) async fn insert_one(&self, record: &ManualRecord) -> Result<(), StoreError> {
+    /// Inserts `record` with its guard and counts, and `entry` of the change log when given,
+    /// in one transaction.
+    pub(super) async fn insert_one(
+        &self,
+        record: &ManualRecord,
+        entry: Option<&AuditEntry>,
+    ) -> Result<(), StoreError> {
         let mut actions = vec![self.put_new_record(record)?, self.put_guard(record)?];
         actions.extend(self.counts_update(Delta::of(record))?);
+        actions.extend(self.log_entry(entry)?);
         match self.transact(actions).await? {
             Outcome::Committed => Ok(()),
             Outcome::Cancelled(codes) => Err(self.insert_refused(record, &codes).await),
@@ -141,7 +149,7 @@ impl DynamoStore {
         outcomes: &mut [Option<Result<(), StoreError>>],
     ) -> Result<(), StoreError> {
         for &row in rows {
-            outcomes[row] = Some(self.insert_one(&records[row]).await);
+            outcomes[row] = Some(self.insert_one(&records[row], None).await);
         }
         Ok(())
     }
@@ -166,6 +174,7 @@ impl DynamoStore {
         &self,
         current: &ManualRecord,
         next: &ManualRecord,
+        entry: Option<&AuditEntry>,
     ) -> Result<(), StoreError> {
         if current.id != next.id {
             return Err(StoreError::Other(format!(
@@ -180,6 +189,7 @@ impl DynamoStore {
             actions.push(self.put_guard(next)?);
         }
         actions.extend(self.counts_update(Delta::of(next).minus(Delta::of(current)))?);
+        actions.extend(self.log_entry(entry)?);
         match self.transact(actions).await? {
             Outcome::Committed => Ok(()),
             Outcome::Cancelled(codes) => {
@@ -223,12 +233,17 @@ impl DynamoStore {
         }
     }
 
-    pub(super) async fn delete_record(&self, current: &ManualRecord) -> Result<(), StoreError> {
+    pub(super) async fn delete_record(
+        &self,
+        current: &ManualRecord,
+        entry: Option<&AuditEntry>,
+    ) -> Result<(), StoreError> {
         let mut actions = vec![
             self.delete_record_if_version(current)?,
             self.delete_guard(current)?,
         ];
         actions.extend(self.counts_update(Delta::default().minus(Delta::of(current)))?);
+        actions.extend(self.log_entry(entry)?);
         match self.transact(actions).await? {
             Outcome::Committed => Ok(()),
             // Only the record delete has a condition, so a refusal without reasons is that one.
@@ -278,6 +293,17 @@ impl DynamoStore {
         Err(StoreError::Unavailable(
             "TransactWriteItems kept conflicting with concurrent writes".into(),
         ))
+    }
+
+    /// The put of a change log entry, new, as the last action of its change's transaction
+    /// (after the actions whose cancellation reasons the callers read by position).
+    pub(super) fn log_entry(
+        &self,
+        entry: Option<&AuditEntry>,
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        entry
+            .map(|entry| self.put_if_absent(super::audit::entry_item(entry)?))
+            .transpose()
     }
 
     pub(super) async fn item_exists(&self, pk: &str) -> Result<bool, StoreError> {

@@ -12,6 +12,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
 use self::index::{
     Counter, Index, META, day_range, due_prefixes, instant_key, read_counter, sum_days,
 };
+use crate::audit::pending;
 use crate::manual::store::{ListQuery, ManualStore, Page};
 use crate::manual::{Counts, ManualRecord};
 use crate::messages::model::{MessageEntry, Status};
@@ -19,6 +20,7 @@ use crate::messages::store::{MessagePage, MessageQuery, MessageStore};
 use crate::reminder::store::{Claim, ReminderStore};
 use crate::store_error::StoreError;
 
+mod audit;
 mod index;
 mod optout;
 mod register;
@@ -88,6 +90,24 @@ impl EmbeddedStore {
         Ok(store)
     }
 
+    /// Makes one change in one write transaction, off the async threads, with the request's
+    /// pending change log entry ([`pending`]) written in the same transaction.
+    async fn change<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Tables) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        pending::in_change(|entry| {
+            self.run(move |db| {
+                write(db, |t| {
+                    let done = work(t)?;
+                    t.log(entry.as_ref())?;
+                    Ok(done)
+                })
+            })
+        })
+        .await
+    }
+
     /// Runs blocking database work off the async threads.
     async fn run<T: Send + 'static>(
         &self,
@@ -112,6 +132,8 @@ struct Tables<'t> {
     visits: Table<'t, &'static str, &'static str>,
     snapshots: Table<'t, &'static str, &'static str>,
     meta: Table<'t, &'static str, u64>,
+    /// The change log (`audit.rs`).
+    audit: Table<'t, &'static str, &'static str>,
     /// One per [`Index`], in the order of [`Index::ALL`].
     indexes: Vec<Table<'t, &'static str, &'static str>>,
 }
@@ -134,6 +156,7 @@ fn write<T>(
             visits: txn.open_table(VISITS).map_err(other)?,
             snapshots: txn.open_table(SNAPSHOTS).map_err(other)?,
             meta: txn.open_table(META).map_err(other)?,
+            audit: txn.open_table(audit::AUDIT).map_err(other)?,
             indexes: Index::ALL
                 .iter()
                 .map(|index| txn.open_table(index.table()).map_err(other))
@@ -450,7 +473,7 @@ fn current_record(tables: &Tables, current: &ManualRecord) -> Result<ManualRecor
 impl ManualStore for EmbeddedStore {
     async fn insert(&self, record: &ManualRecord) -> Result<(), StoreError> {
         let record = record.clone();
-        self.run(move |db| write(db, |t| t.insert(&record))).await
+        self.change(move |t| t.insert(&record)).await
     }
 
     async fn insert_many(
@@ -508,17 +531,14 @@ impl ManualStore for EmbeddedStore {
 
     async fn replace(&self, current: &ManualRecord, next: &ManualRecord) -> Result<(), StoreError> {
         let (current, next) = (current.clone(), next.clone());
-        self.run(move |db| write(db, |t| t.replace(&current, &next)))
-            .await
+        self.change(move |t| t.replace(&current, &next)).await
     }
 
     async fn delete(&self, current: &ManualRecord) -> Result<(), StoreError> {
         let current = current.clone();
-        self.run(move |db| {
-            write(db, |t| {
-                let stored = current_record(t, &current)?;
-                t.change(Some(&stored), None)
-            })
+        self.change(move |t| {
+            let stored = current_record(t, &current)?;
+            t.change(Some(&stored), None)
         })
         .await
     }

@@ -111,7 +111,7 @@ impl Tables<'_> {
 impl RegisterStore for EmbeddedStore {
     async fn insert_registration(&self, registration: &Registration) -> Result<(), StoreError> {
         let registration = registration.clone();
-        self.run(move |db| write(db, |t| t.insert_registration(&registration)))
+        self.change(move |t| t.insert_registration(&registration))
             .await
     }
 
@@ -196,11 +196,9 @@ impl RegisterStore for EmbeddedStore {
         next: &Customer,
     ) -> Result<(), StoreError> {
         let (current, next) = (current.clone(), next.clone());
-        self.run(move |db| {
-            write(db, |t| {
-                let stored = t.current_customer(&current)?;
-                t.change(Some(&stored), Some(&next))
-            })
+        self.change(move |t| {
+            let stored = t.current_customer(&current)?;
+            t.change(Some(&stored), Some(&next))
         })
         .await
     }
@@ -211,20 +209,18 @@ impl RegisterStore for EmbeddedStore {
         vehicles: &[Vehicle],
     ) -> Result<(), StoreError> {
         let (current, vehicles) = (current.clone(), vehicles.to_vec());
-        self.run(move |db| {
-            write(db, |t| {
-                let stored = t.current_customer(&current)?;
-                let prefix = customer_prefix(&current.id, VEHICLE_KIND);
-                let owned = ids_under(t.index(Index::ByCustomer), &prefix)?;
-                if owned.len() != vehicles.len() {
-                    return Err(StoreError::Stale);
-                }
-                for vehicle in &vehicles {
-                    let stored = t.current_vehicle(vehicle)?;
-                    t.change(Some(&stored), None)?;
-                }
-                t.change(Some(&stored), None)
-            })
+        self.change(move |t| {
+            let stored = t.current_customer(&current)?;
+            let prefix = customer_prefix(&current.id, VEHICLE_KIND);
+            let owned = ids_under(t.index(Index::ByCustomer), &prefix)?;
+            if owned.len() != vehicles.len() {
+                return Err(StoreError::Stale);
+            }
+            for vehicle in &vehicles {
+                let stored = t.current_vehicle(vehicle)?;
+                t.change(Some(&stored), None)?;
+            }
+            t.change(Some(&stored), None)
         })
         .await
     }
@@ -272,40 +268,34 @@ impl RegisterStore for EmbeddedStore {
 
     async fn insert_vehicle(&self, owner: &Customer, vehicle: &Vehicle) -> Result<(), StoreError> {
         let (owner, vehicle) = (owner.clone(), vehicle.clone());
-        self.run(move |db| {
-            write(db, |t| {
-                let stored = t.current_customer(&owner)?;
-                ensure_new(&t.vehicles, "vehicle", &vehicle.id)?;
-                t.put_vehicle(None, &vehicle)?;
-                // The owner moves on, unedited: a delete read before misses this vehicle.
-                let moved = Customer {
-                    version: stored.version + 1,
-                    ..stored.clone()
-                };
-                t.change(Some(&stored), Some(&moved))
-            })
+        self.change(move |t| {
+            let stored = t.current_customer(&owner)?;
+            ensure_new(&t.vehicles, "vehicle", &vehicle.id)?;
+            t.put_vehicle(None, &vehicle)?;
+            // The owner moves on, unedited: a delete read before misses this vehicle.
+            let moved = Customer {
+                version: stored.version + 1,
+                ..stored.clone()
+            };
+            t.change(Some(&stored), Some(&moved))
         })
         .await
     }
 
     async fn replace_vehicle(&self, current: &Vehicle, next: &Vehicle) -> Result<(), StoreError> {
         let (current, next) = (current.clone(), next.clone());
-        self.run(move |db| {
-            write(db, |t| {
-                let stored = t.current_vehicle(&current)?;
-                t.put_vehicle(Some(&stored), &next)
-            })
+        self.change(move |t| {
+            let stored = t.current_vehicle(&current)?;
+            t.put_vehicle(Some(&stored), &next)
         })
         .await
     }
 
     async fn delete_vehicle(&self, current: &Vehicle) -> Result<(), StoreError> {
         let current = current.clone();
-        self.run(move |db| {
-            write(db, |t| {
-                let stored = t.current_vehicle(&current)?;
-                t.change(Some(&stored), None)
-            })
+        self.change(move |t| {
+            let stored = t.current_vehicle(&current)?;
+            t.change(Some(&stored), None)
         })
         .await
     }
