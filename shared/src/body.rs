@@ -16,7 +16,7 @@ use crate::validation::FieldError;
 /// Largest request body accepted; larger ones answer 413.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-/// The schema of a text field of `min..=max` characters (after trimming) that is not blank and
+/// The schema of a text field of at most `max` characters, `min` once trimmed, that is not blank and
 /// holds only what [`crate::text`] lets `lines` hold.
 pub fn text_schema(lines: Lines, min: usize, max: usize) -> utoipa::openapi::schema::Object {
     utoipa::openapi::schema::ObjectBuilder::new()
@@ -25,6 +25,22 @@ pub fn text_schema(lines: Lines, min: usize, max: usize) -> utoipa::openapi::sch
         .max_length(Some(max))
         .pattern(Some(crate::text::pattern(lines, false)))
         .build()
+}
+
+/// [`text_schema`] for a field that may also be `null` or left out.
+pub fn nullable_text_schema(
+    lines: Lines,
+    min: usize,
+    max: usize,
+) -> utoipa::openapi::schema::Object {
+    let mut schema = text_schema(lines, min, max);
+    schema.schema_type = [
+        utoipa::openapi::schema::Type::String,
+        utoipa::openapi::schema::Type::Null,
+    ]
+    .into_iter()
+    .collect();
+    schema
 }
 
 /// A calendar date written exactly `YYYY-MM-DD`, the one form the API takes.
@@ -219,24 +235,23 @@ impl Fields {
         self.prose(name, Lines::Many, min, max)
     }
 
-    /// A string, trimmed, of `min..=max` characters that [`crate::text`] lets `lines` hold.
+    /// A string of at most `max` characters as given (the document's `maxLength` counts them
+    /// so), at least `min` once trimmed, that [`crate::text`] lets `lines` hold.
     fn prose(&mut self, name: &str, lines: Lines, min: usize, max: usize) -> Slot<String> {
         self.take(name, |value| {
-            let text = value
+            let given = value
                 .as_str()
-                .ok_or(("string_type", "Input should be a valid string".to_string()))?
-                .trim();
+                .ok_or(("string_type", "Input should be a valid string".to_string()))?;
             let text = match lines {
-                Lines::Many => crate::text::line_breaks(text),
-                Lines::One => text.into(),
+                Lines::Many => crate::text::line_breaks(given.trim()),
+                Lines::One => given.trim().into(),
             };
-            let len = text.chars().count();
-            if len < min {
+            if text.chars().count() < min {
                 Err((
                     "string_too_short",
                     format!("String should have at least {min} character(s)"),
                 ))
-            } else if len > max {
+            } else if given.chars().count() > max {
                 Err((
                     "string_too_long",
                     format!("String should have at most {max} characters"),

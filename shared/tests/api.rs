@@ -164,6 +164,12 @@ async fn each_validation_rule_is_a_422_at_its_field(backend: Backend) {
             "customer_name",
             "string_too_long",
         ),
+        // Padding counts: the document's maxLength counts a text as given.
+        (
+            json!({"customer_name": format!(" {} ", long(254))}),
+            "customer_name",
+            "string_too_long",
+        ),
         (json!({"customer_name": 12}), "customer_name", "string_type"),
         (json!({"notes": long(501)}), "notes", "string_too_long"),
         (json!({"no_hp": "0812345"}), "no_hp", "value_error"),

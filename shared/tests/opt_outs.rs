@@ -97,6 +97,17 @@ async fn staff_add_list_and_remove_opt_outs(backend: Backend) {
     assert_eq!(fields, vec!["no_hp", "nopol"]);
     assert_eq!(listed(&t).await.len(), 2, "bad input changes nothing");
 
+    for bad in ["", "B12345XYZ"] {
+        let path = format!("/opt-outs/081211111111?nopol={bad}");
+        let refused = t.call(Method::DELETE, &path, None).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        assert_eq!(refused.body["detail"][0]["loc"], json!(["query", "nopol"]));
+    }
+    assert_eq!(
+        listed(&t).await.len(),
+        2,
+        "a refused removal changes nothing"
+    );
     let gone = t
         .call(
             Method::DELETE,

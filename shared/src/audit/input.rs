@@ -23,7 +23,8 @@ impl FromQuery for AuditQuery {
             limit: p.limit(DEFAULT_PAGE, MAX_PAGE),
             after: p.cursor(is_position_key),
         };
-        if since.is_some() && query.since.is_none() {
+        // Given empty, `since` is no instant: refused, as the document's date-time says.
+        if p.has("since") && query.since.is_none() {
             p.refuse(
                 "since",
                 "Waktu tidak valid; tulis seperti 2026-12-01T00:00:00+07:00",

@@ -29,6 +29,10 @@ pub trait HasOptOuts: Send + Sync + 'static {
     fn opt_outs(&self) -> OptOuts<'_>;
 }
 
+fn reason_schema() -> utoipa::openapi::schema::Object {
+    crate::body::nullable_text_schema(crate::text::Lines::One, 1, MAX_REASON_CHARS)
+}
+
 /// `{"no_hp": "08123456789", "nopol": null, "reason": "Minta berhenti lewat telepon"}`.
 #[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -39,7 +43,7 @@ pub struct NewOptOut {
     pub no_hp: String,
     /// Only this vehicle's messages stop; absent or `null`: every message to the number.
     pub nopol: Option<crate::nopol::Nopol>,
-    #[schema(max_length = 500)]
+    #[schema(schema_with = reason_schema, required = false)]
     pub reason: Option<String>,
 }
 
@@ -89,15 +93,15 @@ impl FromQuery for OptOutQuery {
 #[derive(Debug, Clone, PartialEq, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RemoveQuery {
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<crate::nopol::Nopol>, inline)]
     pub nopol: Option<String>,
 }
 
 impl FromQuery for RemoveQuery {
     fn from_query(raw: &HashMap<String, String>) -> Result<Self, ApiError> {
         let mut p = Params::new(raw);
-        let nopol = p.text("nopol");
-        let parsed = nopol.as_deref().map(crate::nopol::Nopol::parse);
+        // Given empty, `nopol` is no plate: refused, as the document's pattern says.
+        let parsed = raw.get("nopol").map(|n| crate::nopol::Nopol::parse(n));
         if parsed == Some(None) {
             p.refuse(
                 "nopol",

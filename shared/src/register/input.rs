@@ -371,6 +371,14 @@ impl VehiclePatch {
     }
 }
 
+fn work_schema() -> utoipa::openapi::schema::Object {
+    crate::body::nullable_text_schema(crate::text::Lines::Many, 1, 500)
+}
+
+fn visit_notes_schema() -> utoipa::openapi::schema::Object {
+    crate::body::nullable_text_schema(crate::text::Lines::Many, 1, 2000)
+}
+
 /// A valid visit to record.
 #[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -382,10 +390,10 @@ pub struct NewVisit {
     #[schema(maximum = 1000000)]
     pub odometer_km: Option<u32>,
     /// What was done, 1-500 characters.
-    #[schema(max_length = 500)]
+    #[schema(schema_with = work_schema, required = false)]
     pub work: Option<String>,
     /// 1-2000 characters.
-    #[schema(max_length = 2000)]
+    #[schema(schema_with = visit_notes_schema, required = false)]
     pub notes: Option<String>,
 }
 
