@@ -11,11 +11,11 @@ use crate::audit::store::AuditStore;
 use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock, WorkshopClock};
 use crate::config::{self, Config};
-use crate::gateway::Gateway;
+use crate::messages::gateway::MessageGateway;
 use crate::manual::api::HasRecords;
 use crate::manual::store::ManualStore;
 use crate::messages::api::HasMessenger;
-use crate::messages::store::MessageStore;
+use crate::messages::store::{DeliveryStore, MessageStore};
 use crate::optout::OptOutStore;
 use crate::optout::api::HasOptOuts;
 use crate::register::api::HasRegister;
@@ -43,9 +43,11 @@ pub struct App {
     pub auth: Auth,
     /// Now and today, in the workshop's zone.
     pub time: WorkshopClock,
-    pub gateway: Gateway,
+    /// The provider `WHATSAPP_PROVIDER` picked.
+    pub gateway: Box<dyn MessageGateway>,
     pub manual: Arc<dyn ManualStore>,
     pub messages: Arc<dyn MessageStore>,
+    pub deliveries: Arc<dyn DeliveryStore>,
     pub reminders: Arc<dyn ReminderStore>,
     pub register: Arc<dyn RegisterStore>,
     pub reports: Arc<dyn ReportStore>,
@@ -71,7 +73,7 @@ impl App {
         store: Arc<S>,
     ) -> Result<Self, config::ConfigError> {
         Ok(App {
-            gateway: Gateway::new(config.gateway())
+            gateway: crate::gateway::build(config.gateway())
                 .map_err(|e| config::ConfigError::Invalid(format!("HTTP client: {e}")))?,
             schedule: Arc::new(LocalSchedule::in_memory(config.timezone)),
             report_reset_schedule: Arc::new(LocalSchedule::in_memory_for(
@@ -84,6 +86,7 @@ impl App {
             auth,
             manual: store.clone(),
             messages: store.clone(),
+            deliveries: store.clone(),
             reminders: store.clone(),
             register: store.clone(),
             opt_outs: store.clone(),
@@ -229,9 +232,10 @@ impl HasMessenger for App {
     /// Sending and the message log, on this app's gateway, log and clock.
     fn messenger<'a>(&'a self, sent_by: &'a str) -> messages::Messenger<'a> {
         messages::Messenger {
-            gateway: &self.gateway,
+            gateway: self.gateway.as_ref(),
             opt_outs: self.opt_outs(),
             log: self.messages.as_ref(),
+            deliveries: self.deliveries.as_ref(),
             time: &self.time,
             unset: &self.unset_for_sending,
             sent_by,
@@ -266,6 +270,21 @@ impl HasReplies for App {
     }
 }
 
+impl crate::gateway::cloud_webhook::HasCloudWebhook for App {
+    fn deliveries(&self) -> messages::delivery::Deliveries<'_> {
+        messages::delivery::Deliveries {
+            store: self.deliveries.as_ref(),
+            log: self.messages.as_ref(),
+            gateway: self.gateway.as_ref(),
+            time: &self.time,
+        }
+    }
+
+    fn cloud_api(&self) -> &crate::gateway::cloud_api::Settings {
+        &self.config.cloud_api
+    }
+}
+
 impl HasReminders for App {
     /// The reminders' service: the stores it reads and counts in, the messenger, and what it
     /// reads of the configuration.
@@ -286,6 +305,7 @@ impl HasReminders for App {
                 worst_send: config.gateway().worst_send(),
                 service_plan: config.service_plan,
                 ask_odometer: config.ask_odometer,
+                workshop: &config.workshop,
             },
             time: &self.time,
         }
@@ -389,6 +409,7 @@ fn required_var(name: &'static str) -> Result<String, config::ConfigError> {
 pub trait Store:
     ManualStore
     + MessageStore
+    + DeliveryStore
     + ReminderStore
     + RegisterStore
     + ReportStore
@@ -402,6 +423,7 @@ pub trait Store:
 impl<T> Store for T where
     T: ManualStore
         + MessageStore
+        + DeliveryStore
         + ReminderStore
         + RegisterStore
         + ReportStore

@@ -38,6 +38,11 @@ pub struct Config {
     pub starsender_webhook_secret: Option<String>,
     /// StarSender's `delay` in seconds, sent with every message when set.
     pub starsender_delay: Option<u32>,
+    /// StarSender's account key (`STARSENDER_ACCOUNT_KEY`), with which the delivery poll asks
+    /// for statuses; without it none are asked.
+    pub starsender_account_key: Option<String>,
+    /// The Cloud API's settings (read by its adapter).
+    pub cloud_api: crate::gateway::cloud_api::Settings,
     /// Time allowed to open a connection to the gateway.
     pub gateway_connect_timeout: Duration,
     /// Time allowed for a whole gateway request, well inside API Gateway's 30 s.
@@ -101,6 +106,8 @@ impl Default for Config {
             starsender_api_key: None,
             starsender_webhook_secret: None,
             starsender_delay: None,
+            starsender_account_key: None,
+            cloud_api: Default::default(),
             gateway_connect_timeout: Duration::from_secs(3),
             gateway_timeout: Duration::from_secs(10),
             workshop: Workshop::default(),
@@ -124,7 +131,9 @@ impl Config {
             provider: self.whatsapp_provider,
             url: self.starsender_url.clone(),
             key: self.starsender_api_key.clone(),
+            account_key: self.starsender_account_key.clone(),
             delay: self.starsender_delay,
+            cloud_api: self.cloud_api.clone(),
             connect_timeout: self.gateway_connect_timeout,
             timeout: self.gateway_timeout,
         }
@@ -133,7 +142,8 @@ impl Config {
     /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_MAX_TOKEN_AGE_HOURS`, the role
     /// settings ([`role_settings`]), `WHATSAPP_PROVIDER`, `STARSENDER_URL`, `STARSENDER_API_KEY`,
     /// `STARSENDER_WEBHOOK_SECRET`,
-    /// `STARSENDER_DELAY_SECS`, `GATEWAY_CONNECT_TIMEOUT_MS`, `GATEWAY_TIMEOUT_MS`,
+    /// `STARSENDER_DELAY_SECS`, `STARSENDER_ACCOUNT_KEY`, the Cloud API's (see
+    /// [`crate::gateway::cloud_api::Settings`]), `GATEWAY_CONNECT_TIMEOUT_MS`, `GATEWAY_TIMEOUT_MS`,
     /// `REMINDER_TEMPLATE`, `REGISTER_REMINDER_TEMPLATE`, `UNDATED_REMINDER_TEMPLATE`,
     /// `WORKSHOP_NAME`, `WORKSHOP_PHONE`,
     /// `REMINDER_DAYS_THRESHOLD`, `REMINDER_CONCURRENCY`, `CORS_ALLOW_ORIGINS`, the service
@@ -174,6 +184,8 @@ impl Config {
             starsender_api_key: var("STARSENDER_API_KEY"),
             starsender_webhook_secret: webhook_secret()?,
             starsender_delay: number("STARSENDER_DELAY_SECS")?,
+            starsender_account_key: var("STARSENDER_ACCOUNT_KEY"),
+            cloud_api: crate::gateway::cloud_api::Settings::from_env()?,
             gateway_connect_timeout: number("GATEWAY_CONNECT_TIMEOUT_MS")?
                 .map_or(defaults.gateway_connect_timeout, Duration::from_millis),
             gateway_timeout: number("GATEWAY_TIMEOUT_MS")?
@@ -280,13 +292,13 @@ fn webhook_secret() -> Result<Option<String>, ConfigError> {
     }
 }
 
-/// `WHATSAPP_PROVIDER`, if set: `outbox` or `starsender`.
+/// `WHATSAPP_PROVIDER`, if set: `outbox`, `starsender` or `cloud-api`.
 fn provider() -> Result<Option<Provider>, ConfigError> {
     var("WHATSAPP_PROVIDER")
         .map(|name| {
             Provider::parse(&name).ok_or_else(|| {
                 ConfigError::Invalid(format!(
-                    "WHATSAPP_PROVIDER must be outbox or starsender, got {name:?}"
+                    "WHATSAPP_PROVIDER must be outbox, starsender or cloud-api, got {name:?}"
                 ))
             })
         })

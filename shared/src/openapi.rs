@@ -187,6 +187,19 @@ impl Doc {
         self
     }
 
+    /// Answers `status` with a plain-text body.
+    pub fn text(mut self, status: StatusCode, description: &str) -> Doc {
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content(
+                "text/plain",
+                ContentBuilder::new().schema(Some(String::schema())).build(),
+            )
+            .build();
+        self.operation = self.operation.response(status.as_str(), response);
+        self
+    }
+
     /// Answers `status` without a body.
     pub fn empty(mut self, status: StatusCode, description: &str) -> Doc {
         let response = ResponseBuilder::new().description(description).build();

@@ -844,6 +844,10 @@ fn message(millis: i64) -> MessageEntry {
         created_at: at_ms(millis),
         claim: None,
         resolution: None,
+        provider_message_id: None,
+        delivery_status: None,
+        delivery: Default::default(),
+        delivery_error: None,
     }
 }
 

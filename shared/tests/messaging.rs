@@ -210,6 +210,10 @@ async fn a_page_of_the_log_never_outgrows_one_lambda_answer() {
             created_at: start + chrono::Duration::seconds(i),
             claim: None,
             resolution: None,
+            provider_message_id: None,
+            delivery_status: None,
+            delivery: Default::default(),
+            delivery_error: None,
         };
         t.app.messages.append(&entry).await.unwrap();
         newest_first.insert(0, entry.id);

@@ -24,7 +24,8 @@ pub trait HasMessenger: Send + Sync + 'static {
 
 /// 200 when sent (or kept in the outbox); 502 with the same body when the gateway failed or
 /// its outcome is unknown (`status` tells which); 409 with the same body when the number
-/// opted out.
+/// opted out, or the provider delivers free text only within 24 hours of the customer's last
+/// message and that has passed.
 pub async fn send_custom_message<A: HasMessenger>(
     State(app): State<Arc<A>>,
     actor: Actor,
@@ -32,7 +33,9 @@ pub async fn send_custom_message<A: HasMessenger>(
 ) -> Result<(StatusCode, Json<CustomMessageAnswer>), ApiError> {
     let answer = match app.messenger(&actor.sub).send_custom(&request).await? {
         super::CustomSend::Attempted(answer) => answer,
-        super::CustomSend::OptedOut(answer) => return Ok((StatusCode::CONFLICT, Json(answer))),
+        super::CustomSend::OptedOut(answer) | super::CustomSend::NeedsTemplate(answer) => {
+            return Ok((StatusCode::CONFLICT, Json(answer)));
+        }
     };
     let status = match answer.status {
         super::Status::Failed | super::Status::Unknown => StatusCode::BAD_GATEWAY,
@@ -72,7 +75,8 @@ pub fn routes<A: HasMessenger>() -> Vec<Route<Arc<A>>> {
                 )
                 .json::<super::CustomMessageAnswer>(
                     StatusCode::CONFLICT,
-                    "The number opted out; nothing was sent; the same shape",
+                    "The number opted out, or (Cloud API) the customer has not written in 24 \
+                     hours and free text needs a template; nothing was sent; the same shape",
                 )
         }),
         route(

@@ -1,6 +1,7 @@
 //! Sending WhatsApp messages and keeping the log of every attempt.
 
 pub mod api;
+pub mod delivery;
 pub mod gateway;
 mod input;
 pub mod model;
@@ -8,7 +9,7 @@ pub mod store;
 
 pub use input::{CustomMessage, DEFAULT_PAGE, MAX_MESSAGE_CHARS, MAX_PAGE};
 pub use model::*;
-pub use store::{MessagePage, MessageQuery, MessageStore};
+pub use store::{DeliveryStore, MessagePage, MessageQuery, MessageStore};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -19,7 +20,7 @@ use crate::clock::WorkshopClock;
 use crate::optout::{OPTED_OUT, OptOuts};
 use crate::query::encode_cursor;
 use crate::store_error::StoreError;
-use gateway::{Failure, MessageGateway};
+use gateway::{Failure, MessageGateway, ReminderValues, SendRequest};
 
 /// What sending works with: the gateway, the log every attempt is written to, the
 /// workshop's clock that dates each entry, and the settings this deployment may not send
@@ -30,6 +31,8 @@ pub struct Messenger<'a> {
     /// Who asked to receive no more messages: asked before every send but a confirmation.
     pub opt_outs: OptOuts<'a>,
     pub log: &'a dyn MessageStore,
+    /// The providers' statuses, and when each number last wrote.
+    pub deliveries: &'a dyn DeliveryStore,
     pub time: &'a WorkshopClock,
     pub unset: &'a [&'static str],
     /// Who sends: the actor's `sub` ([`crate::actor::SCHEDULE`] for the daily run).
@@ -67,7 +70,13 @@ pub enum MessageError {
 pub enum CustomSend {
     Attempted(CustomMessageAnswer),
     OptedOut(CustomMessageAnswer),
+    /// The provider delivers free text only within a window after the customer's last
+    /// message, and it has closed: nothing was sent.
+    NeedsTemplate(CustomMessageAnswer),
 }
+
+/// Why a free text was not sent outside the provider's window.
+pub const NEEDS_TEMPLATE: &str = "Pelanggan belum mengirim pesan dalam 24 jam terakhir; WhatsApp     Cloud API hanya mengirim teks bebas dalam 24 jam sejak pesan terakhir pelanggan. Gunakan     pengingat (template yang disetujui) atau tunggu pelanggan membalas";
 
 /// The answer of `send-custom-message` (`SendCustomMessageResponse`), also with 502 when the
 /// gateway failed.
@@ -95,6 +104,8 @@ pub struct Outgoing<'a> {
     pub record_id: Option<&'a str>,
     /// The claim of the automatic reminder it is.
     pub claim: Option<&'a str>,
+    /// A reminder's values, for providers that send it as a template.
+    pub reminder: Option<&'a ReminderValues>,
 }
 
 /// A page of the log: `{"data": [...], "next_cursor": ...}`.
@@ -134,6 +145,10 @@ impl Messenger<'_> {
             created_at: self.time.now_precise(),
             claim: outgoing.claim.map(str::to_string),
             resolution: None,
+            provider_message_id: None,
+            delivery_status: None,
+            delivery: DeliveryTimes::default(),
+            delivery_error: None,
         };
         if let Err(e) = self.log.append(&entry).await {
             tracing::error!(error = %e, message_id = %entry.id, "message log write failed; not sent");
@@ -141,10 +156,17 @@ impl Messenger<'_> {
             entry.error = Some("Log pesan tidak dapat ditulis; pesan tidak dikirim".into());
             return entry;
         }
-        match self.gateway.send(&entry.no_hp, &entry.message).await {
+        let request = SendRequest {
+            to: &entry.no_hp,
+            text: &entry.message,
+            reminder: outgoing.reminder,
+            schedule: None,
+        };
+        match self.gateway.send(&request).await {
             Ok(delivery) => {
                 entry.status = delivery.status;
                 entry.api_response = Some(delivery.api_response);
+                entry.provider_message_id = delivery.provider_message_id;
             }
             Err(Failure {
                 reason,
@@ -188,6 +210,15 @@ impl Messenger<'_> {
                 error: Some(OPTED_OUT.into()),
             }));
         }
+        if !self.window_open(&request.no_hp).await? {
+            return Ok(CustomSend::NeedsTemplate(CustomMessageAnswer {
+                status: Status::Failed,
+                no_hp: request.no_hp.clone(),
+                message: request.message.clone(),
+                api_response: None,
+                error: Some(NEEDS_TEMPLATE.into()),
+            }));
+        }
         let entry = self
             .send_and_log(Outgoing {
                 no_hp: &request.no_hp,
@@ -195,6 +226,7 @@ impl Messenger<'_> {
                 source: Source::Custom,
                 record_id: None,
                 claim: None,
+                reminder: None,
             })
             .await;
         Ok(CustomSend::Attempted(CustomMessageAnswer {
@@ -204,6 +236,25 @@ impl Messenger<'_> {
             api_response: entry.api_response,
             error: entry.error,
         }))
+    }
+
+    /// Whether free text reaches `no_hp` now: always, unless the provider has a window after
+    /// the customer's last message and that has passed.
+    async fn window_open(&self, no_hp: &str) -> Result<bool, StoreError> {
+        let Some(window) = self.gateway.limits().free_text_window else {
+            return Ok(true);
+        };
+        let last = self.deliveries.last_incoming(no_hp).await?;
+        Ok(last.is_some_and(|at| self.time.now() - at < window))
+    }
+
+    /// Notes that `no_hp` wrote at `at`, which opens the provider's window for free text.
+    pub async fn note_incoming(
+        &self,
+        no_hp: &str,
+        at: chrono::DateTime<chrono::FixedOffset>,
+    ) -> Result<(), StoreError> {
+        self.deliveries.note_incoming(no_hp, at).await
     }
 
     /// The log, newest first, a page at most as large as one answer carries.

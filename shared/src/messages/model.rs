@@ -38,6 +38,72 @@ pub enum Status {
     Outbox,
 }
 
+/// What the provider said of a message after accepting it: `sent` (on its way), `delivered`
+/// (on the phone: two ticks), `read` (blue ticks), or `failed` (never delivered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 4] = [
+        DeliveryStatus::Sent,
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Read,
+        DeliveryStatus::Failed,
+    ];
+
+    /// How far along it is: a status replaces only one further back. `failed` and
+    /// `delivered` exclude each other (the first told stands); `read` proves delivery.
+    fn rank(self) -> u8 {
+        match self {
+            DeliveryStatus::Sent => 1,
+            DeliveryStatus::Delivered | DeliveryStatus::Failed => 2,
+            DeliveryStatus::Read => 3,
+        }
+    }
+
+    /// Whether nothing more is expected: read, or failed.
+    pub fn is_final(self) -> bool {
+        matches!(self, DeliveryStatus::Read | DeliveryStatus::Failed)
+    }
+
+    /// The provider's word for it (`sent`, `delivered`, `read`, `failed`), any case.
+    pub fn parse(word: &str) -> Option<Self> {
+        match word.trim().to_ascii_lowercase().as_str() {
+            "sent" => Some(DeliveryStatus::Sent),
+            "delivered" => Some(DeliveryStatus::Delivered),
+            "read" => Some(DeliveryStatus::Read),
+            "failed" => Some(DeliveryStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// When the provider told each status of a message; `null` for a status not (yet) told.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeliveryTimes {
+    pub sent_at: Option<DateTime<FixedOffset>>,
+    pub delivered_at: Option<DateTime<FixedOffset>>,
+    pub read_at: Option<DateTime<FixedOffset>>,
+    pub failed_at: Option<DateTime<FixedOffset>>,
+}
+
+impl DeliveryTimes {
+    fn of(&mut self, status: DeliveryStatus) -> &mut Option<DateTime<FixedOffset>> {
+        match status {
+            DeliveryStatus::Sent => &mut self.sent_at,
+            DeliveryStatus::Delivered => &mut self.delivered_at,
+            DeliveryStatus::Read => &mut self.read_at,
+            DeliveryStatus::Failed => &mut self.failed_at,
+        }
+    }
+}
+
 /// How a person settled a send whose outcome was unknown (`POST /messages/{id}/resolve`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -94,6 +160,47 @@ pub struct MessageEntry {
     /// How a person settled it, when its outcome was unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Resolution>,
+    /// The provider's id of the message (the Cloud API's `wamid…`, StarSender's message id),
+    /// by which its statuses name it; `null` when the provider gave none.
+    #[serde(default)]
+    pub provider_message_id: Option<String>,
+    /// The furthest status the provider told; `null` when it told nothing (the outbox, a
+    /// provider without statuses, or none yet).
+    #[serde(default)]
+    pub delivery_status: Option<DeliveryStatus>,
+    /// When each status was told.
+    #[serde(default)]
+    pub delivery: DeliveryTimes,
+    /// Why the provider could not deliver it, when it said `failed`.
+    #[serde(default)]
+    pub delivery_error: Option<String>,
+}
+
+impl MessageEntry {
+    /// The entry once `status`, told at `at`, is applied: a status never moves it backwards,
+    /// and one told before changes nothing. `None` when nothing changes.
+    pub fn with_delivery(
+        &self,
+        status: DeliveryStatus,
+        error: Option<String>,
+        at: DateTime<FixedOffset>,
+    ) -> Option<MessageEntry> {
+        let mut next = self.clone();
+        let time = next.delivery.of(status);
+        if time.is_none() {
+            *time = Some(at);
+        }
+        let forward = self
+            .delivery_status
+            .is_none_or(|current| status.rank() > current.rank());
+        if forward {
+            next.delivery_status = Some(status);
+            if status == DeliveryStatus::Failed {
+                next.delivery_error = error;
+            }
+        }
+        (next != *self).then_some(next)
+    }
 }
 
 impl MessageEntry {

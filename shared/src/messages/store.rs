@@ -1,8 +1,9 @@
 //! The message log's port. The adapters in `crate::store` implement it.
 
 use async_trait::async_trait;
+use chrono::{DateTime, FixedOffset};
 
-use super::model::{MessageEntry, Source, Status};
+use super::model::{DeliveryStatus, MessageEntry, Source, Status};
 use crate::store_error::StoreError;
 
 /// One page of the message log, newest first: `?status=&source=&limit=&cursor=`.
@@ -40,4 +41,28 @@ pub trait MessageStore: Send + Sync {
     /// `false` (and nothing written) when it is not, or there is no such entry.
     async fn settle(&self, entry: &MessageEntry, expected: Status) -> Result<bool, StoreError>;
     async fn list(&self, query: &MessageQuery) -> Result<MessagePage, StoreError>;
+}
+
+/// What the providers' statuses and customers' messages keep: the log's entries by the
+/// provider's id, their delivery, and when each number last wrote (the Cloud API delivers free
+/// text only within 24 hours of that).
+#[async_trait]
+pub trait DeliveryStore: Send + Sync {
+    /// The entry whose `provider_message_id` is `provider_message_id` (set when it settled).
+    async fn by_provider_id(
+        &self,
+        provider_message_id: &str,
+    ) -> Result<Option<MessageEntry>, StoreError>;
+    /// Replaces the stored entry of `entry.id` by `entry` if its `delivery_status` is still
+    /// `expected`; `false` (and nothing written) when it is not.
+    async fn record_status(
+        &self,
+        entry: &MessageEntry,
+        expected: Option<DeliveryStatus>,
+    ) -> Result<bool, StoreError>;
+    /// Notes that `no_hp` wrote at `at` (a later note replaces an earlier one only).
+    async fn note_incoming(&self, no_hp: &str, at: DateTime<FixedOffset>)
+    -> Result<(), StoreError>;
+    /// When `no_hp` last wrote, if ever.
+    async fn last_incoming(&self, no_hp: &str) -> Result<Option<DateTime<FixedOffset>>, StoreError>;
 }

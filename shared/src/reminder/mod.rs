@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::clock::WorkshopClock;
 use crate::manual::{ManualRecord, RecordError, Records};
+use crate::messages::gateway::ReminderValues;
 use crate::messages::{MessageEntry, Messenger, Outgoing, SendingDisabled, Source, Status};
 use crate::optout::OPTED_OUT;
 use crate::register::plan::Estimate;
@@ -72,6 +73,8 @@ pub struct ReminderSettings<'a> {
     pub service_plan: ServicePlan,
     /// Whether the register's reminders end by asking for the odometer.
     pub ask_odometer: bool,
+    /// The workshop's name and phone, for providers that fill a template with the values.
+    pub workshop: &'a template::Workshop,
 }
 
 /// Why a reminder request failed.
@@ -219,6 +222,24 @@ impl Target {
         match self.owner {
             Owner::Manual => claim_key(&self.id, next_service),
             Owner::Vehicle { .. } => format!("{VEHICLE_CLAIM}{}#{next_service}", self.id),
+        }
+    }
+
+    /// The values its reminder is made of, for a provider that sends a template.
+    fn values(&self, workshop: &template::Workshop, days_left: Option<i64>) -> ReminderValues {
+        ReminderValues {
+            customer_name: self.customer_name.clone(),
+            nopol: self.nopol.clone(),
+            next_service: self
+                .next_service
+                .map(template::indonesian_date)
+                .unwrap_or_default(),
+            days_left: days_left.map(|d| d.to_string()).unwrap_or_default(),
+            workshop_name: workshop
+                .name
+                .clone()
+                .unwrap_or_else(|| template::FALLBACK_WORKSHOP_NAME.into()),
+            workshop_phone: workshop.phone.clone().unwrap_or_default(),
         }
     }
 
@@ -602,6 +623,7 @@ impl Reminders<'_> {
         claim: Option<&str>,
     ) -> Detail {
         let text = target.text(&self.settings, days_left);
+        let values = target.values(self.settings.workshop, days_left);
         let entry = self
             .messenger
             .send_and_log(Outgoing {
@@ -610,6 +632,7 @@ impl Reminders<'_> {
                 source,
                 record_id: Some(&target.id),
                 claim,
+                reminder: Some(&values),
             })
             .await;
         // A send resolved by a person while it was on its way was counted by that resolve.

@@ -148,8 +148,12 @@ pub struct Replies<'a> {
 }
 
 impl Replies<'_> {
-    /// Handles one delivery of the webhook.
+    /// Handles one delivery of the webhook. Any message opens the provider's window for free
+    /// text to its sender.
     pub async fn receive(&self, reply: Reply) -> Result<Received, ReplyError> {
+        self.messenger
+            .note_incoming(&reply.no_hp, reply.received_at)
+            .await?;
         match Keyword::of(&reply.message) {
             Some(keyword) => self.obey(keyword, reply).await,
             None => self.file_text(reply).await,
@@ -240,6 +244,7 @@ impl Replies<'_> {
                 source: MessageSource::Confirmation,
                 record_id: None,
                 claim: None,
+                reminder: None,
             })
             .await;
     }

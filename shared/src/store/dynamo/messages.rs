@@ -6,13 +6,18 @@
 //! `api_response_json` and `error` are absent when `None`.
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::{PutItemError, PutItemOutput};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
 use super::item::{self, Item, PK, optional};
 use super::schema::MESSAGES_INDEX;
 use super::{DynamoStore, sdk_error};
-use crate::messages::model::{MessageEntry, Status};
-use crate::messages::store::{MessagePage, MessageQuery, MessageStore};
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+
+use crate::messages::model::{DeliveryStatus, MessageEntry, Status};
+use crate::messages::store::{DeliveryStore, MessagePage, MessageQuery, MessageStore};
 use crate::store_error::StoreError;
 
 /// `log` of every entry: the hash key of `messages-index`.
@@ -21,6 +26,12 @@ pub const LOG: &str = "msg";
 /// number beyond DynamoDB's 38 digits would be refused, and `1.0` would read back as `1`).
 const RESPONSE: &str = "api_response_json";
 const ENTRY_PREFIX: &str = "msg#";
+/// The pointer from a provider's message id to the entry: `pk` = "pmid#" + provider id.
+const PROVIDER_PREFIX: &str = "pmid#";
+const MESSAGE_ID: &str = "message_id";
+/// A number's last message: `pk` = "contact#" + `628…`, `last_at` (UTC, RFC 3339, sortable).
+const CONTACT_PREFIX: &str = "contact#";
+const LAST_AT: &str = "last_at";
 /// Items evaluated per request while filtering: DynamoDB applies `Limit` before the filter,
 /// so asking for just the page would cost a call per dropped entry.
 const FILTERED_READ: usize = 100;
@@ -60,29 +71,24 @@ impl MessageStore for DynamoStore {
             .transpose()
     }
 
-    /// One conditional put: the entry replaces the stored one only while that has `expected`.
+    /// One conditional put: the entry replaces the stored one only while that has `expected`;
+    /// then the pointer from its provider id, which a status names it by.
     async fn settle(&self, entry: &MessageEntry, expected: Status) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(entry_item(entry)?))
-            .condition_expression("#status = :expected")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":expected", item::value(&expected)?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(sdk_error("PutItem", err)),
+        let put = self
+            .replace_if(entry, "#status = :expected", "status", item::value(&expected)?)
+            .await?;
+        if let (true, Some(provider_id)) = (put, &entry.provider_message_id) {
+            let mut pointer = item::key(format!("{PROVIDER_PREFIX}{provider_id}"));
+            pointer.insert(MESSAGE_ID.into(), item::s(&entry.id));
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(pointer))
+                .send()
+                .await
+                .map_err(|err| sdk_error("PutItem", err))?;
         }
+        Ok(put)
     }
 
     /// Newest first. One entry beyond the page is read so that `next_after` is set only when
@@ -132,7 +138,126 @@ impl MessageStore for DynamoStore {
     }
 }
 
+#[async_trait]
+impl DeliveryStore for DynamoStore {
+    async fn by_provider_id(
+        &self,
+        provider_message_id: &str,
+    ) -> Result<Option<MessageEntry>, StoreError> {
+        let Some(pointer) = self
+            .get_item(&format!("{PROVIDER_PREFIX}{provider_message_id}"))
+            .await?
+        else {
+            return Ok(None);
+        };
+        match optional(&pointer, MESSAGE_ID)? {
+            Some(id) => self.message(id).await,
+            None => Err(item::malformed(&pointer, MESSAGE_ID)),
+        }
+    }
+
+    async fn record_status(
+        &self,
+        entry: &MessageEntry,
+        expected: Option<DeliveryStatus>,
+    ) -> Result<bool, StoreError> {
+        match expected {
+            Some(expected) => {
+                let value = item::value(&expected)?;
+                self.replace_if(entry, "#delivery = :expected", "delivery_status", value)
+                    .await
+            }
+            None => {
+                self.replace_if_absent(entry, "attribute_not_exists(#delivery)", "delivery_status")
+                    .await
+            }
+        }
+    }
+
+    /// One conditional update: only a later instant replaces the one kept.
+    async fn note_incoming(
+        &self,
+        no_hp: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<(), StoreError> {
+        let at = at
+            .with_timezone(&Utc)
+            .to_rfc3339_opts(SecondsFormat::Micros, true);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(item::key(format!("{CONTACT_PREFIX}{no_hp}"))))
+            .update_expression("SET #at = :at")
+            .condition_expression("attribute_not_exists(#at) OR #at < :at")
+            .expression_attribute_names("#at", LAST_AT)
+            .expression_attribute_values(":at", item::s(at))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(sdk_error("UpdateItem", err)),
+        }
+    }
+
+    async fn last_incoming(
+        &self,
+        no_hp: &str,
+    ) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
+        let Some(found) = self.get_item(&format!("{CONTACT_PREFIX}{no_hp}")).await? else {
+            return Ok(None);
+        };
+        optional(&found, LAST_AT)?
+            .map(|at| DateTime::parse_from_rfc3339(at).map_err(|_| item::malformed(&found, LAST_AT)))
+            .transpose()
+    }
+}
+
 impl DynamoStore {
+    /// Puts `entry` if the stored one's `attribute` passes `condition` against `:expected`.
+    async fn replace_if(
+        &self,
+        entry: &MessageEntry,
+        condition: &str,
+        attribute: &str,
+        expected: aws_sdk_dynamodb::types::AttributeValue,
+    ) -> Result<bool, StoreError> {
+        let request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(entry_item(entry)?))
+            .condition_expression(condition)
+            .expression_attribute_names(name_of(condition), attribute)
+            .expression_attribute_values(":expected", expected);
+        conditional(request.send().await)
+    }
+
+    /// Puts `entry` if the stored one has no `attribute` (and exists).
+    async fn replace_if_absent(
+        &self,
+        entry: &MessageEntry,
+        condition: &str,
+        attribute: &str,
+    ) -> Result<bool, StoreError> {
+        let request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(entry_item(entry)?))
+            .condition_expression(format!("attribute_exists(#pk) AND {condition}"))
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names(name_of(condition), attribute);
+        conditional(request.send().await)
+    }
+
     /// The log query: `after` becomes a key condition (`log_key < after`), the filters a
     /// filter expression.
     fn log_request(
@@ -173,6 +298,32 @@ impl DynamoStore {
             request = request.filter_expression(filters.join(" AND "));
         }
         Ok(request.key_condition_expression(cond))
+    }
+}
+
+/// The `#name` a condition names.
+fn name_of(condition: &str) -> String {
+    condition
+        .split(|c: char| !(c.is_alphanumeric() || c == '#' || c == '_'))
+        .find(|word| word.starts_with('#'))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A conditional put's outcome: whether it was written.
+fn conditional(
+    result: Result<PutItemOutput, SdkError<PutItemError, HttpResponse>>,
+) -> Result<bool, StoreError> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(PutItemError::is_conditional_check_failed_exception) =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(sdk_error("PutItem", err)),
     }
 }
 
@@ -230,6 +381,10 @@ mod tests {
             created_at: at + chrono::Duration::milliseconds(125),
             claim: None,
             resolution: None,
+            provider_message_id: Some("wamid.1".into()),
+            delivery_status: Some(crate::messages::model::DeliveryStatus::Delivered),
+            delivery: Default::default(),
+            delivery_error: None,
         }
     }
 

@@ -21,6 +21,7 @@ use crate::reminder::store::{Claim, ReminderStore};
 use crate::store_error::StoreError;
 
 mod audit;
+mod delivery;
 mod index;
 mod optout;
 mod register;
@@ -125,6 +126,8 @@ struct Tables<'t> {
     records: Versioned<'t>,
     messages: Table<'t, &'static str, &'static str>,
     message_ids: Table<'t, &'static str, &'static str>,
+    /// provider message id → message id (`delivery.rs`).
+    provider_ids: Table<'t, &'static str, &'static str>,
     claims: Table<'t, &'static str, (&'static str, i128)>,
     customers: Versioned<'t>,
     vehicles: Versioned<'t>,
@@ -149,6 +152,7 @@ fn write<T>(
             records: txn.open_table(RECORDS).map_err(other)?,
             messages: txn.open_table(MESSAGES).map_err(other)?,
             message_ids: txn.open_table(MESSAGE_IDS).map_err(other)?,
+            provider_ids: txn.open_table(delivery::PROVIDER_IDS).map_err(other)?,
             claims: txn.open_table(CLAIMS).map_err(other)?,
             customers: txn.open_table(CUSTOMERS).map_err(other)?,
             vehicles: txn.open_table(VEHICLES).map_err(other)?,
@@ -379,9 +383,26 @@ impl Tables<'_> {
         json.map(|json| from_json(json.value())).transpose()
     }
 
-    /// Replaces entry `entry.id` if its status is still `expected`.
+    /// Replaces entry `entry.id` if its status is still `expected`, and keeps its provider id.
     fn settle(&mut self, entry: &MessageEntry, expected: Status) -> Result<bool, StoreError> {
-        if self.message(&entry.id)?.map(|stored| stored.status) != Some(expected) {
+        if !self.replace_if(entry, |stored| stored.status == expected)? {
+            return Ok(false);
+        }
+        if let Some(provider_id) = &entry.provider_message_id {
+            self.provider_ids
+                .insert(provider_id.as_str(), entry.id.as_str())
+                .map_err(other)?;
+        }
+        Ok(true)
+    }
+
+    /// Replaces entry `entry.id` if the stored one passes `still`.
+    fn replace_if(
+        &mut self,
+        entry: &MessageEntry,
+        still: impl FnOnce(&MessageEntry) -> bool,
+    ) -> Result<bool, StoreError> {
+        if !self.message(&entry.id)?.is_some_and(|stored| still(&stored)) {
             return Ok(false);
         }
         let json = serde_json::to_string(entry).map_err(other)?;

@@ -1,0 +1,203 @@
+//! StarSender V3: `POST {url}` with the device key, a text per message. Success is HTTP 2xx
+//! **and** `"success": true` (StarSender answers 200 with `false` on failure). StarSender
+//! tells no statuses by webhook: where its answer carries a message id, the status is polled
+//! with the account key (`GET {base}/api/messages/{id}`).
+
+use async_trait::async_trait;
+use reqwest::header::AUTHORIZATION;
+use serde_json::{Value, json};
+
+use super::http::{self, Answer};
+use crate::messages::gateway::{
+    Delivery, Failure, Limits, MessageGateway, SendRequest, StatusReport,
+};
+use crate::messages::model::{DeliveryStatus, Status};
+
+/// Why StarSender without a key sends nothing, as the 503 and the daily run's log say it.
+const NO_KEY: &str = "STARSENDER_API_KEY kosong sedangkan WHATSAPP_PROVIDER=starsender. Minta \
+                      admin mengisi starsender_api_key pada secret deployment";
+
+pub struct StarSender {
+    http: reqwest::Client,
+    url: String,
+    /// The device key; without it nothing is sent.
+    key: Option<String>,
+    /// The account key, with which statuses are polled; without it none are.
+    account_key: Option<String>,
+    /// `delay` (seconds) on every message, when configured.
+    delay: Option<u32>,
+}
+
+impl StarSender {
+    pub fn new(
+        http: reqwest::Client,
+        url: String,
+        key: Option<String>,
+        account_key: Option<String>,
+        delay: Option<u32>,
+    ) -> Self {
+        StarSender {
+            http,
+            url,
+            key,
+            account_key,
+            delay,
+        }
+    }
+
+    /// `GET /api/messages/{id}` beside the send URL's `/api/send`, the id one path segment
+    /// whatever it holds.
+    fn status_url(&self, id: &str) -> Result<reqwest::Url, String> {
+        let mut url = reqwest::Url::parse(&self.url).map_err(|e| e.to_string())?;
+        url.path_segments_mut()
+            .map_err(|()| "STARSENDER_URL has no path".to_string())?
+            .pop()
+            .extend(["messages", id]);
+        Ok(url)
+    }
+}
+
+#[async_trait]
+impl MessageGateway for StarSender {
+    fn name(&self) -> &'static str {
+        "starsender"
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            schedules: true,
+            free_text_window: None,
+        }
+    }
+
+    fn unconfigured(&self) -> Option<&'static str> {
+        self.key.is_none().then_some(NO_KEY)
+    }
+
+    async fn send(&self, request: &SendRequest<'_>) -> Result<Delivery, Failure> {
+        let Some(key) = &self.key else {
+            return Err(Failure {
+                reason: NO_KEY.into(),
+                api_response: None,
+                uncertain: false,
+            });
+        };
+        let mut payload = json!({"messageType": "text", "to": request.to, "body": request.text});
+        if let Some(delay) = self.delay {
+            payload["delay"] = json!(delay);
+        }
+        if let Some(at) = request.schedule {
+            payload["schedule"] = json!(at.timestamp_millis());
+        }
+        let answer = http::send_once(|| {
+            self.http
+                .post(&self.url)
+                .header(AUTHORIZATION, key)
+                .json(&payload)
+        })
+        .await?;
+        delivery(answer)
+    }
+
+    fn polls_status(&self) -> bool {
+        self.account_key.is_some()
+    }
+
+    async fn status(&self, provider_message_id: &str) -> Result<Option<StatusReport>, String> {
+        let Some(key) = &self.account_key else {
+            return Ok(None);
+        };
+        let url = self.status_url(provider_message_id)?;
+        let answer = http::send_once(|| self.http.get(url.clone()).header(AUTHORIZATION, key))
+            .await
+            .map_err(|f| f.reason)?;
+        match answer.json {
+            Some(json) if answer.status.is_success() => Ok(status_of(&json)),
+            _ => Err(format!(
+                "StarSender menjawab HTTP {} pada status pesan",
+                answer.status.as_u16()
+            )),
+        }
+    }
+}
+
+/// A send's answer: sent with its message id, or refused with StarSender's `message`.
+fn delivery(answer: Answer) -> Result<Delivery, Failure> {
+    let Some(json) = answer.json.clone() else {
+        return Err(answer.unreadable());
+    };
+    if answer.status.is_success() && json["success"] == json!(true) {
+        let data = &json["data"];
+        let id = http::id_of(&data["message_id"]).or_else(|| http::id_of(&data["id"]));
+        return Ok(Delivery {
+            status: Status::Sent,
+            api_response: json,
+            provider_message_id: id,
+        });
+    }
+    let said = json["message"].as_str().unwrap_or("tanpa keterangan");
+    let reason = if answer.status.is_success() {
+        format!("Gateway menolak pesan: {said}")
+    } else {
+        format!("Gateway menjawab HTTP {}: {said}", answer.status.as_u16())
+    };
+    Err(Failure {
+        reason,
+        api_response: Some(json),
+        uncertain: false,
+    })
+}
+
+/// `{"success": true, "data": {"status": "delivered", …}}`; a status StarSender names
+/// otherwise (pending, queued) tells nothing yet.
+fn status_of(json: &Value) -> Option<StatusReport> {
+    if json["success"] == json!(false) {
+        return None;
+    }
+    let data = &json["data"];
+    let word = data["status"].as_str().or_else(|| json["status"].as_str())?;
+    let status = DeliveryStatus::parse(word)?;
+    let error = (status == DeliveryStatus::Failed).then(|| {
+        data["message"]
+            .as_str()
+            .unwrap_or("StarSender: pesan gagal terkirim")
+            .to_string()
+    });
+    Some(StatusReport { status, error })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_answer_is_read_tolerantly() {
+        let read = |v: Value| status_of(&v).map(|r| r.status);
+        assert_eq!(
+            read(json!({"success": true, "data": {"status": "read"}})),
+            Some(DeliveryStatus::Read)
+        );
+        assert_eq!(
+            read(json!({"success": true, "data": {"status": "DELIVERED"}})),
+            Some(DeliveryStatus::Delivered)
+        );
+        assert_eq!(read(json!({"success": true, "data": {"status": "pending"}})), None);
+        assert_eq!(read(json!({"success": false, "message": "not found"})), None);
+    }
+
+    #[test]
+    fn the_status_url_sits_beside_the_send_url() {
+        let client = reqwest::Client::new();
+        let s = StarSender::new(
+            client,
+            "https://api.starsender.online/api/send".into(),
+            None,
+            None,
+            None,
+        );
+        assert_eq!(
+            s.status_url("a b/c").map(String::from),
+            Ok("https://api.starsender.online/api/messages/a%20b%2Fc".to_string())
+        );
+    }
+}
