@@ -270,14 +270,21 @@ impl HasReplies for App {
     }
 }
 
-impl crate::gateway::cloud_webhook::HasCloudWebhook for App {
-    fn deliveries(&self) -> messages::delivery::Deliveries<'_> {
+impl App {
+    /// The providers' statuses on this app's log, gateway and clock.
+    pub fn deliveries_service(&self) -> messages::delivery::Deliveries<'_> {
         messages::delivery::Deliveries {
             store: self.deliveries.as_ref(),
             log: self.messages.as_ref(),
             gateway: self.gateway.as_ref(),
             time: &self.time,
         }
+    }
+}
+
+impl crate::gateway::cloud_webhook::HasCloudWebhook for App {
+    fn deliveries(&self) -> messages::delivery::Deliveries<'_> {
+        self.deliveries_service()
     }
 
     fn cloud_api(&self) -> &crate::gateway::cloud_api::Settings {

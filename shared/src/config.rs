@@ -185,7 +185,8 @@ impl Config {
             starsender_webhook_secret: webhook_secret()?,
             starsender_delay: number("STARSENDER_DELAY_SECS")?,
             starsender_account_key: var("STARSENDER_ACCOUNT_KEY"),
-            cloud_api: crate::gateway::cloud_api::Settings::from_env()?,
+            cloud_api: crate::gateway::cloud_api::Settings::from_env(var)
+                .map_err(ConfigError::Invalid)?,
             gateway_connect_timeout: number("GATEWAY_CONNECT_TIMEOUT_MS")?
                 .map_or(defaults.gateway_connect_timeout, Duration::from_millis),
             gateway_timeout: number("GATEWAY_TIMEOUT_MS")?

@@ -44,6 +44,10 @@ pub struct Received {
 #[derive(Default)]
 struct Inner {
     received: Vec<Received>,
+    /// What `GET /api/messages/{id}` answers, by message id.
+    statuses: std::collections::HashMap<String, String>,
+    /// The `Authorization` of every status request.
+    status_keys: Vec<Option<String>>,
     behaviour: Option<Behaviour>,
     latency: Duration,
 }
@@ -61,6 +65,7 @@ impl FakeStarSender {
         let inner = Arc::new(Mutex::new(Inner::default()));
         let router = axum::Router::new()
             .route("/api/send", post(send))
+            .route("/api/messages/{id}", axum::routing::get(status))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/api/send", listener.local_addr()?);
@@ -81,6 +86,16 @@ impl FakeStarSender {
     /// Delay before every answer.
     pub fn latency(&self, latency: Duration) {
         self.lock().latency = latency;
+    }
+
+    /// Makes `GET /api/messages/{id}` answer `status` (`delivered`, `read`, …).
+    pub fn set_status(&self, id: &str, status: &str) {
+        self.lock().statuses.insert(id.into(), status.into());
+    }
+
+    /// The `Authorization` of every status request so far.
+    pub fn status_keys(&self) -> Vec<Option<String>> {
+        self.lock().status_keys.clone()
     }
 
     /// Every request received so far, in order of arrival.
@@ -130,6 +145,30 @@ async fn send(
         Behaviour::Endless => return endless(),
     };
     (status, Json(answer)).into_response()
+}
+
+async fn status(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let mut inner = inner
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let key = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    inner.status_keys.push(key);
+    match inner.statuses.get(&id) {
+        Some(status) => Json(json!({"success": true, "data": {"id": id, "status": status}}))
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"success": false, "message": "Message not found"})),
+        )
+            .into_response(),
+    }
 }
 
 /// `{"success": true, "data": "xxxx…` in 64 KiB chunks, for ever.

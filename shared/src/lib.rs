@@ -14,6 +14,8 @@ pub mod domain_errors;
 pub mod error;
 pub mod extract;
 #[cfg(feature = "fake-starsender")]
+pub mod fake_cloud_api;
+#[cfg(feature = "fake-starsender")]
 pub mod fake_starsender;
 pub mod files;
 pub mod gateway;

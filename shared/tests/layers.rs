@@ -64,6 +64,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "auth",
             "config",
             "domain_errors",
+            "fake_cloud_api",
             "fake_starsender",
             "lambda",
             "routes",

@@ -16,6 +16,7 @@ mod messaging;
 mod openapi;
 mod opt_outs;
 mod previews;
+mod providers;
 mod register;
 mod register_store;
 mod reminders;

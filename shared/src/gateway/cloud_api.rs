@@ -9,7 +9,6 @@ use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
 
 use super::http::{self, Answer};
-use crate::config::{ConfigError, var};
 use crate::messages::gateway::{
     Delivery, Failure, Limits, MessageGateway, ReminderValues, SendRequest,
 };
@@ -58,7 +57,8 @@ impl Default for Settings {
 }
 
 impl Settings {
-    pub fn from_env() -> Result<Self, ConfigError> {
+    /// The settings `var` reads (the environment, through the configuration).
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let defaults = Settings::default();
         let template_params = match var("CLOUD_API_TEMPLATE_PARAMS") {
             Some(list) => params(&list)?,
@@ -81,16 +81,16 @@ impl Settings {
 }
 
 /// `customer_name,nopol,…`: each a value a reminder has.
-fn params(list: &str) -> Result<Vec<String>, ConfigError> {
+fn params(list: &str) -> Result<Vec<String>, String> {
     list.split(',')
         .map(str::trim)
         .filter(|name| !name.is_empty())
         .map(|name| match ReminderValues::NAMES.contains(&name) {
             true => Ok(name.to_string()),
-            false => Err(ConfigError::Invalid(format!(
+            false => Err(format!(
                 "CLOUD_API_TEMPLATE_PARAMS: {name:?} is not one of {}",
                 ReminderValues::NAMES.join(", ")
-            ))),
+            )),
         })
         .collect()
 }
