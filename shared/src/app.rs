@@ -115,7 +115,7 @@ impl App {
     pub fn schedule_of(&self, job: Job) -> &dyn ScheduleControl {
         match job {
             Job::DailyReminders => self.schedule.as_ref(),
-            Job::MonthlyReportReset => self.report_reset_schedule.as_ref(),
+            Job::MonthlyReportReset | Job::DeliveryPoll => self.report_reset_schedule.as_ref(),
         }
     }
 
@@ -139,6 +139,17 @@ impl App {
             let id = required_var("STARSENDER_SECRET_ID")?;
             if let Some(key) = secret_field(&secrets, &id, "starsender_api_key").await? {
                 config.starsender_api_key = Some(key);
+            }
+            // The same secret keeps the other providers' credentials.
+            let field = |name| secret_field(&secrets, &id, name);
+            if let Some(key) = field("starsender_account_key").await? {
+                config.starsender_account_key = Some(key);
+            }
+            if let Some(token) = field("cloud_api_token").await? {
+                config.cloud_api.token = Some(token);
+            }
+            if let Some(secret) = field("cloud_api_app_secret").await? {
+                config.cloud_api.app_secret = Some(secret);
             }
         }
         if reads.starsender_key
@@ -340,6 +351,12 @@ impl App {
         Ok(match job {
             Job::DailyReminders => scheduler::JobOutcome::Reminders(
                 scheduler::run_daily(self.reminders(crate::actor::SCHEDULE), deadline).await?,
+            ),
+            Job::DeliveryPoll => scheduler::JobOutcome::DeliveryPoll(
+                self.deliveries_service()
+                    .poll()
+                    .await
+                    .map_err(scheduler::RunError::from)?,
             ),
             Job::MonthlyReportReset => {
                 let answer = scheduler::run_monthly_reset(self.report()).await?;

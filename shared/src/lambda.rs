@@ -27,16 +27,22 @@ pub const DAILY: &str = "reminder-daily";
 /// The monthly report reset, invoked by EventBridge Scheduler.
 pub const MONTHLY_RESET: &str = crate::app::MONTHLY_RESET;
 
+/// StarSender's delivery poll, invoked by EventBridge Scheduler every 15 minutes.
+pub const DELIVERY_POLL: &str = "messages-delivery-poll";
+
 /// The functions that are not HTTP endpoints: each runs a schedule's job.
-const SCHEDULED: [(&str, Job); 2] = [
+const SCHEDULED: [(&str, Job); 3] = [
     (DAILY, Job::DailyReminders),
     (MONTHLY_RESET, Job::MonthlyReportReset),
+    (DELIVERY_POLL, Job::DeliveryPoll),
 ];
 
-/// The functions that send WhatsApp messages: the only ones that read the StarSender key.
-pub const SENDING: [&str; 6] = [
+/// The functions that talk to the WhatsApp provider: the only ones that read its secret.
+pub const SENDING: [&str; 8] = [
     "messages-send-custom",
     "replies-webhook",
+    "cloud-webhook",
+    DELIVERY_POLL,
     "reminder-send-due",
     "reminder-send-one",
     "reminder-send-register",
@@ -248,7 +254,7 @@ mod tests {
         );
         let names = Function::names();
         assert_eq!(names.first(), Some(&"manual-create"));
-        assert_eq!(names.last(), Some(&MONTHLY_RESET));
+        assert_eq!(names.last(), Some(&DELIVERY_POLL));
         for name in names {
             assert_eq!(Function::named(name).map(Function::name), Ok(name));
         }

@@ -201,7 +201,7 @@ impl Setup {
             .with_clock(clock);
         let app = Arc::new(match job {
             Job::DailyReminders => app.with_schedule(schedule),
-            Job::MonthlyReportReset => app.with_report_reset_schedule(schedule),
+            Job::MonthlyReportReset | Job::DeliveryPoll => app.with_report_reset_schedule(schedule),
         });
         Setup {
             router: routes::router(app.clone()),

@@ -25,6 +25,7 @@ fn state_file(job: Job) -> &'static str {
     match job {
         Job::DailyReminders => STATE_FILE,
         Job::MonthlyReportReset => REPORT_RESET_STATE_FILE,
+        Job::DeliveryPoll => "delivery-poll-scheduler.json",
     }
 }
 

@@ -28,6 +28,8 @@ pub enum RunError {
     Reminders(#[from] ReminderError),
     #[error("monthly report reset: {0}")]
     ReportReset(#[from] ReportError),
+    #[error("delivery poll: {0}")]
+    DeliveryPoll(#[from] crate::store_error::StoreError),
 }
 
 /// What a scheduled run answers (the Lambda function's result): its counts.
@@ -36,6 +38,7 @@ pub enum RunError {
 pub enum JobOutcome {
     Reminders(RunSummary),
     ReportReset(ResetAnswer),
+    DeliveryPoll(crate::messages::delivery::PollSummary),
 }
 
 /// The monthly run: resets every row as `POST /whatsapp-report/reset-frequency` does, its

@@ -16,6 +16,9 @@ pub const DEFAULT_EXPRESSION: &str = "cron(0 9 * * ? *)";
 /// The report's reset schedule: 00:05 on the first of every month.
 pub const MONTHLY_RESET_EXPRESSION: &str = "cron(5 0 1 * ? *)";
 
+/// StarSender's delivery poll: every 15 minutes.
+pub const DELIVERY_POLL_EXPRESSION: &str = "rate(15 minutes)";
+
 /// What a schedule runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
@@ -23,6 +26,10 @@ pub enum Job {
     DailyReminders,
     /// A reset of every report row, with its snapshot ([`crate::scheduler::run_monthly_reset`]).
     MonthlyReportReset,
+    /// StarSender's delivery statuses, polled every 15 minutes
+    /// ([`crate::messages::delivery::Deliveries::poll`]); its schedule is not switched by the
+    /// API.
+    DeliveryPoll,
 }
 
 impl Job {
@@ -33,6 +40,7 @@ impl Job {
         match self {
             Job::DailyReminders => DEFAULT_EXPRESSION,
             Job::MonthlyReportReset => MONTHLY_RESET_EXPRESSION,
+            Job::DeliveryPoll => DELIVERY_POLL_EXPRESSION,
         }
     }
 
@@ -41,6 +49,7 @@ impl Job {
         match self {
             Job::DailyReminders => "SCHEDULE_NAME",
             Job::MonthlyReportReset => "REPORT_RESET_SCHEDULE_NAME",
+            Job::DeliveryPoll => "DELIVERY_POLL_SCHEDULE_NAME",
         }
     }
 
@@ -49,6 +58,7 @@ impl Job {
         match self {
             Job::DailyReminders => "daily reminders",
             Job::MonthlyReportReset => "monthly report reset",
+            Job::DeliveryPoll => "delivery poll",
         }
     }
 }
