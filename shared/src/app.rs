@@ -234,6 +234,7 @@ impl HasReport for App {
         report::Report {
             store: self.reports.as_ref(),
             register: self.register.as_ref(),
+            messages: self.messages.as_ref(),
             time: &self.time,
         }
     }

@@ -101,6 +101,7 @@ fn registration(n: usize) -> Registration {
 fn delivery_to(registration: &Registration, minute: i64) -> Delivery {
     let vehicle = &registration.vehicles[0];
     Delivery {
+        message_id: None,
         id_customer: registration.customer.id.clone(),
         id_vehicle: vehicle.id.clone(),
         customer_name: registration.customer.name.clone(),

@@ -383,3 +383,35 @@ async fn the_starsender_poll_applies_statuses_of_recent_messages() {
     assert_eq!(log(&t).await[0]["delivery_status"], "read");
     assert_eq!(starsender.status_keys().len(), 2);
 }
+
+#[tokio::test]
+async fn the_report_detail_shows_the_last_reminders_delivery_status() {
+    let (t, _) = app_on(Provider::CloudApi, |_| {}).await;
+    let created = t
+        .call(
+            Method::POST,
+            "/customers",
+            Some(json!({"name": "Budi Santoso", "no_hp": "081234567890", "vehicles": [
+                {"nopol": "B 1234 CD", "model": "Avanza", "last_visit": "2025-09-12"}]})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let detail = || t.call(Method::GET, "/whatsapp-report/detail", None);
+    let sent = t
+        .call(
+            Method::POST,
+            "/customers/send-maintenance-reminder",
+            Some(json!({"days_threshold": 3})),
+        )
+        .await;
+    assert_eq!(sent.body["reminder_sent"], 1, "{}", sent.body);
+    let rows = detail().await.body;
+    assert_eq!(rows[0]["frequency"], 1, "{rows}");
+    assert_eq!(rows[0]["last_delivery_status"], Value::Null);
+
+    let id = fake_cloud_api::message_id(1);
+    signed_hook(&t, &statuses(&[(&id, "delivered", 1_767_000_100)])).await;
+    assert_eq!(detail().await.body[0]["last_delivery_status"], "delivered");
+    signed_hook(&t, &statuses(&[(&id, "read", 1_767_000_200)])).await;
+    assert_eq!(detail().await.body[0]["last_delivery_status"], "read");
+}

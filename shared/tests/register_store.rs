@@ -224,6 +224,7 @@ async fn customer_pages(store: &Store, limit: usize) -> Vec<Vec<Customer>> {
 /// One reminder to the pair at `minute`.
 fn delivery(id_customer: &str, id_vehicle: &str, minute: i64) -> Delivery {
     Delivery {
+        message_id: None,
         id_customer: id_customer.to_string(),
         id_vehicle: id_vehicle.to_string(),
         customer_name: format!("Pelanggan {id_customer:.8}"),

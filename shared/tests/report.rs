@@ -57,6 +57,7 @@ fn other_vehicle(of: &Pair, nopol: &'static str) -> Pair {
 /// `times` reminders delivered to `pair` now, as a reminder run records them.
 async fn deliver(t: &TestApp, pair: &Pair, times: usize) {
     let delivery = Delivery {
+        message_id: None,
         id_customer: pair.customer.clone(),
         id_vehicle: pair.vehicle.clone(),
         customer_name: pair.name.into(),
@@ -124,6 +125,8 @@ async fn every_report_endpoint_shows_the_rows(backend: Backend) {
             "frequency": 5,
             "created_at": "2026-01-10T10:30:00+07:00",
             "updated_at": "2026-01-10T10:30:00+07:00",
+            // Delivered straight into the store: no message the provider could tell of.
+            "last_delivery_status": null,
         })
     );
 

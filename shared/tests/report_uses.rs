@@ -46,6 +46,7 @@ fn delivery(t: &TestApp, pair: &Pair) -> Delivery {
 
 fn delivery_to(pair: &Pair) -> Delivery {
     Delivery {
+        message_id: None,
         id_customer: pair.customer.clone(),
         id_vehicle: pair.vehicle.clone(),
         customer_name: "Budi".into(),

@@ -546,6 +546,7 @@ async fn the_local_task_resets_the_report_on_the_first_only_while_started() {
     let s = Setup::for_job(clock.clone(), Job::MonthlyReportReset, schedule.clone());
     let _task = schedule.spawn(Arc::downgrade(&s.app));
     let delivery = Delivery {
+        message_id: None,
         id_customer: uuid::Uuid::new_v4().to_string(),
         id_vehicle: uuid::Uuid::new_v4().to_string(),
         customer_name: "Budi".into(),

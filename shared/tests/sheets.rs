@@ -510,6 +510,7 @@ async fn report_export_has_the_detail_rows(backend: Backend) {
     let empty = sheet::read(Format::Xlsx, &reply.bytes, None).unwrap();
     assert!(empty.rows.is_empty());
     let delivery = bengkel::report::Delivery {
+        message_id: None,
         id_customer: uuid::Uuid::new_v4().to_string(),
         id_vehicle: uuid::Uuid::new_v4().to_string(),
         customer_name: "Budi".into(),

@@ -281,6 +281,7 @@ impl Target {
         reminders: &Reminders<'_>,
         at: DateTime<FixedOffset>,
         claim: Option<&str>,
+        message_id: &str,
     ) -> Result<(), StoreError> {
         match &self.owner {
             Owner::Manual => reminders.claims.record_sent(&self.id, at, claim).await,
@@ -295,6 +296,7 @@ impl Target {
                     vehicle_model: model.clone(),
                     vehicle_nopol: self.nopol.clone(),
                     at,
+                    message_id: Some(message_id.to_string()),
                 };
                 reminders.reports.record_delivery(&delivery, claim).await
             }
@@ -639,7 +641,7 @@ impl Reminders<'_> {
         if matches!(entry.status, Status::Sent | Status::Outbox) && entry.resolution.is_none() {
             // The message went out: a count that cannot be written is logged, never reported as
             // a failed send (the message log keeps the attempt either way).
-            if let Err(e) = target.count(self, self.time.now(), claim).await {
+            if let Err(e) = target.count(self, self.time.now(), claim, &entry.id).await {
                 tracing::error!(target = %target.id, error = %e, "reminder sent but not counted");
             }
         }

@@ -124,7 +124,7 @@ impl Reminders<'_> {
                 .map(Target::manual),
         };
         match target {
-            Some(target) => target.count(self, at, claim).await,
+            Some(target) => target.count(self, at, claim, &entry.id).await,
             None => self.claims.record_sent(id, at, claim).await,
         }
     }

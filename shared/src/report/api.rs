@@ -44,8 +44,9 @@ pub async fn detail<A: HasReport>(
     State(app): State<Arc<A>>,
     ValidQuery(DetailQuery(query)): ValidQuery<DetailQuery>,
 ) -> Result<Response, ApiError> {
-    let listing = app.report().entries(&query).await?;
-    let rows: Vec<_> = listing.entries.iter().map(|e| e.detail()).collect();
+    let report = app.report();
+    let listing = report.entries(&query).await?;
+    let rows = report.details(&listing.entries).await?;
     paged(&rows, &listing, &query, MAX_ANSWER_BYTES)
 }
 

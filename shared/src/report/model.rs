@@ -7,6 +7,8 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::messages::model::DeliveryStatus;
+
 /// Names the report ids: one id per (customer, vehicle) pair, the same wherever it is computed,
 /// so that concurrent first sends to a pair upsert one row.
 const REPORT_NAMESPACE: Uuid = Uuid::from_u128(0x5f0c_1e2a_7b3d_4c6e_9a81_2d4f_6b8c_0e13);
@@ -35,6 +37,9 @@ pub struct ReportRow {
     /// or restore repeated after an interruption skips the rows it already did.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub resets: BTreeSet<String>,
+    /// The message log's entry of the last reminder, whose delivery status the detail shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message_id: Option<String>,
 }
 
 /// A row as `GET /whatsapp-report/` shows it: the table's columns.
@@ -63,6 +68,9 @@ pub struct Detail<'a> {
     pub frequency: u64,
     pub created_at: Option<DateTime<FixedOffset>>,
     pub updated_at: Option<DateTime<FixedOffset>>,
+    /// What the provider said of the last reminder (`sent`, `delivered`, `read`, `failed`);
+    /// `null` when it said nothing, or before any message.
+    pub last_delivery_status: Option<DeliveryStatus>,
 }
 
 impl<'a> Detail<'a> {
@@ -79,6 +87,7 @@ impl<'a> Detail<'a> {
             frequency: 0,
             created_at: None,
             updated_at: None,
+            last_delivery_status: None,
         }
     }
 }
@@ -169,6 +178,10 @@ impl ReportRow {
             customer_phone: delivery.customer_phone.clone(),
             vehicle_model: delivery.vehicle_model.clone(),
             vehicle_nopol: delivery.vehicle_nopol.clone(),
+            last_message_id: delivery
+                .message_id
+                .clone()
+                .or_else(|| stored.as_ref().and_then(|row| row.last_message_id.clone())),
             resets: stored.map(|row| row.resets).unwrap_or_default(),
         }
     }
@@ -184,6 +197,8 @@ pub struct Delivery {
     pub vehicle_model: String,
     pub vehicle_nopol: String,
     pub at: DateTime<FixedOffset>,
+    /// The message log's entry of this reminder.
+    pub message_id: Option<String>,
 }
 
 impl Delivery {

@@ -29,6 +29,8 @@ use crate::store_error::StoreError;
 pub struct Report<'a> {
     pub store: &'a dyn ReportStore,
     pub register: &'a dyn RegisterStore,
+    /// The message log, for the delivery status of each row's last reminder.
+    pub messages: &'a dyn crate::messages::store::MessageStore,
     pub time: &'a WorkshopClock,
 }
 
@@ -208,6 +210,24 @@ impl Report<'_> {
     /// The entries of the list or the detail that `query` asks for. Unfiltered, unranked pages
     /// are read page by page in the store's list order; anything filtered or ranked reads every
     /// row (and, for never-messaged pairs, the register), then ranks and pages in memory.
+    /// The details of `entries`, each with the delivery status of its last reminder.
+    pub async fn details<'e>(&self, entries: &'e [Entry]) -> Result<Vec<Detail<'e>>, StoreError> {
+        let mut details = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let mut detail = entry.detail();
+            if let Entry::Row(ReportRow {
+                last_message_id: Some(id),
+                ..
+            }) = entry
+            {
+                let message = self.messages.message(id).await?;
+                detail.last_delivery_status = message.and_then(|m| m.delivery_status);
+            }
+            details.push(detail);
+        }
+        Ok(details)
+    }
+
     pub async fn entries(&self, query: &ReportQuery) -> Result<Listing, StoreError> {
         if let Some(page) = query.page.as_ref().filter(|_| query.in_store_order()) {
             let found = self

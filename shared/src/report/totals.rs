@@ -103,6 +103,7 @@ mod tests {
     fn row(id: &str, frequency: u64) -> ReportRow {
         let at = DateTime::parse_from_rfc3339("2026-01-10T10:30:00+07:00").unwrap();
         ReportRow {
+            last_message_id: None,
             id: id.into(),
             id_customer: "c".into(),
             id_vehicle: id.into(),

@@ -262,6 +262,18 @@ impl DynamoStore {
             (":vehicle_model", s(&delivery.vehicle_model)),
             (":vehicle_nopol", s(&delivery.vehicle_nopol)),
         ]);
+        let mut expression = "ADD #frequency :one \
+             SET #last_message_date = :at, #updated_at = :at, \
+             #created_at = if_not_exists(#created_at, :at), \
+             #list_key = if_not_exists(#list_key, :list_key), \
+             #kind = :kind, #id = :id, #id_customer = :id_customer, #id_vehicle = :id_vehicle, \
+             #customer_name = :customer_name, #customer_phone = :customer_phone, \
+             #vehicle_model = :vehicle_model, #vehicle_nopol = :vehicle_nopol"
+            .to_string();
+        if let Some(message_id) = &delivery.message_id {
+            values.insert(":message_id".into(), s(message_id));
+            expression.push_str(", #last_message_id = :message_id");
+        }
         let condition = match stored {
             None => "attribute_not_exists(#pk)",
             Some(row) => {
@@ -271,13 +283,7 @@ impl DynamoStore {
         };
         self.update(
             &report_pk(&id),
-            "ADD #frequency :one \
-             SET #last_message_date = :at, #updated_at = :at, \
-             #created_at = if_not_exists(#created_at, :at), \
-             #list_key = if_not_exists(#list_key, :list_key), \
-             #kind = :kind, #id = :id, #id_customer = :id_customer, #id_vehicle = :id_vehicle, \
-             #customer_name = :customer_name, #customer_phone = :customer_phone, \
-             #vehicle_model = :vehicle_model, #vehicle_nopol = :vehicle_nopol",
+            &expression,
             Some(condition),
             values,
         )
@@ -723,6 +729,7 @@ mod tests {
             .and_then(|tz| tz.with_ymd_and_hms(2026, 1, 3, 10, 30, 0).single())
             .expect("valid instant");
         ReportRow {
+            last_message_id: None,
             id: format!("row-{n}"),
             id_customer: "c".into(),
             id_vehicle: "v".into(),
