@@ -91,6 +91,9 @@ fn local_server(data: &Path, gateway: &FakeStarSender) -> (Process, String) {
         .env("STARSENDER_URL", &gateway.url)
         .env("WHATSAPP_PROVIDER", "starsender")
         .env("STARSENDER_API_KEY", "browser-tier-device")
+        // Statuses are polled every second here, every 15 minutes when deployed.
+        .env("STARSENDER_ACCOUNT_KEY", "browser-tier-account")
+        .env("DELIVERY_POLL_SECS", "1")
         .env("STARSENDER_WEBHOOK_SECRET", WEBHOOK_SECRET)
         // A hung send gives up soon: the "Perlu dicek" journey waits for it.
         .env("GATEWAY_TIMEOUT_MS", "1500")
@@ -604,6 +607,30 @@ async fn refuse_a_message_over_the_limit_then_send_a_promotion(page: &Page) -> O
     Ok(())
 }
 
+/// The promotion reaches the phone, then is read: the log shows two ticks, then read.
+async fn see_a_message_delivered_then_read(page: &Page) -> Outcome {
+    // The fake numbers its messages in order: the promotion is the last one received.
+    let id = page.messages_sent().len().to_string();
+    for (status, words) in [("delivered", "✓✓ Sampai di HP pelanggan"), ("read", "✓✓ Dibaca")] {
+        page.gateway.set_status(&id, status);
+        let started = Instant::now();
+        loop {
+            page.open("pesan", "Kirim pesan").await?;
+            let row = page.texts("#pesan-log tbody tr").await?;
+            if row.first().is_some_and(|r| r.contains(words)) {
+                break;
+            }
+            if started.elapsed() > PATIENCE {
+                return Err(format!("the log shows {row:?}, not {words:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+    let tick = page.find("#pesan-log tbody tr .ticks").await?;
+    assert_eq!(tick.attr("class").await?.as_deref(), Some("ticks read"));
+    page.document("pesan-dibaca").await
+}
+
 async fn reset_a_customers_report_and_restore_it(page: &Page) -> Outcome {
     // A register customer whose vehicle is due: its reminder is what the report counts.
     page.open("register", "Register pelanggan").await?;
@@ -906,6 +933,12 @@ async fn workshop_staff_do_a_days_work_in_the_browser() {
         &page,
         "custom-message",
         refuse_a_message_over_the_limit_then_send_a_promotion(&page).await,
+    )
+    .await;
+    journey(
+        &page,
+        "delivery-ticks",
+        see_a_message_delivered_then_read(&page).await,
     )
     .await;
     journey(

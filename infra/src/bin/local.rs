@@ -89,6 +89,7 @@ async fn serve(config: Config, auth: Auth, data_dir: &Path) -> Result<(), BoxErr
         (Provider::Outbox, _) => "local outbox (WHATSAPP_PROVIDER=outbox)",
         (Provider::StarSender, Some(_)) => "StarSender",
         (Provider::StarSender, None) => "nowhere: STARSENDER_API_KEY is unset, sends answer 503",
+        (Provider::CloudApi, _) => "the WhatsApp Cloud API",
     };
     let port: u16 = config::var("PORT").map_or(Ok(8000), |p| p.parse())?;
     // The daily reminders and the monthly report reset run in this process while their
@@ -110,6 +111,7 @@ async fn serve(config: Config, auth: Auth, data_dir: &Path) -> Result<(), BoxErr
             .with_report_reset_schedule(report_reset.clone()),
     );
     let _schedule_tasks = [reminders, report_reset].map(|s| s.spawn(Arc::downgrade(&app)));
+    let _poll_task = spawn_delivery_poll(Arc::downgrade(&app))?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     tracing::info!("data folder: {}", data_dir.canonicalize()?.display());
@@ -192,4 +194,27 @@ fn restrict_to_owner(_: &Path) -> std::io::Result<()> {
 async fn shutdown() {
     let _ = tokio::signal::ctrl_c().await;
     tracing::info!("shutting down");
+}
+
+/// Polls the provider's delivery statuses (StarSender with an account key) every
+/// `DELIVERY_POLL_SECS` (default 900), as the deployed stack's scheduled function does.
+fn spawn_delivery_poll(
+    app: std::sync::Weak<App>,
+) -> Result<tokio::task::JoinHandle<()>, BoxError> {
+    let every: u64 = config::var("DELIVERY_POLL_SECS").map_or(Ok(900), |s| s.parse())?;
+    Ok(tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_secs(every.max(1)));
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let Some(app) = app.upgrade() else { return };
+            if !app.gateway.polls_status() {
+                return;
+            }
+            match app.deliveries_service().poll().await {
+                Ok(summary) => tracing::info!(?summary, "delivery statuses polled"),
+                Err(error) => tracing::warn!(%error, "delivery poll failed"),
+            }
+        }
+    }))
 }

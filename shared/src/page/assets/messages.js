@@ -16,6 +16,13 @@ const log = document.getElementById("pesan-log");
 const more = document.getElementById("pesan-more");
 
 const STATUS = { sent: "Terkirim", failed: "Gagal", unknown: "Belum pasti", outbox: "Outbox (tidak dikirim)" };
+/** The provider's word after accepting a message: one tick, two ticks, two blue ticks. */
+const DELIVERY = {
+  sent: ["✓", "Terkirim ke WhatsApp"],
+  delivered: ["✓✓", "Sampai di HP pelanggan"],
+  read: ["✓✓", "Dibaca"],
+  failed: ["✗", "Gagal sampai"],
+};
 const SOURCE = { custom: "Pesan", single: "Pengingat satuan", bulk: "Pengingat massal", scheduled: "Terjadwal", confirmation: "Konfirmasi balasan" };
 
 let entries = [];
@@ -60,12 +67,23 @@ async function send(event) {
   }, (error) => showError(form, error));
 }
 
+/** The delivery status as ticks, with its words and time for a screen reader and a hover. */
+function ticks(m) {
+  const shown = DELIVERY[m.delivery_status];
+  if (!shown) return "";
+  const at = m.delivery?.[`${m.delivery_status}_at`];
+  const words = at ? `${shown[1]}, ${dateTime(at)}` : shown[1];
+  const detail = m.delivery_status === "failed" && m.delivery_error ? `${words}: ${m.delivery_error}` : words;
+  return el("span", { class: `ticks ${m.delivery_status}`, title: detail, "aria-label": detail }, `${shown[0]} ${shown[1]}`);
+}
+
 function render() {
   fill(log, table([
     { label: "Waktu", value: (m) => dateTime(m.created_at) },
     { label: "Nomor", value: (m) => m.no_hp },
     { label: "Jenis", value: (m) => SOURCE[m.source] || m.source },
     { label: "Status", value: (m) => el("span", { class: `status ${m.status}` }, STATUS[m.status] || m.status) },
+    { label: "Diterima", value: ticks },
     { label: "Pesan", value: (m) => el("span", { class: "clip", title: m.message }, m.message) },
     { label: "Keterangan", value: (m) => m.error },
   ], entries, { empty: "Belum ada pesan." }));
