@@ -1,4 +1,4 @@
-//! Lambda function `cloud-webhook`: the WhatsApp Cloud API's webhook (handshake, statuses, messages).
+//! Lambda function `cloud-webhook`: the WhatsApp Cloud API webhook's statuses and messages.
 
 #[tokio::main]
 async fn main() -> Result<(), bengkel::lambda::Error> {

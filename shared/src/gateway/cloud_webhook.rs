@@ -316,7 +316,7 @@ pub fn routes<A: HasCloudWebhook>() -> Vec<Route<Arc<A>>> {
         Route {
             access: Access::Webhook,
             ..route(
-                "cloud-webhook",
+                "cloud-webhook-verify",
                 Method::GET,
                 PATH,
                 crate::actor::Level::Read,
