@@ -611,7 +611,10 @@ async fn refuse_a_message_over_the_limit_then_send_a_promotion(page: &Page) -> O
 async fn see_a_message_delivered_then_read(page: &Page) -> Outcome {
     // The fake numbers its messages in order: the promotion is the last one received.
     let id = page.messages_sent().len().to_string();
-    for (status, words) in [("delivered", "✓✓ Sampai di HP pelanggan"), ("read", "✓✓ Dibaca")] {
+    for (status, words) in [
+        ("delivered", "✓✓ Sampai di HP pelanggan"),
+        ("read", "✓✓ Dibaca"),
+    ] {
         page.gateway.set_status(&id, status);
         let started = Instant::now();
         loop {

@@ -161,8 +161,9 @@ async fn status(
         .map(str::to_string);
     inner.status_keys.push(key);
     match inner.statuses.get(&id) {
-        Some(status) => Json(json!({"success": true, "data": {"id": id, "status": status}}))
-            .into_response(),
+        Some(status) => {
+            Json(json!({"success": true, "data": {"id": id, "status": status}})).into_response()
+        }
         None => (
             StatusCode::NOT_FOUND,
             Json(json!({"success": false, "message": "Message not found"})),

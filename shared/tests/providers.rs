@@ -148,10 +148,18 @@ async fn a_custom_message_goes_out_through_each_provider() {
         let (t, fake) = app_on(provider, |_| {}).await;
         customer_wrote(&t).await;
         let reply = t
-            .call(Method::POST, SEND, Some(json!({"no_hp": "08123456789", "message": "Halo"})))
+            .call(
+                Method::POST,
+                SEND,
+                Some(json!({"no_hp": "08123456789", "message": "Halo"})),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{provider:?}: {}", reply.body);
-        let expected = if provider == Provider::Outbox { "outbox" } else { "sent" };
+        let expected = if provider == Provider::Outbox {
+            "outbox"
+        } else {
+            "sent"
+        };
         assert_eq!(reply.body["status"], expected, "{provider:?}");
         let entries = log(&t).await;
         assert_eq!(entries.len(), 1, "{provider:?}");
@@ -164,7 +172,10 @@ async fn a_custom_message_goes_out_through_each_provider() {
             Provider::CloudApi => {
                 assert_eq!(requests[0]["type"], "text");
                 assert_eq!(requests[0]["text"]["body"], "Halo");
-                assert_eq!(entries[0]["provider_message_id"], fake_cloud_api::message_id(1));
+                assert_eq!(
+                    entries[0]["provider_message_id"],
+                    fake_cloud_api::message_id(1)
+                );
             }
         }
     }
@@ -189,17 +200,28 @@ async fn a_reminder_goes_out_through_each_provider() {
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
         let id = created.body["id"].as_str().unwrap().to_string();
         let reply = t
-            .call(Method::POST, &format!("/manual-whatsapp/{id}/send-reminder"), None)
+            .call(
+                Method::POST,
+                &format!("/manual-whatsapp/{id}/send-reminder"),
+                None,
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{provider:?}: {}", reply.body);
         assert_eq!(reply.body["success"], true, "{provider:?}");
-        let record = t.call(Method::GET, &format!("/manual-whatsapp/{id}"), None).await;
+        let record = t
+            .call(Method::GET, &format!("/manual-whatsapp/{id}"), None)
+            .await;
         assert_eq!(record.body["reminder_sent_count"], 1, "{provider:?}");
         let requests = fake.requests();
         match provider {
             Provider::Outbox => assert!(requests.is_empty()),
             Provider::StarSender => {
-                assert!(requests[0]["body"].as_str().unwrap().starts_with("Halo Budi"))
+                assert!(
+                    requests[0]["body"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("Halo Budi")
+                )
             }
             Provider::CloudApi => {
                 // A reminder is the approved template, whatever the customer wrote or not.
@@ -233,12 +255,22 @@ async fn free_text_outside_the_24_hour_window_is_refused_with_409() {
 
     // The customer writes: for 24 hours free text goes out.
     t.clock.set("2026-01-10T08:00:00+07:00");
-    let wrote = signed_hook(&t, &text_from(CUSTOMER, "Kapan bisa servis?", 1_767_999_600)).await;
+    let wrote = signed_hook(
+        &t,
+        &text_from(CUSTOMER, "Kapan bisa servis?", 1_767_999_600),
+    )
+    .await;
     assert_eq!(wrote.status, StatusCode::OK, "{}", wrote.body);
     t.clock.set("2026-01-11T07:59:00+07:00");
-    assert_eq!(t.call(Method::POST, SEND, body.clone()).await.status, StatusCode::OK);
+    assert_eq!(
+        t.call(Method::POST, SEND, body.clone()).await.status,
+        StatusCode::OK
+    );
     t.clock.set("2026-01-11T08:01:00+07:00");
-    assert_eq!(t.call(Method::POST, SEND, body).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        t.call(Method::POST, SEND, body).await.status,
+        StatusCode::CONFLICT
+    );
     assert_eq!(fake.requests().len(), 1);
 }
 
@@ -256,7 +288,10 @@ async fn a_cloud_api_error_is_failed_with_its_code_and_a_lost_answer_unknown() {
     assert_eq!(reply.status, StatusCode::BAD_GATEWAY);
     assert_eq!(reply.body["status"], "failed");
     let error = reply.body["error"].as_str().unwrap();
-    assert!(error.contains("131030") && error.contains("not in allowed list"), "{error}");
+    assert!(
+        error.contains("131030") && error.contains("not in allowed list"),
+        "{error}"
+    );
 
     fake.behave(Behaviour::Hang);
     let reply = t.call(Method::POST, SEND, body).await;
@@ -274,7 +309,12 @@ async fn the_handshake_echoes_the_challenge_only_with_the_verify_token() {
     assert_eq!(ok.status, StatusCode::OK);
     // The challenge comes back verbatim, as text (digits, so it also reads as JSON here).
     assert_eq!(ok.body, json!(1158201444));
-    assert!(ok.headers["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        ok.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let wrong = t.request(request(path("salah"))).await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
 }
@@ -283,15 +323,25 @@ async fn the_handshake_echoes_the_challenge_only_with_the_verify_token() {
 async fn statuses_move_a_message_forward_only_and_repeats_change_nothing() {
     let (t, _) = app_on(Provider::CloudApi, |_| {}).await;
     customer_wrote(&t).await;
-    t.call(Method::POST, SEND, Some(json!({"no_hp": CUSTOMER, "message": "Halo"})))
-        .await;
+    t.call(
+        Method::POST,
+        SEND,
+        Some(json!({"no_hp": CUSTOMER, "message": "Halo"})),
+    )
+    .await;
     let id = fake_cloud_api::message_id(1);
 
     // A bad or missing signature: 401, nothing changes.
     let read = statuses(&[(&id, "read", 1_767_000_300)]);
-    assert_eq!(post_hook(&t, &read, None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        post_hook(&t, &read, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let forged = sign(b"another body");
-    assert_eq!(post_hook(&t, &read, Some(forged)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        post_hook(&t, &read, Some(forged)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(log(&t).await[0]["delivery_status"], Value::Null);
 
     // Delivered, then read, then a late `sent` and a repeat of `read`.
@@ -300,7 +350,11 @@ async fn statuses_move_a_message_forward_only_and_repeats_change_nothing() {
     assert_eq!(log(&t).await[0]["delivery_status"], "delivered");
     signed_hook(&t, &read).await;
     let late = signed_hook(&t, &statuses(&[(&id, "sent", 1_767_000_000)])).await;
-    assert_eq!(late.body["changed"], 1, "the time of sent is kept: {}", late.body);
+    assert_eq!(
+        late.body["changed"], 1,
+        "the time of sent is kept: {}",
+        late.body
+    );
     let repeat = signed_hook(&t, &read).await;
     assert_eq!(repeat.body["unchanged"], 1, "{}", repeat.body);
     let entry = log(&t).await[0].clone();
@@ -319,8 +373,12 @@ async fn statuses_move_a_message_forward_only_and_repeats_change_nothing() {
 async fn a_failed_status_keeps_its_error() {
     let (t, _) = app_on(Provider::CloudApi, |_| {}).await;
     customer_wrote(&t).await;
-    t.call(Method::POST, SEND, Some(json!({"no_hp": CUSTOMER, "message": "Halo"})))
-        .await;
+    t.call(
+        Method::POST,
+        SEND,
+        Some(json!({"no_hp": CUSTOMER, "message": "Halo"})),
+    )
+    .await;
     let id = fake_cloud_api::message_id(1);
     let mut body = statuses(&[(&id, "failed", 1_767_000_100)]);
     body["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] =
@@ -328,7 +386,10 @@ async fn a_failed_status_keeps_its_error() {
     signed_hook(&t, &body).await;
     let entry = log(&t).await[0].clone();
     assert_eq!(entry["delivery_status"], "failed");
-    assert_eq!(entry["delivery_error"], "Cloud API kode 131026: Message undeliverable");
+    assert_eq!(
+        entry["delivery_error"],
+        "Cloud API kode 131026: Message undeliverable"
+    );
     // Failed is not delivered: the send itself stays `sent` (accepted by the provider).
     assert_eq!(entry["status"], "sent");
 }
@@ -343,12 +404,24 @@ async fn an_incoming_stop_opts_the_number_out_and_a_text_lands_in_the_inbox() {
     let again = signed_hook(&t, &text_from(CUSTOMER, "STOP", 1_767_000_000)).await;
     assert_eq!(again.body["unchanged"], 1, "{}", again.body);
     let refused = t
-        .call(Method::POST, SEND, Some(json!({"no_hp": CUSTOMER, "message": "Promo"})))
+        .call(
+            Method::POST,
+            SEND,
+            Some(json!({"no_hp": CUSTOMER, "message": "Promo"})),
+        )
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert_eq!(fake.requests().len(), 1, "nothing more sent to an opted-out number");
+    assert_eq!(
+        fake.requests().len(),
+        1,
+        "nothing more sent to an opted-out number"
+    );
 
-    signed_hook(&t, &text_from("628111222333", "Apakah buka hari Minggu?", 1_767_000_500)).await;
+    signed_hook(
+        &t,
+        &text_from("628111222333", "Apakah buka hari Minggu?", 1_767_000_500),
+    )
+    .await;
     let inbox = t.call(Method::GET, "/inbox", None).await;
     assert_eq!(inbox.body["data"][0]["message"], "Apakah buka hari Minggu?");
     assert_eq!(inbox.body["data"][0]["no_hp"], "628111222333");
@@ -361,17 +434,28 @@ async fn the_starsender_poll_applies_statuses_of_recent_messages() {
         unreachable!()
     };
     t.clock.set("2026-01-10T08:00:00+07:00");
-    t.call(Method::POST, SEND, Some(json!({"no_hp": CUSTOMER, "message": "Lama"})))
-        .await;
+    t.call(
+        Method::POST,
+        SEND,
+        Some(json!({"no_hp": CUSTOMER, "message": "Lama"})),
+    )
+    .await;
     t.clock.set("2026-01-11T09:00:00+07:00");
-    t.call(Method::POST, SEND, Some(json!({"no_hp": CUSTOMER, "message": "Baru"})))
-        .await;
+    t.call(
+        Method::POST,
+        SEND,
+        Some(json!({"no_hp": CUSTOMER, "message": "Baru"})),
+    )
+    .await;
     // The fake numbers its messages 1, 2: the first is older than 24 hours.
     starsender.set_status("1", "read");
     starsender.set_status("2", "delivered");
     let summary = t.app.deliveries_service().poll().await.unwrap();
     assert_eq!((summary.asked, summary.changed), (1, 1));
-    assert_eq!(starsender.status_keys(), vec![Some("account-key".to_string())]);
+    assert_eq!(
+        starsender.status_keys(),
+        vec![Some("account-key".to_string())]
+    );
     let entries = log(&t).await;
     assert_eq!(entries[0]["message"], "Baru");
     assert_eq!(entries[0]["delivery_status"], "delivered");
@@ -391,8 +475,10 @@ async fn the_report_detail_shows_the_last_reminders_delivery_status() {
         .call(
             Method::POST,
             "/customers",
-            Some(json!({"name": "Budi Santoso", "no_hp": "081234567890", "vehicles": [
-                {"nopol": "B 1234 CD", "model": "Avanza", "last_visit": "2025-09-12"}]})),
+            Some(
+                json!({"name": "Budi Santoso", "no_hp": "081234567890", "vehicles": [
+                {"nopol": "B 1234 CD", "model": "Avanza", "last_visit": "2025-09-12"}]}),
+            ),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);

@@ -642,11 +642,9 @@ fn every_function_reads_only_what_its_level_and_its_work_need() {
                 .filter(|route| route.function == name)
                 .all(|route| route.method == axum::http::Method::GET);
         match levels.iter().max().copied().flatten() {
-            None if handshake => assert_eq!(
-                grants,
-                Grants::default(),
-                "{id}: a handshake reads nothing"
-            ),
+            None if handshake => {
+                assert_eq!(grants, Grants::default(), "{id}: a handshake reads nothing")
+            }
             // A webhook: no token, but it records what it receives (and confirms through the
             // gateway, with the sending functions' key).
             None if webhook => assert!(grants.writes_table, "{id}: a webhook records"),

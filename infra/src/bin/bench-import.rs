@@ -329,6 +329,7 @@ fn limit_customer(n: usize) -> Registration {
 
 fn limit_delivery(n: usize) -> Delivery {
     Delivery {
+        message_id: None,
         id_customer: Uuid::new_v4().to_string(),
         id_vehicle: Uuid::new_v4().to_string(),
         customer_name: format!("Pelanggan Nomor {n}"),

@@ -45,6 +45,7 @@ fn row(i: usize, now: DateTime<FixedOffset>) -> ReportRow {
     let (customer, vehicle) = (Uuid::new_v4().to_string(), Uuid::new_v4().to_string());
     let last = now - Span::hours(i as i64 % 500);
     ReportRow {
+        last_message_id: None,
         id: report_id(&customer, &vehicle),
         id_customer: customer,
         id_vehicle: vehicle,

@@ -198,9 +198,7 @@ async fn shutdown() {
 
 /// Polls the provider's delivery statuses (StarSender with an account key) every
 /// `DELIVERY_POLL_SECS` (default 900), as the deployed stack's scheduled function does.
-fn spawn_delivery_poll(
-    app: std::sync::Weak<App>,
-) -> Result<tokio::task::JoinHandle<()>, BoxError> {
+fn spawn_delivery_poll(app: std::sync::Weak<App>) -> Result<tokio::task::JoinHandle<()>, BoxError> {
     let every: u64 = config::var("DELIVERY_POLL_SECS").map_or(Ok(900), |s| s.parse())?;
     Ok(tokio::spawn(async move {
         let mut ticks = tokio::time::interval(Duration::from_secs(every.max(1)));

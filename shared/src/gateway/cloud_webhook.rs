@@ -16,9 +16,9 @@ use axum::response::IntoResponse;
 use chrono::{DateTime, FixedOffset, TimeZone};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 #[allow(unused_imports)] // the schemas' examples
 use serde_json::json;
-use serde_json::Value;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
@@ -91,7 +91,10 @@ pub async fn verify<A: HasCloudWebhook>(
     if !bool::from(query.verify_token.as_bytes().ct_eq(expected.as_bytes())) {
         return Err(ApiError::Forbidden("Verify token salah".into()));
     }
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], query.challenge))
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        query.challenge,
+    ))
 }
 
 /// Whether `signature` (`sha256=<hex>`) is the HMAC-SHA256 of `body` under `secret`, compared
@@ -121,17 +124,27 @@ pub async fn receive<A: HasCloudWebhook>(
     };
     let signature = headers.get(SIGNATURE).and_then(|v| v.to_str().ok());
     if !signed(secret, &body, signature) {
-        return Err(ApiError::Unauthorized("Tanda tangan X-Hub-Signature-256 tidak valid"));
+        return Err(ApiError::Unauthorized(
+            "Tanda tangan X-Hub-Signature-256 tidak valid",
+        ));
     }
     let value: Value = serde_json::from_slice(&body)
         .map_err(|_| ApiError::Unreadable("Isi webhook bukan JSON".into()))?;
     let notification = Notification::from_body(value)?;
     let mut answer = CloudWebhookAnswer::default();
-    for value in notification.entry.iter().flat_map(|e| &e.changes).map(|c| &c.value) {
+    for value in notification
+        .entry
+        .iter()
+        .flat_map(|e| &e.changes)
+        .map(|c| &c.value)
+    {
         for status in &value.statuses {
             apply_status(app.as_ref(), status, &mut answer).await?;
         }
-        let device = value.metadata.as_ref().and_then(|m| m.phone_number_id.clone());
+        let device = value
+            .metadata
+            .as_ref()
+            .and_then(|m| m.phone_number_id.clone());
         for message in &value.messages {
             receive_message(app.as_ref(), message, device.clone(), &mut answer).await?;
         }
@@ -305,8 +318,9 @@ impl FromBody for Notification {
     type Shape = Notification;
 
     fn from_body(body: Value) -> Result<Self, ApiError> {
-        serde_json::from_value(body)
-            .map_err(|e| ApiError::Unreadable(format!("Isi webhook tidak sesuai bentuk Cloud API: {e}")))
+        serde_json::from_value(body).map_err(|e| {
+            ApiError::Unreadable(format!("Isi webhook tidak sesuai bentuk Cloud API: {e}"))
+        })
     }
 }
 
@@ -362,7 +376,11 @@ mod tests {
         assert!(!signed("lain", body, Some(&good)));
         assert!(!signed("rahasia", b"{}", Some(&good)));
         assert!(!signed("rahasia", body, None));
-        assert!(!signed("rahasia", body, Some(good.trim_start_matches("sha256="))));
+        assert!(!signed(
+            "rahasia",
+            body,
+            Some(good.trim_start_matches("sha256="))
+        ));
         assert!(!signed("rahasia", body, Some("sha256=zz")));
     }
 }

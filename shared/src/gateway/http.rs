@@ -21,7 +21,10 @@ pub const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 /// The client every provider request goes through.
-pub fn client(connect_timeout: Duration, timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+pub fn client(
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .connect_timeout(connect_timeout)
         .timeout(timeout)

@@ -155,7 +155,9 @@ fn status_of(json: &Value) -> Option<StatusReport> {
         return None;
     }
     let data = &json["data"];
-    let word = data["status"].as_str().or_else(|| json["status"].as_str())?;
+    let word = data["status"]
+        .as_str()
+        .or_else(|| json["status"].as_str())?;
     let status = DeliveryStatus::parse(word)?;
     let error = (status == DeliveryStatus::Failed).then(|| {
         data["message"]
@@ -181,8 +183,14 @@ mod tests {
             read(json!({"success": true, "data": {"status": "DELIVERED"}})),
             Some(DeliveryStatus::Delivered)
         );
-        assert_eq!(read(json!({"success": true, "data": {"status": "pending"}})), None);
-        assert_eq!(read(json!({"success": false, "message": "not found"})), None);
+        assert_eq!(
+            read(json!({"success": true, "data": {"status": "pending"}})),
+            None
+        );
+        assert_eq!(
+            read(json!({"success": false, "message": "not found"})),
+            None
+        );
     }
 
     #[test]

@@ -64,5 +64,6 @@ pub trait DeliveryStore: Send + Sync {
     async fn note_incoming(&self, no_hp: &str, at: DateTime<FixedOffset>)
     -> Result<(), StoreError>;
     /// When `no_hp` last wrote, if ever.
-    async fn last_incoming(&self, no_hp: &str) -> Result<Option<DateTime<FixedOffset>>, StoreError>;
+    async fn last_incoming(&self, no_hp: &str)
+    -> Result<Option<DateTime<FixedOffset>>, StoreError>;
 }

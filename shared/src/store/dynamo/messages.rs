@@ -75,7 +75,12 @@ impl MessageStore for DynamoStore {
     /// then the pointer from its provider id, which a status names it by.
     async fn settle(&self, entry: &MessageEntry, expected: Status) -> Result<bool, StoreError> {
         let put = self
-            .replace_if(entry, "#status = :expected", "status", item::value(&expected)?)
+            .replace_if(
+                entry,
+                "#status = :expected",
+                "status",
+                item::value(&expected)?,
+            )
             .await?;
         if let (true, Some(provider_id)) = (put, &entry.provider_message_id) {
             let mut pointer = item::key(format!("{PROVIDER_PREFIX}{provider_id}"));
@@ -215,7 +220,9 @@ impl DeliveryStore for DynamoStore {
             return Ok(None);
         };
         optional(&found, LAST_AT)?
-            .map(|at| DateTime::parse_from_rfc3339(at).map_err(|_| item::malformed(&found, LAST_AT)))
+            .map(|at| {
+                DateTime::parse_from_rfc3339(at).map_err(|_| item::malformed(&found, LAST_AT))
+            })
             .transpose()
     }
 }

@@ -281,12 +281,7 @@ impl DynamoStore {
                 "#frequency = :was"
             }
         };
-        self.update(
-            &report_pk(&id),
-            &expression,
-            Some(condition),
-            values,
-        )
+        self.update(&report_pk(&id), &expression, Some(condition), values)
     }
 
     /// Applies `change` ([`reset_row`] or [`restore_row`]) to the rows of `snapshot`, up to

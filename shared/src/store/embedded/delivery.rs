@@ -45,8 +45,12 @@ impl DeliveryStore for EmbeddedStore {
         expected: Option<DeliveryStatus>,
     ) -> Result<bool, StoreError> {
         let entry = entry.clone();
-        self.run(move |db| write(db, |t| t.replace_if(&entry, |s| s.delivery_status == expected)))
-            .await
+        self.run(move |db| {
+            write(db, |t| {
+                t.replace_if(&entry, |s| s.delivery_status == expected)
+            })
+        })
+        .await
     }
 
     async fn note_incoming(

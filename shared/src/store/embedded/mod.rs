@@ -402,7 +402,10 @@ impl Tables<'_> {
         entry: &MessageEntry,
         still: impl FnOnce(&MessageEntry) -> bool,
     ) -> Result<bool, StoreError> {
-        if !self.message(&entry.id)?.is_some_and(|stored| still(&stored)) {
+        if !self
+            .message(&entry.id)?
+            .is_some_and(|stored| still(&stored))
+        {
             return Ok(false);
         }
         let json = serde_json::to_string(entry).map_err(other)?;
