@@ -16,6 +16,13 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
+on_both_stores!(
+    free_text_outside_the_24_hour_window_is_refused_with_409,
+    statuses_move_a_message_forward_only_and_repeats_change_nothing,
+    the_starsender_poll_applies_statuses_of_recent_messages,
+    the_report_detail_shows_the_last_reminders_delivery_status,
+);
+
 const SEND: &str = "/manual-whatsapp/send-custom-message";
 const HOOK: &str = "/webhooks/whatsapp-cloud";
 const APP_SECRET: &str = "cloud-app-secret";
@@ -58,6 +65,14 @@ fn cloud_settings(url: &str) -> cloud_api::Settings {
 }
 
 async fn app_on(provider: Provider, configure: impl FnOnce(&mut Config)) -> (TestApp, Fake) {
+    app_on_store(Backend::Embedded, provider, configure).await
+}
+
+async fn app_on_store(
+    backend: Backend,
+    provider: Provider,
+    configure: impl FnOnce(&mut Config),
+) -> (TestApp, Fake) {
     let mut config = Config {
         whatsapp_provider: provider,
         gateway_timeout: std::time::Duration::from_millis(700),
@@ -79,7 +94,7 @@ async fn app_on(provider: Provider, configure: impl FnOnce(&mut Config)) -> (Tes
         }
     };
     configure(&mut config);
-    (TestApp::on(Backend::Embedded, config).await, fake)
+    (TestApp::on(backend, config).await, fake)
 }
 
 const PROVIDERS: [Provider; 3] = [Provider::Outbox, Provider::StarSender, Provider::CloudApi];
@@ -243,9 +258,8 @@ async fn a_reminder_goes_out_through_each_provider() {
     }
 }
 
-#[tokio::test]
-async fn free_text_outside_the_24_hour_window_is_refused_with_409() {
-    let (t, fake) = app_on(Provider::CloudApi, |_| {}).await;
+async fn free_text_outside_the_24_hour_window_is_refused_with_409(backend: Backend) {
+    let (t, fake) = app_on_store(backend, Provider::CloudApi, |_| {}).await;
     let body = Some(json!({"no_hp": CUSTOMER, "message": "Halo"}));
     let reply = t.call(Method::POST, SEND, body.clone()).await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
@@ -319,9 +333,8 @@ async fn the_handshake_echoes_the_challenge_only_with_the_verify_token() {
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn statuses_move_a_message_forward_only_and_repeats_change_nothing() {
-    let (t, _) = app_on(Provider::CloudApi, |_| {}).await;
+async fn statuses_move_a_message_forward_only_and_repeats_change_nothing(backend: Backend) {
+    let (t, _) = app_on_store(backend, Provider::CloudApi, |_| {}).await;
     customer_wrote(&t).await;
     t.call(
         Method::POST,
@@ -427,9 +440,8 @@ async fn an_incoming_stop_opts_the_number_out_and_a_text_lands_in_the_inbox() {
     assert_eq!(inbox.body["data"][0]["no_hp"], "628111222333");
 }
 
-#[tokio::test]
-async fn the_starsender_poll_applies_statuses_of_recent_messages() {
-    let (t, fake) = app_on(Provider::StarSender, |_| {}).await;
+async fn the_starsender_poll_applies_statuses_of_recent_messages(backend: Backend) {
+    let (t, fake) = app_on_store(backend, Provider::StarSender, |_| {}).await;
     let Fake::StarSender(starsender) = &fake else {
         unreachable!()
     };
@@ -468,9 +480,8 @@ async fn the_starsender_poll_applies_statuses_of_recent_messages() {
     assert_eq!(starsender.status_keys().len(), 2);
 }
 
-#[tokio::test]
-async fn the_report_detail_shows_the_last_reminders_delivery_status() {
-    let (t, _) = app_on(Provider::CloudApi, |_| {}).await;
+async fn the_report_detail_shows_the_last_reminders_delivery_status(backend: Backend) {
+    let (t, _) = app_on_store(backend, Provider::CloudApi, |_| {}).await;
     let created = t
         .call(
             Method::POST,
