@@ -129,6 +129,7 @@ async fn never_messaged_pairs_appear_until_their_first_reminder(backend: Backend
                 "frequency": 0,
                 "created_at": null,
                 "updated_at": null,
+                "last_delivery_status": null,
             })
         })
         .collect();
