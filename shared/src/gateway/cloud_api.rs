@@ -57,6 +57,14 @@ impl Default for Settings {
 }
 
 impl Settings {
+    #[cfg(test)]
+    fn new_for(url: &str) -> Self {
+        Settings {
+            url: url.into(),
+            ..Settings::default()
+        }
+    }
+
     /// The settings `var` reads (the environment, through the configuration).
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let defaults = Settings::default();
@@ -272,6 +280,34 @@ mod tests {
         let payload = api().payload(&request, "t");
         assert_eq!(payload["type"], "text");
         assert_eq!(payload["text"]["body"], "Halo");
+    }
+
+    #[tokio::test]
+    async fn a_later_slot_is_refused_before_any_request() {
+        // Nothing listens on port 9: a request would fail to connect, with another reason.
+        let api = CloudApi::new(
+            reqwest::Client::new(),
+            Settings {
+                token: Some("t".into()),
+                phone_number_id: Some("1".into()),
+                reminder_template: Some("r".into()),
+                ..Settings::new_for("http://127.0.0.1:9")
+            },
+        );
+        let request = SendRequest {
+            to: "628123456789",
+            text: "Halo",
+            reminder: None,
+            schedule: Some(Utc::now() + TimeDelta::hours(1)),
+        };
+        let failure = api.send(&request).await.expect_err("refused");
+        assert!(
+            failure.reason.starts_with(NO_SCHEDULE),
+            "{}",
+            failure.reason
+        );
+        assert!(!failure.uncertain);
+        assert!(!api.limits().schedules);
     }
 
     #[test]
