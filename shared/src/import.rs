@@ -99,6 +99,11 @@ impl<T: utoipa::ToSchema> utoipa::PartialSchema for Batch<T> {
 }
 
 impl<T: utoipa::ToSchema> utoipa::ToSchema for Batch<T> {
+    /// `NewRecordBatch`, `NewCustomerBatch`: one component per domain's batch.
+    fn name() -> std::borrow::Cow<'static, str> {
+        format!("{}Batch", T::name()).into()
+    }
+
     fn schemas(
         schemas: &mut Vec<(
             String,

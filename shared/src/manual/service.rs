@@ -31,9 +31,10 @@ pub struct Records<'a> {
 
 /// A record as the API shows it: its fields and whether its number (or its vehicle) opted out.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[schema(as = ManualRecordAnswer)]
+#[schema(as = ManualRecord)]
 pub struct RecordAnswer {
     #[serde(flatten)]
+    #[schema(inline)]
     pub record: ManualRecord,
     /// Its number, or this vehicle, receives no messages (`/opt-outs`).
     pub opted_out: bool,

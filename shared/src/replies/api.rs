@@ -194,6 +194,12 @@ pub fn routes<A: HasReplies>() -> Vec<Route<Arc<A>>> {
                 "replies",
                 "StarSender's incoming-message webhook (JSON or form; the path holds the secret)",
             )
+            .about(
+                "StarSender calls this for each message a customer sends: STOP or BERHENTI opts \
+                 the number out, MULAI opts it back in, an odometer reading is recorded, any \
+                 other text lands in the inbox. No bearer token: the secret in the path \
+                 (`STARSENDER_WEBHOOK_SECRET`) is the check, and a wrong one answers 404.",
+            )
             .body::<Incoming>()
             .json::<WebhookAnswer>(StatusCode::OK, "What the reply did")
             .fails(&[StatusCode::NOT_FOUND])

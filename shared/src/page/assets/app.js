@@ -1,7 +1,7 @@
 // The page: sign-in (a token from `#token=…` or pasted, kept for this tab's session only),
 // the section navigation, and the way back to the sign-in when the API refuses the token.
 
-import { claims, clearToken, get, setToken, token, whenRefused } from "./api.js";
+import { claims, clearToken, get, setToken, token, whenRefused } from "./http.js";
 import * as dashboard from "./dashboard.js";
 import * as importing from "./import.js";
 import * as manual from "./manual.js";

@@ -1,7 +1,7 @@
 // Dasbor: the summary and the dashboard at a glance, and the messages sent per day over the
 // last 30 days, counted from the message log.
 
-import { get } from "./api.js";
+import { get } from "./http.js";
 import { barChart } from "./chart.js";
 import { card, clearErrors, date, dateTime, el, fill, number, showError, table } from "./ui.js";
 

@@ -1,7 +1,7 @@
 // Impor: a sheet is first checked (the API's dry run: every row validated, nothing written),
 // its per-row report shown, and imported only when asked. Export buttons download the data.
 
-import { download, api } from "./api.js";
+import { download, api } from "./http.js";
 import { busy, clearErrors, el, fill, notify, number, showError, table, withProgress } from "./ui.js";
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

@@ -1,7 +1,7 @@
 // Pelanggan manual: the records list (search by name or nopol, the active filter, paging),
 // add and edit, toggle active, delete, and one reminder on demand.
 
-import { ApiError, del, get, patch, post, put } from "./api.js";
+import { ApiError, del, get, patch, post, put } from "./http.js";
 import { busy, button, clearErrors, confirmAction, date, el, fill, notify, number, showError, table, values } from "./ui.js";
 
 const PAGE = 50;

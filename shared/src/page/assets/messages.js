@@ -1,7 +1,7 @@
 // Pesan: a custom message with a live counter of the API's 2,000-character limit and the
 // number it will go to, and the message log with its failed filter.
 
-import { get, post } from "./api.js";
+import { get, post } from "./http.js";
 import { busy, clearErrors, dateTime, el, fill, notify, showError, table, values } from "./ui.js";
 
 /** The API's limit (shared/src/messages/mod.rs, MAX_MESSAGE_CHARS), counted in characters. */

@@ -1,7 +1,7 @@
 // Register: the workshop's own customers and their vehicles, each vehicle's next service
 // (by date or by kilometres, whichever comes first, computed by the API) and its visits.
 
-import { del, get, post, put } from "./api.js";
+import { del, get, post, put } from "./http.js";
 import { busy, button, clearErrors, confirmAction, date, dateTime, el, fill, notify, number, showError, table, values } from "./ui.js";
 import * as visits from "./visits.js";
 

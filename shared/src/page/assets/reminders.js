@@ -2,7 +2,7 @@
 // register's vehicles together (as the daily run does), lists each one's outcome, lists the
 // sends whose outcome is unknown with their two resolutions, and switches the schedules.
 
-import { get, post } from "./api.js";
+import { get, post } from "./http.js";
 import { busy, button, card, clearErrors, confirmAction, dateTime, el, fill, notify, number, showError, table, values, withProgress } from "./ui.js";
 
 const section = document.getElementById("pengingat");

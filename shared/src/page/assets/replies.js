@@ -1,7 +1,7 @@
 // Berhenti & balasan: the numbers (or vehicles) that receive no more messages, kept by staff
 // or by the customers' own STOP replies, and the other replies customers sent.
 
-import { del, get, post } from "./api.js";
+import { del, get, post } from "./http.js";
 import { busy, button, clearErrors, dateTime, el, fill, notify, showError, table, values } from "./ui.js";
 
 const section = document.getElementById("balasan");

@@ -1,7 +1,7 @@
 // Laporan: the report's statistics and frequency chart, the detail rows sortable by frequency
 // and last message date, resets (one customer, one pair, everything) and their snapshots.
 
-import { get, post } from "./api.js";
+import { get, post } from "./http.js";
 import { barChart } from "./chart.js";
 import { busy, button, card, clearErrors, confirmAction, dateTime, el, fill, notify, number, showError, table } from "./ui.js";
 

@@ -1,7 +1,7 @@
 // What every section uses: building elements, tables, messages next to fields, the
 // confirmation dialog, and Indonesian dates.
 
-import { ApiError } from "./api.js";
+import { ApiError } from "./http.js";
 
 /** `<tag attrs>children</tag>`; strings become text, never HTML. */
 export function el(tag, attrs = {}, ...children) {

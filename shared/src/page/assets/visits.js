@@ -1,7 +1,7 @@
 // Visits: a register vehicle's visits and odometer readings, a form to record one, and the
 // estimate they give (the next service by date or by kilometres, whichever comes first).
 
-import { del, get, post } from "./api.js";
+import { del, get, post } from "./http.js";
 import { busy, button, clearErrors, confirmAction, date, el, fill, notify, number, showError, table, values } from "./ui.js";
 
 const PAGE = 20;
