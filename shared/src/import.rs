@@ -82,9 +82,11 @@ impl<T: utoipa::ToSchema> utoipa::PartialSchema for Batch<T> {
         // as a failure of that row, so any value is an acceptable row.
         let row = utoipa::openapi::schema::AnyOfBuilder::new()
             .item(utoipa::openapi::Ref::from_schema_name(T::name()))
-            .item(utoipa::openapi::schema::Object::with_type(
-                utoipa::openapi::schema::SchemaType::AnyValue,
-            ))
+            .item(
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+                    .description(Some("Any other value: that row's failure")),
+            )
             .description(Some(
                 "A create body; any other value is reported as that row's failure",
             ));

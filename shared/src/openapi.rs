@@ -266,10 +266,13 @@ impl Doc {
         }
         let Doc {
             mut operation,
-            schemas,
+            mut schemas,
             mut errors,
             unreadable,
         } = doc;
+        if unreadable {
+            schemas.push((FILE_ERROR.into(), file_error()));
+        }
         operation = operation.operation_id(Some(function));
         for name in path_parameters(path) {
             // A plate in a path is read as in a body; every other parameter is an id.
@@ -327,13 +330,23 @@ fn binary() -> ObjectBuilder {
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
 }
 
+/// The 422 of an upload: the rows' problems, or a sentence when the file cannot be read.
+const FILE_ERROR: &str = "FileError";
+
+fn file_error() -> RefOr<Schema> {
+    OneOfBuilder::new()
+        .item(Ref::from_schema_name(ValidationError::name()))
+        .item(Ref::from_schema_name(HttpError::name()))
+        .description(Some(
+            "The rows' problems in pydantic's shape, or a sentence when the file cannot be read",
+        ))
+        .into()
+}
+
 fn error_response(status: StatusCode, unreadable: bool) -> utoipa::openapi::Response {
     let detail = || Ref::from_schema_name(HttpError::name());
     let schema: RefOr<Schema> = match status {
-        StatusCode::UNPROCESSABLE_ENTITY if unreadable => OneOfBuilder::new()
-            .item(Ref::from_schema_name(ValidationError::name()))
-            .item(detail())
-            .into(),
+        StatusCode::UNPROCESSABLE_ENTITY if unreadable => Ref::from_schema_name(FILE_ERROR).into(),
         StatusCode::UNPROCESSABLE_ENTITY => Ref::from_schema_name(ValidationError::name()).into(),
         _ => detail().into(),
     };
@@ -367,10 +380,7 @@ pub struct Entry<'a> {
 /// The document of `routes`, and nothing else.
 pub fn document<'a>(routes: impl IntoIterator<Item = Entry<'a>>) -> OpenApi {
     let mut paths = Paths::new();
-    let mut components = ComponentsBuilder::new()
-        .schema(HttpError::name(), HttpError::schema())
-        .schema(ValidationError::name(), ValidationError::schema())
-        .security_scheme(
+    let mut components = ComponentsBuilder::new().security_scheme(
             BEARER,
             SecurityScheme::Http(
                 HttpBuilder::new()
@@ -387,6 +397,8 @@ pub fn document<'a>(routes: impl IntoIterator<Item = Entry<'a>>) -> OpenApi {
     let mut schemas = Vec::new();
     FieldError::schemas(&mut schemas);
     schemas.push((FieldError::name().into(), FieldError::schema()));
+    schemas.push((HttpError::name().into(), HttpError::schema()));
+    schemas.push((ValidationError::name().into(), ValidationError::schema()));
     for Entry {
         function,
         method,
@@ -407,7 +419,7 @@ pub fn document<'a>(routes: impl IntoIterator<Item = Entry<'a>>) -> OpenApi {
             None => declared.push((name, schema)),
         }
     }
-    for (name, schema) in declared {
+    for (name, schema) in referenced(&paths, declared) {
         components = components.schema(name, schema);
     }
     OpenApiBuilder::new()
@@ -418,6 +430,29 @@ pub fn document<'a>(routes: impl IntoIterator<Item = Entry<'a>>) -> OpenApi {
         .paths(paths)
         .components(Some(components.build()))
         .build()
+}
+
+/// The schemas `paths` refer to, directly or through one another. A generic type's derive
+/// inlines its parameter yet lists it among its schemas: such a component would be unused.
+fn referenced(
+    paths: &Paths,
+    mut schemas: Vec<(String, RefOr<Schema>)>,
+) -> Vec<(String, RefOr<Schema>)> {
+    let mut text = serde_json::to_string(paths).unwrap_or_default();
+    let mut kept = Vec::new();
+    loop {
+        let (used, rest): (Vec<_>, Vec<_>) = schemas
+            .into_iter()
+            .partition(|(name, _)| text.contains(&format!("\"#/components/schemas/{name}\"")));
+        if used.is_empty() {
+            return kept;
+        }
+        for (_, schema) in &used {
+            text.push_str(&serde_json::to_string(schema).unwrap_or_default());
+        }
+        kept.extend(used);
+        schemas = rest;
+    }
 }
 
 fn info() -> Info {
