@@ -167,7 +167,12 @@ impl Doc {
 
     /// Answers `status` with a JSON body of type `T`, as the component `name`: for a generic
     /// type, whose derived name is the same for every parameter.
-    pub fn json_named<T: ToSchema>(mut self, name: &str, status: StatusCode, description: &str) -> Doc {
+    pub fn json_named<T: ToSchema>(
+        mut self,
+        name: &str,
+        status: StatusCode,
+        description: &str,
+    ) -> Doc {
         let schema = self.named::<T>(name);
         self.answer(status, description, schema)
     }
@@ -381,19 +386,19 @@ pub struct Entry<'a> {
 pub fn document<'a>(routes: impl IntoIterator<Item = Entry<'a>>) -> OpenApi {
     let mut paths = Paths::new();
     let mut components = ComponentsBuilder::new().security_scheme(
-            BEARER,
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .description(Some(
-                        "An HS256 JWT with `sub` and `exp`, signed with the workshop's secret; \
+        BEARER,
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some(
+                    "An HS256 JWT with `sub` and `exp`, signed with the workshop's secret; \
                          with roles on, its role claim grants a level (read, staff, admin). \
                          Locally `cargo run -- token [--role read|staff|admin]` prints one",
-                    ))
-                    .build(),
-            ),
-        );
+                ))
+                .build(),
+        ),
+    );
     let mut schemas = Vec::new();
     FieldError::schemas(&mut schemas);
     schemas.push((FieldError::name().into(), FieldError::schema()));
@@ -486,15 +491,42 @@ const READINGS: &str = "Manual WhatsApp customers, the customer register, remind
 
 /// The tags the operations are grouped by, each with what it covers, in the table's order.
 const TAGS: [(&str, &str); 9] = [
-    ("manual-whatsapp", "Manual WhatsApp customers: records of a name, a plate and a number, their import and export, reminders on demand"),
-    ("audit", "The change log: who did what, and who the caller is"),
-    ("messages", "Custom messages and the log of every send attempt"),
-    ("opt-outs", "Numbers and vehicles that receive no messages (STOP / BERHENTI)"),
-    ("replies", "Customers' replies: StarSender's webhook and the inbox"),
-    ("reminders", "Due reminders: previews, sending, and settling a send whose outcome is unknown"),
-    ("scheduler", "The daily reminder schedule: start, stop, status"),
-    ("customers", "The customer register: customers, their vehicles and visits"),
-    ("whatsapp-report", "Reminders sent per customer and vehicle: lists, statistics, resets and exports"),
+    (
+        "manual-whatsapp",
+        "Manual WhatsApp customers: records of a name, a plate and a number, their import and export, reminders on demand",
+    ),
+    (
+        "audit",
+        "The change log: who did what, and who the caller is",
+    ),
+    (
+        "messages",
+        "Custom messages and the log of every send attempt",
+    ),
+    (
+        "opt-outs",
+        "Numbers and vehicles that receive no messages (STOP / BERHENTI)",
+    ),
+    (
+        "replies",
+        "Customers' replies: StarSender's webhook and the inbox",
+    ),
+    (
+        "reminders",
+        "Due reminders: previews, sending, and settling a send whose outcome is unknown",
+    ),
+    (
+        "scheduler",
+        "The daily reminder schedule: start, stop, status",
+    ),
+    (
+        "customers",
+        "The customer register: customers, their vehicles and visits",
+    ),
+    (
+        "whatsapp-report",
+        "Reminders sent per customer and vehicle: lists, statistics, resets and exports",
+    ),
 ];
 
 /// The declared tags of the operations in `paths`, with their descriptions.
@@ -508,7 +540,12 @@ fn tags(paths: &Paths) -> Vec<Tag> {
         .collect();
     TAGS.iter()
         .filter(|(name, _)| used.contains(name))
-        .map(|(name, about)| TagBuilder::new().name(*name).description(Some(*about)).build())
+        .map(|(name, about)| {
+            TagBuilder::new()
+                .name(*name)
+                .description(Some(*about))
+                .build()
+        })
         .collect()
 }
 

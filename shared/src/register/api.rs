@@ -217,7 +217,11 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
         .doc(|| {
             Doc::new("customers", "Register up to 1,000 customers")
                 .body::<Vec<super::ImportRow>>()
-                .json_named::<ImportAnswer<super::ImportFailure>>(RESULT, StatusCode::OK, "Per-customer outcome")
+                .json_named::<ImportAnswer<super::ImportFailure>>(
+                    RESULT,
+                    StatusCode::OK,
+                    "Per-customer outcome",
+                )
         }),
         route(
             "register-import",
@@ -235,7 +239,11 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             .about("A dry run unless `dry_run=false`; rows with the same phone are one customer.")
             .query::<SheetOptions>()
             .upload()
-            .json_named::<ImportAnswer<super::ImportFailure>>(RESULT, StatusCode::OK, "Per-customer outcome")
+            .json_named::<ImportAnswer<super::ImportFailure>>(
+                RESULT,
+                StatusCode::OK,
+                "Per-customer outcome",
+            )
         }),
         route(
             "register-export",

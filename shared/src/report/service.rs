@@ -147,7 +147,9 @@ pub struct Statistics {
 /// A JSON object's keys are strings: the frequencies are keys of digits.
 fn by_frequency() -> utoipa::openapi::schema::Object {
     use utoipa::openapi::schema::{ObjectBuilder, Type};
-    let count = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0));
+    let count = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0));
     ObjectBuilder::new()
         .schema_type(Type::Object)
         .description(Some(
