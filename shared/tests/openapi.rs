@@ -428,3 +428,36 @@ fn visit_schemas(node: &Value, at: &str, check: &mut impl FnMut(&str, &Value, &V
         _ => {}
     }
 }
+
+/// What the server accepts, the document says: an empty choice is no member of its enum, so
+/// it is refused where it is named; an empty cursor is documented as the first page.
+#[tokio::test]
+async fn an_empty_choice_is_refused_and_an_empty_cursor_is_the_first_page() {
+    let t = TestApp::new();
+    for (path, name) in [
+        ("/whatsapp-report/detail?order=", "order"),
+        ("/whatsapp-report/?sort=", "sort"),
+        ("/messages?status=", "status"),
+        ("/manual-whatsapp/export?format=", "format"),
+    ] {
+        let reply = t.call(Method::GET, path, None).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(
+            reply.body["detail"][0]["loc"],
+            json!(["query", name]),
+            "{path}"
+        );
+    }
+    let first = t.call(Method::GET, "/manual-whatsapp/?cursor=", None).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let doc = document(&t).await;
+    let cursor = doc["paths"]["/manual-whatsapp"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "cursor")
+        .unwrap()
+        .clone();
+    let about = cursor["description"].as_str().unwrap_or_default();
+    assert!(about.contains("empty"), "{about}");
+}

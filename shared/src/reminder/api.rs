@@ -193,7 +193,7 @@ const MAX_PREVIEW_PAGE: usize = 1000;
 pub struct PreviewPage {
     #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 100)]
     pub limit: usize,
-    /// The previous page's `next_cursor`.
+    /// The previous page's `next_cursor`; empty or absent: the first page.
     #[param(rename = "cursor", value_type = Option<String>)]
     pub start: usize,
 }
@@ -208,7 +208,7 @@ pub struct PreviewQuery {
     pub only_active: bool,
     #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 100)]
     pub limit: usize,
-    /// The previous page's `next_cursor`.
+    /// The previous page's `next_cursor`; empty or absent: the first page.
     #[param(rename = "cursor", value_type = Option<String>)]
     pub start: usize,
 }
