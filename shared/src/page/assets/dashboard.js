@@ -1,9 +1,16 @@
+// @ts-check
 // Dasbor: the summary and the dashboard at a glance, and the messages sent per day over the
 // last 30 days, counted from the message log.
 
 import { get } from "./http.js";
 import { barChart } from "./chart.js";
 import { card, clearErrors, date, dateTime, el, fill, number, showError, table } from "./ui.js";
+
+/**
+ * @template T
+ * @typedef {import("./http.js").Answer<T>} Answer
+ */
+/** @typedef {import("./api").components["schemas"]["MessageList"]} MessageList */
 
 const DAYS = 30;
 /** The log pages read for the chart at most (1,000 entries each). */
@@ -28,7 +35,7 @@ async function sentPerDay() {
   const counts = Object.fromEntries(days.map((d) => [d, 0]));
   let cursor = null;
   for (let page = 0; page < MAX_PAGES; page += 1) {
-    const { body } = await get("messages", { status: "sent", limit: 1000, cursor });
+    const { body } = /** @type {Answer<MessageList>} */ (await get("messages", { status: "sent", limit: 1000, cursor }));
     let older = false;
     for (const entry of body.data) {
       const key = day(entry.created_at);

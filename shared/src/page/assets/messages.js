@@ -1,23 +1,34 @@
+// @ts-check
 // Pesan: a custom message with a live counter of the API's 2,000-character limit and the
 // number it will go to, and the message log with its failed filter.
 
 import { get, post } from "./http.js";
-import { busy, clearErrors, dateTime, el, fill, notify, showError, table, values } from "./ui.js";
+import { busy, clearErrors, dateTime, el, fill, formById, notify, showError, table, values } from "./ui.js";
+
+/**
+ * @template T
+ * @typedef {import("./http.js").Answer<T>} Answer
+ */
+/** @typedef {import("./api").components["schemas"]["CustomMessage"]} CustomMessage */
+/** @typedef {import("./api").components["schemas"]["CustomMessageAnswer"]} CustomMessageAnswer */
+/** @typedef {import("./api").components["schemas"]["MessageEntry"]} MessageEntry */
+/** @typedef {import("./api").components["schemas"]["MessageList"]} MessageList */
 
 /** The API's limit (shared/src/messages/mod.rs, MAX_MESSAGE_CHARS), counted in characters. */
 const MAX_CHARS = 2000;
 
 const section = document.getElementById("pesan");
-const form = document.getElementById("pesan-form");
+const form = formById("pesan-form");
 const counter = document.getElementById("pesan-hitung");
 const result = document.getElementById("pesan-hasil");
-const filter = document.getElementById("pesan-filter");
+const filter = formById("pesan-filter");
 const log = document.getElementById("pesan-log");
 const more = document.getElementById("pesan-more");
 
 const STATUS = { sent: "Terkirim", failed: "Gagal", unknown: "Belum pasti", outbox: "Outbox (tidak dikirim)" };
 const SOURCE = { custom: "Pesan", single: "Pengingat satuan", bulk: "Pengingat massal", scheduled: "Terjadwal", confirmation: "Konfirmasi balasan" };
 
+/** @type {MessageEntry[]} */
 let entries = [];
 let cursor = null;
 
@@ -41,9 +52,9 @@ async function send(event) {
   fill(result);
   const submit = form.querySelector("[type=submit]");
   await busy(submit, async () => {
-    const { body, status } = await post("manual-whatsapp/send-custom-message", {
-      no_hp: form.elements.no_hp.value, message: form.elements.message.value,
-    });
+    /** @type {CustomMessage} */
+    const message = { no_hp: form.elements.no_hp.value, message: form.elements.message.value };
+    const { body, status } = /** @type {Answer<CustomMessageAnswer>} */ (await post("manual-whatsapp/send-custom-message", message));
     if (status === 502 || status === 409 || body.status === "failed") {
       const reason = body.error || "gateway menolak pesan";
       form.querySelector('[data-error-for="_form"]').textContent = `Pesan ke ${body.no_hp} gagal dikirim: ${reason}`;
@@ -76,7 +87,7 @@ async function loadLog(append = false) {
   clearErrors(filter);
   const { failed } = values(filter);
   try {
-    const { body } = await get("messages", { limit: 50, status: failed ? "failed" : undefined, cursor: append ? cursor : undefined });
+    const { body } = /** @type {Answer<MessageList>} */ (await get("messages", { limit: 50, status: failed ? "failed" : undefined, cursor: append ? cursor : undefined }));
     entries = append ? entries.concat(body.data) : body.data;
     cursor = body.next_cursor;
     render();
