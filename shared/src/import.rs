@@ -122,7 +122,7 @@ impl<T: utoipa::ToSchema> utoipa::ToSchema for Batch<T> {
 #[into_params(parameter_in = Query)]
 pub struct Export {
     /// `xlsx` (the default) or `csv`.
-    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)?$")]
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$")]
     pub format: Format,
 }
 
