@@ -800,8 +800,8 @@ async fn a_read_token_sees_only_what_it_may_do(page: &Page) -> Outcome {
         .client
         .execute_async(
             "const done = arguments[arguments.length - 1];
-             import('/assets/api.js')
-               .then((api) => api.post('manual-whatsapp/send-reminders', {}))
+             import('/assets/http.js')
+               .then((http) => http.post('manual-whatsapp/send-reminders', {}))
                .then(() => done('sent'), (error) => done(error.message));",
             vec![],
         )
