@@ -255,10 +255,6 @@ impl Doc {
         if path.contains('{') {
             doc = doc.fails(&[StatusCode::NOT_FOUND]);
         }
-        if level.is_none() {
-            // Stated, not forgotten: the route takes no token (a webhook checks its own secret).
-            doc.operation = doc.operation.securities(Some(Vec::new()));
-        }
         if level.is_some() {
             doc = doc.fails(&[
                 StatusCode::UNAUTHORIZED,
@@ -268,6 +264,9 @@ impl Doc {
             doc.operation = doc
                 .operation
                 .security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
+        } else {
+            // Stated, not forgotten: the route takes no token (a webhook checks its own secret).
+            doc.operation = doc.operation.securities(Some(Vec::new()));
         }
         let Doc {
             mut operation,
