@@ -107,7 +107,26 @@ impl TestApp {
         }
     }
 
-    fn assemble<S: Store>(config: Config, store: Arc<S>, dir: Option<tempfile::TempDir>) -> Self {
+    /// A fresh app on `backend` paced as `config` says: gaps and quiet hours as configured
+    /// (every other app sends at once, as the process tiers pin it).
+    pub async fn paced(backend: Backend, config: Config) -> Self {
+        match backend {
+            Backend::Embedded => {
+                let dir = tempfile::tempdir().unwrap();
+                let store = EmbeddedStore::open(&dir.path().join("test.redb")).unwrap();
+                Self::build(config, Arc::new(store), Some(dir))
+            }
+            Backend::Dynamo => Self::build(config, Arc::new(fresh_table().await), None),
+        }
+    }
+
+    fn assemble<S: Store>(mut config: Config, store: Arc<S>, dir: Option<tempfile::TempDir>) -> Self {
+        config.pacing.gap = bengkel::pacing::GapRange { min: 0, max: 0 };
+        config.pacing.quiet = None;
+        Self::build(config, store, dir)
+    }
+
+    fn build<S: Store>(config: Config, store: Arc<S>, dir: Option<tempfile::TempDir>) -> Self {
         let clock = Arc::new(TestClock(Mutex::new(parse_instant(
             "2026-01-10T10:30:00+07:00",
         ))));
