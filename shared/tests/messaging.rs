@@ -83,7 +83,7 @@ async fn gateway_failures_are_502_in_the_same_shape_and_logged() {
     for (behaviour, reason) in [
         (
             Behaviour::Refuse,
-            "Gateway menolak pesan: Device not connected",
+            "Gateway menolak pesan: Number is not registered on WhatsApp",
         ),
         (
             Behaviour::ServerError,

@@ -358,8 +358,9 @@ mod tests {
     fn a_lane_that_reaches_the_quiet_hours_waits_for_the_morning() {
         let settings = PacingSettings::default();
         let jitter = RandomGaps::seeded(1);
-        let mut lane = Lane::starting(&settings, at(19, 59), Jakarta);
-        assert_eq!(lane.take(&settings, &jitter, Jakarta), at(19, 59));
+        let late = at(19, 59) + Duration::seconds(30);
+        let mut lane = Lane::starting(&settings, late, Jakarta);
+        assert_eq!(lane.take(&settings, &jitter, Jakarta), late);
         assert_eq!(local(lane.peek()), "04 08:00:00");
         let mut full = Lane::starting(&settings, at(10, 20), Jakarta);
         full.skip_hour(&settings, Jakarta);

@@ -87,6 +87,15 @@ pub struct Reply {
     pub body: Value,
 }
 
+impl Reply {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
 impl TestApp {
     /// A fresh app whose clock reads 2026-01-10 10:30 in Jakarta.
     pub fn new() -> Self {
@@ -121,8 +130,12 @@ impl TestApp {
     }
 
     fn assemble<S: Store>(mut config: Config, store: Arc<S>, dir: Option<tempfile::TempDir>) -> Self {
+        // As the process tiers pin it: messages leave at once, any hour. The suites written
+        // before pacing also remind one record more than once a day; pacing's own suite
+        // (`pacing.rs`, through `paced`) keeps the cooldown.
         config.pacing.gap = bengkel::pacing::GapRange { min: 0, max: 0 };
         config.pacing.quiet = None;
+        config.pacing.limits.cooldown_hours = 0;
         Self::build(config, store, dir)
     }
 
