@@ -134,6 +134,9 @@ WORKSHOP_PHONE=081234567890
 # The template's provider is starsender; this tier has no StarSender, so the outbox (counted as
 # sent, as only the outbox provider's messages are).
 WHATSAPP_PROVIDER=outbox
+# Messages leave at once, at any hour: the tier checks answers, not pacing.
+SEND_GAP_SECONDS=0-0
+QUIET_HOURS=
 RUST_LOG=info
 EOF
 # The function inherits this environment too; --env-file adds the function's own.
