@@ -308,8 +308,7 @@ fn pacing(defaults: &PacingSettings) -> Result<PacingSettings, ConfigError> {
         hourly: within("SEND_HOURLY_LIMIT", 1, 3_600)?.unwrap_or(d.hourly),
         custom_per_number: within("CUSTOM_MESSAGES_PER_NUMBER_PER_DAY", 1, 1_000)?
             .unwrap_or(d.custom_per_number),
-        cooldown_hours: within("REMINDER_COOLDOWN_HOURS", 0, 24 * 90)?
-            .unwrap_or(d.cooldown_hours),
+        cooldown_hours: within("REMINDER_COOLDOWN_HOURS", 0, 24 * 90)?.unwrap_or(d.cooldown_hours),
     };
     let gap = match var("SEND_GAP_SECONDS") {
         Some(text) => GapRange::parse(&text).ok_or_else(|| {

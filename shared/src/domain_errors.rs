@@ -148,8 +148,12 @@ impl From<ScheduleError> for ApiError {
     fn from(error: ScheduleError) -> Self {
         match error {
             ScheduleError::InQuietHours { .. } => {
-                let loc = vec![serde_json::json!("schedule"), serde_json::json!("schedule_expression")];
-                let field = crate::validation::FieldError::new(loc, "value_error", error.to_string());
+                let loc = vec![
+                    serde_json::json!("schedule"),
+                    serde_json::json!("schedule_expression"),
+                ];
+                let field =
+                    crate::validation::FieldError::new(loc, "value_error", error.to_string());
                 ApiError::invalid(field)
             }
             ScheduleError::Store(e) => e.into(),

@@ -54,7 +54,11 @@ async fn due_records(t: &TestApp, n: usize) -> Vec<String> {
         })
         .collect();
     let reply = t
-        .call(Method::POST, "/manual-whatsapp/bulk-import", Some(json!(rows)))
+        .call(
+            Method::POST,
+            "/manual-whatsapp/bulk-import",
+            Some(json!(rows)),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let list = t
@@ -70,9 +74,10 @@ async fn due_records(t: &TestApp, n: usize) -> Vec<String> {
 
 /// Sends `n` custom messages to different numbers at once; how many went and how many got 429.
 async fn at_once(t: &TestApp, first: usize, n: usize) -> (usize, usize) {
-    let replies =
-        futures::future::join_all((first..first + n).map(|i| async move { custom(t, &number(i)).await }))
-            .await;
+    let replies = futures::future::join_all(
+        (first..first + n).map(|i| async move { custom(t, &number(i)).await }),
+    )
+    .await;
     let count = |status| replies.iter().filter(|r| r.status == status).count();
     (count(StatusCode::OK), count(StatusCode::TOO_MANY_REQUESTS))
 }
@@ -121,7 +126,12 @@ async fn the_hour_and_the_day_turn_in_the_workshops_zone(backend: Backend) {
     let day = custom(&t, &number(6)).await;
     assert_eq!(day.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(day.header("retry-after"), (23 * 3600).to_string());
-    assert!(day.body["detail"].as_str().unwrap().starts_with("Kuota harian tercapai"));
+    assert!(
+        day.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("Kuota harian tercapai")
+    );
 }
 
 async fn a_number_gets_three_custom_messages_a_day(backend: Backend) {
@@ -139,9 +149,17 @@ async fn the_cooldown_holds_through_every_send_path(backend: Backend) {
     let (t, fake) = paced(backend, |_| {}).await;
     let ids = due_records(&t, 2).await;
     let one = |id: &str| format!("/manual-whatsapp/{id}/send-reminder");
-    assert_eq!(t.call(Method::POST, &one(&ids[0]), None).await.status, StatusCode::OK);
+    assert_eq!(
+        t.call(Method::POST, &one(&ids[0]), None).await.status,
+        StatusCode::OK
+    );
     let again = t.call(Method::POST, &one(&ids[0]), None).await;
-    assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS, "{}", again.body);
+    assert_eq!(
+        again.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        again.body
+    );
     assert_eq!(again.header("retry-after"), (24 * 3600).to_string());
     assert!(
         again.body["detail"]
@@ -161,22 +179,37 @@ async fn the_cooldown_holds_through_every_send_path(backend: Backend) {
             .unwrap()
             .clone()
     };
-    assert_eq!(line(&ids[0])["reason"], "Sudah diingatkan dalam 24 jam terakhir");
+    assert_eq!(
+        line(&ids[0])["reason"],
+        "Sudah diingatkan dalam 24 jam terakhir"
+    );
     assert_eq!(line(&ids[0])["deferred"], true);
     // ...and the one the run reminded is held from send-reminder.
     let after_run = t.call(Method::POST, &one(&ids[1]), None).await;
     assert_eq!(after_run.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(fake.received().len(), 2);
     t.clock.set("2026-01-11T10:30:00+07:00");
-    assert_eq!(t.call(Method::POST, &one(&ids[0]), None).await.status, StatusCode::OK);
+    assert_eq!(
+        t.call(Method::POST, &one(&ids[0]), None).await.status,
+        StatusCode::OK
+    );
 }
 
 async fn quiet_hours_schedule_for_the_first_allowed_minute(backend: Backend) {
-    let (t, fake) = paced(backend, |c| c.pacing.quiet = PacingSettings::default().quiet).await;
+    let (t, fake) = paced(backend, |c| {
+        c.pacing.quiet = PacingSettings::default().quiet
+    })
+    .await;
     let cases = [
         ("2026-01-10T19:59:00+07:00", None),
-        ("2026-01-10T20:00:00+07:00", Some("2026-01-11T08:00:00+07:00")),
-        ("2026-01-11T07:59:00+07:00", Some("2026-01-11T08:00:00+07:00")),
+        (
+            "2026-01-10T20:00:00+07:00",
+            Some("2026-01-11T08:00:00+07:00"),
+        ),
+        (
+            "2026-01-11T07:59:00+07:00",
+            Some("2026-01-11T08:00:00+07:00"),
+        ),
         ("2026-01-11T08:00:00+07:00", None),
     ];
     for (i, (now, slot)) in cases.into_iter().enumerate() {
@@ -257,14 +290,22 @@ async fn the_brake_stops_a_run_on_a_disconnected_device(backend: Backend) {
     fake.behave(Behaviour::Accept);
     let daily = t
         .app
-        .run(Job::DailyReminders, Instant::now() + Duration::from_secs(60))
+        .run(
+            Job::DailyReminders,
+            Instant::now() + Duration::from_secs(60),
+        )
         .await;
     assert!(daily.expect_err("paused").to_string().contains(BRAKE));
     assert_eq!(fake.received().len(), 1);
     let started = t
         .call(Method::POST, "/scheduler/maintenance-reminder/start", None)
         .await;
-    assert_eq!(started.body["paused_reason"], Value::Null, "{}", started.body);
+    assert_eq!(
+        started.body["paused_reason"],
+        Value::Null,
+        "{}",
+        started.body
+    );
     let run = t.call(Method::POST, BULK, None).await.body;
     assert_eq!(run["reminder_sent"], 3, "{run}");
 }
@@ -324,7 +365,10 @@ async fn figures() {
     let started = Instant::now();
     let summary = t
         .app
-        .run(Job::DailyReminders, Instant::now() + Duration::from_secs(300))
+        .run(
+            Job::DailyReminders,
+            Instant::now() + Duration::from_secs(300),
+        )
         .await
         .expect("the daily run");
     let took = started.elapsed();
@@ -335,7 +379,9 @@ async fn figures() {
         .collect();
     let mut per_hour = BTreeMap::new();
     for slot in &slots {
-        *per_hour.entry(slot.format("%Y-%m-%d %H").to_string()).or_insert(0) += 1;
+        *per_hour
+            .entry(slot.format("%Y-%m-%d %H").to_string())
+            .or_insert(0) += 1;
     }
     let quiet = PacingSettings::default().quiet.unwrap();
     let in_quiet = slots.iter().filter(|s| quiet.contains(s.time())).count();
@@ -352,4 +398,26 @@ async fn figures() {
     assert_eq!(slots.len(), 300);
     assert_eq!(in_quiet, 0);
     assert!(slots.iter().all(|s| s.hour() >= 8));
+}
+
+#[tokio::test]
+async fn a_schedule_in_the_quiet_hours_is_refused_at_start() {
+    let mut config = Config::default();
+    config.pacing.quiet = bengkel::pacing::QuietHours::parse("08:30-10:00");
+    let t = TestApp::paced(Backend::Embedded, config).await;
+    let reply = t
+        .call(Method::POST, "/scheduler/maintenance-reminder/start", None)
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    let msg = reply.body["detail"][0]["msg"].as_str().unwrap();
+    assert!(msg.contains("jam tenang (08:30-10:00"), "{msg}");
+    let status = t
+        .call(Method::GET, "/scheduler/maintenance-reminder/status", None)
+        .await;
+    assert_eq!(status.body["enabled"], false, "nothing changed");
 }

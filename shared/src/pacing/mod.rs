@@ -67,12 +67,20 @@ impl Permit {
 /// Which limit refused a message, and when it could go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    Daily { retry_at: DateTime<Utc> },
-    Hourly { retry_at: DateTime<Utc> },
+    Daily {
+        retry_at: DateTime<Utc>,
+    },
+    Hourly {
+        retry_at: DateTime<Utc>,
+    },
     /// The number's custom messages of the day.
-    PerNumber { retry_at: DateTime<Utc> },
+    PerNumber {
+        retry_at: DateTime<Utc>,
+    },
     /// The record or vehicle was reminded within the cooldown.
-    Cooldown { retry_at: DateTime<Utc> },
+    Cooldown {
+        retry_at: DateTime<Utc>,
+    },
 }
 
 /// A refusal as a 429 tells it: an Indonesian sentence and `Retry-After` in seconds.
@@ -233,11 +241,7 @@ impl Pacing<'_> {
                 retry_at: allowed(day_end),
             },
             Take::Hold { key, .. } => Refusal::Cooldown {
-                retry_at: self
-                    .store
-                    .held_until(key)
-                    .await?
-                    .map_or(now, |until| allowed(until)),
+                retry_at: self.store.held_until(key).await?.map_or(now, allowed),
             },
         }))
     }

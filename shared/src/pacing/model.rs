@@ -84,7 +84,11 @@ impl QuietHours {
 
     /// `20:00-08:00`, as the configuration writes it.
     pub fn text(&self) -> String {
-        format!("{}-{}", self.start.format("%H:%M"), self.end.format("%H:%M"))
+        format!(
+            "{}-{}",
+            self.start.format("%H:%M"),
+            self.end.format("%H:%M")
+        )
     }
 }
 
@@ -281,11 +285,26 @@ mod tests {
     #[test]
     fn quiet_hours_end_at_eight_and_begin_at_twenty() {
         let settings = PacingSettings::default();
-        assert_eq!(local(settings.allowed_from(at(19, 59), Jakarta)), "03 19:59:00");
-        assert_eq!(local(settings.allowed_from(at(20, 0), Jakarta)), "04 08:00:00");
-        assert_eq!(local(settings.allowed_from(at(7, 59), Jakarta)), "03 08:00:00");
-        assert_eq!(local(settings.allowed_from(at(8, 0), Jakarta)), "03 08:00:00");
-        assert_eq!(local(settings.allowed_from(at(0, 30), Jakarta)), "03 08:00:00");
+        assert_eq!(
+            local(settings.allowed_from(at(19, 59), Jakarta)),
+            "03 19:59:00"
+        );
+        assert_eq!(
+            local(settings.allowed_from(at(20, 0), Jakarta)),
+            "04 08:00:00"
+        );
+        assert_eq!(
+            local(settings.allowed_from(at(7, 59), Jakarta)),
+            "03 08:00:00"
+        );
+        assert_eq!(
+            local(settings.allowed_from(at(8, 0), Jakarta)),
+            "03 08:00:00"
+        );
+        assert_eq!(
+            local(settings.allowed_from(at(0, 30), Jakarta)),
+            "03 08:00:00"
+        );
     }
 
     #[test]
@@ -308,7 +327,10 @@ mod tests {
 
     #[test]
     fn gap_ranges_parse_and_refuse_the_reversed() {
-        assert_eq!(GapRange::parse("20-60"), Some(GapRange { min: 20, max: 60 }));
+        assert_eq!(
+            GapRange::parse("20-60"),
+            Some(GapRange { min: 20, max: 60 })
+        );
         assert_eq!(GapRange::parse("0-0"), Some(GapRange { min: 0, max: 0 }));
         assert_eq!(GapRange::parse("30"), Some(GapRange { min: 30, max: 30 }));
         assert_eq!(GapRange::parse("60-20"), None);
@@ -347,7 +369,9 @@ mod tests {
             ..settings
         };
         let mut lane = Lane::starting(&fast, at(9, 0), Jakarta);
-        let slots: Vec<_> = (0..20).map(|_| lane.take(&fast, &jitter, Jakarta)).collect();
+        let slots: Vec<_> = (0..20)
+            .map(|_| lane.take(&fast, &jitter, Jakarta))
+            .collect();
         for pair in slots.windows(2) {
             let gap = (pair[1] - pair[0]).num_seconds();
             assert!((20..=60).contains(&gap), "gap {gap}");

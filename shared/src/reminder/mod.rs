@@ -601,7 +601,13 @@ impl Reminders<'_> {
     }
 
     /// Decides, claims, paces and sends one reminder.
-    async fn remind(&self, run: &Run, target: &Target, today: NaiveDate, pace: &Mutex<Pace>) -> Detail {
+    async fn remind(
+        &self,
+        run: &Run,
+        target: &Target,
+        today: NaiveDate,
+        pace: &Mutex<Pace>,
+    ) -> Detail {
         let (next_service, days_left) = match due(run, target, today) {
             Ok(due) => due,
             Err(reason) => return Detail::skipped(target, reason),

@@ -97,7 +97,10 @@ impl From<&RunReport> for RunSummary {
 
 /// The scheduled run: sends the due reminders with no new send started after `deadline`, and
 /// logs its counts (the details stay in the message log). A run the brake stopped fails.
-pub async fn run_daily(reminders: Reminders<'_>, deadline: Instant) -> Result<RunSummary, RunError> {
+pub async fn run_daily(
+    reminders: Reminders<'_>,
+    deadline: Instant,
+) -> Result<RunSummary, RunError> {
     let report = reminders
         .run(&Run::daily(&reminders.settings, deadline))
         .await?;

@@ -129,7 +129,11 @@ impl TestApp {
         }
     }
 
-    fn assemble<S: Store>(mut config: Config, store: Arc<S>, dir: Option<tempfile::TempDir>) -> Self {
+    fn assemble<S: Store>(
+        mut config: Config,
+        store: Arc<S>,
+        dir: Option<tempfile::TempDir>,
+    ) -> Self {
         // As the process tiers pin it: messages leave at once, any hour. The suites written
         // before pacing also remind one record more than once a day; pacing's own suite
         // (`pacing.rs`, through `paced`) keeps the cooldown.

@@ -28,7 +28,11 @@ fn pk(key: &str) -> String {
 }
 
 impl DynamoStore {
-    fn take_action(&self, take: &Take, now: DateTime<Utc>) -> Result<TransactWriteItem, StoreError> {
+    fn take_action(
+        &self,
+        take: &Take,
+        now: DateTime<Utc>,
+    ) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(item::key(pk(take.key()))))

@@ -88,7 +88,9 @@ impl PacingStore for EmbeddedStore {
                 for take in &takes {
                     match (take, standing(table, take.key())?) {
                         (Take::Count { key, .. }, Some((n, expires))) if n > 0 => {
-                            table.insert(key.as_str(), (n - 1, expires)).map_err(other)?;
+                            table
+                                .insert(key.as_str(), (n - 1, expires))
+                                .map_err(other)?;
                         }
                         (Take::Hold { key, .. }, Some(_)) => {
                             table.remove(key.as_str()).map_err(other)?;
@@ -118,7 +120,10 @@ impl PacingStore for EmbeddedStore {
         let key = key.to_string();
         self.run(move |db| {
             with_counters(db, |table| {
-                Ok(standing(table, &key)?.and_then(|(_, until)| DateTime::from_timestamp(until, 0)))
+                Ok(
+                    standing(table, &key)?
+                        .and_then(|(_, until)| DateTime::from_timestamp(until, 0)),
+                )
             })
         })
         .await
