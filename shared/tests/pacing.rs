@@ -167,7 +167,24 @@ async fn the_cooldown_holds_through_every_send_path(backend: Backend) {
             .unwrap()
             .starts_with("Sudah diingatkan dalam 24 jam terakhir")
     );
-    // The run leaves the reminded record for later and reminds the other.
+    // The preview says so before the run...
+    let preview = t
+        .call(Method::GET, "/manual-whatsapp/send-reminders/preview", None)
+        .await
+        .body;
+    let held = preview["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == ids[0].as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        held["reason"], "Sudah diingatkan dalam 24 jam terakhir",
+        "{preview}"
+    );
+    assert_eq!(preview["would_send"], 1);
+    // ...and the run leaves the reminded record for later and reminds the other.
     let run = t.call(Method::POST, BULK, None).await.body;
     assert_eq!(run["reminder_sent"], 1, "{run}");
     let line = |id: &str| {

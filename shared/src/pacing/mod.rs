@@ -270,6 +270,18 @@ impl Pacing<'_> {
         })
     }
 
+    /// Why a reminder of `subject` would wait: its cooldown standing now.
+    pub async fn cooling(&self, subject: &str) -> Result<Option<String>, StoreError> {
+        let until = self
+            .store
+            .held_until(&format!("cooldown#{subject}"))
+            .await?;
+        let now = self.time.instant();
+        Ok(until
+            .filter(|until| *until > now)
+            .map(|_| cooldown_reason(&self.settings.limits)))
+    }
+
     pub async fn paused(&self) -> Result<Option<Paused>, StoreError> {
         self.store.paused().await
     }
