@@ -152,7 +152,9 @@ impl TestApp {
         let app = Arc::new(
             App::new(config, auth, store)
                 .unwrap()
-                .with_clock(clock.clone()),
+                .with_clock(clock.clone())
+                // The same gaps on every run of a test.
+                .with_jitter(Arc::new(bengkel::pacing::RandomGaps::seeded(22))),
         );
         TestApp {
             router: routes::router(app.clone()),
