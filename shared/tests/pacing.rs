@@ -204,6 +204,15 @@ async fn the_cooldown_holds_through_every_send_path(backend: Backend) {
     // ...and the one the run reminded is held from send-reminder.
     let after_run = t.call(Method::POST, &one(&ids[1]), None).await;
     assert_eq!(after_run.status, StatusCode::TOO_MANY_REQUESTS);
+    // The daily run too: the record in its cooldown waits, the other was sent already.
+    let daily = t
+        .app
+        .run(Job::DailyReminders, Instant::now() + Duration::from_secs(60))
+        .await
+        .unwrap();
+    let daily = serde_json::to_value(&daily).unwrap();
+    assert_eq!(daily["deferred"], 1, "{daily}");
+    assert_eq!(daily["reminder_sent"], 0, "{daily}");
     assert_eq!(fake.received().len(), 2);
     t.clock.set("2026-01-11T10:30:00+07:00");
     assert_eq!(
