@@ -207,7 +207,10 @@ async fn the_cooldown_holds_through_every_send_path(backend: Backend) {
     // The daily run too: the record in its cooldown waits, the other was sent already.
     let daily = t
         .app
-        .run(Job::DailyReminders, Instant::now() + Duration::from_secs(60))
+        .run(
+            Job::DailyReminders,
+            Instant::now() + Duration::from_secs(60),
+        )
         .await
         .unwrap();
     let daily = serde_json::to_value(&daily).unwrap();
