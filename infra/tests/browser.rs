@@ -95,6 +95,9 @@ fn local_server(data: &Path, gateway: &FakeStarSender) -> (Process, String) {
         // A hung send gives up soon: the "Perlu dicek" journey waits for it.
         .env("GATEWAY_TIMEOUT_MS", "1500")
         .env("WORKSHOP_NAME", "Bengkel Maju")
+        // Messages leave at once, at any hour: the journeys check the page, not pacing.
+        .env("SEND_GAP_SECONDS", "0-0")
+        .env("QUIET_HOURS", "")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .env_remove("CORS_ALLOW_ORIGINS")

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 
@@ -120,22 +121,14 @@ impl MessageGateway for Gateway {
         matches!(self.target, Target::Unconfigured).then_some(NO_KEY)
     }
 
-    async fn send(&self, to: &str, body: &str) -> Result<Delivery, Failure> {
+    async fn send(
+        &self,
+        to: &str,
+        body: &str,
+        schedule: Option<DateTime<Utc>>,
+    ) -> Result<Delivery, Failure> {
         match &self.target {
-            Target::Outbox => {
-                tracing::info!(
-                    to,
-                    body,
-                    "outbox: WHATSAPP_PROVIDER=outbox, message kept, not sent"
-                );
-                Ok(Delivery {
-                    status: Status::Outbox,
-                    api_response: json!({
-                        "success": true,
-                        "message": "Disimpan di outbox lokal (WHATSAPP_PROVIDER=outbox), tidak dikirim"
-                    }),
-                })
-            }
+            Target::Outbox => Ok(outbox(to, body, schedule)),
             Target::Unconfigured => Err(Failure {
                 reason: NO_KEY.to_string(),
                 api_response: None,
@@ -146,10 +139,53 @@ impl MessageGateway for Gateway {
                 if let Some(delay) = self.delay {
                     payload["delay"] = json!(delay);
                 }
+                // StarSender sends a scheduled message itself at that instant (Unix ms).
+                if let Some(at) = schedule {
+                    payload["schedule"] = json!(at.timestamp_millis());
+                }
                 let response = post_once_delivered(http, url, key, &payload).await?;
-                read_answer(response).await
+                let mut delivery = read_answer(response).await?;
+                if schedule.is_some() {
+                    delivery.status = Status::Scheduled;
+                }
+                Ok(delivery)
             }
         }
+    }
+}
+
+/// The local outbox: logs the message now, or, scheduled, at its slot in this process (as
+/// StarSender would send it then); the entry stays `scheduled`, as no gateway confirms it.
+fn outbox(to: &str, body: &str, schedule: Option<DateTime<Utc>>) -> Delivery {
+    let Some(at) = schedule else {
+        tracing::info!(
+            to,
+            body,
+            "outbox: WHATSAPP_PROVIDER=outbox, message kept, not sent"
+        );
+        return Delivery {
+            status: Status::Outbox,
+            api_response: json!({
+                "success": true,
+                "message": "Disimpan di outbox lokal (WHATSAPP_PROVIDER=outbox), tidak dikirim"
+            }),
+        };
+    };
+    let (to, body) = (to.to_string(), body.to_string());
+    let wait = (at - Utc::now()).to_std().unwrap_or_default();
+    tokio::spawn(async move {
+        tokio::time::sleep(wait).await;
+        tracing::info!(%to, %body, %at, "outbox: the scheduled message's slot came; kept, not sent");
+    });
+    Delivery {
+        status: Status::Scheduled,
+        api_response: json!({
+            "success": true,
+            "message": format!(
+                "Dijadwalkan di outbox lokal untuk {} (WHATSAPP_PROVIDER=outbox), tidak dikirim",
+                at.to_rfc3339()
+            )
+        }),
     }
 }
 

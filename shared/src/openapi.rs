@@ -92,6 +92,12 @@ impl Doc {
         statuses.iter().fold(self, |doc, s| doc.fails_with(*s))
     }
 
+    /// Can answer 429 with `{"detail": "…"}` and `Retry-After`: a limit of the workshop's
+    /// number refused the message.
+    pub fn paced(self) -> Doc {
+        self.fails(&[StatusCode::TOO_MANY_REQUESTS])
+    }
+
     /// A JSON body of type `T` (413 past the body limit, 422 when invalid).
     pub fn body<T: FromBody>(mut self) -> Doc {
         let schema = self.refer::<T::Shape>();
@@ -360,6 +366,18 @@ fn error_response(status: StatusCode, unreadable: bool) -> utoipa::openapi::Resp
             "application/json",
             ContentBuilder::new().schema(Some(schema)).build(),
         );
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let wait = HeaderBuilder::new()
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .build(),
+            ))
+            .description(Some("Seconds until the limit lets a message through"))
+            .build();
+        response = response.header("retry-after", wait);
+    }
     if status == StatusCode::UNAUTHORIZED {
         let challenge = HeaderBuilder::new()
             .schema(Some(String::schema()))

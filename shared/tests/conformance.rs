@@ -844,6 +844,7 @@ fn message(millis: i64) -> MessageEntry {
         created_at: at_ms(millis),
         claim: None,
         resolution: None,
+        scheduled_for: None,
     }
 }
 

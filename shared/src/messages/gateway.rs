@@ -2,6 +2,7 @@
 //! The adapter in `crate::gateway` implements it.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::model::Status;
@@ -26,8 +27,14 @@ pub struct Failure {
 
 #[async_trait]
 pub trait MessageGateway: Send + Sync {
-    /// Sends `body` to `to` (normalised `628…`) as a WhatsApp text message.
-    async fn send(&self, to: &str, body: &str) -> Result<Delivery, Failure>;
+    /// Sends `body` to `to` (normalised `628…`) as a WhatsApp text message; with `schedule`,
+    /// the gateway sends it at that instant (its answer is then `scheduled`).
+    async fn send(
+        &self,
+        to: &str,
+        body: &str,
+        schedule: Option<DateTime<Utc>>,
+    ) -> Result<Delivery, Failure>;
     /// Why nothing can be sent at all (a provider without its key), asked before anything is
     /// claimed; `None` when sending may start.
     fn unconfigured(&self) -> Option<&'static str>;

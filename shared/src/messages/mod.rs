@@ -10,6 +10,7 @@ pub use input::{CustomMessage, DEFAULT_PAGE, MAX_MESSAGE_CHARS, MAX_PAGE};
 pub use model::*;
 pub use store::{MessagePage, MessageQuery, MessageStore};
 
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -17,6 +18,7 @@ use uuid::Uuid;
 use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
 use crate::optout::{OPTED_OUT, OptOuts};
+use crate::pacing::{Ask, Pacing, Throttled};
 use crate::query::encode_cursor;
 use crate::store_error::StoreError;
 use gateway::{Failure, MessageGateway};
@@ -34,6 +36,8 @@ pub struct Messenger<'a> {
     pub unset: &'a [&'static str],
     /// Who sends: the actor's `sub` ([`crate::actor::SCHEDULE`] for the daily run).
     pub sent_by: &'a str,
+    /// The limits every message but a confirmation is paced by.
+    pub pacing: Pacing<'a>,
 }
 
 /// A deployment that sends nothing: nothing was claimed, sent or counted.
@@ -59,6 +63,9 @@ pub enum MessageError {
     Disabled(#[from] SendingDisabled),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A limit of the workshop's number refused it: a 429, nothing sent.
+    #[error("{}", .0.detail)]
+    Throttled(Throttled),
 }
 
 /// How a custom message went: attempted (its answer tells how), or refused because the number
@@ -82,6 +89,9 @@ pub struct CustomMessageAnswer {
     pub api_response: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When the gateway sends it (`"status": "scheduled"`: asked in the quiet hours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<DateTime<FixedOffset>>,
 }
 
 /// One message to send, and what the log keeps of why.
@@ -95,6 +105,8 @@ pub struct Outgoing<'a> {
     pub record_id: Option<&'a str>,
     /// The claim of the automatic reminder it is.
     pub claim: Option<&'a str>,
+    /// The instant the gateway is to send it; `None`: now.
+    pub schedule: Option<DateTime<Utc>>,
 }
 
 /// A page of the log: `{"data": [...], "next_cursor": ...}`.
@@ -134,6 +146,9 @@ impl Messenger<'_> {
             created_at: self.time.now_precise(),
             claim: outgoing.claim.map(str::to_string),
             resolution: None,
+            scheduled_for: outgoing
+                .schedule
+                .map(|at| at.with_timezone(&self.time.zone()).fixed_offset()),
         };
         if let Err(e) = self.log.append(&entry).await {
             tracing::error!(error = %e, message_id = %entry.id, "message log write failed; not sent");
@@ -141,7 +156,10 @@ impl Messenger<'_> {
             entry.error = Some("Log pesan tidak dapat ditulis; pesan tidak dikirim".into());
             return entry;
         }
-        match self.gateway.send(&entry.no_hp, &entry.message).await {
+        let sent = self
+            .gateway
+            .send(&entry.no_hp, &entry.message, outgoing.schedule);
+        match sent.await {
             Ok(delivery) => {
                 entry.status = delivery.status;
                 entry.api_response = Some(delivery.api_response);
@@ -186,8 +204,22 @@ impl Messenger<'_> {
                 message: request.message.clone(),
                 api_response: None,
                 error: Some(OPTED_OUT.into()),
+                scheduled_for: None,
             }));
         }
+        let ask = Ask {
+            slot: self.pacing.first_slot(),
+            cooldown: None,
+            custom_to: Some(&request.no_hp),
+        };
+        let permit = match self.pacing.admit(&ask).await? {
+            Ok(permit) => permit,
+            Err(refusal) => {
+                let limits = &self.pacing.settings.limits;
+                let now = self.time.instant();
+                return Err(MessageError::Throttled(refusal.throttled(limits, now)));
+            }
+        };
         let entry = self
             .send_and_log(Outgoing {
                 no_hp: &request.no_hp,
@@ -195,14 +227,19 @@ impl Messenger<'_> {
                 source: Source::Custom,
                 record_id: None,
                 claim: None,
+                schedule: permit.schedule(self.time.instant()),
             })
             .await;
+        if entry.status == Status::Failed {
+            self.pacing.give_back(&permit).await;
+        }
         Ok(CustomSend::Attempted(CustomMessageAnswer {
             status: entry.status,
             no_hp: entry.no_hp,
             message: entry.message,
             api_response: entry.api_response,
             error: entry.error,
+            scheduled_for: entry.scheduled_for,
         }))
     }
 

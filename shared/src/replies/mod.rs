@@ -240,6 +240,8 @@ impl Replies<'_> {
                 source: MessageSource::Confirmation,
                 record_id: None,
                 claim: None,
+                // A reply the customer asked for, at once: outside the pacing limits.
+                schedule: None,
             })
             .await;
     }

@@ -57,6 +57,9 @@ const FORBIDDEN_HINT = "Minta pemilik bengkel memberi token dengan akses yang le
 /** A `detail` in plain words. */
 export function describe(detail, status) {
   if (status === 403) return `${typeof detail === "string" && detail ? detail.replace(/\.?$/, ".") : "Akses ditolak."} ${FORBIDDEN_HINT}`;
+  if (status === 429 && typeof detail === "string") {
+    return `${detail.replace(/\.?$/, ".")} Batas ini menjaga nomor WhatsApp bengkel agar tidak diblokir; tidak ada pesan yang terkirim.`;
+  }
   if (typeof detail === "string" && detail) return detail;
   if (Array.isArray(detail) && detail.length) return detail.map((problem) => plain(problem.msg)).join(" ");
   if (status === 0) return "Server tidak dapat dihubungi. Periksa koneksi lalu coba lagi.";

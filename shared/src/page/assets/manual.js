@@ -169,7 +169,11 @@ async function toggle(record, control) {
 async function remind(record, control) {
   await busy(control, async () => {
     const { body } = /** @type {Answer<ReminderAnswer>} */ (await post(`manual-whatsapp/${record.id}/send-reminder`));
-    if (body.success) {
+    if (body.success && body.data && body.data.status === "scheduled") {
+      notify(`Sekarang jam tenang: pengingat ke ${record.customer_name} dijadwalkan dan dikirim gateway pada ${new Date(body.data.scheduled_for).toLocaleString("id-ID")}.`);
+      rows = rows.map((r) => (r.id === record.id ? { ...r, reminder_sent_count: r.reminder_sent_count + 1 } : r));
+      render();
+    } else if (body.success) {
       notify(body.message || `Pengingat terkirim ke ${record.customer_name}.`);
       if (body.data) rows = rows.map((r) => (r.id === record.id ? { ...r, reminder_sent_count: r.reminder_sent_count + 1 } : r));
       render();

@@ -25,7 +25,7 @@ const filter = formById("pesan-filter");
 const log = document.getElementById("pesan-log");
 const more = document.getElementById("pesan-more");
 
-const STATUS = { sent: "Terkirim", failed: "Gagal", unknown: "Belum pasti", outbox: "Outbox (tidak dikirim)" };
+const STATUS = { sent: "Terkirim", failed: "Gagal", unknown: "Belum pasti", outbox: "Outbox (tidak dikirim)", scheduled: "Terjadwal" };
 const SOURCE = { custom: "Pesan", single: "Pengingat satuan", bulk: "Pengingat massal", scheduled: "Terjadwal", confirmation: "Konfirmasi balasan" };
 
 /** @type {MessageEntry[]} */
@@ -61,7 +61,9 @@ async function send(event) {
     } else {
       const text = body.status === "outbox"
         ? `Pesan untuk ${body.no_hp} disimpan di outbox (StarSender belum diatur), tidak dikirim.`
-        : `Pesan terkirim ke ${body.no_hp}.`;
+        : body.status === "scheduled"
+          ? `Sekarang jam tenang: pesan untuk ${body.no_hp} dijadwalkan dan dikirim gateway pada ${dateTime(body.scheduled_for)}.`
+          : `Pesan terkirim ke ${body.no_hp}.`;
       fill(result, el("p", { class: "summary ok" }, text));
       notify(text);
       form.reset();

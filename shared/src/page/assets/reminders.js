@@ -35,6 +35,7 @@ const SCHEDULES = [
 
 function outcome(line) {
   if (line.deferred) return "Ditunda ke jalan berikutnya";
+  if (line.status === "scheduled") return `Terjadwal ${new Date(line.scheduled_for).toLocaleString("id-ID")}`;
   return STATUS[line.status] || line.status;
 }
 
@@ -102,9 +103,13 @@ async function sendDue(event) {
     const sum = (key) => manual.body[key] + register.body[key];
     const deferred = sum("deferred");
     const unknown = sum("reminder_unknown");
+    const scheduled = sum("reminder_scheduled");
+    const paused = manual.body.paused_reason || register.body.paused_reason;
     const text = `${number(sum("reminder_sent"))} terkirim, ${number(sum("reminder_failed"))} gagal, ${number(sum("reminder_skipped"))} dilewati`
+      + (scheduled ? `, ${number(scheduled)} dijadwalkan (dikirim gateway satu per satu dengan jeda acak agar nomor tidak diblokir)` : "")
       + (unknown ? `, ${number(unknown)} belum pasti (lihat Perlu dicek)` : "")
-      + (deferred ? `, ${number(deferred)} ditunda (waktu habis; kirim lagi untuk melanjutkan)` : "") + ".";
+      + (deferred ? `, ${number(deferred)} ditunda ke jalan berikutnya (alasan di tiap baris)` : "") + "."
+      + (paused ? ` Pengiriman dihentikan: ${paused}; lanjutkan dari Dasbor setelah perangkat diperiksa.` : "");
     fill(result, el("p", { class: "summary" }, `Pengingat: ${text}`), details(lines));
     fill(previewResult);
     notify(`Pengingat: ${text}`);

@@ -230,6 +230,7 @@ mod tests {
             created_at: at + chrono::Duration::milliseconds(125),
             claim: None,
             resolution: None,
+            scheduled_for: None,
         }
     }
 

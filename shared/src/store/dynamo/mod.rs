@@ -15,6 +15,7 @@
 //! - Opt-out: `pk` = "optout#" + scope, `log` = "optout", `log_key`; see [`optout`].
 //! - Reply: `pk` = "reply#" + id; in the inbox also `log` = "inbox", `log_key`; see
 //!   [`replies`].
+//! - Pacing counters, cooldown holds and the brake: `pk` = "pace#" + key; see [`pacing`].
 //! - Reminder claim: `pk` = "claim#" + key, `state`, `lease_until`, and the TTL attribute
 //!   `expires_at`; see [`reminders`].
 //!
@@ -44,6 +45,7 @@ mod audit;
 mod item;
 mod messages;
 mod optout;
+mod pacing;
 mod read;
 mod register;
 mod reminders;

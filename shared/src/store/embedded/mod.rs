@@ -23,6 +23,7 @@ use crate::store_error::StoreError;
 mod audit;
 mod index;
 mod optout;
+mod pacing;
 mod register;
 mod replies;
 mod report;
