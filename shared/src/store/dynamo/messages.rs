@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
 use super::item::{self, Item, PK, optional};
 use super::schema::MESSAGES_INDEX;
-use super::{DynamoStore, sdk_error};
+use super::{DynamoStore, put_refused, sdk_error};
 use crate::messages::model::{MessageEntry, Status};
 use crate::messages::store::{MessagePage, MessageQuery, MessageStore};
 use crate::store_error::StoreError;
@@ -39,16 +39,10 @@ impl MessageStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::Other(format!(
-                    "message {} exists already",
-                    entry.id
-                )))
-            }
+            Err(err) if put_refused(&err) => Err(StoreError::Other(format!(
+                "message {} exists already",
+                entry.id
+            ))),
             Err(err) => Err(sdk_error("PutItem", err)),
         }
     }
@@ -74,13 +68,7 @@ impl MessageStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(err) if put_refused(&err) => Ok(false),
             Err(err) => Err(sdk_error("PutItem", err)),
         }
     }

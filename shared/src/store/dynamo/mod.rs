@@ -60,6 +60,7 @@ use std::fmt::Debug;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::audit::pending;
@@ -160,6 +161,13 @@ const UNAVAILABLE_CODES: &[&str] = &[
     "ServiceUnavailableException",
     "InternalServerError",
 ];
+
+/// Whether a conditional `PutItem` was refused by its condition (the expected state was not
+/// there), which the callers answer as an outcome, not an error.
+pub(crate) fn put_refused<R>(err: &SdkError<PutItemError, R>) -> bool {
+    err.as_service_error()
+        .is_some_and(PutItemError::is_conditional_check_failed_exception)
+}
 
 /// Maps an SDK error: unreachable, slow or throttling databases become `Unavailable` (503),
 /// anything else `Other`, with the whole error chain as text for the log.

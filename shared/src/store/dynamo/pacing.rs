@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::item::{self, Item, PK};
 use super::schema::TTL_ATTRIBUTE;
 use super::write::{CONDITION_FAILED, Outcome};
-use super::{DynamoStore, build_error, sdk_error};
+use super::{DynamoStore, build_error, put_refused, sdk_error};
 use crate::pacing::{PacingStore, Paused, Take};
 use crate::store_error::StoreError;
 
@@ -182,13 +182,7 @@ impl PacingStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(err) if put_refused(&err) => Ok(()),
             Err(err) => Err(sdk_error("PutItem", err)),
         }
     }

@@ -139,6 +139,19 @@ struct Tables<'t> {
     indexes: Vec<Table<'t, &'static str, &'static str>>,
 }
 
+/// Runs `work` on one table in one write transaction, committed only when it succeeds: the
+/// domains that keep a table of their own (opt-outs, replies, pacing) share it.
+fn write_table<K: redb::Key + 'static, V: redb::Value + 'static, T>(
+    db: &Database,
+    definition: TableDefinition<'_, K, V>,
+    work: impl FnOnce(&mut Table<'_, K, V>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let txn = db.begin_write().map_err(other)?;
+    let outcome = work(&mut txn.open_table(definition).map_err(other)?)?;
+    txn.commit().map_err(other)?;
+    Ok(outcome)
+}
+
 /// Runs `work` in one write transaction, committed only when it succeeds.
 fn write<T>(
     db: &Database,

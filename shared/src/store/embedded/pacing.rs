@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use redb::{Database, ReadableTable, Table, TableDefinition};
+use redb::{ReadableTable, Table, TableDefinition};
 
-use super::{EmbeddedStore, from_json, other, to_json};
+use super::{EmbeddedStore, from_json, other, to_json, write_table};
 use crate::pacing::{PacingStore, Paused, Take};
 use crate::store_error::StoreError;
 
@@ -16,27 +16,6 @@ const PACING_STATE: TableDefinition<&str, &str> = TableDefinition::new("pacing_s
 const PAUSED: &str = "paused";
 
 type Counters<'t> = Table<'t, &'static str, (u64, i64)>;
-
-/// Runs `work` on the pacing table in one write transaction, committed when it succeeds.
-fn with_counters<T>(
-    db: &Database,
-    work: impl FnOnce(&mut Counters<'_>) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    let txn = db.begin_write().map_err(other)?;
-    let outcome = work(&mut txn.open_table(PACING).map_err(other)?)?;
-    txn.commit().map_err(other)?;
-    Ok(outcome)
-}
-
-fn with_state<T>(
-    db: &Database,
-    work: impl FnOnce(&mut Table<'_, &'static str, &'static str>) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    let txn = db.begin_write().map_err(other)?;
-    let outcome = work(&mut txn.open_table(PACING_STATE).map_err(other)?)?;
-    txn.commit().map_err(other)?;
-    Ok(outcome)
-}
 
 fn standing(table: &Counters<'_>, key: &str) -> Result<Option<(u64, i64)>, StoreError> {
     Ok(table.get(key).map_err(other)?.map(|v| v.value()))
@@ -56,7 +35,7 @@ impl PacingStore for EmbeddedStore {
     async fn take(&self, takes: &[Take], now: DateTime<Utc>) -> Result<Option<usize>, StoreError> {
         let takes = takes.to_vec();
         self.run(move |db| {
-            with_counters(db, |table| {
+            write_table(db, PACING, |table| {
                 let now = now.timestamp();
                 for (at, take) in takes.iter().enumerate() {
                     if refused(table, take, now)? {
@@ -84,7 +63,7 @@ impl PacingStore for EmbeddedStore {
     async fn give_back(&self, takes: &[Take]) -> Result<(), StoreError> {
         let takes = takes.to_vec();
         self.run(move |db| {
-            with_counters(db, |table| {
+            write_table(db, PACING, |table| {
                 for take in &takes {
                     match (take, standing(table, take.key())?) {
                         (Take::Count { key, .. }, Some((n, expires))) if n > 0 => {
@@ -107,7 +86,7 @@ impl PacingStore for EmbeddedStore {
     async fn counters(&self, keys: &[String]) -> Result<Vec<u32>, StoreError> {
         let keys = keys.to_vec();
         self.run(move |db| {
-            with_counters(db, |table| {
+            write_table(db, PACING, |table| {
                 keys.iter()
                     .map(|key| Ok(standing(table, key)?.map_or(0, |(n, _)| n as u32)))
                     .collect()
@@ -119,7 +98,7 @@ impl PacingStore for EmbeddedStore {
     async fn held_until(&self, key: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
         let key = key.to_string();
         self.run(move |db| {
-            with_counters(db, |table| {
+            write_table(db, PACING, |table| {
                 Ok(
                     standing(table, &key)?
                         .and_then(|(_, until)| DateTime::from_timestamp(until, 0)),
@@ -132,7 +111,7 @@ impl PacingStore for EmbeddedStore {
     async fn pause(&self, paused: &Paused) -> Result<(), StoreError> {
         let json = to_json(paused)?;
         self.run(move |db| {
-            with_state(db, |table| {
+            write_table(db, PACING_STATE, |table| {
                 if table.get(PAUSED).map_err(other)?.is_none() {
                     table.insert(PAUSED, json.as_str()).map_err(other)?;
                 }
@@ -144,7 +123,7 @@ impl PacingStore for EmbeddedStore {
 
     async fn paused(&self) -> Result<Option<Paused>, StoreError> {
         self.run(|db| {
-            with_state(db, |table| {
+            write_table(db, PACING_STATE, |table| {
                 let json = table.get(PAUSED).map_err(other)?;
                 json.map(|json| from_json(json.value())).transpose()
             })
@@ -154,7 +133,7 @@ impl PacingStore for EmbeddedStore {
 
     async fn resume(&self) -> Result<(), StoreError> {
         self.run(|db| {
-            with_state(db, |table| {
+            write_table(db, PACING_STATE, |table| {
                 table.remove(PAUSED).map_err(other)?;
                 Ok(())
             })
