@@ -7,7 +7,8 @@
 start_local_server() {
   local bin=$1 dir=$2
   PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  export DATA_DIR="$dir" PORT RUST_LOG=warn
+  # Messages leave at once, at any hour: the tiers check answers, not pacing.
+  export DATA_DIR="$dir" PORT RUST_LOG=warn SEND_GAP_SECONDS=0-0 QUIET_HOURS=
   unset WHATSAPP_PROVIDER STARSENDER_API_KEY STARSENDER_WEBHOOK_SECRET JWT_ISSUER JWT_AUDIENCE CORS_ALLOW_ORIGINS
   mkdir -p "$dir"
   LOG="$dir/server.log"

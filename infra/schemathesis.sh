@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The contract tier: schemathesis (pinned in infra/requirements-test.txt) over the OpenAPI
-# document the local server serves, against that server on a fresh embedded store, with a
-# valid token. Every operation, schemathesis's default checks, a fixed seed, one worker and a
-# bounded number of examples, so the run is deterministic and takes a few minutes.
+# The contract tier's fuzzing (infra/contract.sh runs it twice): schemathesis (pinned in
+# infra/requirements-test.txt) over the OpenAPI document the local server serves, against that
+# server on a fresh embedded store, with a valid token. Every operation, schemathesis's default
+# checks, one seed (SCHEMATHESIS_SEED, 20261202 by default), one worker and a bounded number of
+# examples, so a run is repeatable from its seed.
 # infra/schemathesis.toml says where a check is told which statuses an operation may answer,
 # and why. Fails loudly when schemathesis cannot be installed or started.
 set -euo pipefail

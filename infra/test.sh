@@ -3,8 +3,9 @@
 #   lints, unit + API + conformance (embedded and DynamoDB on moto) + template check,
 #   the Lambda tier (cargo lambda watch/invoke), the browser tier (the staff page in headless
 #   Chromium), cfn-lint, the hostile tier (crafted files posted to the local server built with
-#   panic = abort), and the contract tier (schemathesis over /openapi.json against the local
-#   server).
+#   panic = abort), and the contract tier (the public OpenAPI linters, the staff page
+#   type-checked against the document, schemathesis over /openapi.json against the local
+#   server with a fixed seed and the commit's).
 # A tier that cannot run fails the whole command, loudly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,8 +74,8 @@ bash infra/hostile.sh 2>&1 | tee "$HOSTILE_LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "hostile tier"
 grep -q '^hostile: [0-9]* passed' "$HOSTILE_LOG" || fail "hostile tier: the files were not posted"
 
-step "contract: schemathesis over /openapi.json against the local server (infra/schemathesis.sh)"
-bash infra/schemathesis.sh || fail "contract tier (schemathesis)"
+step "contract: Redocly, Spectral, the staff page's types (tsc) and schemathesis with two seeds over /openapi.json (infra/contract.sh)"
+bash infra/contract.sh || fail "contract tier"
 
 # One closing line over every tier: the cargo test totals plus the Lambda and hostile checks.
 passed=$(cat "$CARGO_LOG" "$LAMBDA_LOG" "$BROWSER_LOG" "$HOSTILE_LOG" | sed -nE 's/^(test result: ok\.|lambda:|hostile:) ([0-9]+) passed.*/\2/p' | awk '{ sum += $1 } END { print sum }')

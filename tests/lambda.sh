@@ -134,6 +134,9 @@ WORKSHOP_PHONE=081234567890
 # The template's provider is starsender; this tier has no StarSender, so the outbox (counted as
 # sent, as only the outbox provider's messages are).
 WHATSAPP_PROVIDER=outbox
+# Messages leave at once, at any hour: the tier checks answers, not pacing.
+SEND_GAP_SECONDS=0-0
+QUIET_HOURS=
 RUST_LOG=info
 EOF
 # The function inherits this environment too; --env-file adds the function's own.
@@ -223,9 +226,9 @@ check() {
 
 # First, while the table is empty: nothing is due, so nothing is sent, and only counts come back.
 check reminder-daily scheduler-daily "reminder-daily answers the summary counts of a run with nothing due" \
-    'set(r) == {"total_records", "reminder_sent", "register_sent", "reminder_failed", "reminder_unknown", "reminder_skipped", "deferred"} and r["reminder_sent"] == 0 and r["reminder_failed"] == 0 and r["deferred"] == 0'
+    'set(r) == {"total_records", "reminder_sent", "register_sent", "reminder_failed", "reminder_unknown", "reminder_skipped", "reminder_scheduled", "deferred", "paused_reason"} and r["reminder_sent"] == 0 and r["reminder_failed"] == 0 and r["deferred"] == 0'
 check scheduler-stop scheduler-stop "scheduler-stop disables the schedule in EventBridge Scheduler" \
-    's == 200 and b == {"enabled": False, "schedule_expression": "cron(0 9 * * ? *)", "timezone": "Asia/Jakarta", "next_run": None}'
+    's == 200 and b == {"enabled": False, "schedule_expression": "cron(0 9 * * ? *)", "timezone": "Asia/Jakarta", "next_run": None, "paused_reason": None}'
 state=$("$PY" -c 'import sys, boto3; print(boto3.client("scheduler", endpoint_url=sys.argv[1], region_name=sys.argv[2]).get_schedule(Name=sys.argv[3])["State"])' \
     "$MOTO_URL" "$AWS_REGION" "$schedule_name" 2>&1 || true)
 if [[ "$state" == DISABLED ]]; then
@@ -332,7 +335,7 @@ check manual-list manual-list-no-token "the executable as manual-list answers 40
 check manual-list manual-get-missing "the executable as manual-list answers 404 to manual-get's route: not its own" \
     's == 404 and b == {"detail": "Not Found"}'
 check reminder-daily scheduler-daily "the executable as reminder-daily answers a run's counts" \
-    'set(r) == {"total_records", "reminder_sent", "register_sent", "reminder_failed", "reminder_unknown", "reminder_skipped", "deferred"} and r["reminder_failed"] == 0'
+    'set(r) == {"total_records", "reminder_sent", "register_sent", "reminder_failed", "reminder_unknown", "reminder_skipped", "reminder_scheduled", "deferred", "paused_reason"} and r["reminder_failed"] == 0'
 
 if ((failed > 0)); then
     for log in "$work"/executable-*.log; do

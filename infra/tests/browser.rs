@@ -98,6 +98,9 @@ fn local_server(data: &Path, gateway: &FakeStarSender) -> (Process, String) {
         // A hung send gives up soon: the "Perlu dicek" journey waits for it.
         .env("GATEWAY_TIMEOUT_MS", "1500")
         .env("WORKSHOP_NAME", "Bengkel Maju")
+        // Messages leave at once, at any hour: the journeys check the page, not pacing.
+        .env("SEND_GAP_SECONDS", "0-0")
+        .env("QUIET_HOURS", "")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .env_remove("CORS_ALLOW_ORIGINS")
@@ -830,8 +833,8 @@ async fn a_read_token_sees_only_what_it_may_do(page: &Page) -> Outcome {
         .client
         .execute_async(
             "const done = arguments[arguments.length - 1];
-             import('/assets/api.js')
-               .then((api) => api.post('manual-whatsapp/send-reminders', {}))
+             import('/assets/http.js')
+               .then((http) => http.post('manual-whatsapp/send-reminders', {}))
                .then(() => done('sent'), (error) => done(error.message));",
             vec![],
         )

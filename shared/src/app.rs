@@ -18,6 +18,7 @@ use crate::messages::gateway::MessageGateway;
 use crate::messages::store::{DeliveryStore, MessageStore};
 use crate::optout::OptOutStore;
 use crate::optout::api::HasOptOuts;
+use crate::pacing::{Jitter, PacingStore, RandomGaps};
 use crate::register::api::HasRegister;
 use crate::register::store::RegisterStore;
 use crate::reminder::api::HasReminders;
@@ -56,6 +57,10 @@ pub struct App {
     pub inbox: Arc<dyn InboxStore>,
     /// The change log.
     pub audit: Arc<dyn AuditStore>,
+    /// Pacing's counters, cooldowns and brake.
+    pub pacing: Arc<dyn PacingStore>,
+    /// Where the random gaps between a run's messages come from.
+    pub jitter: Arc<dyn Jitter>,
     /// The daily reminder schedule; an in-memory local one unless set with `with_schedule`.
     pub schedule: Arc<dyn ScheduleControl>,
     /// The monthly report reset schedule; likewise (`with_report_reset_schedule`).
@@ -92,6 +97,8 @@ impl App {
             opt_outs: store.clone(),
             inbox: store.clone(),
             audit: store.clone(),
+            pacing: store.clone(),
+            jitter: Arc::new(RandomGaps::new()),
             reports: store,
         })
     }
@@ -99,6 +106,23 @@ impl App {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.time = WorkshopClock::new(clock, self.config.timezone);
         self
+    }
+
+    /// The gaps from `jitter` (tests choose them).
+    pub fn with_jitter(mut self, jitter: Arc<dyn Jitter>) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Pacing on this app's store, settings, clock and gaps.
+    pub fn pacing(&self) -> crate::pacing::Pacing<'_> {
+        crate::pacing::Pacing {
+            store: self.pacing.as_ref(),
+            settings: &self.config.pacing,
+            time: &self.time,
+            jitter: self.jitter.as_ref(),
+            schedules: self.gateway.limits().schedules,
+        }
     }
 
     pub fn with_schedule(mut self, schedule: Arc<dyn ScheduleControl>) -> Self {
@@ -202,6 +226,7 @@ impl HasRecords for App {
             store: self.manual.as_ref(),
             time: &self.time,
             opt_outs: self.opt_outs(),
+            pacing: self.pacing(),
         }
     }
 }
@@ -251,6 +276,7 @@ impl HasMessenger for App {
             time: &self.time,
             unset: &self.unset_for_sending,
             sent_by,
+            pacing: self.pacing(),
         }
     }
 }
@@ -337,6 +363,8 @@ impl HasSchedules for App {
         scheduler::JobSchedule {
             control: self.schedule_of(job),
             time: &self.time,
+            // Only the reminders' schedule carries the brake and is held to the quiet hours.
+            pacing: (job == Job::DailyReminders).then(|| self.pacing()),
         }
     }
 }
@@ -441,6 +469,7 @@ pub trait Store:
     + OptOutStore
     + InboxStore
     + AuditStore
+    + PacingStore
     + 'static
 {
 }
@@ -455,6 +484,7 @@ impl<T> Store for T where
         + OptOutStore
         + InboxStore
         + AuditStore
+        + PacingStore
         + 'static
 {
 }

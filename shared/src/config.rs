@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use http::{HeaderValue, Uri};
 
 use crate::gateway::Provider;
+use crate::pacing::{GapRange, Limits, PacingSettings, QuietHours};
 use crate::register::plan::{KindPlan, ServicePlan};
 use crate::reminder::template::{
     DEFAULT_REGISTER_TEMPLATE, DEFAULT_TEMPLATE, DEFAULT_UNDATED_TEMPLATE, Kind, Template, Workshop,
@@ -66,6 +67,8 @@ pub struct Config {
     pub reminder_days_threshold: u32,
     /// Reminders sent at the same time by one run.
     pub reminder_concurrency: usize,
+    /// The limits, gaps and quiet hours every message is paced by.
+    pub pacing: PacingSettings,
     /// Origins of browser front ends served from elsewhere that may call the API, exactly as a
     /// browser sends them in `Origin`; empty: none (same-origin pages need none).
     pub cors_allow_origins: Vec<HeaderValue>,
@@ -119,6 +122,7 @@ impl Default for Config {
             ask_odometer: false,
             reminder_days_threshold: 3,
             reminder_concurrency: 5,
+            pacing: PacingSettings::default(),
             cors_allow_origins: Vec::new(),
         }
     }
@@ -147,7 +151,7 @@ impl Config {
     /// `REMINDER_TEMPLATE`, `REGISTER_REMINDER_TEMPLATE`, `UNDATED_REMINDER_TEMPLATE`,
     /// `WORKSHOP_NAME`, `WORKSHOP_PHONE`,
     /// `REMINDER_DAYS_THRESHOLD`, `REMINDER_CONCURRENCY`, `CORS_ALLOW_ORIGINS`, the service
-    /// plan's (see [`service_plan`]) and `REMINDER_ASK_ODOMETER`.
+    /// plan's (see [`service_plan`]), `REMINDER_ASK_ODOMETER` and pacing's (see [`pacing`]).
     pub fn from_env() -> Result<Self, ConfigError> {
         let defaults = Config::default();
         let timezone = match var("WORKSHOP_TZ") {
@@ -211,6 +215,7 @@ impl Config {
             reminder_concurrency: number("REMINDER_CONCURRENCY")?
                 .filter(|n| *n > 0)
                 .unwrap_or(defaults.reminder_concurrency),
+            pacing: pacing(&defaults.pacing)?,
             cors_allow_origins: allowed_origins(&var("CORS_ALLOW_ORIGINS").unwrap_or_default())?,
         })
     }
@@ -304,6 +309,39 @@ fn provider() -> Result<Option<Provider>, ConfigError> {
             })
         })
         .transpose()
+}
+
+/// `SEND_DAILY_LIMIT`, `SEND_HOURLY_LIMIT`, `CUSTOM_MESSAGES_PER_NUMBER_PER_DAY`,
+/// `REMINDER_COOLDOWN_HOURS`, `SEND_GAP_SECONDS` (`20-60`) and `QUIET_HOURS` (`20:00-08:00`;
+/// set but empty: none).
+fn pacing(defaults: &PacingSettings) -> Result<PacingSettings, ConfigError> {
+    let d = &defaults.limits;
+    let limits = Limits {
+        daily: within("SEND_DAILY_LIMIT", 1, 100_000)?.unwrap_or(d.daily),
+        hourly: within("SEND_HOURLY_LIMIT", 1, 3_600)?.unwrap_or(d.hourly),
+        custom_per_number: within("CUSTOM_MESSAGES_PER_NUMBER_PER_DAY", 1, 1_000)?
+            .unwrap_or(d.custom_per_number),
+        cooldown_hours: within("REMINDER_COOLDOWN_HOURS", 0, 24 * 90)?.unwrap_or(d.cooldown_hours),
+    };
+    let gap = match var("SEND_GAP_SECONDS") {
+        Some(text) => GapRange::parse(&text).ok_or_else(|| {
+            ConfigError::Invalid(format!(
+                "SEND_GAP_SECONDS must be MIN-MAX seconds (at most 3600), such as 20-60, got {text:?}"
+            ))
+        })?,
+        None => defaults.gap,
+    };
+    // Set but empty turns the quiet hours off; unset keeps the default.
+    let quiet = match env::var("QUIET_HOURS") {
+        Ok(text) if text.trim().is_empty() => None,
+        Ok(text) => Some(QuietHours::parse(&text).ok_or_else(|| {
+            ConfigError::Invalid(format!(
+                "QUIET_HOURS must be HH:MM-HH:MM, such as 20:00-08:00, or empty, got {text:?}"
+            ))
+        })?),
+        Err(_) => defaults.quiet,
+    };
+    Ok(PacingSettings { limits, gap, quiet })
 }
 
 /// `SERVICE_INTERVAL_MONTHS` for both kinds, then per kind `SERVICE_INTERVAL_MONTHS_MOTOR`,

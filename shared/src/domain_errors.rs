@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::import::{ExportError, ImportError};
 use crate::manual::RecordError;
 use crate::messages::{MessageError, SendingDisabled};
+use crate::pacing::Throttled;
 use crate::register::RegisterError;
 use crate::reminder::ReminderError;
 use crate::report::ReportError;
@@ -112,6 +113,7 @@ impl From<MessageError> for ApiError {
         match error {
             MessageError::Disabled(e) => e.into(),
             MessageError::Store(e) => e.into(),
+            MessageError::Throttled(t) => t.into(),
         }
     }
 }
@@ -128,14 +130,37 @@ impl From<ReminderError> for ApiError {
             ReminderError::Record(e) => e.into(),
             ReminderError::Store(e) => e.into(),
             ReminderError::Disabled(e) => e.into(),
+            ReminderError::Throttled(t) => t.into(),
+        }
+    }
+}
+
+impl From<Throttled> for ApiError {
+    fn from(throttled: Throttled) -> Self {
+        ApiError::TooMany {
+            detail: throttled.detail,
+            retry_after: throttled.retry_after,
         }
     }
 }
 
 impl From<ScheduleError> for ApiError {
     fn from(error: ScheduleError) -> Self {
-        // The caller can do nothing about either; the log keeps the reason, the answer hides it.
-        ApiError::Internal(error.to_string())
+        match error {
+            ScheduleError::InQuietHours { .. } => {
+                let loc = vec![
+                    serde_json::json!("schedule"),
+                    serde_json::json!("schedule_expression"),
+                ];
+                let field =
+                    crate::validation::FieldError::new(loc, "value_error", error.to_string());
+                ApiError::invalid(field)
+            }
+            ScheduleError::Store(e) => e.into(),
+            // The caller can do nothing about either; the log keeps the reason, the answer
+            // hides it.
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 

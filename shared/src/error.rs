@@ -59,6 +59,9 @@ pub enum ApiError {
     /// 503: this deployment lacks a setting the request needs; the text names it.
     #[error("{0}")]
     Disabled(String),
+    /// 429: a limit of the workshop's number; `Retry-After` says when to try again.
+    #[error("{detail}")]
+    TooMany { detail: String, retry_after: u64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -73,6 +76,7 @@ impl ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid(_) | ApiError::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::Interrupted(_) | ApiError::Disabled(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -99,6 +103,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = match &self {
+            ApiError::TooMany { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
         if status.is_server_error() {
             tracing::error!(status = status.as_u16(), error = %self, "request failed");
         } else {
@@ -109,6 +117,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

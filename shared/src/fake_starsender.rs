@@ -23,6 +23,8 @@ pub enum Behaviour {
     Accept,
     /// HTTP 200, `"success": false`, as StarSender refuses a message.
     Refuse,
+    /// HTTP 200, `"success": false`, as StarSender answers while the device is disconnected.
+    Disconnected,
     /// HTTP 500 with a JSON error.
     ServerError,
     /// Accepts the request (it is received, and counted in [`FakeStarSender::received`]) and
@@ -134,6 +136,10 @@ async fn send(
             json!({"success": true, "data": {"message_id": message_id}, "message": "Success sent message"}),
         ),
         Behaviour::Refuse => (
+            StatusCode::OK,
+            json!({"success": false, "message": "Number is not registered on WhatsApp"}),
+        ),
+        Behaviour::Disconnected => (
             StatusCode::OK,
             json!({"success": false, "message": "Device not connected"}),
         ),

@@ -82,9 +82,11 @@ impl<T: utoipa::ToSchema> utoipa::PartialSchema for Batch<T> {
         // as a failure of that row, so any value is an acceptable row.
         let row = utoipa::openapi::schema::AnyOfBuilder::new()
             .item(utoipa::openapi::Ref::from_schema_name(T::name()))
-            .item(utoipa::openapi::schema::Object::with_type(
-                utoipa::openapi::schema::SchemaType::AnyValue,
-            ))
+            .item(
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+                    .description(Some("Any other value: that row's failure")),
+            )
             .description(Some(
                 "A create body; any other value is reported as that row's failure",
             ));
@@ -99,6 +101,11 @@ impl<T: utoipa::ToSchema> utoipa::PartialSchema for Batch<T> {
 }
 
 impl<T: utoipa::ToSchema> utoipa::ToSchema for Batch<T> {
+    /// `NewRecordBatch`, `NewCustomerBatch`: one component per domain's batch.
+    fn name() -> std::borrow::Cow<'static, str> {
+        format!("{}Batch", T::name()).into()
+    }
+
     fn schemas(
         schemas: &mut Vec<(
             String,
@@ -115,7 +122,7 @@ impl<T: utoipa::ToSchema> utoipa::ToSchema for Batch<T> {
 #[into_params(parameter_in = Query)]
 pub struct Export {
     /// `xlsx` (the default) or `csv`.
-    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)?$")]
+    #[param(value_type = Option<String>, pattern = "^(xlsx|csv)$")]
     pub format: Format,
 }
 

@@ -28,6 +28,7 @@ pub mod middleware;
 pub mod nopol;
 pub mod openapi;
 pub mod optout;
+pub mod pacing;
 pub mod page;
 pub mod phone;
 pub mod query;

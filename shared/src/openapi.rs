@@ -21,9 +21,11 @@ use utoipa::openapi::schema::{
     ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::server::Server;
+use utoipa::openapi::tag::{Tag, TagBuilder};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
-    Required, ResponseBuilder, header::HeaderBuilder,
+    ComponentsBuilder, ContactBuilder, ContentBuilder, Info, InfoBuilder, LicenseBuilder, OpenApi,
+    OpenApiBuilder, PathItem, Paths, Ref, RefOr, Required, ResponseBuilder, header::HeaderBuilder,
 };
 use utoipa::{PartialSchema, ToSchema};
 
@@ -66,9 +68,16 @@ impl Doc {
         self
     }
 
-    fn refer<T: ToSchema>(&mut self) -> RefOr<Schema> {
+    /// A `$ref` to `T` as the component `name`, which the document then declares (with the
+    /// components `T` refers to): one named type per shape for a generated client.
+    fn named<T: ToSchema>(&mut self, name: &str) -> RefOr<Schema> {
         T::schemas(&mut self.schemas);
-        T::schema()
+        self.schemas.push((name.to_string(), T::schema()));
+        Ref::from_schema_name(name).into()
+    }
+
+    fn refer<T: ToSchema>(&mut self) -> RefOr<Schema> {
+        self.named::<T>(&T::name())
     }
 
     fn fails_with(mut self, status: StatusCode) -> Doc {
@@ -81,6 +90,12 @@ impl Doc {
     /// Can answer these statuses with `{"detail": "…"}`.
     pub fn fails(self, statuses: &[StatusCode]) -> Doc {
         statuses.iter().fold(self, |doc, s| doc.fails_with(*s))
+    }
+
+    /// Can answer 429 with `{"detail": "…"}` and `Retry-After`: a limit of the workshop's
+    /// number refused the message.
+    pub fn paced(self) -> Doc {
+        self.fails(&[StatusCode::TOO_MANY_REQUESTS])
     }
 
     /// A JSON body of type `T` (413 past the body limit, 422 when invalid).
@@ -152,8 +167,29 @@ impl Doc {
     }
 
     /// Answers `status` with a JSON body of type `T`.
-    pub fn json<T: ToSchema>(mut self, status: StatusCode, description: &str) -> Doc {
-        let schema = self.refer::<T>();
+    pub fn json<T: ToSchema>(self, status: StatusCode, description: &str) -> Doc {
+        self.json_named::<T>(&T::name(), status, description)
+    }
+
+    /// Answers `status` with a JSON body of type `T`, as the component `name`: for a generic
+    /// type, whose derived name is the same for every parameter.
+    pub fn json_named<T: ToSchema>(
+        mut self,
+        name: &str,
+        status: StatusCode,
+        description: &str,
+    ) -> Doc {
+        let schema = self.named::<T>(name);
+        self.answer(status, description, schema)
+    }
+
+    /// Answers `status` with a JSON array of `T`.
+    pub fn json_list<T: ToSchema>(mut self, status: StatusCode, description: &str) -> Doc {
+        let item = self.refer::<T>();
+        self.answer(status, description, ArrayBuilder::new().items(item).into())
+    }
+
+    fn answer(mut self, status: StatusCode, description: &str, schema: RefOr<Schema>) -> Doc {
         let response = ResponseBuilder::new()
             .description(description)
             .content(
@@ -247,13 +283,19 @@ impl Doc {
             doc.operation = doc
                 .operation
                 .security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
+        } else {
+            // Stated, not forgotten: the route takes no token (a webhook checks its own secret).
+            doc.operation = doc.operation.securities(Some(Vec::new()));
         }
         let Doc {
             mut operation,
-            schemas,
+            mut schemas,
             mut errors,
             unreadable,
         } = doc;
+        if unreadable {
+            schemas.push((FILE_ERROR.into(), file_error()));
+        }
         operation = operation.operation_id(Some(function));
         for name in path_parameters(path) {
             // A plate in a path is read as in a body; every other parameter is an id.
@@ -311,13 +353,23 @@ fn binary() -> ObjectBuilder {
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
 }
 
+/// The 422 of an upload: the rows' problems, or a sentence when the file cannot be read.
+const FILE_ERROR: &str = "FileError";
+
+fn file_error() -> RefOr<Schema> {
+    OneOfBuilder::new()
+        .item(Ref::from_schema_name(ValidationError::name()))
+        .item(Ref::from_schema_name(HttpError::name()))
+        .description(Some(
+            "The rows' problems in pydantic's shape, or a sentence when the file cannot be read",
+        ))
+        .into()
+}
+
 fn error_response(status: StatusCode, unreadable: bool) -> utoipa::openapi::Response {
     let detail = || Ref::from_schema_name(HttpError::name());
     let schema: RefOr<Schema> = match status {
-        StatusCode::UNPROCESSABLE_ENTITY if unreadable => OneOfBuilder::new()
-            .item(Ref::from_schema_name(ValidationError::name()))
-            .item(detail())
-            .into(),
+        StatusCode::UNPROCESSABLE_ENTITY if unreadable => Ref::from_schema_name(FILE_ERROR).into(),
         StatusCode::UNPROCESSABLE_ENTITY => Ref::from_schema_name(ValidationError::name()).into(),
         _ => detail().into(),
     };
@@ -327,6 +379,18 @@ fn error_response(status: StatusCode, unreadable: bool) -> utoipa::openapi::Resp
             "application/json",
             ContentBuilder::new().schema(Some(schema)).build(),
         );
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let wait = HeaderBuilder::new()
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .build(),
+            ))
+            .description(Some("Seconds until the limit lets a message through"))
+            .build();
+        response = response.header("retry-after", wait);
+    }
     if status == StatusCode::UNAUTHORIZED {
         let challenge = HeaderBuilder::new()
             .schema(Some(String::schema()))
@@ -351,26 +415,25 @@ pub struct Entry<'a> {
 /// The document of `routes`, and nothing else.
 pub fn document<'a>(routes: impl IntoIterator<Item = Entry<'a>>) -> OpenApi {
     let mut paths = Paths::new();
-    let mut components = ComponentsBuilder::new()
-        .schema(HttpError::name(), HttpError::schema())
-        .schema(ValidationError::name(), ValidationError::schema())
-        .security_scheme(
-            BEARER,
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .description(Some(
-                        "An HS256 JWT with `sub` and `exp`, signed with the workshop's secret; \
+    let mut components = ComponentsBuilder::new().security_scheme(
+        BEARER,
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some(
+                    "An HS256 JWT with `sub` and `exp`, signed with the workshop's secret; \
                          with roles on, its role claim grants a level (read, staff, admin). \
                          Locally `cargo run -- token [--role read|staff|admin]` prints one",
-                    ))
-                    .build(),
-            ),
-        );
+                ))
+                .build(),
+        ),
+    );
     let mut schemas = Vec::new();
     FieldError::schemas(&mut schemas);
     schemas.push((FieldError::name().into(), FieldError::schema()));
+    schemas.push((HttpError::name().into(), HttpError::schema()));
+    schemas.push((ValidationError::name().into(), ValidationError::schema()));
     for Entry {
         function,
         method,
@@ -383,23 +446,152 @@ pub fn document<'a>(routes: impl IntoIterator<Item = Entry<'a>>) -> OpenApi {
         schemas.extend(used);
         paths.add_path_operation(path, vec![http_method(method)], operation);
     }
+    let mut declared: Vec<(String, RefOr<Schema>)> = Vec::new();
     for (name, schema) in schemas {
+        match declared.iter().find(|(known, _)| *known == name) {
+            // Two shapes under one name would leave a client one of them: rename one.
+            Some((_, known)) => assert!(*known == schema, "two schemas named {name}"),
+            None => declared.push((name, schema)),
+        }
+    }
+    for (name, schema) in referenced(&paths, declared) {
         components = components.schema(name, schema);
     }
     OpenApiBuilder::new()
-        .info(
-            InfoBuilder::new()
-                .title("Bengkel WhatsApp API")
-                .version(env!("CARGO_PKG_VERSION"))
-                .description(Some(
-                    "Manual WhatsApp customers, the customer register, reminders and the \
-                     WhatsApp report of a workshop. Errors have FastAPI's shape.",
-                ))
-                .build(),
-        )
+        .info(info())
+        // Relative: the same document serves the local server and API Gateway's stage.
+        .servers(Some(vec![Server::new("/")]))
+        .tags(Some(tags(&paths)))
         .paths(paths)
         .components(Some(components.build()))
         .build()
+}
+
+/// The schemas `paths` refer to, directly or through one another. A generic type's derive
+/// inlines its parameter yet lists it among its schemas: such a component would be unused.
+fn referenced(
+    paths: &Paths,
+    mut schemas: Vec<(String, RefOr<Schema>)>,
+) -> Vec<(String, RefOr<Schema>)> {
+    let mut text = serde_json::to_string(paths).unwrap_or_default();
+    let mut kept = Vec::new();
+    loop {
+        let (used, rest): (Vec<_>, Vec<_>) = schemas
+            .into_iter()
+            .partition(|(name, _)| text.contains(&format!("\"#/components/schemas/{name}\"")));
+        if used.is_empty() {
+            return kept;
+        }
+        for (_, schema) in &used {
+            text.push_str(&serde_json::to_string(schema).unwrap_or_default());
+        }
+        kept.extend(used);
+        schemas = rest;
+    }
+}
+
+fn info() -> Info {
+    InfoBuilder::new()
+        .title("Bengkel WhatsApp API")
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(Some(READINGS))
+        .contact(Some(
+            ContactBuilder::new()
+                .name(Some("The workshop's developers"))
+                .build(),
+        ))
+        .license(Some(
+            LicenseBuilder::new()
+                .name("MIT")
+                .identifier(Some("MIT"))
+                .build(),
+        ))
+        .build()
+}
+
+/// What the API reads leniently, so that a client knows it as well as the server does.
+const READINGS: &str = "Manual WhatsApp customers, the customer register, reminders and the \
+    WhatsApp report of a workshop. Errors have FastAPI's shape: `{\"detail\": \"…\"}`, and for \
+    invalid input `{\"detail\": [{\"loc\", \"msg\", \"type\"}]}` (422).\n\n\
+    Readings: every path answers with and without a trailing slash. A query boolean reads \
+    `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, `t`/`f` and `y`/`n` in any case. An empty \
+    `cursor` is the first page and an empty text parameter is as if absent; an empty number or \
+    choice (`?limit=`, `?order=`) is refused with 422, and a choice is matched exactly (lower \
+    case).";
+
+/// The tags the operations are grouped by, each with what it covers, in the table's order.
+const TAGS: [(&str, &str); 9] = [
+    (
+        "manual-whatsapp",
+        "Manual WhatsApp customers: records of a name, a plate and a number, their import and export, reminders on demand",
+    ),
+    (
+        "audit",
+        "The change log: who did what, and who the caller is",
+    ),
+    (
+        "messages",
+        "Custom messages and the log of every send attempt",
+    ),
+    (
+        "opt-outs",
+        "Numbers and vehicles that receive no messages (STOP / BERHENTI)",
+    ),
+    (
+        "replies",
+        "Customers' replies: StarSender's webhook and the inbox",
+    ),
+    (
+        "reminders",
+        "Due reminders: previews, sending, and settling a send whose outcome is unknown",
+    ),
+    (
+        "scheduler",
+        "The daily reminder schedule: start, stop, status",
+    ),
+    (
+        "customers",
+        "The customer register: customers, their vehicles and visits",
+    ),
+    (
+        "whatsapp-report",
+        "Reminders sent per customer and vehicle: lists, statistics, resets and exports",
+    ),
+];
+
+/// The declared tags of the operations in `paths`, with their descriptions.
+fn tags(paths: &Paths) -> Vec<Tag> {
+    let used: Vec<&str> = paths
+        .paths
+        .values()
+        .flat_map(operations)
+        .flat_map(|operation| operation.tags.iter().flatten())
+        .map(String::as_str)
+        .collect();
+    TAGS.iter()
+        .filter(|(name, _)| used.contains(name))
+        .map(|(name, about)| {
+            TagBuilder::new()
+                .name(*name)
+                .description(Some(*about))
+                .build()
+        })
+        .collect()
+}
+
+fn operations(item: &PathItem) -> impl Iterator<Item = &Operation> {
+    [
+        &item.get,
+        &item.put,
+        &item.post,
+        &item.delete,
+        &item.options,
+        &item.head,
+        &item.patch,
+        &item.trace,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 fn http_method(method: &Method) -> HttpMethod {

@@ -85,7 +85,7 @@ impl<'a> Params<'a> {
         )
     }
 
-    /// Whether `name` is given empty (`?format=`): for a text, a cursor or a choice, as if absent.
+    /// Whether `name` is given empty (`?cursor=`): for a cursor, as if absent (the first page).
     fn is_empty(&self, name: &str) -> bool {
         self.raw.get(name).is_some_and(|v| v.is_empty())
     }
@@ -117,7 +117,8 @@ impl<'a> Params<'a> {
         self.raw.get(name).filter(|v| !v.trim().is_empty()).cloned()
     }
 
-    /// One of `choices`, named by its serialised form (`"sent"`, `"failed"` …).
+    /// One of `choices`, named exactly by its serialised form (`"sent"`, `"failed"` …). An
+    /// empty value (`?order=`) is no choice: refused, as the document's enum says.
     pub fn choice<T: serde::Serialize + Copy>(&mut self, name: &str, choices: &[T]) -> Option<T> {
         let names: Vec<String> = choices
             .iter()
@@ -125,9 +126,6 @@ impl<'a> Params<'a> {
             .collect();
         let msg = format!("Input should be one of: {}", names.join(", "));
         let parse = |raw: &str| names.iter().position(|n| n == raw).map(|i| choices[i]);
-        if self.is_empty(name) {
-            return None;
-        }
         self.parsed(name, "enum", &msg, parse)
     }
 

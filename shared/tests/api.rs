@@ -621,7 +621,10 @@ async fn stats_summary_on_a_known_data_set(backend: Backend) {
             "active_customers": 5,
             "inactive_customers": 1,
             "reminders_sent_total": 0,
-            "customers_with_upcoming_service": 2
+            "customers_with_upcoming_service": 2,
+            "sent_today": 0,
+            "left_today": 300,
+            "sent_this_hour": 0
         }})
     );
 }

@@ -848,6 +848,7 @@ fn message(millis: i64) -> MessageEntry {
         delivery_status: None,
         delivery: Default::default(),
         delivery_error: None,
+        scheduled_for: None,
     }
 }
 

@@ -49,6 +49,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "manual",
             "messages",
             "optout",
+            "pacing",
             "register",
             "reminder",
             "replies",

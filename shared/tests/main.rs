@@ -15,6 +15,7 @@ mod layers;
 mod messaging;
 mod openapi;
 mod opt_outs;
+mod pacing;
 mod previews;
 mod providers;
 mod register;

@@ -83,7 +83,7 @@ async fn gateway_failures_are_502_in_the_same_shape_and_logged() {
     for (behaviour, reason) in [
         (
             Behaviour::Refuse,
-            "Gateway menolak pesan: Device not connected",
+            "Gateway menolak pesan: Number is not registered on WhatsApp",
         ),
         (
             Behaviour::ServerError,
@@ -214,6 +214,7 @@ async fn a_page_of_the_log_never_outgrows_one_lambda_answer() {
             delivery_status: None,
             delivery: Default::default(),
             delivery_error: None,
+            scheduled_for: None,
         };
         t.app.messages.append(&entry).await.unwrap();
         newest_first.insert(0, entry.id);

@@ -91,7 +91,10 @@ async fn shapes_limits_and_errors_are_in_the_document() {
     let doc = document(&t).await;
     let schemas = &doc["components"]["schemas"];
     let create = &doc["paths"]["/manual-whatsapp"]["post"];
-    let body = &create["requestBody"]["content"]["application/json"]["schema"];
+    let body = resolved(
+        &doc,
+        &create["requestBody"]["content"]["application/json"]["schema"],
+    );
     assert_eq!(body["additionalProperties"], false);
     assert_eq!(body["required"], json!(["customer_name", "nopol", "no_hp"]));
     let name = &body["properties"]["customer_name"];
@@ -121,8 +124,11 @@ async fn shapes_limits_and_errors_are_in_the_document() {
     );
     assert!(schemas["FieldError"]["properties"]["loc"].is_object());
     // 1-1,000 rows, and pages of 1-1,000.
-    let bulk = &doc["paths"]["/manual-whatsapp/bulk-import"]["post"]["requestBody"]["content"]["application/json"]
-        ["schema"];
+    let bulk = resolved(
+        &doc,
+        &doc["paths"]["/manual-whatsapp/bulk-import"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"],
+    );
     assert_eq!(bulk["maxItems"], 1000);
     let limit = doc["paths"]["/manual-whatsapp"]["get"]["parameters"]
         .as_array()
@@ -175,6 +181,17 @@ async fn documented_answers_match_what_the_api_answers() {
     let fields: BTreeSet<_> = properties(&doc, schema).keys().cloned().collect();
     let answered: BTreeSet<_> = record.as_object().unwrap().keys().cloned().collect();
     assert_eq!(fields, answered);
+}
+
+/// `schema`, or the component its `$ref` names.
+fn resolved<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(name) => {
+            let name = name.trim_start_matches("#/components/schemas/");
+            &doc["components"]["schemas"][name]
+        }
+        None => schema,
+    }
 }
 
 /// The properties of `schema`, its `$ref` followed and the parts of an `allOf` (a flattened
@@ -308,4 +325,139 @@ async fn dates_are_taken_only_as_yyyy_mm_dd() {
     body["next_service"] = json!("2026-01-15");
     let reply = t.call(Method::POST, "/manual-whatsapp", Some(body)).await;
     assert_eq!(reply.status, StatusCode::CREATED);
+}
+
+/// What a client generator makes of the document: every JSON body, in or out, names a
+/// component (a list an array of one), so each shape becomes one type; no component is
+/// declared without a use; every operation is tagged with a declared tag and described.
+#[tokio::test]
+async fn every_body_is_a_named_component_and_every_component_is_used() {
+    let t = TestApp::new();
+    let doc = document(&t).await;
+    let named = |schema: &Value| {
+        schema["$ref"].is_string()
+            || (schema["type"] == "array" && schema["items"]["$ref"].is_string())
+    };
+    let tags: BTreeSet<_> = doc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .inspect(|tag| assert!(tag["description"].is_string(), "{tag}"))
+        .map(|tag| tag["name"].as_str().unwrap())
+        .collect();
+    let mut bodies = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let what = format!("{method} {path}");
+            assert!(
+                operation["description"].is_string(),
+                "{what}: a description"
+            );
+            let tag = operation["tags"][0].as_str().unwrap_or_default();
+            assert!(tags.contains(tag), "{what}: tag {tag} is declared");
+            let answers = operation["responses"].as_object().unwrap().values();
+            let request = operation.get("requestBody").into_iter();
+            for body in request.chain(answers) {
+                if let Some(json) = body["content"].get("application/json") {
+                    assert!(named(&json["schema"]), "{what}: {}", json["schema"]);
+                    bodies += 1;
+                }
+            }
+        }
+    }
+    assert!(bodies > 300, "{bodies} bodies");
+    let text = doc.to_string();
+    for name in doc["components"]["schemas"].as_object().unwrap().keys() {
+        let reference = format!("\"#/components/schemas/{name}\"");
+        assert!(
+            text.contains(&reference),
+            "{name} is declared and never used"
+        );
+    }
+    assert_eq!(doc["servers"], json!([{"url": "/"}]));
+    assert_eq!(doc["info"]["license"]["identifier"], "MIT");
+}
+
+/// Every example in the document is valid against the schema it illustrates (the schema's
+/// `$ref`s resolved in the document), so a reader's copy of it is a valid request.
+#[tokio::test]
+async fn every_example_matches_its_schema() {
+    let t = TestApp::new();
+    let doc = document(&t).await;
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    visit_schemas(&doc, "#", &mut |at, schema, example| {
+        let mut root = schema.clone();
+        root["components"] = doc["components"].clone();
+        let validator = jsonschema::validator_for(&root)
+            .unwrap_or_else(|e| panic!("{at}: the schema does not compile: {e}"));
+        for error in validator.iter_errors(example) {
+            problems.push(format!("{at}: {example} : {error}"));
+        }
+        checked += 1;
+    });
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(checked >= 25, "{checked} examples checked");
+}
+
+/// Calls `check(location, schema, example)` for each example of each schema in `node`: a
+/// schema's `example`, and each item of its `examples`.
+fn visit_schemas(node: &Value, at: &str, check: &mut impl FnMut(&str, &Value, &Value)) {
+    match node {
+        Value::Object(fields) => {
+            // A schema (not a parameter or a media type, whose examples are maps or beside it).
+            let schema = !fields.contains_key("in") && !fields.contains_key("schema");
+            if schema {
+                fields
+                    .get("example")
+                    .into_iter()
+                    .for_each(|e| check(at, node, e));
+                if let Some(Value::Array(examples)) = fields.get("examples") {
+                    examples.iter().for_each(|e| check(at, node, e));
+                }
+            }
+            for (key, value) in fields {
+                visit_schemas(value, &format!("{at}/{key}"), check);
+            }
+        }
+        Value::Array(items) => {
+            for (i, value) in items.iter().enumerate() {
+                visit_schemas(value, &format!("{at}/{i}"), check);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What the server accepts, the document says: an empty choice is no member of its enum, so
+/// it is refused where it is named; an empty cursor is documented as the first page.
+#[tokio::test]
+async fn an_empty_choice_is_refused_and_an_empty_cursor_is_the_first_page() {
+    let t = TestApp::new();
+    for (path, name) in [
+        ("/whatsapp-report/detail?order=", "order"),
+        ("/whatsapp-report/?sort=", "sort"),
+        ("/messages?status=", "status"),
+        ("/manual-whatsapp/export?format=", "format"),
+    ] {
+        let reply = t.call(Method::GET, path, None).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(
+            reply.body["detail"][0]["loc"],
+            json!(["query", name]),
+            "{path}"
+        );
+    }
+    let first = t.call(Method::GET, "/manual-whatsapp/?cursor=", None).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let doc = document(&t).await;
+    let cursor = doc["paths"]["/manual-whatsapp"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "cursor")
+        .unwrap()
+        .clone();
+    let about = cursor["description"].as_str().unwrap_or_default();
+    assert!(about.contains("empty"), "{about}");
 }

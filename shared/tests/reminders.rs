@@ -483,7 +483,7 @@ async fn send_reminder_reports_a_gateway_failure_as_502(backend: Backend) {
     assert_eq!(reply.body["data"]["status"], "failed");
     assert_eq!(
         reply.body["data"]["reason"],
-        "Gateway menolak pesan: Device not connected"
+        "Gateway menolak pesan: Number is not registered on WhatsApp"
     );
     assert_eq!(record(&t, &id).await["reminder_sent_count"], 0);
 }

@@ -35,7 +35,7 @@ const JAKARTA: &str = "Asia/Jakarta";
 const DAILY: &str = "cron(0 9 * * ? *)";
 
 fn status(enabled: bool, next_run: Option<&str>) -> Value {
-    json!({"enabled": enabled, "schedule_expression": DAILY, "timezone": JAKARTA, "next_run": next_run})
+    json!({"enabled": enabled, "schedule_expression": DAILY, "timezone": JAKARTA, "next_run": next_run, "paused_reason": null})
 }
 
 async fn call(t: &TestApp, method: Method, action: &str) -> Value {
@@ -431,7 +431,7 @@ async fn eventbridge_next_run_is_read_in_the_schedules_zone_and_shown_in_the_wor
         .await;
     assert_eq!(
         body,
-        json!({"enabled": true, "schedule_expression": "cron(0 2 * * ? *)", "timezone": "UTC", "next_run": "2026-01-11T09:00:00+07:00"})
+        json!({"enabled": true, "schedule_expression": "cron(0 2 * * ? *)", "timezone": "UTC", "next_run": "2026-01-11T09:00:00+07:00", "paused_reason": null})
     );
 
     // Another form than the daily one: described, but no next run computed.
@@ -478,7 +478,7 @@ const MONTHLY_BASE: &str = "/scheduler/monthly-report-reset";
 const MONTHLY: &str = "cron(5 0 1 * ? *)";
 
 fn monthly_status(enabled: bool, next_run: Option<&str>) -> Value {
-    json!({"enabled": enabled, "schedule_expression": MONTHLY, "timezone": JAKARTA, "next_run": next_run})
+    json!({"enabled": enabled, "schedule_expression": MONTHLY, "timezone": JAKARTA, "next_run": next_run, "paused_reason": null})
 }
 
 #[tokio::test]

@@ -263,6 +263,12 @@ async fn start_local(
             .env("DATA_DIR", data)
             .env("JWT_SECRET", SECRET)
             .env("RUST_LOG", "warn")
+            // The figures measure the requests: no gaps, no quiet hours, limits above the
+            // rounds' sends, and no cooldown (each round reminds fresh records anyway).
+            .env("SEND_GAP_SECONDS", "0-0")
+            .env("QUIET_HOURS", "")
+            .env("SEND_DAILY_LIMIT", "100000")
+            .env("SEND_HOURLY_LIMIT", "3600")
             .env_remove("STARSENDER_API_KEY");
     };
     let mut token = Command::new(bin);

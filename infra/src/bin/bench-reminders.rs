@@ -72,6 +72,17 @@ impl Bench {
             starsender_url: self.gateway.url.clone(),
             whatsapp_provider: bengkel::gateway::Provider::StarSender,
             starsender_api_key: Some("bench-api-key".into()),
+            // The figures measure sending itself: no gaps, no quiet hours, limits above the
+            // runs' sizes (pacing has its own figures, `pacing::figures`).
+            pacing: bengkel::pacing::PacingSettings {
+                limits: bengkel::pacing::Limits {
+                    daily: 100_000,
+                    hourly: 3_600,
+                    ..bengkel::pacing::Limits::default()
+                },
+                gap: bengkel::pacing::GapRange { min: 0, max: 0 },
+                quiet: None,
+            },
             ..Config::default()
         };
         let auth = Auth::new(JWT_SECRET, &config)?;

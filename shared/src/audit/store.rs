@@ -20,7 +20,7 @@ pub struct AuditQuery {
     /// Entries per page, at most.
     #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 100)]
     pub limit: usize,
-    /// The previous page's `next_cursor`.
+    /// The previous page's `next_cursor`; empty or absent: the first page.
     #[param(rename = "cursor", value_type = Option<String>)]
     pub after: Option<String>,
 }

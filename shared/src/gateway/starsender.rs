@@ -96,7 +96,12 @@ impl MessageGateway for StarSender {
                 .json(&payload)
         })
         .await?;
-        delivery(answer)
+        let mut delivery = delivery(answer)?;
+        // StarSender sends a scheduled message itself at that instant.
+        if request.schedule.is_some() {
+            delivery.status = Status::Scheduled;
+        }
+        Ok(delivery)
     }
 
     fn polls_status(&self) -> bool {

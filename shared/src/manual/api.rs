@@ -23,6 +23,9 @@ use crate::openapi::Doc;
 use crate::route::{Route, UPLOAD_LIMIT, route};
 use axum::http::Method;
 
+/// The component of an import's answer: `ImportAnswer` is generic, so it is named here.
+const RESULT: &str = "RecordImportResult";
+
 /// What this domain's handlers need of the application that serves them.
 pub trait HasRecords: Send + Sync + 'static {
     fn records(&self) -> Records<'_>;
@@ -169,7 +172,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
         Doc::new("manual-whatsapp", "Import up to 1,000 customers")
             .about("Every row is validated and stored on its own; each failing row is named by its `index`.")
             .body::<Vec<super::ImportRow>>()
-            .json::<ImportAnswer<super::ImportFailure>>(StatusCode::OK, "Per-row outcome")
+            .json_named::<ImportAnswer<super::ImportFailure>>(RESULT, StatusCode::OK, "Per-row outcome")
     }),
     route(
         "manual-import",
@@ -184,7 +187,7 @@ pub fn routes<A: HasRecords>() -> Vec<Route<Arc<A>>> {
             .about("A dry run unless `dry_run=false`. At most 4 MiB and 5,000 data rows.")
             .query::<SheetOptions>()
             .upload()
-            .json::<ImportAnswer<super::ImportFailure>>(StatusCode::OK, "Per-row outcome, with sheet rows and cells")
+            .json_named::<ImportAnswer<super::ImportFailure>>(RESULT, StatusCode::OK, "Per-row outcome, with sheet rows and cells")
     }),
     route(
         "manual-export",

@@ -13,6 +13,7 @@ use crate::import::{Claimed, ImportReport, Importer, Mode, Origin, Problem, Refu
 use crate::manual::store::{ListQuery, ManualStore};
 use crate::nopol::Nopol;
 use crate::optout::OptOuts;
+use crate::pacing::Pacing;
 use crate::query::encode_cursor;
 use crate::store_error::{StoreError, retry_while_stale};
 use crate::validation::FieldError;
@@ -27,13 +28,16 @@ pub struct Records<'a> {
     pub time: &'a WorkshopClock,
     /// Who asked to receive no more messages: shown on every record.
     pub opt_outs: OptOuts<'a>,
+    /// The number's use of its limits, in the summary.
+    pub pacing: Pacing<'a>,
 }
 
 /// A record as the API shows it: its fields and whether its number (or its vehicle) opted out.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[schema(as = ManualRecordAnswer)]
+#[schema(as = ManualRecord)]
 pub struct RecordAnswer {
     #[serde(flatten)]
+    #[schema(inline)]
     pub record: ManualRecord,
     /// Its number, or this vehicle, receives no messages (`/opt-outs`).
     pub opted_out: bool,
@@ -115,6 +119,13 @@ pub struct Summary {
     pub inactive_customers: u64,
     pub reminders_sent_total: u64,
     pub customers_with_upcoming_service: u64,
+    /// Messages the workshop's number took today under `SEND_DAILY_LIMIT` (every path, the
+    /// scheduled ones by their slot's day).
+    pub sent_today: u32,
+    /// What is left of `SEND_DAILY_LIMIT` today.
+    pub left_today: u32,
+    /// Messages in this clock hour, under `SEND_HOURLY_LIMIT`.
+    pub sent_this_hour: u32,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -284,7 +295,11 @@ impl Records<'_> {
         let last_day = today + Days::new(UPCOMING_DAYS - 1);
         let counts = self.store.counts().await?;
         let upcoming = self.store.count_upcoming(today, last_day).await?;
+        let usage = self.pacing.usage().await?;
         Ok(Summary {
+            sent_today: usage.sent_today,
+            left_today: usage.left_today,
+            sent_this_hour: usage.sent_this_hour,
             total_customers: counts.total,
             active_customers: counts.active,
             inactive_customers: counts.inactive(),

@@ -18,7 +18,8 @@ pub struct ListQuery {
     /// with `next_cursor`.
     #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 1000)]
     pub limit: usize,
-    /// The previous page's `next_cursor` (the `list_key` of its last record, once read).
+    /// The previous page's `next_cursor` (the `list_key` of its last record, once read); empty or
+    /// absent: the first page.
     #[param(rename = "cursor", value_type = Option<String>)]
     pub after: Option<String>,
 }

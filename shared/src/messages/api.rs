@@ -39,7 +39,7 @@ pub async fn send_custom_message<A: HasMessenger>(
     };
     let status = match answer.status {
         super::Status::Failed | super::Status::Unknown => StatusCode::BAD_GATEWAY,
-        super::Status::Sent | super::Status::Outbox => StatusCode::OK,
+        super::Status::Sent | super::Status::Outbox | super::Status::Scheduled => StatusCode::OK,
     };
     Ok((status, Json(answer)))
 }
@@ -67,8 +67,10 @@ pub fn routes<A: HasMessenger>() -> Vec<Route<Arc<A>>> {
                 .body::<super::CustomMessage>()
                 .json::<super::CustomMessageAnswer>(
                     StatusCode::OK,
-                    "Sent, or kept in the local outbox",
+                    "Sent, kept in the local outbox, or scheduled for the end of the quiet hours \
+                     (`status` scheduled, `scheduled_for`)",
                 )
+                .paced()
                 .json::<super::CustomMessageAnswer>(
                     StatusCode::BAD_GATEWAY,
                     "The gateway failed; the same shape",

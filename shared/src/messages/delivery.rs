@@ -77,15 +77,27 @@ impl Deliveries<'_> {
     }
 
     /// Asks the provider (when it is polled) about every message of the last 24 hours that
-    /// it accepted with an id and has no final status yet, and applies the answers.
+    /// it accepted with an id (to send now, or at its slot) and has no final status yet, and
+    /// applies the answers.
     pub async fn poll(&self) -> Result<PollSummary, StoreError> {
         let mut summary = PollSummary::default();
-        if !self.gateway.polls_status() {
-            return Ok(summary);
+        if self.gateway.polls_status() {
+            for status in [Status::Sent, Status::Scheduled] {
+                self.poll_accepted(status, &mut summary).await?;
+            }
         }
+        Ok(summary)
+    }
+
+    /// The poll over the log's entries of `status`, newest first, back to the poll window.
+    async fn poll_accepted(
+        &self,
+        status: Status,
+        summary: &mut PollSummary,
+    ) -> Result<(), StoreError> {
         let since = self.time.now() - POLL_WINDOW;
         let mut query = MessageQuery {
-            status: Some(Status::Sent),
+            status: Some(status),
             source: None,
             limit: POLL_PAGE,
             after: None,
@@ -94,13 +106,13 @@ impl Deliveries<'_> {
             let page = self.log.list(&query).await?;
             for entry in page.items.iter().take_while(|e| e.created_at >= since) {
                 if let Some(id) = pending(entry) {
-                    self.ask(id, &mut summary).await;
+                    self.ask(id, summary).await;
                 }
             }
             let older = page.items.last().is_none_or(|e| e.created_at < since);
             match page.next_after {
                 Some(after) if !older => query.after = Some(after),
-                _ => return Ok(summary),
+                _ => return Ok(()),
             }
         }
     }

@@ -11,6 +11,7 @@ pub use input::{CustomMessage, DEFAULT_PAGE, MAX_MESSAGE_CHARS, MAX_PAGE};
 pub use model::*;
 pub use store::{DeliveryStore, MessagePage, MessageQuery, MessageStore};
 
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 use crate::answer::fit_page;
 use crate::clock::WorkshopClock;
 use crate::optout::{OPTED_OUT, OptOuts};
+use crate::pacing::{Ask, Pacing, Throttled};
 use crate::query::encode_cursor;
 use crate::store_error::StoreError;
 use gateway::{Failure, MessageGateway, ReminderValues, SendRequest};
@@ -37,6 +39,8 @@ pub struct Messenger<'a> {
     pub unset: &'a [&'static str],
     /// Who sends: the actor's `sub` ([`crate::actor::SCHEDULE`] for the daily run).
     pub sent_by: &'a str,
+    /// The limits every message but a confirmation is paced by.
+    pub pacing: Pacing<'a>,
 }
 
 /// A deployment that sends nothing: nothing was claimed, sent or counted.
@@ -62,6 +66,9 @@ pub enum MessageError {
     Disabled(#[from] SendingDisabled),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A limit of the workshop's number refused it: a 429, nothing sent.
+    #[error("{}", .0.detail)]
+    Throttled(Throttled),
 }
 
 /// How a custom message went: attempted (its answer tells how), or refused because the number
@@ -76,7 +83,7 @@ pub enum CustomSend {
 }
 
 /// Why a free text was not sent outside the provider's window.
-pub const NEEDS_TEMPLATE: &str = "Pelanggan belum mengirim pesan dalam 24 jam terakhir; WhatsApp     Cloud API hanya mengirim teks bebas dalam 24 jam sejak pesan terakhir pelanggan. Gunakan     pengingat (template yang disetujui) atau tunggu pelanggan membalas";
+pub const NEEDS_TEMPLATE: &str = "Pelanggan belum mengirim pesan dalam 24 jam terakhir; WhatsApp Cloud API hanya mengirim teks bebas dalam 24 jam sejak pesan terakhir pelanggan. Gunakan pengingat (template yang disetujui) atau tunggu pelanggan membalas";
 
 /// The answer of `send-custom-message` (`SendCustomMessageResponse`), also with 502 when the
 /// gateway failed.
@@ -91,6 +98,9 @@ pub struct CustomMessageAnswer {
     pub api_response: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When the gateway sends it (`"status": "scheduled"`: asked in the quiet hours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<DateTime<FixedOffset>>,
 }
 
 /// One message to send, and what the log keeps of why.
@@ -106,6 +116,8 @@ pub struct Outgoing<'a> {
     pub claim: Option<&'a str>,
     /// A reminder's values, for providers that send it as a template.
     pub reminder: Option<&'a ReminderValues>,
+    /// The instant the gateway is to send it; `None`: now.
+    pub schedule: Option<DateTime<Utc>>,
 }
 
 /// A page of the log: `{"data": [...], "next_cursor": ...}`.
@@ -149,6 +161,9 @@ impl Messenger<'_> {
             delivery_status: None,
             delivery: DeliveryTimes::default(),
             delivery_error: None,
+            scheduled_for: outgoing
+                .schedule
+                .map(|at| at.with_timezone(&self.time.zone()).fixed_offset()),
         };
         if let Err(e) = self.log.append(&entry).await {
             tracing::error!(error = %e, message_id = %entry.id, "message log write failed; not sent");
@@ -160,7 +175,7 @@ impl Messenger<'_> {
             to: &entry.no_hp,
             text: &entry.message,
             reminder: outgoing.reminder,
-            schedule: None,
+            schedule: outgoing.schedule,
         };
         match self.gateway.send(&request).await {
             Ok(delivery) => {
@@ -208,6 +223,7 @@ impl Messenger<'_> {
                 message: request.message.clone(),
                 api_response: None,
                 error: Some(OPTED_OUT.into()),
+                scheduled_for: None,
             }));
         }
         if !self.window_open(&request.no_hp).await? {
@@ -217,8 +233,22 @@ impl Messenger<'_> {
                 message: request.message.clone(),
                 api_response: None,
                 error: Some(NEEDS_TEMPLATE.into()),
+                scheduled_for: None,
             }));
         }
+        let ask = Ask {
+            slot: self.pacing.first_slot(),
+            cooldown: None,
+            custom_to: Some(&request.no_hp),
+        };
+        let permit = match self.pacing.admit(&ask).await? {
+            Ok(permit) => permit,
+            Err(refusal) => {
+                let limits = &self.pacing.settings.limits;
+                let now = self.time.instant();
+                return Err(MessageError::Throttled(refusal.throttled(limits, now)));
+            }
+        };
         let entry = self
             .send_and_log(Outgoing {
                 no_hp: &request.no_hp,
@@ -227,14 +257,19 @@ impl Messenger<'_> {
                 record_id: None,
                 claim: None,
                 reminder: None,
+                schedule: permit.schedule(self.time.instant()),
             })
             .await;
+        if entry.status == Status::Failed {
+            self.pacing.give_back(&permit).await;
+        }
         Ok(CustomSend::Attempted(CustomMessageAnswer {
             status: entry.status,
             no_hp: entry.no_hp,
             message: entry.message,
             api_response: entry.api_response,
             error: entry.error,
+            scheduled_for: entry.scheduled_for,
         }))
     }
 

@@ -36,6 +36,8 @@ pub enum Status {
     Unknown,
     /// The provider is the local outbox: kept, never sent.
     Outbox,
+    /// Handed to the gateway with its slot (`scheduled_for`): the gateway sends it then.
+    Scheduled,
 }
 
 /// What the provider said of a message after accepting it: `sent` (on its way), `delivered`
@@ -125,12 +127,18 @@ impl Source {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
+    pub const ALL: [Status; 5] = [
         Status::Sent,
         Status::Failed,
         Status::Unknown,
         Status::Outbox,
+        Status::Scheduled,
     ];
+
+    /// Whether the gateway (or the outbox) took the message: it is not sent again.
+    pub fn accepted(self) -> bool {
+        matches!(self, Status::Sent | Status::Outbox | Status::Scheduled)
+    }
 }
 
 /// One entry of the log, as `GET /messages` shows it.
@@ -174,6 +182,9 @@ pub struct MessageEntry {
     /// Why the provider could not deliver it, when it said `failed`.
     #[serde(default)]
     pub delivery_error: Option<String>,
+    /// When the gateway sends it (`scheduled`): its slot under the pacing rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<DateTime<FixedOffset>>,
 }
 
 impl MessageEntry {

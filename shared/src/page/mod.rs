@@ -46,7 +46,7 @@ pub const INDEX: Asset = asset!("index.html", HTML);
 pub const ASSETS: [Asset; 15] = [
     asset!("style.css", CSS),
     asset!("app.js", JS),
-    asset!("api.js", JS),
+    asset!("http.js", JS),
     asset!("ui.js", JS),
     asset!("phone.js", JS),
     asset!("chart.js", JS),

@@ -23,6 +23,9 @@ use crate::openapi::Doc;
 use crate::route::{Route, UPLOAD_LIMIT, route};
 use axum::http::Method;
 
+/// The component of an import's answer: `ImportAnswer` is generic, so it is named here.
+const RESULT: &str = "CustomerImportResult";
+
 /// What this domain's handlers need of the application that serves them.
 pub trait HasRegister: Send + Sync + 'static {
     fn register_service(&self) -> Register<'_>;
@@ -214,7 +217,11 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
         .doc(|| {
             Doc::new("customers", "Register up to 1,000 customers")
                 .body::<Vec<super::ImportRow>>()
-                .json::<ImportAnswer<super::ImportFailure>>(StatusCode::OK, "Per-customer outcome")
+                .json_named::<ImportAnswer<super::ImportFailure>>(
+                    RESULT,
+                    StatusCode::OK,
+                    "Per-customer outcome",
+                )
         }),
         route(
             "register-import",
@@ -232,7 +239,11 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
             .about("A dry run unless `dry_run=false`; rows with the same phone are one customer.")
             .query::<SheetOptions>()
             .upload()
-            .json::<ImportAnswer<super::ImportFailure>>(StatusCode::OK, "Per-customer outcome")
+            .json_named::<ImportAnswer<super::ImportFailure>>(
+                RESULT,
+                StatusCode::OK,
+                "Per-customer outcome",
+            )
         }),
         route(
             "register-export",
@@ -322,7 +333,7 @@ pub fn routes<A: HasRegister>() -> Vec<Route<Arc<A>>> {
         )
         .doc(|| {
             Doc::new("customers", "A customer's vehicles, by nopol")
-                .json::<Vec<super::VehicleView>>(StatusCode::OK, "The vehicles")
+                .json_list::<super::VehicleView>(StatusCode::OK, "The vehicles")
         }),
         route(
             "register-vehicle-get",

@@ -451,7 +451,7 @@ pub struct VisitPage {
     /// Visits per page, at most.
     #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 1000)]
     pub limit: usize,
-    /// The previous page's `next_cursor`.
+    /// The previous page's `next_cursor`; empty or absent: the first page.
     #[param(rename = "cursor", value_type = Option<String>)]
     pub after: Option<String>,
 }
@@ -501,7 +501,8 @@ pub struct CustomerPage {
     /// on with `next_cursor`.
     #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 1000)]
     pub limit: usize,
-    /// The previous page's `next_cursor` (the position it ended at, once read).
+    /// The previous page's `next_cursor` (the position it ended at, once read); empty or absent:
+    /// the first page.
     #[param(rename = "cursor", value_type = Option<String>)]
     pub after: Option<String>,
 }

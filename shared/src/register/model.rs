@@ -152,10 +152,13 @@ impl Vehicle {
 
 /// A vehicle as the API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Vehicle)]
 pub struct VehicleView {
     #[serde(flatten)]
+    #[schema(inline)]
     pub vehicle: Vehicle,
     #[serde(flatten)]
+    #[schema(inline)]
     pub estimate: Estimate,
 }
 

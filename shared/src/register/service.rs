@@ -73,8 +73,10 @@ fn written<T>(
 
 /// A customer as the API shows one: its fields and its vehicles.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Customer)]
 pub struct CustomerView {
     #[serde(flatten)]
+    #[schema(inline)]
     pub customer: Customer,
     /// The customer's number receives no messages (`/opt-outs`).
     pub opted_out: bool,
@@ -85,6 +87,7 @@ pub struct CustomerView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CustomerRow {
     #[serde(flatten)]
+    #[schema(inline)]
     pub customer: Customer,
     /// The customer's number receives no messages (`/opt-outs`).
     pub opted_out: bool,

@@ -146,7 +146,11 @@ pub struct ReminderAnswer {
     pub message: String,
 }
 
-/// 200 when sent; 502 with the same shape when the gateway failed.
+/// The message of a reminder asked for in the quiet hours.
+const SCHEDULED: &str = "Reminder dijadwalkan: di luar jam kirim, dikirim pada scheduled_for";
+
+/// 200 when sent (or scheduled); 502 with the same shape when the gateway failed; 429 when a
+/// limit or the record's cooldown refuses it.
 pub async fn send_reminder<A: HasReminders>(
     State(app): State<Arc<A>>,
     actor: Actor,
@@ -157,7 +161,8 @@ pub async fn send_reminder<A: HasReminders>(
         Outcome::Failed => (StatusCode::BAD_GATEWAY, false, "Reminder gagal dikirim"),
         Outcome::Unknown => (StatusCode::BAD_GATEWAY, false, super::UNKNOWN_PENDING),
         Outcome::Skipped => (StatusCode::CONFLICT, false, crate::optout::OPTED_OUT),
-        _ => (StatusCode::OK, true, "Reminder berhasil dikirim"),
+        Outcome::Scheduled => (StatusCode::OK, true, SCHEDULED),
+        Outcome::Sent => (StatusCode::OK, true, "Reminder berhasil dikirim"),
     };
     Ok((
         status,
@@ -193,7 +198,7 @@ const MAX_PREVIEW_PAGE: usize = 1000;
 pub struct PreviewPage {
     #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 100)]
     pub limit: usize,
-    /// The previous page's `next_cursor`.
+    /// The previous page's `next_cursor`; empty or absent: the first page.
     #[param(rename = "cursor", value_type = Option<String>)]
     pub start: usize,
 }
@@ -208,7 +213,7 @@ pub struct PreviewQuery {
     pub only_active: bool,
     #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 100)]
     pub limit: usize,
-    /// The previous page's `next_cursor`.
+    /// The previous page's `next_cursor`; empty or absent: the first page.
     #[param(rename = "cursor", value_type = Option<String>)]
     pub start: usize,
 }
@@ -356,7 +361,12 @@ pub fn routes<A: HasReminders>() -> Vec<Route<Arc<A>>> {
                 "reminders",
                 "Send one record's reminder now, whatever the date",
             )
-            .json::<super::api::ReminderAnswer>(StatusCode::OK, "Sent")
+            .json::<super::api::ReminderAnswer>(
+                StatusCode::OK,
+                "Sent, or scheduled for the end of the quiet hours (`data.status` scheduled, \
+                 `data.scheduled_for`)",
+            )
+            .paced()
             .json::<super::api::ReminderAnswer>(
                 StatusCode::BAD_GATEWAY,
                 "The gateway failed; `success` false",

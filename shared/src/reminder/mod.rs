@@ -7,9 +7,10 @@ pub mod resolve;
 pub mod store;
 pub mod template;
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Days, FixedOffset, Months, NaiveDate};
+use chrono::{DateTime, Days, FixedOffset, Months, NaiveDate, Utc};
 use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
@@ -19,6 +20,7 @@ use crate::manual::{ManualRecord, RecordError, Records};
 use crate::messages::gateway::ReminderValues;
 use crate::messages::{MessageEntry, Messenger, Outgoing, SendingDisabled, Source, Status};
 use crate::optout::OPTED_OUT;
+use crate::pacing::{self, Ask, Brake, Lane, Permit, Refusal, Throttled};
 use crate::register::plan::Estimate;
 use crate::register::store::RegisterStore;
 use crate::register::{DueVehicle, ServicePlan, VehicleKind};
@@ -36,6 +38,9 @@ const CLAIM_LEASE: Duration = Duration::from_secs(15 * 60);
 /// Time kept in hand at the end of a run's budget, beyond one send's worst case: the settle
 /// writes (the log entry, the count or the claim).
 const BUDGET_MARGIN: Duration = Duration::from_secs(2);
+/// Times a reminder's slot moves to the next hour when its hour is full, before it is left
+/// for the next run.
+const HOUR_SKIPS: usize = 3;
 /// Why a record with a send of unknown outcome is skipped, by every run, until resolved.
 pub const UNKNOWN_PENDING: &str = "Status pengiriman belum pasti; periksa di log pesan";
 
@@ -88,6 +93,9 @@ pub enum ReminderError {
     /// This deployment sends nothing: nothing was claimed, sent or counted.
     #[error(transparent)]
     Disabled(#[from] SendingDisabled),
+    /// A limit of the workshop's number or the record's cooldown refused it: a 429.
+    #[error("{}", .0.detail)]
+    Throttled(Throttled),
 }
 
 /// Which reminders a run serves.
@@ -217,6 +225,14 @@ impl Target {
         }
     }
 
+    /// Whom its cooldown is kept for: the record, or the vehicle.
+    fn subject(&self) -> String {
+        match self.owner {
+            Owner::Manual => format!("manual#{}", self.id),
+            Owner::Vehicle { .. } => format!("{VEHICLE_CLAIM}{}", self.id),
+        }
+    }
+
     /// The claim of its automatic reminder for `next_service`.
     fn claim_key(&self, next_service: NaiveDate) -> String {
         match self.owner {
@@ -313,6 +329,8 @@ pub enum Outcome {
     /// The request may have reached the gateway: see `GET /messages?status=unknown`.
     Unknown,
     Skipped,
+    /// Handed to the gateway with its slot (`scheduled_for`): it sends it then.
+    Scheduled,
 }
 
 /// One record's line in a run's answer, as the source shows them.
@@ -337,9 +355,13 @@ pub struct Detail {
     pub api_response: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// Left for the next run because this one's time ran out.
+    /// Left for the next run: this one's time ran out, a limit was reached, or the brake
+    /// stopped it (`reason` says which).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deferred: bool,
+    /// When the gateway sends it (`scheduled`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<DateTime<FixedOffset>>,
 }
 
 impl Detail {
@@ -361,6 +383,15 @@ impl Detail {
             api_response: None,
             reason: None,
             deferred: false,
+            scheduled_for: None,
+        }
+    }
+
+    /// The line of one left for the next run, and why.
+    fn deferred(target: &Target, reason: String) -> Self {
+        Detail {
+            deferred: true,
+            ..Detail::skipped(target, reason)
         }
     }
 
@@ -377,6 +408,7 @@ impl Detail {
             Status::Failed => Outcome::Failed,
             Status::Unknown => Outcome::Unknown,
             Status::Sent | Status::Outbox => Outcome::Sent,
+            Status::Scheduled => Outcome::Scheduled,
         };
         Detail {
             api_response: entry
@@ -385,6 +417,7 @@ impl Detail {
                 .map(|r| r.get("message").cloned().unwrap_or(r.clone())),
             reason: entry.error,
             message: Some(entry.message),
+            scheduled_for: entry.scheduled_for,
             ..Detail::of(target, status)
         }
     }
@@ -400,8 +433,14 @@ pub struct RunReport {
     /// Sends whose outcome is unknown: never repeated until resolved.
     pub reminder_unknown: usize,
     pub reminder_skipped: usize,
-    /// Due records left for the next run because the time budget ran out.
+    /// Handed to the gateway with their slots: it sends them at the paced times.
+    pub reminder_scheduled: usize,
+    /// Due records left for the next run: the time budget ran out, a limit was reached, or
+    /// the brake stopped the run.
     pub deferred: usize,
+    /// Why the run stopped sending (the brake), until `POST
+    /// /scheduler/maintenance-reminder/start` clears it; `null` when it did not.
+    pub paused_reason: Option<String>,
     pub details: Vec<Detail>,
 }
 
@@ -459,11 +498,19 @@ impl Reminders<'_> {
         let today = self.time.today();
         let (from, to) = run.window(today);
         let (candidates, total_records) = self.candidates(run, from, to).await?;
+        let pacing = self.messenger.pacing;
+        let pace = Mutex::new(Pace {
+            lane: pacing.lane(),
+            brake: Brake::default(),
+            stopped: pacing.paused().await?.map(|paused| paused.reason),
+        });
+        let pace = &pace;
         let details: Vec<Detail> = futures::stream::iter(candidates)
-            .map(|target| async move { self.remind(run, &target, today).await })
+            .map(|target| async move { self.remind(run, &target, today, pace).await })
             .buffered(self.settings.concurrency)
             .collect()
             .await;
+        let paused_reason = lock(pace).stopped.clone();
         let count = |status| details.iter().filter(|d| d.status == status).count();
         Ok(RunReport {
             total_records,
@@ -471,7 +518,9 @@ impl Reminders<'_> {
             reminder_failed: count(Outcome::Failed),
             reminder_unknown: count(Outcome::Unknown),
             reminder_skipped: count(Outcome::Skipped),
+            reminder_scheduled: count(Outcome::Scheduled),
             deferred: details.iter().filter(|d| d.deferred).count(),
+            paused_reason,
             details,
         })
     }
@@ -488,7 +537,28 @@ impl Reminders<'_> {
         let days_left = record
             .next_service
             .map(|next| (next - self.time.today()).num_days());
-        Ok(self.send(&target, days_left, Source::Single, None).await)
+        let pacing = self.messenger.pacing;
+        let subject = target.subject();
+        let ask = Ask {
+            slot: pacing.first_slot(),
+            cooldown: Some(&subject),
+            custom_to: None,
+        };
+        let permit = match pacing.admit(&ask).await? {
+            Ok(permit) => permit,
+            Err(refusal) => {
+                let throttled = refusal.throttled(&pacing.settings.limits, self.time.instant());
+                return Err(ReminderError::Throttled(throttled));
+            }
+        };
+        let schedule = permit.schedule(self.time.instant());
+        let detail = self
+            .send(&target, days_left, Source::Single, None, schedule)
+            .await;
+        if detail.status == Outcome::Failed {
+            pacing.give_back(&permit).await;
+        }
+        Ok(detail)
     }
 
     /// Whom the run considers, soonest service first, and how many records and vehicles it
@@ -553,18 +623,24 @@ impl Reminders<'_> {
             .collect())
     }
 
-    /// Decides, claims and sends one reminder.
-    async fn remind(&self, run: &Run, target: &Target, today: NaiveDate) -> Detail {
+    /// Decides, claims, paces and sends one reminder.
+    async fn remind(
+        &self,
+        run: &Run,
+        target: &Target,
+        today: NaiveDate,
+        pace: &Mutex<Pace>,
+    ) -> Detail {
         let (next_service, days_left) = match due(run, target, today) {
             Ok(due) => due,
             Err(reason) => return Detail::skipped(target, reason),
         };
         if Instant::now() + self.settings.worst_send + BUDGET_MARGIN > run.deadline {
             let reason = "Waktu run habis; dikirim pada run berikutnya".to_string();
-            return Detail {
-                deferred: true,
-                ..Detail::skipped(target, reason)
-            };
+            return Detail::deferred(target, reason);
+        }
+        if let Some(stopped) = lock(pace).stopped.clone() {
+            return Detail::deferred(target, stopped);
         }
         let key = target.claim_key(next_service);
         let now = self.time.instant();
@@ -595,19 +671,91 @@ impl Reminders<'_> {
                 };
             }
         }
+        let permit = match self.place(target, pace).await {
+            Ok(permit) => permit,
+            Err(refused) => {
+                if let Err(e) = self.claims.release(&key).await {
+                    tracing::error!(target = %target.id, error = %e, "claim not released");
+                }
+                return refused;
+            }
+        };
+        let schedule = permit.schedule(self.time.instant());
         let detail = self
-            .send(target, Some(days_left), run.source, Some(&key))
+            .send(target, Some(days_left), run.source, Some(&key), schedule)
             .await;
         let settled = match detail.status {
-            Outcome::Failed => self.claims.release(&key).await,
+            Outcome::Failed => {
+                self.messenger.pacing.give_back(&permit).await;
+                self.claims.release(&key).await
+            }
             Outcome::Unknown => self.claims.mark_unknown(&key, self.time.instant()).await,
-            Outcome::Sent | Outcome::Skipped => Ok(()),
+            Outcome::Sent | Outcome::Scheduled | Outcome::Skipped => Ok(()),
         };
         if let Err(e) = settled {
             // Left held, the claim turns unknown when its lease ends: never sent twice.
             tracing::error!(target = %target.id, error = %e, "claim not settled after the send");
         }
+        self.brake(&detail, pace).await;
         detail
+    }
+
+    /// The reminder's slot in the run's lane and its place under the limits: the next slot,
+    /// or the next hour's when this one is full; or the line of why it waits for the next run.
+    async fn place(&self, target: &Target, pace: &Mutex<Pace>) -> Result<Permit, Detail> {
+        let pacing = self.messenger.pacing;
+        let subject = target.subject();
+        for _ in 0..HOUR_SKIPS {
+            let slot = {
+                let mut pace = lock(pace);
+                if let Some(stopped) = &pace.stopped {
+                    return Err(Detail::deferred(target, stopped.clone()));
+                }
+                pacing.next_slot(&mut pace.lane)
+            };
+            let ask = Ask {
+                slot,
+                cooldown: Some(&subject),
+                custom_to: None,
+            };
+            match pacing.admit(&ask).await {
+                Ok(Ok(permit)) => return Ok(permit),
+                Ok(Err(Refusal::Hourly { .. })) => pacing.skip_hour(&mut lock(pace).lane),
+                Ok(Err(refusal)) => {
+                    let reason = refusal.reason(&pacing.settings.limits);
+                    return Err(Detail::deferred(target, reason));
+                }
+                Err(e) => {
+                    tracing::error!(target = %target.id, error = %e, "pacing failed");
+                    return Err(Detail {
+                        reason: Some(e.reason()),
+                        ..Detail::of(target, Outcome::Failed)
+                    });
+                }
+            }
+        }
+        Err(Detail::deferred(target, pacing::HOURLY_FULL.into()))
+    }
+
+    /// Notes a send on the run's brake, and stops the runs when it trips.
+    async fn brake(&self, detail: &Detail, pace: &Mutex<Pace>) {
+        let failure = match detail.status {
+            Outcome::Failed | Outcome::Unknown => Some(detail.reason.as_deref().unwrap_or("")),
+            _ => None,
+        };
+        let tripped = {
+            let mut pace = lock(pace);
+            match pace.brake.note(failure) {
+                Some(reason) if pace.stopped.is_none() => {
+                    pace.stopped = Some(reason.clone());
+                    Some(reason)
+                }
+                _ => None,
+            }
+        };
+        if let Some(reason) = tripped {
+            self.messenger.pacing.pause(&reason).await;
+        }
     }
 
     /// Whether `target`'s number opted out, as a whole or for its vehicle.
@@ -623,6 +771,7 @@ impl Reminders<'_> {
         days_left: Option<i64>,
         source: Source,
         claim: Option<&str>,
+        schedule: Option<DateTime<Utc>>,
     ) -> Detail {
         let text = target.text(&self.settings, days_left);
         let values = target.values(self.settings.workshop, days_left);
@@ -635,10 +784,11 @@ impl Reminders<'_> {
                 record_id: Some(&target.id),
                 claim,
                 reminder: Some(&values),
+                schedule,
             })
             .await;
         // A send resolved by a person while it was on its way was counted by that resolve.
-        if matches!(entry.status, Status::Sent | Status::Outbox) && entry.resolution.is_none() {
+        if entry.status.accepted() && entry.resolution.is_none() {
             // The message went out: a count that cannot be written is logged, never reported as
             // a failed send (the message log keeps the attempt either way).
             if let Err(e) = target.count(self, self.time.now(), claim, &entry.id).await {
@@ -647,4 +797,15 @@ impl Reminders<'_> {
         }
         Detail::attempted(target, entry)
     }
+}
+
+/// A run's pacing: its lane of slots, its brake, and why it stopped sending, once it did.
+struct Pace {
+    lane: Lane,
+    brake: Brake,
+    stopped: Option<String>,
+}
+
+fn lock(pace: &Mutex<Pace>) -> std::sync::MutexGuard<'_, Pace> {
+    pace.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

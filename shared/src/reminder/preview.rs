@@ -69,9 +69,15 @@ impl Reminders<'_> {
         let today = self.time.today();
         let (from, to) = run.window(today);
         let (candidates, total_records) = self.candidates(run, from, to).await?;
+        let paused = self.messenger.pacing.paused().await?;
         let mut lines = Vec::with_capacity(candidates.len());
         for target in &candidates {
-            lines.push(self.foresee(run, target, today).await?);
+            let mut line = self.foresee(run, target, today).await?;
+            // Paused, the run would leave every one it would send for later (the brake).
+            if let (true, Some(paused)) = (line.send, &paused) {
+                line = PreviewLine::of(target, None, Some(paused.reason.clone()));
+            }
+            lines.push(line);
         }
         let would_send = lines.iter().filter(|l| l.send).count();
         let would_skip = lines.len() - would_send;
@@ -105,6 +111,9 @@ impl Reminders<'_> {
         }
         if self.opted_out(target).await? {
             return Ok(PreviewLine::of(target, None, Some(OPTED_OUT.into())));
+        }
+        if let Some(reason) = self.messenger.pacing.cooling(&target.subject()).await? {
+            return Ok(PreviewLine::of(target, None, Some(reason)));
         }
         let text = target.text(&self.settings, Some(days_left));
         Ok(PreviewLine::of(target, Some(text), None))

@@ -157,6 +157,7 @@ fn already(entry: MessageEntry, outcome: Resolution) -> Result<MessageEntry, Res
         Status::Failed => "failed",
         Status::Unknown => "unknown",
         Status::Outbox => "outbox",
+        Status::Scheduled => "scheduled",
     };
     Err(ResolveError::NotUnknown(status))
 }

@@ -146,7 +146,7 @@ fn sender(text: &str) -> Option<String> {
 pub struct InboxQuery {
     #[param(value_type = u32, required = false, minimum = 1, maximum = 1000, default = 100)]
     pub limit: usize,
-    /// The previous page's `next_cursor`.
+    /// The previous page's `next_cursor`; empty or absent: the first page.
     #[param(rename = "cursor", value_type = Option<String>)]
     pub after: Option<String>,
 }
@@ -193,6 +193,12 @@ pub fn routes<A: HasReplies>() -> Vec<Route<Arc<A>>> {
             Doc::new(
                 "replies",
                 "StarSender's incoming-message webhook (JSON or form; the path holds the secret)",
+            )
+            .about(
+                "StarSender calls this for each message a customer sends: STOP or BERHENTI opts \
+                 the number out, MULAI opts it back in, an odometer reading is recorded, any \
+                 other text lands in the inbox. No bearer token: the secret in the path \
+                 (`STARSENDER_WEBHOOK_SECRET`) is the check, and a wrong one answers 404.",
             )
             .body::<Incoming>()
             .json::<WebhookAnswer>(StatusCode::OK, "What the reply did")

@@ -245,6 +245,8 @@ impl Replies<'_> {
                 record_id: None,
                 claim: None,
                 reminder: None,
+                // A reply the customer asked for, at once: outside the pacing limits.
+                schedule: None,
             })
             .await;
     }

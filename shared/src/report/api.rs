@@ -189,7 +189,7 @@ pub fn routes<A: HasReport>() -> Vec<Route<Arc<A>>> {
     )
     .doc(|| {
         Doc::new("whatsapp-report", "A customer's rows")
-            .json::<Vec<super::Plain>>(StatusCode::OK, "The rows, `[]` when none")
+            .json_list::<super::Plain>(StatusCode::OK, "The rows, `[]` when none")
     }),
     route(
         "report-pair",
@@ -235,7 +235,7 @@ pub fn routes<A: HasReport>() -> Vec<Route<Arc<A>>> {
     )
     .doc(|| {
         Doc::new("whatsapp-report", "The snapshots of resets, newest first")
-            .json::<Vec<super::SnapshotInfo>>(StatusCode::OK, "The snapshots")
+            .json_list::<super::SnapshotInfo>(StatusCode::OK, "The snapshots")
     }),
     route(
         "report-restore",

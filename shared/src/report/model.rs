@@ -44,6 +44,7 @@ pub struct ReportRow {
 
 /// A row as `GET /whatsapp-report/` shows it: the table's columns.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ReportRow)]
 pub struct Plain {
     pub id: String,
     pub id_customer: String,
@@ -57,7 +58,7 @@ pub struct Plain {
 /// A row as `GET /whatsapp-report/detail` shows it. A pair of the register without a row
 /// (listed by a frequency filter) shows the id its row will get and `null` instants.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-#[schema(as = ReportDetail)]
+#[schema(as = ReportDetailRow)]
 pub struct Detail<'a> {
     pub id: &'a str,
     pub customer_name: &'a str,

@@ -142,7 +142,8 @@ pub struct PageRequest {
     /// `limit` or `cursor` the cursor of the next page comes in `X-Next-Cursor`.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000, default = 1000)]
     pub limit: usize,
-    /// The previous page's `X-Next-Cursor`, with the same other parameters.
+    /// The previous page's `X-Next-Cursor`, with the same other parameters; empty or absent: the
+    /// first page.
     #[param(rename = "cursor", value_type = Option<String>)]
     pub after: Option<String>,
 }

@@ -142,7 +142,28 @@ pub struct Statistics {
     /// Messages per pair, to two decimals; 0 without rows.
     pub average_messages_per_customer: f64,
     /// How many pairs received each number of messages, keyed by that number.
+    #[schema(schema_with = by_frequency)]
     pub customers_by_frequency: BTreeMap<u64, u64>,
+}
+
+/// A JSON object's keys are strings: the frequencies are keys of digits.
+fn by_frequency() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let count = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0));
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "How many pairs received each number of messages, keyed by that number",
+        ))
+        .additional_properties(Some(count))
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[0-9]+$")),
+        ))
+        .build()
 }
 
 impl From<&Totals> for Statistics {

@@ -69,7 +69,10 @@ pub fn routes<A: HasSchedules>() -> Vec<Route<Arc<A>>> {
             Level::Admin,
             start::<Reminders, A>,
         )
-        .doc(|| schedule_doc("Start the daily reminder schedule")),
+        .doc(|| {
+            schedule_doc("Start the daily reminder schedule, and clear a paused run's brake")
+                .fails(&[StatusCode::UNPROCESSABLE_ENTITY])
+        }),
         route(
             "scheduler-stop",
             Method::POST,

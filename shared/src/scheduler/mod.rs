@@ -30,6 +30,9 @@ pub enum RunError {
     ReportReset(#[from] ReportError),
     #[error("delivery poll: {0}")]
     DeliveryPoll(#[from] crate::store_error::StoreError),
+    /// The brake stopped the run: the function fails so that its alarm fires.
+    #[error("daily reminder run paused: {reason}")]
+    Paused { reason: String, summary: RunSummary },
 }
 
 /// What a scheduled run answers (the Lambda function's result): its counts.
@@ -68,7 +71,11 @@ pub struct RunSummary {
     /// Sends whose outcome is unknown, waiting for a person to resolve them.
     pub reminder_unknown: usize,
     pub reminder_skipped: usize,
+    /// Handed to the gateway with their paced slots.
+    pub reminder_scheduled: usize,
     pub deferred: usize,
+    /// Why the run stopped sending (the brake), if it did.
+    pub paused_reason: Option<String>,
 }
 
 impl From<&RunReport> for RunSummary {
@@ -84,17 +91,19 @@ impl From<&RunReport> for RunSummary {
             reminder_failed: report.reminder_failed,
             reminder_unknown: report.reminder_unknown,
             reminder_skipped: report.reminder_skipped,
+            reminder_scheduled: report.reminder_scheduled,
             deferred: report.deferred,
+            paused_reason: report.paused_reason.clone(),
         }
     }
 }
 
 /// The scheduled run: sends the due reminders with no new send started after `deadline`, and
-/// logs its counts (the details stay in the message log).
+/// logs its counts (the details stay in the message log). A run the brake stopped fails.
 pub async fn run_daily(
     reminders: Reminders<'_>,
     deadline: Instant,
-) -> Result<RunSummary, ReminderError> {
+) -> Result<RunSummary, RunError> {
     let report = reminders
         .run(&Run::daily(&reminders.settings, deadline))
         .await?;
@@ -106,7 +115,9 @@ pub async fn run_daily(
         reminder_failed,
         reminder_unknown,
         reminder_skipped,
+        reminder_scheduled,
         deferred,
+        ref paused_reason,
     } = summary;
     tracing::info!(
         total_records,
@@ -115,9 +126,13 @@ pub async fn run_daily(
         reminder_failed,
         reminder_unknown,
         reminder_skipped,
+        reminder_scheduled,
         deferred,
         "daily reminder run finished"
     );
+    if let Some(reason) = paused_reason.clone() {
+        return Err(RunError::Paused { reason, summary });
+    }
     if deferred > 0 {
         tracing::warn!(
             deferred,

@@ -10,6 +10,8 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::clock::WorkshopClock;
+use crate::pacing::Pacing;
+use crate::store_error::StoreError;
 
 /// The reminder schedule the stack deploys and the local server runs: every day at 09:00.
 pub const DEFAULT_EXPRESSION: &str = "cron(0 9 * * ? *)";
@@ -93,6 +95,15 @@ pub enum ScheduleError {
     /// This deployment has no schedule to control.
     #[error("schedule not configured: {0} is not set")]
     NotConfigured(&'static str),
+    /// The schedule's time falls in the quiet hours: started, its runs would send nothing then.
+    #[error(
+        "Jadwal {expression} jatuh pada jam tenang ({quiet}, QUIET_HOURS): pesan tidak dikirim \
+         pada jam itu. Ubah jam jadwal ke luar jam tenang"
+    )]
+    InQuietHours { expression: String, quiet: String },
+    /// The brake could not be read or cleared.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Reads and switches one schedule.
@@ -128,6 +139,11 @@ pub struct ScheduleStatus {
     pub timezone: String,
     /// RFC 3339 in the workshop's zone; `null` when disabled or not computable.
     pub next_run: Option<DateTime<FixedOffset>>,
+    /// Why the reminder runs stopped sending (the brake: the gateway's device disconnected,
+    /// or more than 5 of the last 10 sends failed); `start` clears it. Always `null` for the
+    /// report reset.
+    #[serde(default)]
+    pub paused_reason: Option<String>,
 }
 
 impl ScheduleStatus {
@@ -143,6 +159,7 @@ impl ScheduleStatus {
             schedule_expression: state.expression,
             timezone: state.timezone,
             next_run: next_run.map(|t| t.with_timezone(&shown_in).fixed_offset()),
+            paused_reason: None,
         }
     }
 }
@@ -153,26 +170,54 @@ impl ScheduleStatus {
 pub struct JobSchedule<'a> {
     pub control: &'a dyn ScheduleControl,
     pub time: &'a WorkshopClock,
+    /// The reminders' pacing: its brake, and the quiet hours the schedule must stay out of.
+    pub pacing: Option<Pacing<'a>>,
 }
 
 impl JobSchedule<'_> {
     pub async fn status(&self) -> Result<ScheduleStatus, ScheduleError> {
         let state = self.control.status().await?;
-        Ok(self.answer(state))
+        self.answer(state).await
     }
 
+    /// Enables the schedule, unless its time is quiet, and clears the brake.
     pub async fn start(&self) -> Result<ScheduleStatus, ScheduleError> {
+        if let Some(pacing) = &self.pacing {
+            self.refuse_quiet(pacing).await?;
+        }
         let state = self.control.set_enabled(true).await?;
-        Ok(self.answer(state))
+        if let Some(pacing) = &self.pacing {
+            pacing.resume().await?;
+        }
+        self.answer(state).await
     }
 
     pub async fn stop(&self) -> Result<ScheduleStatus, ScheduleError> {
         let state = self.control.set_enabled(false).await?;
-        Ok(self.answer(state))
+        self.answer(state).await
     }
 
-    fn answer(&self, state: ScheduleState) -> ScheduleStatus {
-        ScheduleStatus::of(state, self.time.instant(), self.time.zone())
+    /// Refuses a schedule whose time of day falls in the quiet hours.
+    async fn refuse_quiet(&self, pacing: &Pacing<'_>) -> Result<(), ScheduleError> {
+        let Some(quiet) = pacing.settings.quiet else {
+            return Ok(());
+        };
+        let state = self.control.status().await?;
+        match Cron::parse(&state.expression) {
+            Some(cron) if quiet.contains(cron.at) => Err(ScheduleError::InQuietHours {
+                expression: state.expression,
+                quiet: quiet.text(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    async fn answer(&self, state: ScheduleState) -> Result<ScheduleStatus, ScheduleError> {
+        let mut status = ScheduleStatus::of(state, self.time.instant(), self.time.zone());
+        if let Some(pacing) = &self.pacing {
+            status.paused_reason = pacing.paused().await?.map(|paused| paused.reason);
+        }
+        Ok(status)
     }
 }
 

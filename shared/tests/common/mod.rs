@@ -87,6 +87,15 @@ pub struct Reply {
     pub body: Value,
 }
 
+impl Reply {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
 impl TestApp {
     /// A fresh app whose clock reads 2026-01-10 10:30 in Jakarta.
     pub fn new() -> Self {
@@ -107,7 +116,34 @@ impl TestApp {
         }
     }
 
-    fn assemble<S: Store>(config: Config, store: Arc<S>, dir: Option<tempfile::TempDir>) -> Self {
+    /// A fresh app on `backend` paced as `config` says: gaps and quiet hours as configured
+    /// (every other app sends at once, as the process tiers pin it).
+    pub async fn paced(backend: Backend, config: Config) -> Self {
+        match backend {
+            Backend::Embedded => {
+                let dir = tempfile::tempdir().unwrap();
+                let store = EmbeddedStore::open(&dir.path().join("test.redb")).unwrap();
+                Self::build(config, Arc::new(store), Some(dir))
+            }
+            Backend::Dynamo => Self::build(config, Arc::new(fresh_table().await), None),
+        }
+    }
+
+    fn assemble<S: Store>(
+        mut config: Config,
+        store: Arc<S>,
+        dir: Option<tempfile::TempDir>,
+    ) -> Self {
+        // As the process tiers pin it: messages leave at once, any hour. The suites written
+        // before pacing also remind one record more than once a day; pacing's own suite
+        // (`pacing.rs`, through `paced`) keeps the cooldown.
+        config.pacing.gap = bengkel::pacing::GapRange { min: 0, max: 0 };
+        config.pacing.quiet = None;
+        config.pacing.limits.cooldown_hours = 0;
+        Self::build(config, store, dir)
+    }
+
+    fn build<S: Store>(config: Config, store: Arc<S>, dir: Option<tempfile::TempDir>) -> Self {
         let clock = Arc::new(TestClock(Mutex::new(parse_instant(
             "2026-01-10T10:30:00+07:00",
         ))));
@@ -116,7 +152,9 @@ impl TestApp {
         let app = Arc::new(
             App::new(config, auth, store)
                 .unwrap()
-                .with_clock(clock.clone()),
+                .with_clock(clock.clone())
+                // The same gaps on every run of a test.
+                .with_jitter(Arc::new(bengkel::pacing::RandomGaps::seeded(22))),
         );
         TestApp {
             router: routes::router(app.clone()),

@@ -1,7 +1,8 @@
+// @ts-check
 // The page: sign-in (a token from `#token=…` or pasted, kept for this tab's session only),
 // the section navigation, and the way back to the sign-in when the API refuses the token.
 
-import { claims, clearToken, get, setToken, token, whenRefused } from "./api.js";
+import { claims, clearToken, get, setToken, token, whenRefused } from "./http.js";
 import * as dashboard from "./dashboard.js";
 import * as importing from "./import.js";
 import * as manual from "./manual.js";
@@ -11,7 +12,13 @@ import * as register from "./register.js";
 import * as reminders from "./reminders.js";
 import * as replies from "./replies.js";
 import * as report from "./report.js";
-import { clearErrors, clearNotice, dateTime } from "./ui.js";
+import { clearErrors, clearNotice, dateTime, formById } from "./ui.js";
+
+/**
+ * @template T
+ * @typedef {import("./http.js").Answer<T>} Answer
+ */
+/** @typedef {import("./api").components["schemas"]["Me"]} Me */
 
 const SECTIONS = {
   dasbor: dashboard,
@@ -26,7 +33,7 @@ const SECTIONS = {
 
 const nav = document.getElementById("nav");
 const signIn = document.getElementById("masuk");
-const signInForm = document.getElementById("masuk-form");
+const signInForm = formById("masuk-form");
 const reason = document.getElementById("masuk-reason");
 const session = document.getElementById("session");
 
@@ -79,7 +86,7 @@ function showSession(me) {
 async function enter() {
   let me;
   try {
-    ({ body: me } = await get("me"));
+    ({ body: me } = /** @type {Answer<Me>} */ (await get("me")));
   } catch (error) {
     if (error.status !== 401) showSignIn(error.message);
     return;
@@ -121,7 +128,7 @@ signInForm.addEventListener("submit", (event) => {
 });
 
 nav.addEventListener("click", (event) => {
-  const control = event.target.closest("button[data-section]");
+  const control = /** @type {HTMLElement | null} */ (/** @type {HTMLElement} */ (event.target).closest("button[data-section]"));
   if (control) open(control.dataset.section);
 });
 

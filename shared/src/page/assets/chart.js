@@ -1,3 +1,4 @@
+// @ts-check
 // Bar charts drawn as SVG: two charts of counts do not need a library. Colours come from the
 // stylesheet (classes), so the policy's `style-src 'self'` holds.
 
@@ -22,6 +23,7 @@ function step(max) {
  * `labelEvery`-th x label; each bar's `<title>` tells its exact figure on hover and to
  * screen readers, and `summary` describes the whole chart.
  */
+/** @param {{label: string, value: number, title?: string}[]} bars @param {{summary?: string, labelEvery?: number, unit?: string}} [options] */
 export function barChart(bars, { summary, labelEvery = 1, unit = "" } = {}) {
   const width = 640;
   const height = 240;

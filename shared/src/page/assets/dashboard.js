@@ -1,9 +1,16 @@
+// @ts-check
 // Dasbor: the summary and the dashboard at a glance, and the messages sent per day over the
 // last 30 days, counted from the message log.
 
-import { get } from "./api.js";
+import { get, post } from "./http.js";
 import { barChart } from "./chart.js";
-import { card, clearErrors, date, dateTime, el, fill, number, showError, table } from "./ui.js";
+import { busy, card, clearErrors, date, dateTime, el, fill, notify, number, showError, table } from "./ui.js";
+
+/**
+ * @template T
+ * @typedef {import("./http.js").Answer<T>} Answer
+ */
+/** @typedef {import("./api").components["schemas"]["MessageList"]} MessageList */
 
 const DAYS = 30;
 /** The log pages read for the chart at most (1,000 entries each). */
@@ -28,7 +35,7 @@ async function sentPerDay() {
   const counts = Object.fromEntries(days.map((d) => [d, 0]));
   let cursor = null;
   for (let page = 0; page < MAX_PAGES; page += 1) {
-    const { body } = await get("messages", { status: "sent", limit: 1000, cursor });
+    const { body } = /** @type {Answer<MessageList>} */ (await get("messages", { status: "sent", limit: 1000, cursor }));
     let older = false;
     for (const entry of body.data) {
       const key = day(entry.created_at);
@@ -41,14 +48,36 @@ async function sentPerDay() {
   return days.map((d) => ({ day: d, value: counts[d] }));
 }
 
+/** A paused run's reason, with the button that resumes the runs. */
+function brake(reason) {
+  const box = document.getElementById("dasbor-brake");
+  if (!reason) {
+    fill(box);
+    return;
+  }
+  const resume = el("button", { type: "button" }, "Lanjutkan pengiriman");
+  resume.addEventListener("click", () => busy(resume, async () => {
+    await post("scheduler/maintenance-reminder/start");
+    notify("Pengiriman dilanjutkan. Pastikan perangkat WhatsApp sudah tersambung.");
+    await show();
+  }, (error) => notify(error.message, "error")));
+  fill(box, el("div", { class: "notice error" },
+    el("p", {}, `Pengiriman otomatis dihentikan: ${reason}. Periksa perangkat WhatsApp di StarSender, lalu lanjutkan.`),
+    resume));
+}
+
 export async function show() {
   clearErrors(section);
   try {
-    const [summary, dashboard, perDay] = await Promise.all([
+    const [summary, dashboard, perDay, schedule] = await Promise.all([
       get("manual-whatsapp/stats/summary"), get("manual-whatsapp/dashboard"), sentPerDay(),
+      get("scheduler/maintenance-reminder/status"),
     ]);
     const s = summary.body.data;
+    brake(schedule.body.paused_reason);
     fill(document.getElementById("dasbor-cards"),
+      card("Pesan hari ini", number(s.sent_today), `sisa ${number(s.left_today)} dari batas harian`),
+      card("Pesan jam ini", number(s.sent_this_hour), "dibatasi per jam agar nomor tidak diblokir"),
       card("Pelanggan manual", number(s.total_customers), `${number(s.active_customers)} aktif, ${number(s.inactive_customers)} nonaktif`),
       card("Service dalam 7 hari", number(s.customers_with_upcoming_service), "pelanggan aktif"),
       card("Pengingat bulan ini", number(dashboard.body.reminders_this_month)),

@@ -1,14 +1,22 @@
+// @ts-check
 // Impor: a sheet is first checked (the API's dry run: every row validated, nothing written),
 // its per-row report shown, and imported only when asked. Export buttons download the data.
 
-import { download, api } from "./api.js";
-import { busy, clearErrors, el, fill, notify, number, showError, table, withProgress } from "./ui.js";
+import { download, api } from "./http.js";
+import { busy, clearErrors, el, fill, formById, notify, number, showError, table, withProgress } from "./ui.js";
+
+/**
+ * @template T
+ * @typedef {import("./http.js").Answer<T>} Answer
+ */
+/** @typedef {import("./api").components["schemas"]["CustomerImportResult"]} CustomerImportResult */
+/** @typedef {import("./api").components["schemas"]["RecordImportResult"]} RecordImportResult */
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 const section = document.getElementById("impor");
-const form = document.getElementById("impor-form");
-const run = document.getElementById("impor-jalankan");
+const form = formById("impor-form");
+const run = /** @type {HTMLButtonElement} */ (document.getElementById("impor-jalankan"));
 const progress = document.getElementById("impor-progress");
 const result = document.getElementById("impor-hasil");
 
@@ -22,17 +30,20 @@ function contentType(file) {
 }
 
 async function upload(target, file, sheet, dryRun) {
-  const { body } = await api("POST", target, {
+  const { body } = /** @type {Answer<RecordImportResult | CustomerImportResult>} */ (await api("POST", target, {
     body: file,
     contentType: contentType(file),
     query: { dry_run: dryRun ? "true" : "false", sheet },
-  });
+  }));
   return body;
 }
 
 /** The per-row report: how many rows pass, and each row to fix with its sheet row. */
+/** @param {RecordImportResult | CustomerImportResult} answer @param {string} target */
 function report(answer, target) {
-  const { total, imported, failed, failures } = answer.data;
+  const { total, imported, failed } = answer.data;
+  /** @type {(RecordImportResult["data"]["failures"][number] | CustomerImportResult["data"]["failures"][number])[]} */
+  const failures = answer.data.failures;
   const register = target.startsWith("customers");
   const unit = register ? "pelanggan" : "baris";
   const summary = answer.dry_run
@@ -43,8 +54,8 @@ function report(answer, target) {
     failures.length ? el("h4", {}, answer.dry_run ? "Baris yang perlu diperbaiki" : "Baris yang tidak diimpor") : null,
     failures.length ? table([
       { label: "Baris", value: (f) => String(f.row ?? f.index + 1) },
-      { label: "Nama", value: (f) => (register ? f.name : f.customer_name) || "–" },
-      { label: register ? "No HP" : "Nopol", value: (f) => (register ? f.no_hp : f.nopol) || "–" },
+      { label: "Nama", value: (f) => ("name" in f ? f.name : f.customer_name) || "–" },
+      { label: register ? "No HP" : "Nopol", value: (f) => ("no_hp" in f ? f.no_hp : f.nopol) || "–" },
       { label: "Masalah", value: (f) => problems(f) },
     ], failures) : null,
   ];

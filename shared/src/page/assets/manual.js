@@ -1,8 +1,17 @@
+// @ts-check
 // Pelanggan manual: the records list (search by name or nopol, the active filter, paging),
 // add and edit, toggle active, delete, and one reminder on demand.
 
-import { ApiError, del, get, patch, post, put } from "./api.js";
-import { busy, button, clearErrors, confirmAction, date, el, fill, notify, number, showError, table, values } from "./ui.js";
+import { ApiError, del, get, patch, post, put } from "./http.js";
+import { busy, button, clearErrors, confirmAction, date, el, fill, formById, notify, number, showError, table, values } from "./ui.js";
+
+/**
+ * @template T
+ * @typedef {import("./http.js").Answer<T>} Answer
+ */
+/** @typedef {import("./api").components["schemas"]["ManualRecord"]} ManualRecord */
+/** @typedef {import("./api").components["schemas"]["RecordList"]} RecordList */
+/** @typedef {import("./api").components["schemas"]["ReminderAnswer"]} ReminderAnswer */
 
 const PAGE = 50;
 /** A name search reads at most this many pages of 1,000 records. */
@@ -11,17 +20,19 @@ const SEARCH_PAGES = 10;
 const NOPOL = /^[A-Za-z]{1,2}\s*[0-9]{1,4}\s*[A-Za-z]{0,3}$/;
 
 const section = document.getElementById("pelanggan");
-const search = document.getElementById("pelanggan-cari");
+const search = formById("pelanggan-cari");
 const list = document.getElementById("pelanggan-list");
 const more = document.getElementById("pelanggan-more");
 const counts = document.getElementById("pelanggan-counts");
-const form = document.getElementById("pelanggan-form");
+const form = formById("pelanggan-form");
 const formTitle = document.getElementById("pelanggan-form-title");
 const cancel = document.getElementById("pelanggan-batal");
 
+/** @type {ManualRecord[]} */
 let rows = [];
 let cursor = null;
 /** The record being edited, or null when the form adds one. */
+/** @type {ManualRecord | null} */
 let editing = null;
 
 function render() {
@@ -56,7 +67,7 @@ async function load() {
     } else if (q) {
       rows = await byName(q, activeOnly);
     } else {
-      const { body } = await get("manual-whatsapp/", { limit: PAGE, active_only: activeOnly || undefined });
+      const { body } = /** @type {Answer<RecordList>} */ (await get("manual-whatsapp/", { limit: PAGE, active_only: activeOnly || undefined }));
       showCounts(body);
       rows = body.data;
       cursor = body.next_cursor;
@@ -69,7 +80,7 @@ async function load() {
 
 async function byNopol(nopol, activeOnly) {
   try {
-    const { body } = await get(`manual-whatsapp/by-nopol/${encodeURIComponent(nopol)}`);
+    const { body } = /** @type {Answer<ManualRecord>} */ (await get(`manual-whatsapp/by-nopol/${encodeURIComponent(nopol)}`));
     return activeOnly && !body.is_active ? [] : [body];
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return [];
@@ -83,7 +94,7 @@ async function byName(name, activeOnly) {
   const found = [];
   let after = null;
   for (let page = 0; page < SEARCH_PAGES; page += 1) {
-    const { body } = await get("manual-whatsapp/", { limit: 1000, cursor: after, active_only: activeOnly || undefined });
+    const { body } = /** @type {Answer<RecordList>} */ (await get("manual-whatsapp/", { limit: 1000, cursor: after, active_only: activeOnly || undefined }));
     showCounts(body);
     found.push(...body.data.filter((r) => r.customer_name.toLocaleLowerCase("id").includes(wanted)));
     after = body.next_cursor;
@@ -95,7 +106,7 @@ async function byName(name, activeOnly) {
 async function loadMore() {
   const { active_only: activeOnly } = values(search);
   await busy(more, async () => {
-    const { body } = await get("manual-whatsapp/", { limit: PAGE, cursor, active_only: activeOnly || undefined });
+    const { body } = /** @type {Answer<RecordList>} */ (await get("manual-whatsapp/", { limit: PAGE, cursor, active_only: activeOnly || undefined }));
     rows = rows.concat(body.data);
     cursor = body.next_cursor;
     render();
@@ -132,12 +143,12 @@ async function save(event) {
     if (editing) {
       const body = values(form, true);
       for (const name of ["last_service", "next_service", "notes"]) if (!body[name]) body[name] = null;
-      const { body: record } = await put(`manual-whatsapp/${editing.id}`, body);
+      const { body: record } = /** @type {Answer<ManualRecord>} */ (await put(`manual-whatsapp/${editing.id}`, body));
       notify(`Data ${record.customer_name} (${record.nopol}) disimpan.`);
       rows = rows.map((r) => (r.id === record.id ? record : r));
       stopEditing();
     } else {
-      const { body: record } = await post("manual-whatsapp/", values(form));
+      const { body: record } = /** @type {Answer<ManualRecord>} */ (await post("manual-whatsapp/", values(form)));
       notify(`Pelanggan ${record.customer_name} (${record.nopol}) ditambahkan.`);
       rows = [record, ...rows];
       form.reset();
@@ -148,7 +159,7 @@ async function save(event) {
 
 async function toggle(record, control) {
   await busy(control, async () => {
-    const { body } = await patch(`manual-whatsapp/${record.id}/toggle-active`);
+    const { body } = /** @type {Answer<ManualRecord>} */ (await patch(`manual-whatsapp/${record.id}/toggle-active`));
     rows = rows.map((r) => (r.id === body.id ? body : r));
     notify(`${body.customer_name} sekarang ${body.is_active ? "aktif" : "nonaktif"}.`);
     render();
@@ -157,8 +168,12 @@ async function toggle(record, control) {
 
 async function remind(record, control) {
   await busy(control, async () => {
-    const { body } = await post(`manual-whatsapp/${record.id}/send-reminder`);
-    if (body.success) {
+    const { body } = /** @type {Answer<ReminderAnswer>} */ (await post(`manual-whatsapp/${record.id}/send-reminder`));
+    if (body.success && body.data && body.data.status === "scheduled") {
+      notify(`Sekarang jam tenang: pengingat ke ${record.customer_name} dijadwalkan dan dikirim gateway pada ${new Date(body.data.scheduled_for).toLocaleString("id-ID")}.`);
+      rows = rows.map((r) => (r.id === record.id ? { ...r, reminder_sent_count: r.reminder_sent_count + 1 } : r));
+      render();
+    } else if (body.success) {
       notify(body.message || `Pengingat terkirim ke ${record.customer_name}.`);
       if (body.data) rows = rows.map((r) => (r.id === record.id ? { ...r, reminder_sent_count: r.reminder_sent_count + 1 } : r));
       render();

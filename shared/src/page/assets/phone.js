@@ -1,3 +1,4 @@
+// @ts-check
 // The API's normalisation of Indonesian mobile numbers (shared/src/phone.rs), mirrored so the
 // page shows the number a message will go to before it is sent. The API stays the judge.
 
@@ -17,7 +18,7 @@ export function normalize(input) {
 /** Keeps `[data-phone-preview-for=id]` telling what the field's number becomes. */
 export function previewPhones(root) {
   for (const preview of root.querySelectorAll("[data-phone-preview-for]")) {
-    const input = document.getElementById(preview.dataset.phonePreviewFor);
+    const input = /** @type {HTMLInputElement} */ (document.getElementById(/** @type {HTMLElement} */ (preview).dataset.phonePreviewFor));
     const update = () => {
       const value = input.value.trim();
       const number = normalize(value);

@@ -1,9 +1,19 @@
+// @ts-check
 // Register: the workshop's own customers and their vehicles, each vehicle's next service
 // (by date or by kilometres, whichever comes first, computed by the API) and its visits.
 
-import { del, get, post, put } from "./api.js";
-import { busy, button, clearErrors, confirmAction, date, dateTime, el, fill, notify, number, showError, table, values } from "./ui.js";
+import { del, get, post, put } from "./http.js";
+import { busy, button, clearErrors, confirmAction, date, dateTime, el, fill, formById, notify, number, showError, table, values } from "./ui.js";
 import * as visits from "./visits.js";
+
+/**
+ * @template T
+ * @typedef {import("./http.js").Answer<T>} Answer
+ */
+/** @typedef {import("./api").components["schemas"]["Customer"]} Customer */
+/** @typedef {import("./api").components["schemas"]["CustomerList"]} CustomerList */
+/** @typedef {import("./api").components["schemas"]["CustomerRow"]} CustomerRow */
+/** @typedef {import("./api").components["schemas"]["Vehicle"]} Vehicle */
 
 const PAGE = 50;
 
@@ -11,21 +21,25 @@ const section = document.getElementById("register");
 const list = document.getElementById("register-list");
 const more = document.getElementById("register-more");
 const counts = document.getElementById("register-counts");
-const form = document.getElementById("register-form");
+const form = formById("register-form");
 const formTitle = document.getElementById("register-form-title");
 const cancel = document.getElementById("register-batal");
 const detail = document.getElementById("register-detail");
 const detailTitle = document.getElementById("register-detail-title");
 const vehicleList = document.getElementById("register-vehicles");
-const vehicleForm = document.getElementById("kendaraan-form");
+const vehicleForm = formById("kendaraan-form");
 const vehicleFormTitle = document.getElementById("kendaraan-form-title");
 const vehicleCancel = document.getElementById("kendaraan-batal");
 
+/** @type {CustomerRow[]} */
 let customers = [];
 let cursor = null;
+/** @type {CustomerRow | null} */
 let editing = null;
 /** The customer whose vehicles are shown, and the vehicle being edited. */
+/** @type {CustomerRow | null} */
 let selected = null;
+/** @type {Vehicle | null} */
 let editingVehicle = null;
 
 function render() {
@@ -44,7 +58,7 @@ function render() {
 async function load(append = false) {
   clearErrors(section);
   try {
-    const { body } = await get("customers/", { limit: PAGE, cursor: append ? cursor : undefined });
+    const { body } = /** @type {Answer<CustomerList>} */ (await get("customers/", { limit: PAGE, cursor: append ? cursor : undefined }));
     counts.textContent = `${number(body.total)} pelanggan terdaftar`;
     customers = append ? customers.concat(body.data) : body.data;
     cursor = body.next_cursor;
@@ -76,7 +90,7 @@ function nextService(v) {
 }
 
 async function reloadVehicles() {
-  const { body } = await get(`customers/${selected.id}/vehicles`);
+  const { body } = /** @type {Answer<Vehicle[]>} */ (await get(`customers/${selected.id}/vehicles`));
   renderVehicles(body);
 }
 
@@ -124,13 +138,13 @@ async function save(event) {
   const submit = form.querySelector("[type=submit]");
   await busy(submit, async () => {
     if (editing) {
-      const { body } = await put(`customers/${editing.id}`, { name, no_hp: noHp });
+      const { body } = /** @type {Answer<Customer>} */ (await put(`customers/${editing.id}`, { name, no_hp: noHp }));
       customers = customers.map((c) => (c.id === body.id ? body : c));
       notify(`Data ${body.name} disimpan.`);
       stopEditing();
     } else {
       const vehicles = nopol || model ? [{ nopol, model, ...(lastVisit ? { last_visit: lastVisit } : {}) }] : [];
-      const { body } = await post("customers/", { name, no_hp: noHp, vehicles });
+      const { body } = /** @type {Answer<Customer>} */ (await post("customers/", { name, no_hp: noHp, vehicles }));
       customers = [body, ...customers];
       notify(`Pelanggan ${body.name} ditambahkan${body.vehicles.length ? ` dengan ${body.vehicles[0].nopol}` : ""}.`);
       form.reset();
@@ -185,9 +199,9 @@ async function saveVehicle(event) {
   const submit = vehicleForm.querySelector("[type=submit]");
   await busy(submit, async () => {
     const path = `customers/${selected.id}/vehicles`;
-    const { body: vehicle } = editingVehicle
+    const { body: vehicle } = /** @type {Answer<Vehicle>} */ (editingVehicle
       ? await put(`${path}/${editingVehicle.id}`, body)
-      : await post(path, body);
+      : await post(path, body));
     notify(`Kendaraan ${vehicle.nopol} disimpan.`);
     await open(selected);
   }, (error) => showError(vehicleForm, error));

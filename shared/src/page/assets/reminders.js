@@ -1,9 +1,19 @@
+// @ts-check
 // Pengingat: previews and then sends the due reminders of the manual records and the
 // register's vehicles together (as the daily run does), lists each one's outcome, lists the
 // sends whose outcome is unknown with their two resolutions, and switches the schedules.
 
-import { get, post } from "./api.js";
+import { get, post } from "./http.js";
 import { busy, button, card, clearErrors, confirmAction, dateTime, el, fill, notify, number, showError, table, values, withProgress } from "./ui.js";
+
+/**
+ * @template T
+ * @typedef {import("./http.js").Answer<T>} Answer
+ */
+/** @typedef {import("./api").components["schemas"]["MessageList"]} MessageList */
+/** @typedef {import("./api").components["schemas"]["Preview"]} Preview */
+/** @typedef {import("./api").components["schemas"]["RunReport"]} RunReport */
+/** @typedef {import("./api").components["schemas"]["ScheduleStatus"]} ScheduleStatus */
 
 const section = document.getElementById("pengingat");
 const form = document.getElementById("pengingat-form");
@@ -25,6 +35,7 @@ const SCHEDULES = [
 
 function outcome(line) {
   if (line.deferred) return "Ditunda ke jalan berikutnya";
+  if (line.status === "scheduled") return `Terjadwal ${new Date(line.scheduled_for).toLocaleString("id-ID")}`;
   return STATUS[line.status] || line.status;
 }
 
@@ -47,9 +58,9 @@ function windowOf() {
 /** Who the send would reach and who it would skip, manual records and register together. */
 async function preview() {
   const { days_threshold: threshold, only_active: onlyActive } = windowOf();
-  const manual = await get("manual-whatsapp/send-reminders/preview",
-    { days_threshold: threshold, only_active: onlyActive ? "true" : "false", limit: 1000 });
-  const register = await get("scheduler/maintenance-reminder/preview", { limit: 1000 });
+  const manual = /** @type {Answer<Preview>} */ (await get("manual-whatsapp/send-reminders/preview",
+    { days_threshold: threshold, only_active: onlyActive ? "true" : "false", limit: 1000 }));
+  const register = /** @type {Answer<Preview>} */ (await get("scheduler/maintenance-reminder/preview", { limit: 1000 }));
   // The register's part of the daily preview: the lines with a customer id.
   const vehicles = register.body.data.filter((l) => l.id_customer);
   const lines = [
@@ -83,8 +94,8 @@ async function sendDue(event) {
   }
   if (!(await confirmAction(`Kirim ${number(planned)} pengingat WhatsApp seperti pada pratinjau?`, "Ya, kirim"))) return;
   await busy(submit, () => withProgress(progress, "", async () => {
-    const manual = await post("manual-whatsapp/send-reminders", { days_threshold: threshold, only_active: onlyActive });
-    const register = await post("customers/send-maintenance-reminder", { days_threshold: threshold });
+    const manual = /** @type {Answer<RunReport>} */ (await post("manual-whatsapp/send-reminders", { days_threshold: threshold, only_active: onlyActive }));
+    const register = /** @type {Answer<RunReport>} */ (await post("customers/send-maintenance-reminder", { days_threshold: threshold }));
     const lines = [
       ...manual.body.details.map((l) => ({ ...l, source: "Pelanggan manual" })),
       ...register.body.details.map((l) => ({ ...l, source: "Register" })),
@@ -92,9 +103,13 @@ async function sendDue(event) {
     const sum = (key) => manual.body[key] + register.body[key];
     const deferred = sum("deferred");
     const unknown = sum("reminder_unknown");
+    const scheduled = sum("reminder_scheduled");
+    const paused = manual.body.paused_reason || register.body.paused_reason;
     const text = `${number(sum("reminder_sent"))} terkirim, ${number(sum("reminder_failed"))} gagal, ${number(sum("reminder_skipped"))} dilewati`
+      + (scheduled ? `, ${number(scheduled)} dijadwalkan (dikirim gateway satu per satu dengan jeda acak agar nomor tidak diblokir)` : "")
       + (unknown ? `, ${number(unknown)} belum pasti (lihat Perlu dicek)` : "")
-      + (deferred ? `, ${number(deferred)} ditunda (waktu habis; kirim lagi untuk melanjutkan)` : "") + ".";
+      + (deferred ? `, ${number(deferred)} ditunda ke jalan berikutnya (alasan di tiap baris)` : "") + "."
+      + (paused ? ` Pengiriman dihentikan: ${paused}; lanjutkan dari Dasbor setelah perangkat diperiksa.` : "");
     fill(result, el("p", { class: "summary" }, `Pengingat: ${text}`), details(lines));
     fill(previewResult);
     notify(`Pengingat: ${text}`);
@@ -114,7 +129,7 @@ export function inWords(expression, timezone) {
 /** Sends whose outcome is unknown, each with "Sudah terkirim" and "Belum terkirim". */
 async function loadUnknown() {
   try {
-    const { body } = await get("messages", { status: "unknown", limit: 100 });
+    const { body } = /** @type {Answer<MessageList>} */ (await get("messages", { status: "unknown", limit: 100 }));
     fill(unknownList, table([
       { label: "Waktu", value: (m) => dateTime(m.created_at) },
       { label: "Nomor", value: (m) => m.no_hp },
@@ -164,7 +179,7 @@ async function loadSchedules() {
 async function switchSchedule(schedule, action, control) {
   clearErrors(section);
   await busy(control, async () => {
-    const { body } = await post(`${schedule.path}/${action}`);
+    const { body } = /** @type {Answer<ScheduleStatus>} */ (await post(`${schedule.path}/${action}`));
     notify(`${schedule.label} ${body.enabled ? "dimulai" : "dihentikan"}.`);
     await loadSchedules();
   }, (error) => showError(section, error, "_schedule"));

@@ -1,11 +1,20 @@
+// @ts-check
 // Berhenti & balasan: the numbers (or vehicles) that receive no more messages, kept by staff
 // or by the customers' own STOP replies, and the other replies customers sent.
 
-import { del, get, post } from "./api.js";
-import { busy, button, clearErrors, dateTime, el, fill, notify, showError, table, values } from "./ui.js";
+import { del, get, post } from "./http.js";
+import { busy, button, clearErrors, dateTime, el, fill, formById, notify, showError, table, values } from "./ui.js";
+
+/**
+ * @template T
+ * @typedef {import("./http.js").Answer<T>} Answer
+ */
+/** @typedef {import("./api").components["schemas"]["Inbox"]} Inbox */
+/** @typedef {import("./api").components["schemas"]["OptOut"]} OptOut */
+/** @typedef {import("./api").components["schemas"]["OptOutList"]} OptOutList */
 
 const section = document.getElementById("balasan");
-const form = document.getElementById("berhenti-form");
+const form = formById("berhenti-form");
 const optOuts = document.getElementById("berhenti-list");
 const inbox = document.getElementById("balasan-list");
 
@@ -17,7 +26,7 @@ async function add(event) {
   const submit = form.querySelector("[type=submit]");
   await busy(submit, async () => {
     const { no_hp: noHp, nopol, reason } = values(form);
-    const { body, status } = await post("opt-outs", { no_hp: noHp, nopol: nopol ?? null, reason: reason ?? null });
+    const { body, status } = /** @type {Answer<OptOut>} */ (await post("opt-outs", { no_hp: noHp, nopol: nopol ?? null, reason: reason ?? null }));
     const what = body.nopol ? `kendaraan ${body.nopol} (${body.no_hp})` : body.no_hp;
     notify(status === 201 ? `Pesan ke ${what} dihentikan.` : `Pesan ke ${what} sudah dihentikan sebelumnya.`);
     form.reset();
@@ -36,7 +45,7 @@ async function remove(optOut, control) {
 
 async function loadOptOuts() {
   try {
-    const { body } = await get("opt-outs", { limit: 1000 });
+    const { body } = /** @type {Answer<OptOutList>} */ (await get("opt-outs", { limit: 1000 }));
     fill(optOuts, table([
       { label: "Sejak", value: (o) => dateTime(o.created_at) },
       { label: "No HP", value: (o) => o.no_hp },
@@ -52,7 +61,7 @@ async function loadOptOuts() {
 
 async function loadInbox() {
   try {
-    const { body } = await get("inbox", { limit: 100 });
+    const { body } = /** @type {Answer<Inbox>} */ (await get("inbox", { limit: 100 }));
     fill(inbox, table([
       { label: "Waktu", value: (r) => dateTime(r.received_at) },
       { label: "Dari", value: (r) => r.no_hp },

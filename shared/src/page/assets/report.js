@@ -1,9 +1,21 @@
+// @ts-check
 // Laporan: the report's statistics and frequency chart, the detail rows sortable by frequency
 // and last message date, resets (one customer, one pair, everything) and their snapshots.
 
-import { get, post } from "./api.js";
+import { get, post } from "./http.js";
 import { barChart } from "./chart.js";
 import { busy, button, card, clearErrors, confirmAction, dateTime, el, fill, notify, number, showError, table } from "./ui.js";
+
+/**
+ * @template T
+ * @typedef {import("./http.js").Answer<T>} Answer
+ */
+/** @typedef {import("./api").components["schemas"]["ReportDetailRow"]} ReportDetailRow */
+/** @typedef {import("./api").components["schemas"]["ReportRow"]} ReportRow */
+/** @typedef {import("./api").components["schemas"]["ResetAnswer"]} ResetAnswer */
+/** @typedef {import("./api").components["schemas"]["RestoreAnswer"]} RestoreAnswer */
+/** @typedef {import("./api").components["schemas"]["SnapshotInfo"]} SnapshotInfo */
+/** @typedef {import("./api").components["schemas"]["Statistics"]} Statistics */
 
 const PAGE = 100;
 /** Pages of the plain list read to know each row's customer and vehicle ids. */
@@ -24,7 +36,7 @@ let owners = new Map();
 const STATUS = { resetting: "Reset belum selesai", reset: "Direset", restoring: "Pemulihan belum selesai", restored: "Dipulihkan" };
 
 async function statistics() {
-  const { body } = await get("whatsapp-report/statistics");
+  const { body } = /** @type {Answer<Statistics>} */ (await get("whatsapp-report/statistics"));
   fill(document.getElementById("laporan-cards"),
     card("Pasangan pelanggan–kendaraan", number(body.total_customers_with_vehicles)),
     card("Pesan terkirim", number(body.total_messages_sent)),
@@ -43,7 +55,7 @@ async function loadOwners() {
   owners = new Map();
   let after = null;
   for (let page = 0; page < ID_PAGES; page += 1) {
-    const { body, headers } = await get("whatsapp-report/", { limit: 1000, cursor: after });
+    const { body, headers } = /** @type {Answer<ReportRow[]>} */ (await get("whatsapp-report/", { limit: 1000, cursor: after }));
     for (const row of body) owners.set(row.id, { id_customer: row.id_customer, id_vehicle: row.id_vehicle });
     after = headers.get("X-Next-Cursor");
     if (!after) break;
@@ -56,7 +68,7 @@ function sortColumn(by) {
     state,
     onclick: () => {
       sort = { by, order: sort.by === by && sort.order === "desc" ? "asc" : "desc" };
-      loadDetail().then(() => detail.querySelector(`th[aria-sort="${sort.order === "asc" ? "ascending" : "descending"}"] button`)?.focus());
+      loadDetail().then(() => /** @type {HTMLElement | null} */ (detail.querySelector(`th[aria-sort="${sort.order === "asc" ? "ascending" : "descending"}"] button`))?.focus());
     },
   };
 }
@@ -80,9 +92,9 @@ function render() {
 }
 
 async function loadDetail(append = false) {
-  const { body, headers } = await get("whatsapp-report/detail", {
+  const { body, headers } = /** @type {Answer<ReportDetailRow[]>} */ (await get("whatsapp-report/detail", {
     sort: sort.by, order: sort.order, limit: PAGE, cursor: append ? cursor : undefined,
-  });
+  }));
   rows = append ? rows.concat(body) : body;
   cursor = headers.get("X-Next-Cursor");
   render();
@@ -97,7 +109,7 @@ function scope(snapshot) {
 }
 
 async function loadSnapshots() {
-  const { body } = await get("whatsapp-report/snapshots");
+  const { body } = /** @type {Answer<SnapshotInfo[]>} */ (await get("whatsapp-report/snapshots"));
   fill(snapshots, table([
     { label: "Waktu", value: (s) => dateTime(s.created_at) },
     { label: "Cakupan", value: scope },
@@ -114,7 +126,7 @@ async function reset(query, what, control) {
   clearErrors(section);
   if (!(await confirmAction(`Reset hitungan pesan untuk ${what}? Snapshot disimpan dulu, jadi bisa dipulihkan.`, "Ya, reset"))) return;
   await busy(control, async () => {
-    const { body } = await post("whatsapp-report/reset-frequency", undefined, query);
+    const { body } = /** @type {Answer<ResetAnswer>} */ (await post("whatsapp-report/reset-frequency", undefined, query));
     notify(`${body.message || "Reset selesai"} (${number(body.reset_count)} baris).`);
     await refresh();
   }, (error) => showError(section, error, "_reset"));
@@ -124,7 +136,7 @@ async function restore(snapshot, control) {
   clearErrors(section);
   if (!(await confirmAction(`Pulihkan hitungan dari snapshot ${dateTime(snapshot.created_at)} (${scope(snapshot)})?`, "Ya, pulihkan"))) return;
   await busy(control, async () => {
-    const { body } = await post(`whatsapp-report/snapshots/${snapshot.id}/restore`);
+    const { body } = /** @type {Answer<RestoreAnswer>} */ (await post(`whatsapp-report/snapshots/${snapshot.id}/restore`));
     notify(`${body.message || "Snapshot dipulihkan"} (${number(body.restored_count)} baris).`);
     await refresh();
   }, (error) => showError(section, error, "_restore"));

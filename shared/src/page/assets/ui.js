@@ -1,7 +1,8 @@
+// @ts-check
 // What every section uses: building elements, tables, messages next to fields, the
 // confirmation dialog, and Indonesian dates.
 
-import { ApiError } from "./api.js";
+import { ApiError } from "./http.js";
 
 /** `<tag attrs>children</tag>`; strings become text, never HTML. */
 export function el(tag, attrs = {}, ...children) {
@@ -16,6 +17,15 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * The form of that id, its controls named as in the page (`form.elements.no_hp`).
+ * @param {string} id
+ * @returns {HTMLFormElement & {elements: any}}
+ */
+export function formById(id) {
+  return /** @type {any} */ (document.getElementById(id));
+}
+
 export function button(label, onclick, attrs = {}) {
   return el("button", { type: "button", onclick, ...attrs }, label);
 }
@@ -23,6 +33,12 @@ export function button(label, onclick, attrs = {}) {
 /**
  * A table in a scrolling wrapper. `columns`: [{label, value(row) -> text|Node, sort?}];
  * a column with `sort` shows its header as a button that calls `sort.onclick`.
+ */
+/**
+ * @template Row
+ * @param {{label: string, value: (row: Row) => any, sort?: any}[]} columns
+ * @param {Row[]} rows
+ * @param {{caption?: string, empty?: string}} [options]
  */
 export function table(columns, rows, { caption, empty = "Belum ada data." } = {}) {
   if (!rows.length) return el("p", { class: "muted empty" }, empty);
@@ -110,11 +126,11 @@ export async function busy(control, action, onError) {
 
 /** Asks before an action that changes or removes data; resolves true to go on. */
 export function confirmAction(text, okLabel = "Ya, lanjutkan") {
-  const dialog = document.getElementById("confirm");
+  const dialog = /** @type {HTMLDialogElement} */ (document.getElementById("confirm"));
   document.getElementById("confirm-text").textContent = text;
   document.getElementById("confirm-ok").textContent = okLabel;
   dialog.returnValue = "";
-  const opener = document.activeElement;
+  const opener = /** @type {HTMLElement | null} */ (document.activeElement);
   dialog.showModal();
   document.getElementById("confirm-cancel").focus();
   return new Promise((resolve) => {

@@ -1,8 +1,19 @@
+// @ts-check
 // Visits: a register vehicle's visits and odometer readings, a form to record one, and the
 // estimate they give (the next service by date or by kilometres, whichever comes first).
 
-import { del, get, post } from "./api.js";
-import { busy, button, clearErrors, confirmAction, date, el, fill, notify, number, showError, table, values } from "./ui.js";
+import { del, get, post } from "./http.js";
+import { busy, button, clearErrors, confirmAction, date, el, fill, formById, notify, number, showError, table, values } from "./ui.js";
+
+/**
+ * @template T
+ * @typedef {import("./http.js").Answer<T>} Answer
+ */
+/** @typedef {import("./api").components["schemas"]["NewVisit"]} NewVisit */
+/** @typedef {import("./api").components["schemas"]["Vehicle"]} Vehicle */
+/** @typedef {import("./api").components["schemas"]["Visit"]} Visit */
+/** @typedef {import("./api").components["schemas"]["VisitList"]} VisitList */
+/** @typedef {import("./api").components["schemas"]["VisitRecorded"]} VisitRecorded */
 
 const PAGE = 20;
 
@@ -11,12 +22,14 @@ const title = document.getElementById("kunjungan-title");
 const estimate = document.getElementById("kunjungan-estimasi");
 const list = document.getElementById("kunjungan-list");
 const more = document.getElementById("kunjungan-more");
-const form = document.getElementById("kunjungan-form");
+const form = formById("kunjungan-form");
 
 /** The vehicle whose visits are shown, its path, and what to call when it changed. */
+/** @type {Vehicle | null} */
 let vehicle = null;
 let path = null;
 let changed = () => {};
+/** @type {Visit[]} */
 let visits = [];
 let cursor = null;
 
@@ -53,7 +66,7 @@ function render() {
 async function load(append = false) {
   clearErrors(panel);
   try {
-    const { body } = await get(`${path}/visits`, { limit: PAGE, cursor: append ? cursor : undefined });
+    const { body } = /** @type {Answer<VisitList>} */ (await get(`${path}/visits`, { limit: PAGE, cursor: append ? cursor : undefined }));
     visits = append ? visits.concat(body.data) : body.data;
     cursor = body.next_cursor;
     render();
@@ -85,11 +98,12 @@ async function save(event) {
   event.preventDefault();
   clearErrors(form);
   const { visit_date: visitDate, odometer_km: odometer, work } = values(form);
+  /** @type {NewVisit} */
   const body = { visit_date: visitDate, ...(work ? { work } : {}) };
   if (odometer) body.odometer_km = Number(odometer.replace(/[.,\s]/g, ""));
   const submit = form.querySelector("[type=submit]");
   await busy(submit, async () => {
-    const { body: recorded } = await post(`${path}/visits`, body);
+    const { body: recorded } = /** @type {Answer<VisitRecorded>} */ (await post(`${path}/visits`, body));
     vehicle = recorded.vehicle;
     notify(`Kunjungan ${vehicle.nopol} ${date(recorded.visit_date)} dicatat.`);
     form.elements.odometer_km.value = "";
@@ -104,7 +118,7 @@ async function remove(visit, control) {
   if (!(await confirmAction(`Hapus kunjungan ${date(visit.visit_date)}${visit.odometer_km == null ? "" : ` (${number(visit.odometer_km)} km)`}?`, "Ya, hapus"))) return;
   await busy(control, async () => {
     await del(`${path}/visits/${visit.id}`);
-    const { body } = await get(path);
+    const { body } = /** @type {Answer<Vehicle>} */ (await get(path));
     vehicle = body;
     notify("Kunjungan dihapus.");
     renderEstimate(vehicle);

@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
 use super::item::{self, Item, PK, optional};
 use super::schema::MESSAGES_INDEX;
-use super::{DynamoStore, sdk_error};
+use super::{DynamoStore, put_refused, sdk_error};
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 
 use crate::messages::model::{DeliveryStatus, MessageEntry, Status};
@@ -50,16 +50,10 @@ impl MessageStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::Other(format!(
-                    "message {} exists already",
-                    entry.id
-                )))
-            }
+            Err(err) if put_refused(&err) => Err(StoreError::Other(format!(
+                "message {} exists already",
+                entry.id
+            ))),
             Err(err) => Err(sdk_error("PutItem", err)),
         }
     }
@@ -323,13 +317,7 @@ fn conditional(
 ) -> Result<bool, StoreError> {
     match result {
         Ok(_) => Ok(true),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(PutItemError::is_conditional_check_failed_exception) =>
-        {
-            Ok(false)
-        }
+        Err(err) if put_refused(&err) => Ok(false),
         Err(err) => Err(sdk_error("PutItem", err)),
     }
 }
@@ -392,6 +380,7 @@ mod tests {
             delivery_status: Some(crate::messages::model::DeliveryStatus::Delivered),
             delivery: Default::default(),
             delivery_error: None,
+            scheduled_for: None,
         }
     }
 

@@ -15,6 +15,7 @@
 //! - Opt-out: `pk` = "optout#" + scope, `log` = "optout", `log_key`; see [`optout`].
 //! - Reply: `pk` = "reply#" + id; in the inbox also `log` = "inbox", `log_key`; see
 //!   [`replies`].
+//! - Pacing counters, cooldown holds and the brake: `pk` = "pace#" + key; see [`pacing`].
 //! - Reminder claim: `pk` = "claim#" + key, `state`, `lease_until`, and the TTL attribute
 //!   `expires_at`; see [`reminders`].
 //!
@@ -44,6 +45,7 @@ mod audit;
 mod item;
 mod messages;
 mod optout;
+mod pacing;
 mod read;
 mod register;
 mod reminders;
@@ -58,6 +60,7 @@ use std::fmt::Debug;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::audit::pending;
@@ -158,6 +161,13 @@ const UNAVAILABLE_CODES: &[&str] = &[
     "ServiceUnavailableException",
     "InternalServerError",
 ];
+
+/// Whether a conditional `PutItem` was refused by its condition (the expected state was not
+/// there), which the callers answer as an outcome, not an error.
+pub(crate) fn put_refused<R>(err: &SdkError<PutItemError, R>) -> bool {
+    err.as_service_error()
+        .is_some_and(PutItemError::is_conditional_check_failed_exception)
+}
 
 /// Maps an SDK error: unreachable, slow or throttling databases become `Unavailable` (503),
 /// anything else `Other`, with the whole error chain as text for the log.

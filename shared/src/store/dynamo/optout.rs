@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::item::{self, Item, PK};
 use super::schema::MESSAGES_INDEX;
-use super::{DynamoStore, sdk_error};
+use super::{DynamoStore, put_refused, sdk_error};
 use crate::optout::{OptOut, OptOutPage, OptOutStore, scope};
 use crate::store_error::StoreError;
 
@@ -43,13 +43,7 @@ impl OptOutStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(None),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                self.get_item(&pk).await?.map(item::model).transpose()
-            }
+            Err(err) if put_refused(&err) => self.get_item(&pk).await?.map(item::model).transpose(),
             Err(err) => Err(sdk_error("PutItem", err)),
         }
     }

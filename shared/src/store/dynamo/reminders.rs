@@ -17,7 +17,7 @@ use super::item::{self, COUNTS_PK, DUE_ACTIVE, DUE_INACTIVE, Item, PK, RECORD_KI
 use super::read::is_key;
 use super::schema::{DUE_INDEX, TTL_ATTRIBUTE};
 use super::write::{Outcome, failed};
-use super::{DynamoStore, build_error, sdk_error};
+use super::{DynamoStore, build_error, put_refused, sdk_error};
 use crate::manual::ManualRecord;
 use crate::reminder::store::{Claim, ReminderStore};
 use crate::store_error::StoreError;
@@ -130,13 +130,7 @@ impl ReminderStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(err) if put_refused(&err) => Ok(()),
             Err(err) => Err(sdk_error("PutItem", err)),
         }
     }

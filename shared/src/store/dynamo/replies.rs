@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use super::item::{self, Item, PK};
 use super::schema::MESSAGES_INDEX;
-use super::{DynamoStore, sdk_error};
+use super::{DynamoStore, put_refused, sdk_error};
 use crate::replies::{InboxStore, Reply, ReplyPage};
 use crate::store_error::StoreError;
 
@@ -40,13 +40,7 @@ impl InboxStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(err) if put_refused(&err) => Ok(false),
             Err(err) => Err(sdk_error("PutItem", err)),
         }
     }

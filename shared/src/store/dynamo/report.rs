@@ -28,7 +28,7 @@ use super::item::{
 use super::read::is_key;
 use super::schema::{CUSTOMER_INDEX, LIST_INDEX};
 use super::write::{CONDITION_FAILED, Outcome};
-use super::{DynamoStore, build_error, sdk_error};
+use super::{DynamoStore, build_error, put_refused, sdk_error};
 use crate::report::store::{ReportPage, ReportStore};
 use crate::report::{
     Delivery, ReportRow, Scope, Snapshot, SnapshotInfo, SnapshotStatus, Totals, TotalsChange,
@@ -466,13 +466,7 @@ impl DynamoStore {
                     .await;
                 match put {
                     Ok(_) => Ok(Some(totals)),
-                    Err(err)
-                        if err
-                            .as_service_error()
-                            .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-                    {
-                        Ok(None)
-                    }
+                    Err(err) if put_refused(&err) => Ok(None),
                     Err(err) => Err(sdk_error("PutItem", err)),
                 }
             },

@@ -24,6 +24,7 @@ mod audit;
 mod delivery;
 mod index;
 mod optout;
+mod pacing;
 mod register;
 mod replies;
 mod report;
@@ -139,6 +140,19 @@ struct Tables<'t> {
     audit: Table<'t, &'static str, &'static str>,
     /// One per [`Index`], in the order of [`Index::ALL`].
     indexes: Vec<Table<'t, &'static str, &'static str>>,
+}
+
+/// Runs `work` on one table in one write transaction, committed only when it succeeds: the
+/// domains that keep a table of their own (opt-outs, replies, pacing) share it.
+fn write_table<K: redb::Key + 'static, V: redb::Value + 'static, T>(
+    db: &Database,
+    definition: TableDefinition<'_, K, V>,
+    work: impl FnOnce(&mut Table<'_, K, V>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let txn = db.begin_write().map_err(other)?;
+    let outcome = work(&mut txn.open_table(definition).map_err(other)?)?;
+    txn.commit().map_err(other)?;
+    Ok(outcome)
 }
 
 /// Runs `work` in one write transaction, committed only when it succeeds.

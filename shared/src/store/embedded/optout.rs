@@ -5,25 +5,14 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use redb::{Database, ReadableTable, Table, TableDefinition};
+use redb::{ReadableTable, Table, TableDefinition};
 
-use super::{EmbeddedStore, from_json, other, read_table, to_json};
+use super::{EmbeddedStore, from_json, other, read_table, to_json, write_table};
 use crate::optout::{OptOut, OptOutPage, OptOutStore, scope};
 use crate::store_error::StoreError;
 
 /// scope → opt-out as JSON.
 const OPT_OUTS: TableDefinition<&str, &str> = TableDefinition::new("opt_outs");
-
-/// Runs `work` on the opt-outs table in one write transaction, committed when it succeeds.
-fn with_opt_outs<T>(
-    db: &Database,
-    work: impl FnOnce(&mut Table<'_, &'static str, &'static str>) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    let txn = db.begin_write().map_err(other)?;
-    let outcome = work(&mut txn.open_table(OPT_OUTS).map_err(other)?)?;
-    txn.commit().map_err(other)?;
-    Ok(outcome)
-}
 
 fn stored(table: &Table<'_, &str, &str>, scope: &str) -> Result<Option<OptOut>, StoreError> {
     let json = table.get(scope).map_err(other)?;
@@ -35,7 +24,7 @@ impl OptOutStore for EmbeddedStore {
     async fn add_opt_out(&self, opt_out: &OptOut) -> Result<Option<OptOut>, StoreError> {
         let opt_out = opt_out.clone();
         self.run(move |db| {
-            with_opt_outs(db, |table| {
+            write_table(db, OPT_OUTS, |table| {
                 let key = opt_out.scope();
                 if let Some(existing) = stored(table, &key)? {
                     return Ok(Some(existing));
@@ -52,7 +41,7 @@ impl OptOutStore for EmbeddedStore {
     async fn remove_opt_out(&self, scope: &str) -> Result<bool, StoreError> {
         let scope = scope.to_string();
         self.run(move |db| {
-            with_opt_outs(db, |table| {
+            write_table(db, OPT_OUTS, |table| {
                 Ok(table.remove(scope.as_str()).map_err(other)?.is_some())
             })
         })
@@ -62,7 +51,7 @@ impl OptOutStore for EmbeddedStore {
     async fn remove_opt_outs_of(&self, no_hp: &str) -> Result<usize, StoreError> {
         let prefix = format!("{no_hp}#");
         self.run(move |db| {
-            with_opt_outs(db, |table| {
+            write_table(db, OPT_OUTS, |table| {
                 let mut keys = Vec::new();
                 for entry in table.range(prefix.as_str()..).map_err(other)? {
                     let (key, _) = entry.map_err(other)?;

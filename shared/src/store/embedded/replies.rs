@@ -2,32 +2,21 @@
 //! own transaction. The inbox is read whole and sorted, newest first.
 
 use async_trait::async_trait;
-use redb::{Database, ReadableTable, Table, TableDefinition};
+use redb::{ReadableTable, TableDefinition};
 
-use super::{EmbeddedStore, from_json, other, read_table, to_json};
+use super::{EmbeddedStore, from_json, other, read_table, to_json, write_table};
 use crate::replies::{InboxStore, Reply, ReplyPage};
 use crate::store_error::StoreError;
 
 /// reply id → reply as JSON.
 const REPLIES: TableDefinition<&str, &str> = TableDefinition::new("replies");
 
-/// Runs `work` on the replies table in one write transaction, committed when it succeeds.
-fn with_replies<T>(
-    db: &Database,
-    work: impl FnOnce(&mut Table<'_, &'static str, &'static str>) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    let txn = db.begin_write().map_err(other)?;
-    let outcome = work(&mut txn.open_table(REPLIES).map_err(other)?)?;
-    txn.commit().map_err(other)?;
-    Ok(outcome)
-}
-
 #[async_trait]
 impl InboxStore for EmbeddedStore {
     async fn record_reply(&self, reply: &Reply) -> Result<bool, StoreError> {
         let reply = reply.clone();
         self.run(move |db| {
-            with_replies(db, |table| {
+            write_table(db, REPLIES, |table| {
                 if table.get(reply.id.as_str()).map_err(other)?.is_some() {
                     return Ok(false);
                 }

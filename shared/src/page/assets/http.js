@@ -1,3 +1,4 @@
+// @ts-check
 // The JSON API, called with the bearer token the person signed in with. Paths are relative to
 // the page (`manual-whatsapp/…`), so the page works wherever the API is mounted.
 
@@ -43,7 +44,7 @@ const PLAIN = [
 ];
 
 export function plain(message) {
-  for (const [pattern, say] of PLAIN) {
+  for (const [pattern, say] of /** @type {[RegExp, (n: string) => string][]} */ (PLAIN)) {
     const match = pattern.exec(message);
     if (match) return say(match[1]);
   }
@@ -56,6 +57,9 @@ const FORBIDDEN_HINT = "Minta pemilik bengkel memberi token dengan akses yang le
 /** A `detail` in plain words. */
 export function describe(detail, status) {
   if (status === 403) return `${typeof detail === "string" && detail ? detail.replace(/\.?$/, ".") : "Akses ditolak."} ${FORBIDDEN_HINT}`;
+  if (status === 429 && typeof detail === "string") {
+    return `${detail.replace(/\.?$/, ".")} Batas ini menjaga nomor WhatsApp bengkel agar tidak diblokir; tidak ada pesan yang terkirim.`;
+  }
   if (typeof detail === "string" && detail) return detail;
   if (Array.isArray(detail) && detail.length) return detail.map((problem) => plain(problem.msg)).join(" ");
   if (status === 0) return "Server tidak dapat dihubungi. Periksa koneksi lalu coba lagi.";
@@ -75,6 +79,7 @@ export function clearToken() {
 }
 
 /** When the API refuses the token: the page goes back to the sign-in with this reason. */
+/** @type {(reason: string) => void} */
 let onRefused = () => {};
 export function whenRefused(handler) {
   onRefused = handler;
@@ -88,6 +93,11 @@ function url(path, query) {
   return target;
 }
 
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {{query?: object, json?: any, body?: BodyInit, contentType?: string}} [options]
+ */
 async function send(method, path, { query, json, body, contentType } = {}) {
   const headers = { Authorization: `Bearer ${token() || ""}` };
   if (json !== undefined) {
@@ -111,6 +121,13 @@ async function send(method, path, { query, json, body, contentType } = {}) {
   }
   return response;
 }
+
+/**
+ * An answer whose body has the type `T` of the contract (`api.d.ts`, generated from the
+ * OpenAPI document), as a caller casts what `get` and `post` answer.
+ * @template T
+ * @typedef {{body: T, headers: Headers, status: number}} Answer
+ */
 
 /** Calls the API and answers `{body, headers, status}`; a non-2xx answer throws ApiError. */
 export async function api(method, path, options) {
