@@ -21,6 +21,9 @@ on_both_stores!(
     statuses_move_a_message_forward_only_and_repeats_change_nothing,
     the_starsender_poll_applies_statuses_of_recent_messages,
     the_report_detail_shows_the_last_reminders_delivery_status,
+    a_cloud_api_run_sends_at_once_and_leaves_a_full_hour_for_the_next_run,
+    a_custom_message_at_night_waits_with_429_when_the_provider_cannot_schedule,
+    the_starsender_poll_follows_scheduled_messages_too,
 );
 
 const SEND: &str = "/manual-whatsapp/send-custom-message";
@@ -73,6 +76,22 @@ async fn app_on_store(
     provider: Provider,
     configure: impl FnOnce(&mut Config),
 ) -> (TestApp, Fake) {
+    let (config, fake) = configured(provider, configure).await;
+    (TestApp::on(backend, config).await, fake)
+}
+
+/// An app on `backend` and `provider` paced as a deployment is (gaps, quiet hours, cooldown).
+async fn paced_on(
+    backend: Backend,
+    provider: Provider,
+    configure: impl FnOnce(&mut Config),
+) -> (TestApp, Fake) {
+    let (config, fake) = configured(provider, configure).await;
+    (TestApp::paced(backend, config).await, fake)
+}
+
+/// The configuration of `provider`, sending to its fake on loopback.
+async fn configured(provider: Provider, configure: impl FnOnce(&mut Config)) -> (Config, Fake) {
     let mut config = Config {
         whatsapp_provider: provider,
         gateway_timeout: std::time::Duration::from_millis(700),
@@ -94,7 +113,7 @@ async fn app_on_store(
         }
     };
     configure(&mut config);
-    (TestApp::on(backend, config).await, fake)
+    (config, fake)
 }
 
 const PROVIDERS: [Provider; 3] = [Provider::Outbox, Provider::StarSender, Provider::CloudApi];
@@ -511,4 +530,129 @@ async fn the_report_detail_shows_the_last_reminders_delivery_status(backend: Bac
     assert_eq!(detail().await.body[0]["last_delivery_status"], "delivered");
     signed_hook(&t, &statuses(&[(&id, "read", 1_767_000_200)])).await;
     assert_eq!(detail().await.body[0]["last_delivery_status"], "read");
+}
+
+/// `n` manual records due tomorrow (the test clock's 2026-01-11), to numbers `6281234000nn`.
+async fn due_records(t: &TestApp, n: usize) {
+    let rows: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({"customer_name": format!("Pelanggan {i}"), "nopol": format!("B {} PCG", 1000 + i),
+                   "no_hp": format!("6281234{i:05}"), "next_service": "2026-01-11"})
+        })
+        .collect();
+    let reply = t
+        .call(
+            Method::POST,
+            "/manual-whatsapp/bulk-import",
+            Some(json!(rows)),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+/// The Cloud API cannot hold a message until a slot: a run sends what has its place now, with
+/// no gaps, and leaves what a full hour holds for the next run instead of failing it.
+async fn a_cloud_api_run_sends_at_once_and_leaves_a_full_hour_for_the_next_run(backend: Backend) {
+    let (t, fake) = paced_on(backend, Provider::CloudApi, |c| c.pacing.limits.hourly = 2).await;
+    due_records(&t, 3).await;
+    let run = t
+        .call(Method::POST, "/manual-whatsapp/send-reminders", None)
+        .await
+        .body;
+    assert_eq!(run["reminder_sent"], 2, "{run}");
+    assert_eq!(run["reminder_scheduled"], 0, "{run}");
+    assert_eq!(run["deferred"], 1, "{run}");
+    let waiting: Vec<&Value> = run["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["deferred"] == true)
+        .collect();
+    assert_eq!(
+        waiting[0]["reason"],
+        "Provider WhatsApp ini tidak dapat menjadwalkan pesan; dikirim pada run berikutnya"
+    );
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(requests.iter().all(|r| r["type"] == "template"));
+    let entries = log(&t).await;
+    assert!(entries.iter().all(|e| e["status"] == "sent"), "{entries:?}");
+    assert!(entries.iter().all(|e| e["scheduled_for"].is_null()));
+    // The waiting record was given back its claim: the next hour's run sends it.
+    t.clock.set("2026-01-10T11:30:00+07:00");
+    let next = t
+        .call(Method::POST, "/manual-whatsapp/send-reminders", None)
+        .await
+        .body;
+    assert_eq!(next["reminder_sent"], 1, "{next}");
+    assert_eq!(fake.requests().len(), 3);
+}
+
+/// In the quiet hours StarSender takes a custom message for 08:00; a provider that cannot
+/// schedule answers 429 until then, and sends, logs and counts nothing.
+async fn a_custom_message_at_night_waits_with_429_when_the_provider_cannot_schedule(
+    backend: Backend,
+) {
+    let (t, fake) = paced_on(backend, Provider::CloudApi, |_| {}).await;
+    t.clock.set("2026-01-10T21:00:00+07:00");
+    customer_wrote(&t).await;
+    let reply = t
+        .call(
+            Method::POST,
+            SEND,
+            Some(json!({"no_hp": CUSTOMER, "message": "Halo"})),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.header("retry-after"), (11 * 3600).to_string());
+    let detail = reply.body["detail"].as_str().unwrap();
+    assert!(detail.starts_with("Jam tenang"), "{detail}");
+    assert!(detail.ends_with("Coba lagi dalam 11 jam"), "{detail}");
+    assert!(fake.requests().is_empty());
+    assert!(log(&t).await.is_empty());
+    let stats = t
+        .call(Method::GET, "/manual-whatsapp/stats/summary", None)
+        .await;
+    assert_eq!(stats.body["data"]["sent_today"], 0);
+    t.clock.set("2026-01-11T08:00:00+07:00");
+    customer_wrote(&t).await;
+    let morning = t
+        .call(
+            Method::POST,
+            SEND,
+            Some(json!({"no_hp": CUSTOMER, "message": "Halo"})),
+        )
+        .await;
+    assert_eq!(morning.status, StatusCode::OK, "{}", morning.body);
+    assert_eq!(morning.body["status"], "sent");
+}
+
+/// A message StarSender holds until its slot is asked about like a sent one: its status
+/// tells when it went out.
+async fn the_starsender_poll_follows_scheduled_messages_too(backend: Backend) {
+    let (t, fake) = paced_on(backend, Provider::StarSender, |_| {}).await;
+    let Fake::StarSender(starsender) = &fake else {
+        unreachable!()
+    };
+    t.clock.set("2026-01-10T21:00:00+07:00");
+    let reply = t
+        .call(
+            Method::POST,
+            SEND,
+            Some(json!({"no_hp": CUSTOMER, "message": "Besok pagi"})),
+        )
+        .await;
+    assert_eq!(reply.body["status"], "scheduled", "{}", reply.body);
+    t.clock.set("2026-01-11T08:05:00+07:00");
+    starsender.set_status("1", "delivered");
+    let summary = t.app.deliveries_service().poll().await.unwrap();
+    assert_eq!((summary.asked, summary.changed), (1, 1));
+    let entry = &log(&t).await[0];
+    assert_eq!(entry["status"], "scheduled");
+    assert_eq!(entry["delivery_status"], "delivered");
 }

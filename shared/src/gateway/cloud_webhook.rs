@@ -263,6 +263,8 @@ pub struct Change {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(as = CloudApiChangeValue)]
 pub struct ChangeValue {
+    /// `whatsapp`.
+    pub messaging_product: Option<String>,
     pub metadata: Option<Metadata>,
     #[serde(default)]
     pub statuses: Vec<CloudStatus>,
@@ -273,6 +275,8 @@ pub struct ChangeValue {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(as = CloudApiMetadata)]
 pub struct Metadata {
+    /// The workshop's number as WhatsApp shows it.
+    pub display_phone_number: Option<String>,
     pub phone_number_id: Option<String>,
 }
 
@@ -339,6 +343,12 @@ pub fn routes<A: HasCloudWebhook>() -> Vec<Route<Arc<A>>> {
         }
         .doc(|| {
             Doc::new("replies", "The Cloud API webhook's verification handshake")
+                .about(
+                    "Meta calls this once when the webhook is subscribed in its app dashboard: \
+                     with `hub.mode=subscribe` and `hub.verify_token` equal to \
+                     `CLOUD_API_VERIFY_TOKEN`, `hub.challenge` is echoed as text. A wrong token \
+                     answers 403; no verify token configured, 404. No bearer token.",
+                )
                 .query::<Handshake>()
                 .text(StatusCode::OK, "hub.challenge, echoed as text")
                 .fails(&[StatusCode::FORBIDDEN, StatusCode::NOT_FOUND])
@@ -350,6 +360,14 @@ pub fn routes<A: HasCloudWebhook>() -> Vec<Route<Arc<A>>> {
                     "replies",
                     "The Cloud API webhook: statuses and customers' messages, signed \
                      (X-Hub-Signature-256)",
+                )
+                .about(
+                    "Meta posts message statuses (`sent`, `delivered`, `read`, `failed`) and \
+                     customers' messages here. The body must carry `X-Hub-Signature-256`, the \
+                     HMAC-SHA256 of the raw body under the app secret; missing or wrong answers \
+                     401 and changes nothing. A status never moves a message backwards and a \
+                     repeat changes nothing; texts go where StarSender's replies go (opt-out \
+                     keywords, odometer readings, the inbox) and open the 24-hour window.",
                 )
                 .body::<Notification>()
                 .json::<CloudWebhookAnswer>(StatusCode::OK, "What the body did")
