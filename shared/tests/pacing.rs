@@ -13,7 +13,7 @@ use bengkel::fake_starsender::{Behaviour, FakeStarSender};
 use bengkel::pacing::{BRAKE, GapRange, PacingSettings};
 use bengkel::scheduler::Job;
 use chrono::{DateTime, FixedOffset, Timelike};
-use common::{Backend, TestApp};
+use common::{Backend, TestApp, due_records, number};
 use serde_json::{Value, json};
 
 const CUSTOM: &str = "/manual-whatsapp/send-custom-message";
@@ -36,40 +36,9 @@ async fn paced(backend: Backend, configure: impl FnOnce(&mut Config)) -> (TestAp
     (TestApp::paced(backend, config).await, fake)
 }
 
-fn number(i: usize) -> String {
-    format!("6281234{i:05}")
-}
-
 async fn custom(t: &TestApp, to: &str) -> common::Reply {
     let body = json!({"no_hp": to, "message": "Halo, promo service minggu ini"});
     t.call(Method::POST, CUSTOM, Some(body)).await
-}
-
-/// `n` records due tomorrow (the test clock's 2026-01-11); their ids.
-async fn due_records(t: &TestApp, n: usize) -> Vec<String> {
-    let rows: Vec<Value> = (0..n)
-        .map(|i| {
-            json!({"customer_name": format!("Pelanggan {i}"), "nopol": format!("B {} PCG", 1000 + i),
-                   "no_hp": number(i), "next_service": "2026-01-11"})
-        })
-        .collect();
-    let reply = t
-        .call(
-            Method::POST,
-            "/manual-whatsapp/bulk-import",
-            Some(json!(rows)),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let list = t
-        .call(Method::GET, "/manual-whatsapp/?limit=1000", None)
-        .await;
-    list.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_string())
-        .collect()
 }
 
 /// Sends `n` custom messages to different numbers at once; how many went and how many got 429.

@@ -11,7 +11,7 @@ use bengkel::fake_cloud_api::{self, Behaviour, FakeCloudApi};
 use bengkel::fake_starsender::FakeStarSender;
 use bengkel::gateway::Provider;
 use bengkel::gateway::cloud_api;
-use common::{Backend, Reply, TestApp};
+use common::{Backend, Reply, TestApp, due_records};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -162,6 +162,12 @@ fn text_from(from: &str, text: &str, ts: i64) -> Value {
         "metadata": {"phone_number_id": "106540352242922"},
         "messages": [{"from": from, "id": format!("wamid.IN{ts}"), "timestamp": ts.to_string(),
             "type": "text", "text": {"body": text}}]}))
+}
+
+/// A custom message to the customer.
+async fn custom(t: &TestApp, message: &str) -> Reply {
+    let body = json!({"no_hp": CUSTOMER, "message": message});
+    t.call(Method::POST, SEND, Some(body)).await
 }
 
 async fn log(t: &TestApp) -> Vec<Value> {
@@ -355,12 +361,7 @@ async fn the_handshake_echoes_the_challenge_only_with_the_verify_token() {
 async fn statuses_move_a_message_forward_only_and_repeats_change_nothing(backend: Backend) {
     let (t, _) = app_on_store(backend, Provider::CloudApi, |_| {}).await;
     customer_wrote(&t).await;
-    t.call(
-        Method::POST,
-        SEND,
-        Some(json!({"no_hp": CUSTOMER, "message": "Halo"})),
-    )
-    .await;
+    custom(&t, "Halo").await;
     let id = fake_cloud_api::message_id(1);
 
     // A bad or missing signature: 401, nothing changes.
@@ -405,12 +406,7 @@ async fn statuses_move_a_message_forward_only_and_repeats_change_nothing(backend
 async fn a_failed_status_keeps_its_error() {
     let (t, _) = app_on(Provider::CloudApi, |_| {}).await;
     customer_wrote(&t).await;
-    t.call(
-        Method::POST,
-        SEND,
-        Some(json!({"no_hp": CUSTOMER, "message": "Halo"})),
-    )
-    .await;
+    custom(&t, "Halo").await;
     let id = fake_cloud_api::message_id(1);
     let mut body = statuses(&[(&id, "failed", 1_767_000_100)]);
     body["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] =
@@ -435,13 +431,7 @@ async fn an_incoming_stop_opts_the_number_out_and_a_text_lands_in_the_inbox() {
     assert_eq!(fake.requests().len(), 1);
     let again = signed_hook(&t, &text_from(CUSTOMER, "STOP", 1_767_000_000)).await;
     assert_eq!(again.body["unchanged"], 1, "{}", again.body);
-    let refused = t
-        .call(
-            Method::POST,
-            SEND,
-            Some(json!({"no_hp": CUSTOMER, "message": "Promo"})),
-        )
-        .await;
+    let refused = custom(&t, "Promo").await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert_eq!(
         fake.requests().len(),
@@ -465,19 +455,9 @@ async fn the_starsender_poll_applies_statuses_of_recent_messages(backend: Backen
         unreachable!()
     };
     t.clock.set("2026-01-10T08:00:00+07:00");
-    t.call(
-        Method::POST,
-        SEND,
-        Some(json!({"no_hp": CUSTOMER, "message": "Lama"})),
-    )
-    .await;
+    custom(&t, "Lama").await;
     t.clock.set("2026-01-11T09:00:00+07:00");
-    t.call(
-        Method::POST,
-        SEND,
-        Some(json!({"no_hp": CUSTOMER, "message": "Baru"})),
-    )
-    .await;
+    custom(&t, "Baru").await;
     // The fake numbers its messages 1, 2: the first is older than 24 hours.
     starsender.set_status("1", "read");
     starsender.set_status("2", "delivered");
@@ -532,24 +512,6 @@ async fn the_report_detail_shows_the_last_reminders_delivery_status(backend: Bac
     assert_eq!(detail().await.body[0]["last_delivery_status"], "read");
 }
 
-/// `n` manual records due tomorrow (the test clock's 2026-01-11), to numbers `6281234000nn`.
-async fn due_records(t: &TestApp, n: usize) {
-    let rows: Vec<Value> = (0..n)
-        .map(|i| {
-            json!({"customer_name": format!("Pelanggan {i}"), "nopol": format!("B {} PCG", 1000 + i),
-                   "no_hp": format!("6281234{i:05}"), "next_service": "2026-01-11"})
-        })
-        .collect();
-    let reply = t
-        .call(
-            Method::POST,
-            "/manual-whatsapp/bulk-import",
-            Some(json!(rows)),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-}
-
 /// The Cloud API cannot hold a message until a slot: a run sends what has its place now, with
 /// no gaps, and leaves what a full hour holds for the next run instead of failing it.
 async fn a_cloud_api_run_sends_at_once_and_leaves_a_full_hour_for_the_next_run(backend: Backend) {
@@ -596,13 +558,7 @@ async fn a_custom_message_at_night_waits_with_429_when_the_provider_cannot_sched
     let (t, fake) = paced_on(backend, Provider::CloudApi, |_| {}).await;
     t.clock.set("2026-01-10T21:00:00+07:00");
     customer_wrote(&t).await;
-    let reply = t
-        .call(
-            Method::POST,
-            SEND,
-            Some(json!({"no_hp": CUSTOMER, "message": "Halo"})),
-        )
-        .await;
+    let reply = custom(&t, "Halo").await;
     assert_eq!(
         reply.status,
         StatusCode::TOO_MANY_REQUESTS,
@@ -621,13 +577,7 @@ async fn a_custom_message_at_night_waits_with_429_when_the_provider_cannot_sched
     assert_eq!(stats.body["data"]["sent_today"], 0);
     t.clock.set("2026-01-11T08:00:00+07:00");
     customer_wrote(&t).await;
-    let morning = t
-        .call(
-            Method::POST,
-            SEND,
-            Some(json!({"no_hp": CUSTOMER, "message": "Halo"})),
-        )
-        .await;
+    let morning = custom(&t, "Halo").await;
     assert_eq!(morning.status, StatusCode::OK, "{}", morning.body);
     assert_eq!(morning.body["status"], "sent");
 }
@@ -640,13 +590,7 @@ async fn the_starsender_poll_follows_scheduled_messages_too(backend: Backend) {
         unreachable!()
     };
     t.clock.set("2026-01-10T21:00:00+07:00");
-    let reply = t
-        .call(
-            Method::POST,
-            SEND,
-            Some(json!({"no_hp": CUSTOMER, "message": "Besok pagi"})),
-        )
-        .await;
+    let reply = custom(&t, "Besok pagi").await;
     assert_eq!(reply.body["status"], "scheduled", "{}", reply.body);
     t.clock.set("2026-01-11T08:05:00+07:00");
     starsender.set_status("1", "delivered");

@@ -2,7 +2,8 @@
 //! with a bearer token. A reminder goes as an approved template whose body parameters are the
 //! reminder's values in a configured order; other messages as free text, which WhatsApp
 //! delivers only within 24 hours of the customer's last message. Statuses come by webhook
-//! (see `cloud_webhook`). The API cannot schedule: a later slot is refused before any request.
+//! (see `cloud_webhook`). The API cannot schedule (pacing asks it only for what may leave now);
+//! a later slot is refused before any request.
 
 use async_trait::async_trait;
 use chrono::{TimeDelta, Utc};

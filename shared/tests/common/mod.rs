@@ -441,3 +441,35 @@ pub fn imported_fields(records: &[Value]) -> Vec<Value> {
         })
         .collect()
 }
+
+/// A customer's number, `6281234000nn`, the `i`th of a test's many.
+pub fn number(i: usize) -> String {
+    format!("6281234{i:05}")
+}
+
+/// `n` records due tomorrow (the test clock's 2026-01-11); their ids.
+pub async fn due_records(t: &TestApp, n: usize) -> Vec<String> {
+    let rows: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({"customer_name": format!("Pelanggan {i}"), "nopol": format!("B {} PCG", 1000 + i),
+                   "no_hp": number(i), "next_service": "2026-01-11"})
+        })
+        .collect();
+    let reply = t
+        .call(
+            Method::POST,
+            "/manual-whatsapp/bulk-import",
+            Some(json!(rows)),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let list = t
+        .call(Method::GET, "/manual-whatsapp/?limit=1000", None)
+        .await;
+    list.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
