@@ -11,6 +11,7 @@ use crate::audit::store::AuditStore;
 use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock, WorkshopClock};
 use crate::config::{self, Config};
+use crate::gateway::ProviderSettings;
 use crate::manual::api::HasRecords;
 use crate::manual::store::ManualStore;
 use crate::messages::api::HasMessenger;
@@ -161,24 +162,16 @@ impl App {
         let secrets = aws_sdk_secretsmanager::Client::new(&aws);
         if reads.starsender_key {
             let id = required_var("STARSENDER_SECRET_ID")?;
-            if let Some(key) = secret_field(&secrets, &id, "starsender_api_key").await? {
-                config.starsender_api_key = Some(key);
-            }
-            // The same secret keeps the other providers' credentials.
-            let field = |name| secret_field(&secrets, &id, name);
-            if let Some(key) = field("starsender_account_key").await? {
-                config.starsender_account_key = Some(key);
-            }
-            if let Some(token) = field("cloud_api_token").await? {
-                config.cloud_api.token = Some(token);
-            }
-            if let Some(secret) = field("cloud_api_app_secret").await? {
-                config.cloud_api.app_secret = Some(secret);
+            // The same secret keeps every provider's credentials.
+            for field in ProviderSettings::secret_fields() {
+                if let Some(value) = secret_field(&secrets, &id, field).await? {
+                    config.providers.set_secret(field, value);
+                }
             }
         }
         if reads.starsender_key
             && config.whatsapp_provider == crate::gateway::Provider::StarSender
-            && config.starsender_api_key.is_none()
+            && config.providers.starsender.api_key.is_none()
         {
             tracing::error!(
                 "WHATSAPP_PROVIDER=starsender but the secret's starsender_api_key is empty: every \
@@ -326,7 +319,7 @@ impl crate::gateway::cloud_webhook::HasCloudWebhook for App {
     }
 
     fn cloud_api(&self) -> &crate::gateway::cloud_api::Settings {
-        &self.config.cloud_api
+        &self.config.providers.cloud_api
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono_tz::Tz;
 use http::{HeaderValue, Uri};
 
-use crate::gateway::Provider;
+use crate::gateway::{Provider, ProviderSettings};
 use crate::pacing::{GapRange, Limits, PacingSettings, QuietHours};
 use crate::register::plan::{KindPlan, ServicePlan};
 use crate::reminder::template::{
@@ -14,7 +14,6 @@ use crate::reminder::template::{
 };
 
 /// Where StarSender V3 accepts messages.
-pub const DEFAULT_STARSENDER_URL: &str = "https://api.starsender.online/api/send";
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -31,19 +30,11 @@ pub struct Config {
     /// Which claim carries the roles and which grant which level; unset, every valid token is
     /// admin.
     pub roles: Option<RoleSettings>,
-    pub starsender_url: String,
-    /// StarSender's device key: with the `starsender` provider, nothing is sent without it.
-    pub starsender_api_key: Option<String>,
+    /// Each provider's own settings (StarSender's, the Cloud API's), read by its adapter.
+    pub providers: ProviderSettings,
     /// The secret in the path of StarSender's reply webhook (at least 32 characters); without
     /// it the webhook is not served (404).
     pub starsender_webhook_secret: Option<String>,
-    /// StarSender's `delay` in seconds, sent with every message when set.
-    pub starsender_delay: Option<u32>,
-    /// StarSender's account key (`STARSENDER_ACCOUNT_KEY`), with which the delivery poll asks
-    /// for statuses; without it none are asked.
-    pub starsender_account_key: Option<String>,
-    /// The Cloud API's settings (read by its adapter).
-    pub cloud_api: crate::gateway::cloud_api::Settings,
     /// Time allowed to open a connection to the gateway.
     pub gateway_connect_timeout: Duration,
     /// Time allowed for a whole gateway request, well inside API Gateway's 30 s.
@@ -105,12 +96,8 @@ impl Default for Config {
             whatsapp_provider: Provider::Outbox,
             jwt_max_token_age: hours(DEFAULT_MAX_TOKEN_AGE_HOURS),
             roles: None,
-            starsender_url: DEFAULT_STARSENDER_URL.to_string(),
-            starsender_api_key: None,
+            providers: ProviderSettings::default(),
             starsender_webhook_secret: None,
-            starsender_delay: None,
-            starsender_account_key: None,
-            cloud_api: Default::default(),
             gateway_connect_timeout: Duration::from_secs(3),
             gateway_timeout: Duration::from_secs(10),
             workshop: Workshop::default(),
@@ -133,21 +120,16 @@ impl Config {
     pub fn gateway(&self) -> crate::gateway::Settings {
         crate::gateway::Settings {
             provider: self.whatsapp_provider,
-            url: self.starsender_url.clone(),
-            key: self.starsender_api_key.clone(),
-            account_key: self.starsender_account_key.clone(),
-            delay: self.starsender_delay,
-            cloud_api: self.cloud_api.clone(),
+            providers: self.providers.clone(),
             connect_timeout: self.gateway_connect_timeout,
             timeout: self.gateway_timeout,
         }
     }
 
     /// Reads `WORKSHOP_TZ`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_MAX_TOKEN_AGE_HOURS`, the role
-    /// settings ([`role_settings`]), `WHATSAPP_PROVIDER`, `STARSENDER_URL`, `STARSENDER_API_KEY`,
-    /// `STARSENDER_WEBHOOK_SECRET`,
-    /// `STARSENDER_DELAY_SECS`, `STARSENDER_ACCOUNT_KEY`, the Cloud API's (see
-    /// [`crate::gateway::cloud_api::Settings`]), `GATEWAY_CONNECT_TIMEOUT_MS`, `GATEWAY_TIMEOUT_MS`,
+    /// settings ([`role_settings`]), `WHATSAPP_PROVIDER`, each provider's (see
+    /// [`ProviderSettings`]), `STARSENDER_WEBHOOK_SECRET`, `GATEWAY_CONNECT_TIMEOUT_MS`,
+    /// `GATEWAY_TIMEOUT_MS`,
     /// `REMINDER_TEMPLATE`, `REGISTER_REMINDER_TEMPLATE`, `UNDATED_REMINDER_TEMPLATE`,
     /// `WORKSHOP_NAME`, `WORKSHOP_PHONE`,
     /// `REMINDER_DAYS_THRESHOLD`, `REMINDER_CONCURRENCY`, `CORS_ALLOW_ORIGINS`, the service
@@ -184,13 +166,8 @@ impl Config {
                 other => hours(other.unwrap_or(DEFAULT_MAX_TOKEN_AGE_HOURS)),
             },
             roles: role_settings()?,
-            starsender_url: var("STARSENDER_URL").unwrap_or(defaults.starsender_url),
-            starsender_api_key: var("STARSENDER_API_KEY"),
+            providers: ProviderSettings::from_env(var).map_err(ConfigError::Invalid)?,
             starsender_webhook_secret: webhook_secret()?,
-            starsender_delay: number("STARSENDER_DELAY_SECS")?,
-            starsender_account_key: var("STARSENDER_ACCOUNT_KEY"),
-            cloud_api: crate::gateway::cloud_api::Settings::from_env(var)
-                .map_err(ConfigError::Invalid)?,
             gateway_connect_timeout: number("GATEWAY_CONNECT_TIMEOUT_MS")?
                 .map_or(defaults.gateway_connect_timeout, Duration::from_millis),
             gateway_timeout: number("GATEWAY_TIMEOUT_MS")?

@@ -72,7 +72,7 @@ async fn a_custom_message_reaches_starsender_as_v3_expects() {
 
 #[tokio::test]
 async fn the_configured_delay_goes_with_every_message() {
-    let (t, fake) = with_gateway(|c| c.starsender_delay = Some(5)).await;
+    let (t, fake) = with_gateway(|c| c.providers.starsender.delay = Some(5)).await;
     t.call(Method::POST, SEND, custom("08123456789", "Halo"))
         .await;
     assert_eq!(fake.received()[0].body["delay"], 5);
@@ -237,9 +237,8 @@ async fn an_unreachable_gateway_is_502() {
     let url = format!("http://{}/api/send", closed.local_addr().unwrap());
     drop(closed);
     let t = TestApp::with_config(Config {
-        starsender_url: url,
+        providers: bengkel::gateway::ProviderSettings::starsender_at(url, Some(KEY.into())),
         whatsapp_provider: bengkel::gateway::Provider::StarSender,
-        starsender_api_key: Some(KEY.into()),
         ..Config::default()
     });
     let reply = t
@@ -267,7 +266,7 @@ async fn an_unreachable_gateway_is_502() {
 async fn without_a_key_messages_stay_in_the_outbox() {
     let fake = FakeStarSender::start().await.unwrap();
     let t = TestApp::with_config(Config {
-        starsender_url: fake.url.clone(),
+        providers: bengkel::gateway::ProviderSettings::starsender_at(fake.url.clone(), None),
         ..Config::default()
     });
     let reply = t
@@ -392,7 +391,8 @@ on_both_stores!(starsender_without_a_key_answers_503_on_every_send);
 /// StarSender without a key: the service runs, every send answers 503 and nothing is sent,
 /// claimed, logged or counted; the daily run fails.
 async fn starsender_without_a_key_answers_503_on_every_send(backend: Backend) {
-    let (t, fake) = common::with_gateway(backend, |config| config.starsender_api_key = None).await;
+    let (t, fake) =
+        common::with_gateway(backend, |config| config.providers.starsender.api_key = None).await;
     let created = t
         .create(common::customer("Bapak Joko", "B 1234 XYZ", "081111111111"))
         .await;

@@ -24,9 +24,11 @@ const BULK: &str = "/manual-whatsapp/send-reminders";
 async fn paced(backend: Backend, configure: impl FnOnce(&mut Config)) -> (TestApp, FakeStarSender) {
     let fake = FakeStarSender::start().await.unwrap();
     let mut config = Config {
-        starsender_url: fake.url.clone(),
+        providers: bengkel::gateway::ProviderSettings::starsender_at(
+            fake.url.clone(),
+            Some(common::GATEWAY_KEY.into()),
+        ),
         whatsapp_provider: bengkel::gateway::Provider::StarSender,
-        starsender_api_key: Some(common::GATEWAY_KEY.into()),
         gateway_timeout: Duration::from_millis(700),
         ..Config::default()
     };

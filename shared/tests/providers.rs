@@ -101,14 +101,14 @@ async fn configured(provider: Provider, configure: impl FnOnce(&mut Config)) -> 
         Provider::Outbox => Fake::None,
         Provider::StarSender => {
             let fake = FakeStarSender::start().await.unwrap();
-            config.starsender_url = fake.url.clone();
-            config.starsender_api_key = Some(common::GATEWAY_KEY.into());
-            config.starsender_account_key = Some("account-key".into());
+            config.providers.starsender.url = fake.url.clone();
+            config.providers.starsender.api_key = Some(common::GATEWAY_KEY.into());
+            config.providers.starsender.account_key = Some("account-key".into());
             Fake::StarSender(fake)
         }
         Provider::CloudApi => {
             let fake = FakeCloudApi::start().await.unwrap();
-            config.cloud_api = cloud_settings(&fake.url);
+            config.providers.cloud_api = cloud_settings(&fake.url);
             Fake::Cloud(fake)
         }
     };

@@ -546,9 +546,11 @@ async fn an_unreachable_gateway_fails_the_send_and_keeps_the_record_claimable(ba
     let url = format!("http://{}/api/send", closed.local_addr().unwrap());
     drop(closed);
     let config = Config {
-        starsender_url: url,
+        providers: bengkel::gateway::ProviderSettings::starsender_at(
+            url,
+            Some("device-key".into()),
+        ),
         whatsapp_provider: bengkel::gateway::Provider::StarSender,
-        starsender_api_key: Some("device-key".into()),
         ..Config::default()
     };
     let t = TestApp::on(backend, config).await;

@@ -69,9 +69,11 @@ impl Bench {
     /// An app on `store` sending through the fake gateway, otherwise configured by default.
     fn app<S: bengkel::app::Store>(&self, store: Arc<S>) -> Result<App, BoxError> {
         let config = Config {
-            starsender_url: self.gateway.url.clone(),
+            providers: bengkel::gateway::ProviderSettings::starsender_at(
+                self.gateway.url.clone(),
+                Some("bench-api-key".into()),
+            ),
             whatsapp_provider: bengkel::gateway::Provider::StarSender,
-            starsender_api_key: Some("bench-api-key".into()),
             // The figures measure sending itself: no gaps, no quiet hours, limits above the
             // runs' sizes (pacing has its own figures, `pacing::figures`).
             pacing: bengkel::pacing::PacingSettings {

@@ -85,7 +85,10 @@ async fn serve(config: Config, auth: Auth, data_dir: &Path) -> Result<(), BoxErr
         Duration::from_secs(STARTUP_TOKEN_HOURS * 3600),
         &config,
     );
-    let outbox = match (config.whatsapp_provider, &config.starsender_api_key) {
+    let outbox = match (
+        config.whatsapp_provider,
+        &config.providers.starsender.api_key,
+    ) {
         (Provider::Outbox, _) => "local outbox (WHATSAPP_PROVIDER=outbox)",
         (Provider::StarSender, Some(_)) => "StarSender",
         (Provider::StarSender, None) => "nowhere: STARSENDER_API_KEY is unset, sends answer 503",

@@ -66,6 +66,18 @@ impl Settings {
         }
     }
 
+    /// The fields of the deployment's secret that hold its credentials.
+    pub const SECRET_FIELDS: [&'static str; 2] = ["cloud_api_token", "cloud_api_app_secret"];
+
+    /// Takes the secret's `field` (one of [`Settings::SECRET_FIELDS`]).
+    pub fn set_secret(&mut self, field: &str, value: String) {
+        match field {
+            "cloud_api_token" => self.token = Some(value),
+            "cloud_api_app_secret" => self.app_secret = Some(value),
+            _ => {}
+        }
+    }
+
     /// The settings `var` reads (the environment, through the configuration).
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let defaults = Settings::default();

@@ -38,19 +38,54 @@ impl Provider {
     }
 }
 
+/// Every provider's own settings, each read by its module: adding a provider adds one field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderSettings {
+    pub starsender: starsender::Settings,
+    pub cloud_api: cloud_api::Settings,
+}
+
+impl ProviderSettings {
+    /// Each provider's settings, as `var` (the environment) gives them.
+    pub fn from_env(var: impl Fn(&str) -> Option<String> + Copy) -> Result<Self, String> {
+        Ok(ProviderSettings {
+            starsender: starsender::Settings::from_env(var)?,
+            cloud_api: cloud_api::Settings::from_env(var)?,
+        })
+    }
+
+    /// StarSender at `url` with the device key `api_key`, the rest as by default (tests and
+    /// benchmarks point it at a fake).
+    pub fn starsender_at(url: impl Into<String>, api_key: Option<String>) -> Self {
+        ProviderSettings {
+            starsender: starsender::Settings {
+                url: url.into(),
+                api_key,
+                ..starsender::Settings::default()
+            },
+            ..ProviderSettings::default()
+        }
+    }
+
+    /// The fields of the deployment's secret that hold the providers' credentials.
+    pub fn secret_fields() -> impl Iterator<Item = &'static str> {
+        starsender::Settings::SECRET_FIELDS
+            .into_iter()
+            .chain(cloud_api::Settings::SECRET_FIELDS)
+    }
+
+    /// Gives the secret's `field` to the provider it belongs to.
+    pub fn set_secret(&mut self, field: &str, value: String) {
+        self.starsender.set_secret(field, value.clone());
+        self.cloud_api.set_secret(field, value);
+    }
+}
+
 /// What the gateway is built from (the configuration reads it from the environment).
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub provider: Provider,
-    /// StarSender's send URL.
-    pub url: String,
-    /// StarSender's device key; StarSender without one sends nothing.
-    pub key: Option<String>,
-    /// StarSender's account key, with which its statuses are polled.
-    pub account_key: Option<String>,
-    /// StarSender's `delay` (seconds) on every message.
-    pub delay: Option<u32>,
-    pub cloud_api: cloud_api::Settings,
+    pub providers: ProviderSettings,
     /// Time allowed to open a connection.
     pub connect_timeout: Duration,
     /// Time allowed for a whole request.
@@ -67,15 +102,12 @@ impl Settings {
 /// The provider of `settings`; fails only when the HTTP client cannot be built.
 pub fn build(settings: Settings) -> Result<Box<dyn MessageGateway>, reqwest::Error> {
     let client = || http::client(settings.connect_timeout, settings.timeout);
+    let providers = settings.providers.clone();
     Ok(match settings.provider {
         Provider::Outbox => Box::new(outbox::Outbox),
-        Provider::StarSender => Box::new(starsender::StarSender::new(
-            client()?,
-            settings.url,
-            settings.key,
-            settings.account_key,
-            settings.delay,
-        )),
-        Provider::CloudApi => Box::new(cloud_api::CloudApi::new(client()?, settings.cloud_api)),
+        Provider::StarSender => {
+            Box::new(starsender::StarSender::new(client()?, providers.starsender))
+        }
+        Provider::CloudApi => Box::new(cloud_api::CloudApi::new(client()?, providers.cloud_api)),
     })
 }

@@ -17,6 +17,64 @@ use crate::messages::model::{DeliveryStatus, Status};
 const NO_KEY: &str = "STARSENDER_API_KEY kosong sedangkan WHATSAPP_PROVIDER=starsender. Minta \
                       admin mengisi starsender_api_key pada secret deployment";
 
+/// StarSender's send URL unless `STARSENDER_URL` says otherwise.
+pub const DEFAULT_URL: &str = "https://api.starsender.online/api/send";
+
+/// What the adapter reads: `STARSENDER_URL`, `STARSENDER_API_KEY` and `STARSENDER_ACCOUNT_KEY`
+/// (both from the deployment's secret when deployed), `STARSENDER_DELAY_SECS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub url: String,
+    /// The device key: nothing is sent without it.
+    pub api_key: Option<String>,
+    /// The account key, with which the delivery poll asks for statuses; without it none are.
+    pub account_key: Option<String>,
+    /// `delay` in seconds, sent with every message when set.
+    pub delay: Option<u32>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            url: DEFAULT_URL.into(),
+            api_key: None,
+            account_key: None,
+            delay: None,
+        }
+    }
+}
+
+impl Settings {
+    /// The fields of the deployment's secret that hold its credentials.
+    pub const SECRET_FIELDS: [&'static str; 2] = ["starsender_api_key", "starsender_account_key"];
+
+    /// The settings `var` reads (the environment, through the configuration).
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let delay = var("STARSENDER_DELAY_SECS")
+            .map(|value| {
+                value.parse().map_err(|_| {
+                    format!("STARSENDER_DELAY_SECS must be a whole number, got {value:?}")
+                })
+            })
+            .transpose()?;
+        Ok(Settings {
+            url: var("STARSENDER_URL").unwrap_or_else(|| DEFAULT_URL.into()),
+            api_key: var("STARSENDER_API_KEY"),
+            account_key: var("STARSENDER_ACCOUNT_KEY"),
+            delay,
+        })
+    }
+
+    /// Takes the secret's `field` (one of [`Settings::SECRET_FIELDS`]).
+    pub fn set_secret(&mut self, field: &str, value: String) {
+        match field {
+            "starsender_api_key" => self.api_key = Some(value),
+            "starsender_account_key" => self.account_key = Some(value),
+            _ => {}
+        }
+    }
+}
+
 pub struct StarSender {
     http: reqwest::Client,
     url: String,
@@ -29,19 +87,13 @@ pub struct StarSender {
 }
 
 impl StarSender {
-    pub fn new(
-        http: reqwest::Client,
-        url: String,
-        key: Option<String>,
-        account_key: Option<String>,
-        delay: Option<u32>,
-    ) -> Self {
+    pub fn new(http: reqwest::Client, settings: Settings) -> Self {
         StarSender {
             http,
-            url,
-            key,
-            account_key,
-            delay,
+            url: settings.url,
+            key: settings.api_key,
+            account_key: settings.account_key,
+            delay: settings.delay,
         }
     }
 
@@ -201,13 +253,7 @@ mod tests {
     #[test]
     fn the_status_url_sits_beside_the_send_url() {
         let client = reqwest::Client::new();
-        let s = StarSender::new(
-            client,
-            "https://api.starsender.online/api/send".into(),
-            None,
-            None,
-            None,
-        );
+        let s = StarSender::new(client, Settings::default());
         assert_eq!(
             s.status_url("a b/c").map(String::from),
             Ok("https://api.starsender.online/api/messages/a%20b%2Fc".to_string())

@@ -330,9 +330,11 @@ pub async fn with_gateway(
 ) -> (TestApp, FakeStarSender) {
     let fake = FakeStarSender::start().await.unwrap();
     let mut config = Config {
-        starsender_url: fake.url.clone(),
+        providers: bengkel::gateway::ProviderSettings::starsender_at(
+            fake.url.clone(),
+            Some(GATEWAY_KEY.into()),
+        ),
         whatsapp_provider: bengkel::gateway::Provider::StarSender,
-        starsender_api_key: Some(GATEWAY_KEY.into()),
         gateway_timeout: std::time::Duration::from_millis(700),
         ..Config::default()
     };
