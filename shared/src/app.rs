@@ -295,7 +295,9 @@ impl HasReplies for App {
             time: &self.time,
         }
     }
+}
 
+impl crate::gateway::starsender_webhook::HasStarSenderWebhook for App {
     fn webhook_secret(&self) -> Option<&str> {
         self.config.starsender_webhook_secret.as_deref()
     }

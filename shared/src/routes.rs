@@ -34,6 +34,7 @@ pub fn routes() -> Vec<Route<Arc<App>>> {
         messages::api::routes(),
         optout::api::routes(),
         replies::api::routes(),
+        crate::gateway::starsender_webhook::routes(),
         crate::gateway::cloud_webhook::routes(),
         reminder::api::routes(),
         scheduler::api::routes(),

@@ -7,6 +7,7 @@ pub mod cloud_webhook;
 pub mod http;
 pub mod outbox;
 pub mod starsender;
+pub mod starsender_webhook;
 
 use std::time::Duration;
 

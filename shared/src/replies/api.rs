@@ -1,31 +1,21 @@
-//! The HTTP edge of the replies: StarSender's webhook (`POST /webhooks/starsender/{secret}`,
-//! no token: the path's secret is the credential) and the inbox (`GET /inbox`).
+//! The HTTP edge of the replies: the inbox (`GET /inbox`). The providers' webhooks that bring
+//! the replies live with their adapters (`crate::gateway`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
-use serde::Serialize;
-use serde_json::{Map, Value, json};
-use subtle::ConstantTimeEq;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
 
-use super::{Inbox, Incoming, Received, Replies, Reply, ReplyError};
+use super::{Inbox, Replies, ReplyError};
 use crate::actor::Level;
-use crate::body::Fields;
 use crate::error::ApiError;
-use crate::extract::{FromBody, FromQuery, ValidQuery};
+use crate::extract::{FromQuery, ValidQuery};
 use crate::openapi::Doc;
 use crate::query::{Params, is_position_key};
-use crate::route::{Route, route, webhook};
+use crate::route::{Route, route};
 
-/// The largest webhook body read: StarSender's are a few hundred bytes.
-pub const MAX_WEBHOOK_BYTES: usize = 64 * 1024;
-/// Longest reply text kept, in characters.
-const MAX_REPLY_CHARS: usize = 4096;
 /// Inbox replies per page, by default and at most.
 const DEFAULT_PAGE: usize = 100;
 const MAX_PAGE: usize = 1000;
@@ -33,111 +23,6 @@ const MAX_PAGE: usize = 1000;
 /// What this domain's handlers need of the application that serves them.
 pub trait HasReplies: Send + Sync + 'static {
     fn replies(&self) -> Replies<'_>;
-    /// `STARSENDER_WEBHOOK_SECRET`; without it the webhook is not there (404).
-    fn webhook_secret(&self) -> Option<&str>;
-}
-
-/// The webhook's answer: what it did.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct WebhookAnswer {
-    pub status: Received,
-}
-
-/// Whether `given` is `expected`, in time that does not depend on where they differ.
-fn secret_matches(given: &str, expected: Option<&str>) -> bool {
-    expected.is_some_and(|expected| bool::from(given.as_bytes().ct_eq(expected.as_bytes())))
-}
-
-/// `POST /webhooks/starsender/{secret}`: 404 unless the secret is right, whatever the body.
-pub async fn receive<A: HasReplies>(
-    State(app): State<Arc<A>>,
-    Path(secret): Path<String>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<WebhookAnswer>, ApiError> {
-    if !secret_matches(&secret, app.webhook_secret()) {
-        return Err(ApiError::NotFound("Not Found".into()));
-    }
-    let body = body.map_err(|_| {
-        ApiError::TooLarge(format!(
-            "Isi webhook lebih dari {} KiB",
-            MAX_WEBHOOK_BYTES / 1024
-        ))
-    })?;
-    let incoming = Incoming::from_body(Value::Object(body_object(&headers, &body)?))?;
-    let replies = app.replies();
-    let reply = Reply::new(incoming, replies.time.now());
-    Ok(Json(WebhookAnswer {
-        status: replies.receive(reply).await?,
-    }))
-}
-
-/// The body as a JSON object, form-encoded or JSON.
-fn body_object(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, ApiError> {
-    let form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if form {
-        let pairs: HashMap<String, String> = serde_urlencoded::from_bytes(body)
-            .map_err(|_| ApiError::Unreadable("Isi form webhook tidak dapat dibaca".into()))?;
-        return Ok(pairs
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect());
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(object)) => Ok(object),
-        _ => Err(ApiError::Unreadable("Isi webhook bukan objek JSON".into())),
-    }
-}
-
-/// The four fields; anything else StarSender adds is ignored.
-impl FromBody for Incoming {
-    type Shape = Incoming;
-
-    fn from_body(body: Value) -> Result<Self, ApiError> {
-        let object = match body {
-            Value::Object(object) => known_fields(object),
-            other => other.as_object().cloned().unwrap_or_default(),
-        };
-        let mut f =
-            Fields::new(Value::Object(object), vec![json!("body")]).map_err(ApiError::Invalid)?;
-        let device = f.text("device", 1, 100).given();
-        let timestamp = f.text("timestamp", 1, 100).given();
-        let message = f.lines("message", 1, MAX_REPLY_CHARS);
-        let message = f.required("message", message);
-        let from = f.parsed("from", sender, |input| {
-            format!("Nomor pengirim tidak valid: '{input}'")
-        });
-        let from = f.required("from", from);
-        match (f.finish(), message, from) {
-            (Ok(()), Some(message), Some(from)) => Ok(Incoming {
-                device,
-                message,
-                from,
-                timestamp,
-            }),
-            (outcome, ..) => Err(ApiError::Invalid(outcome.err().unwrap_or_default())),
-        }
-    }
-}
-
-/// `device`, `message`, `from` and `timestamp`, numbers read as their text.
-fn known_fields(object: Map<String, Value>) -> Map<String, Value> {
-    object
-        .into_iter()
-        .filter(|(name, _)| ["device", "message", "from", "timestamp"].contains(&name.as_str()))
-        .map(|(name, value)| match value {
-            Value::Number(n) => (name, Value::String(n.to_string())),
-            other => (name, other),
-        })
-        .collect()
-}
-
-/// The sender normalised: `6281…@s.whatsapp.net` is `6281…`.
-fn sender(text: &str) -> Option<String> {
-    crate::phone::normalize(text.split('@').next().unwrap_or(text))
 }
 
 /// `?limit=&cursor=`.
@@ -183,27 +68,6 @@ pub async fn inbox<A: HasReplies>(
 /// The routes of this domain, served on any application that gives its handlers what they need.
 pub fn routes<A: HasReplies>() -> Vec<Route<Arc<A>>> {
     vec![
-        webhook(
-            "replies-webhook",
-            "/webhooks/starsender/{secret}",
-            receive::<A>,
-        )
-        .body_limit(MAX_WEBHOOK_BYTES)
-        .doc(|| {
-            Doc::new(
-                "replies",
-                "StarSender's incoming-message webhook (JSON or form; the path holds the secret)",
-            )
-            .about(
-                "StarSender calls this for each message a customer sends: STOP or BERHENTI opts \
-                 the number out, MULAI opts it back in, an odometer reading is recorded, any \
-                 other text lands in the inbox. No bearer token: the secret in the path \
-                 (`STARSENDER_WEBHOOK_SECRET`) is the check, and a wrong one answers 404.",
-            )
-            .body::<Incoming>()
-            .json::<WebhookAnswer>(StatusCode::OK, "What the reply did")
-            .fails(&[StatusCode::NOT_FOUND])
-        }),
         route(
             "replies-inbox",
             Method::GET,
