@@ -22,6 +22,11 @@ command -v cargo >/dev/null || fail "cargo is not installed"
   || fail "could not install infra/requirements-test.txt from PyPI"
 export PATH="$VENV/bin:$PATH"
 
+# Each tier builds once, so the incremental caches would only take disk (gigabytes for the test
+# binaries); a developer iterating can set CARGO_INCREMENTAL=1.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+echo "disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free for target/ (a fresh run takes about 7 GB)"
+
 step "format and lints"
 cargo fmt --all -- --check || fail "cargo fmt: run 'cargo fmt --all'"
 cargo clippy --workspace --all-targets --quiet -- -D warnings || fail "cargo clippy reported warnings"
@@ -60,7 +65,8 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     || fail "could not install chromium and chromium-driver with apt-get"
 fi
 BROWSER_LOG=$(mktemp)
-cargo test -p infra --test browser -- --ignored 2>&1 | tee "$BROWSER_LOG"
+# --workspace: the features of the test build above, so nothing is built twice.
+cargo test --workspace --test browser -- --ignored 2>&1 | tee "$BROWSER_LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "browser tier (a failed journey's screenshot is in target/tmp/browser/)"
 grep -q '^test result: ok. 1 passed' "$BROWSER_LOG" || fail "browser tier: the journeys did not run"
 
