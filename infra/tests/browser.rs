@@ -5,7 +5,7 @@
 //! `SCREENSHOTS=<folder>` each section's screenshot is saved there (the README's, in `docs/`).
 //!
 //! `infra/test.sh` installs Debian's `chromium` and `chromium-driver` and runs it; by hand:
-//! `cargo test -p infra --test browser -- --ignored`. Without chromedriver it fails, it never
+//! `cargo test --workspace --test browser -- --ignored`. Without chromedriver it fails, it never
 //! passes by skipping.
 
 use std::io::{BufRead, BufReader};
