@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use bengkel::fake_starsender::{Behaviour, FakeStarSender};
+use bengkel::fakes::starsender::{Behaviour, FakeStarSender};
 use bengkel::reminder::template::indonesian_date;
 use chrono::{Days, FixedOffset, Months, NaiveDate, Utc};
 use fantoccini::elements::Element;

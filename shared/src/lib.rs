@@ -13,10 +13,8 @@ pub mod cors;
 pub mod domain_errors;
 pub mod error;
 pub mod extract;
-#[cfg(feature = "fake-starsender")]
-pub mod fake_cloud_api;
-#[cfg(feature = "fake-starsender")]
-pub mod fake_starsender;
+#[cfg(feature = "fakes")]
+pub mod fakes;
 pub mod files;
 pub mod gateway;
 pub mod headers;

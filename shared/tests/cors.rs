@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use bengkel::config::{Config, allowed_origins};
 use bengkel::cors::{ALLOWED_HEADERS, EXPOSED_HEADERS, MAX_AGE};
-use bengkel::fake_starsender::Behaviour;
+use bengkel::fakes::starsender::Behaviour;
 use bengkel::routes::{methods, routes};
 use common::{Backend, Reply, TestApp};
 use serde_json::{Value, json};

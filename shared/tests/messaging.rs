@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
 use bengkel::config::Config;
-use bengkel::fake_starsender::{Behaviour, FakeStarSender};
+use bengkel::fakes::starsender::{Behaviour, FakeStarSender};
 use bengkel::scheduler::Job;
 use common::{Backend, TestApp};
 use serde_json::{Value, json};

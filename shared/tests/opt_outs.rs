@@ -6,7 +6,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
-use bengkel::fake_starsender::FakeStarSender;
+use bengkel::fakes::starsender::FakeStarSender;
 use bengkel::reminder::Run;
 use bengkel::reminder::api::HasReminders;
 use common::{Backend, TestApp, customer};

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
 use bengkel::config::Config;
-use bengkel::fake_starsender::{Behaviour, FakeStarSender};
+use bengkel::fakes::starsender::{Behaviour, FakeStarSender};
 use bengkel::pacing::{BRAKE, GapRange, PacingSettings};
 use bengkel::scheduler::Job;
 use chrono::{DateTime, FixedOffset, Timelike};

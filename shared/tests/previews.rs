@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
-use bengkel::fake_starsender::{Behaviour, FakeStarSender};
+use bengkel::fakes::starsender::{Behaviour, FakeStarSender};
 use bengkel::reminder::Run;
 use bengkel::reminder::api::HasReminders;
 use common::{Backend, TestApp, customer};

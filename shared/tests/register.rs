@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
-use bengkel::fake_starsender::{Behaviour, FakeStarSender};
+use bengkel::fakes::starsender::{Behaviour, FakeStarSender};
 use bengkel::reminder::api::HasReminders;
 use common::{Backend, Reply, TestApp, customer};
 use serde_json::{Value, json};

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
 use bengkel::config::Config;
-use bengkel::fake_starsender::{Behaviour, FakeStarSender};
+use bengkel::fakes::starsender::{Behaviour, FakeStarSender};
 use bengkel::messages::Source;
 use bengkel::reminder::api::HasReminders;
 use bengkel::reminder::{Reach, Run};

@@ -5,7 +5,7 @@ use crate::common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use bengkel::fake_starsender::FakeStarSender;
+use bengkel::fakes::starsender::FakeStarSender;
 use common::{Backend, Reply, TestApp};
 use serde_json::{Value, json};
 

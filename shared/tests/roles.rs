@@ -409,7 +409,7 @@ async fn the_change_log_records_who_changed_what(backend: Backend) {
 }
 
 /// An app that sends through a fake StarSender, with roles on.
-async fn sending_app(backend: Backend) -> (TestApp, bengkel::fake_starsender::FakeStarSender) {
+async fn sending_app(backend: Backend) -> (TestApp, bengkel::fakes::starsender::FakeStarSender) {
     common::with_gateway(backend, |config| config.roles = Some(roles("role"))).await
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
 use bengkel::config::Config;
-use bengkel::fake_starsender::FakeStarSender;
+use bengkel::fakes::starsender::FakeStarSender;
 use bengkel::reminder::template::{
     DEFAULT_TEMPLATE, DEFAULT_UNDATED_TEMPLATE, Kind, Template, Workshop,
 };

@@ -5,7 +5,7 @@
 use crate::common;
 
 use axum::http::{Method, StatusCode};
-use bengkel::fake_starsender::FakeStarSender;
+use bengkel::fakes::starsender::FakeStarSender;
 use bengkel::register::api::HasRegister;
 use bengkel::sheet::{self, Format};
 use common::{Backend, TestApp};

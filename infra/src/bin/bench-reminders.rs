@@ -24,7 +24,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use bengkel::app::App;
 use bengkel::auth::Auth;
 use bengkel::config::Config;
-use bengkel::fake_starsender::FakeStarSender;
+use bengkel::fakes::starsender::FakeStarSender;
 use bengkel::manual::ManualRecord;
 use bengkel::manual::store::ManualStore;
 use bengkel::reminder::api::HasReminders;

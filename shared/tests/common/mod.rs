@@ -13,7 +13,7 @@ use bengkel::app::Store;
 use bengkel::auth::Auth;
 use bengkel::clock::Clock;
 use bengkel::config::Config;
-use bengkel::fake_starsender::FakeStarSender;
+use bengkel::fakes::starsender::FakeStarSender;
 use bengkel::routes;
 use bengkel::store::dynamo::DynamoStore;
 use bengkel::store::embedded::EmbeddedStore;

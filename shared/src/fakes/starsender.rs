@@ -69,16 +69,12 @@ impl FakeStarSender {
             .route("/api/send", post(send))
             .route("/api/messages/{id}", axum::routing::get(status))
             .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("http://{}/api/send", listener.local_addr()?);
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let url = format!("http://{}/api/send", super::serve(router).await?);
         Ok(FakeStarSender { inner, url })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        super::lock(&self.inner)
     }
 
     pub fn behave(&self, behaviour: Behaviour) {
@@ -112,15 +108,9 @@ async fn send(
     Json(body): Json<Value>,
 ) -> Response {
     let (behaviour, latency, message_id) = {
-        let mut inner = inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let authorization = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let mut inner = super::lock(&inner);
         inner.received.push(Received {
-            authorization,
+            authorization: super::authorization(&headers),
             body,
         });
         (
@@ -158,14 +148,8 @@ async fn status(
     axum::extract::Path(id): axum::extract::Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let mut inner = inner
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let key = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    inner.status_keys.push(key);
+    let mut inner = super::lock(&inner);
+    inner.status_keys.push(super::authorization(&headers));
     match inner.statuses.get(&id) {
         Some(status) => {
             Json(json!({"success": true, "data": {"id": id, "status": status}})).into_response()

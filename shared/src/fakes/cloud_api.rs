@@ -49,16 +49,12 @@ impl FakeCloudApi {
         let router = axum::Router::new()
             .route("/v23.0/{phone}/messages", post(send))
             .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("http://{}/v23.0", listener.local_addr()?);
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let url = format!("http://{}/v23.0", super::serve(router).await?);
         Ok(FakeCloudApi { inner, url })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        super::lock(&self.inner)
     }
 
     pub fn behave(&self, behaviour: Behaviour) {
@@ -82,14 +78,9 @@ async fn send(
     Json(body): Json<Value>,
 ) -> Response {
     let (behaviour, n) = {
-        let mut inner = inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut inner = super::lock(&inner);
         inner.received.push(Received {
-            authorization: headers
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
+            authorization: super::authorization(&headers),
             phone_number_id: phone,
             body: body.clone(),
         });
