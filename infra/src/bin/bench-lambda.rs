@@ -84,9 +84,7 @@ async fn runtime_api(event: Value) -> Result<(String, mpsc::Receiver<Value>), Bo
         .route("/2018-06-01/runtime/invocation/{id}/error", post(respond))
         .route("/2018-06-01/runtime/init/error", post(respond))
         .with_state(inv);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?.to_string();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = bengkel::fakes::serve(app).await?.to_string();
     Ok((addr, rx))
 }
 

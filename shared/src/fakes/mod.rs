@@ -10,8 +10,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 
-/// Serves `router` on a free loopback port for as long as the runtime lives.
-async fn serve(router: axum::Router) -> std::io::Result<SocketAddr> {
+/// Serves `router` on a free loopback port for as long as the runtime lives: a fake's start-up.
+pub async fn serve(router: axum::Router) -> std::io::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move { axum::serve(listener, router).await });
